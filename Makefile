@@ -1,0 +1,49 @@
+# Wangge: `make run` serves the demo town, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint bench install frontend messages clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+frontend: node_modules/.installed
+
+run: install
+	WANGGE_DEBUG=1 $(BIN)/wangge manage migrate --no-input -v 0
+	WANGGE_DEBUG=1 $(BIN)/wangge demo load --if-empty
+	WANGGE_DEBUG=1 $(BIN)/wangge demo logins
+	WANGGE_DEBUG=1 $(BIN)/wangge manage runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy wangge/*/services.py wangge/accounts/jurisdiction.py
+	$(BIN)/wangge manage makemigrations --check --dry-run
+
+BENCH ?=
+bench: install
+	$(PY) -m bench $(BENCH)
+
+# Needs gettext's msgfmt; the compiled .mo files are committed so that `make run` does not.
+messages: install
+	cd wangge && ../$(BIN)/django-admin makemessages -l en --settings=wangge.settings --ignore "*/tests/*"
+	cd wangge && ../$(BIN)/django-admin compilemessages --settings=wangge.settings
+
+clean:
+	rm -rf $(VENV) node_modules var

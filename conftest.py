@@ -1,0 +1,26 @@
+"""Shared fixtures: a small scene-built town, users of each kind, API helpers."""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the
+# same thread are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index():
+    """Each test starts with no cached point index (the database was rolled back under it)."""
+    from wangge.grids import services
+
+    services._index.invalidate()
+    yield
+    services._index.invalidate()
+
+
+@pytest.fixture
+def town(db):
+    from wangge.core.testing import build_town
+
+    return build_town()

@@ -1,0 +1,27 @@
+"""What each role may do. Permissions are named `app.verb_noun`; jurisdiction decides *where*."""
+
+VIEW_GRIDS = "grids.view_grid"
+EDIT_GRIDS = "grids.change_grid"
+IMPORT_GRIDS = "grids.import_grid"
+ASSIGN_ROLES = "grids.assign_role"
+VIEW_AUDIT = "audit.view_auditrecord"
+MANAGE_USERS = "accounts.manage_users"
+
+_STAFF = {VIEW_GRIDS}
+_EDITORS = _STAFF | {EDIT_GRIDS, ASSIGN_ROLES}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    "resident": set(),
+    "micro_grid_leader": {VIEW_GRIDS},
+    "grid_worker": {VIEW_GRIDS},
+    "grid_leader": {VIEW_GRIDS, ASSIGN_ROLES},
+    "community_staff": _EDITORS,
+    "centre_staff": _EDITORS | {IMPORT_GRIDS},
+    "department_staff": {VIEW_GRIDS},
+    "leader": {VIEW_GRIDS},
+    "admin": _EDITORS | {IMPORT_GRIDS, VIEW_AUDIT, MANAGE_USERS},
+}
+
+
+def permissions_for(role: str) -> set[str]:
+    return set(ROLE_PERMISSIONS.get(role, set()))

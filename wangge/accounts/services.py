@@ -1,0 +1,141 @@
+"""Accounts: users, departments, jurisdiction scopes and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.accounts.jurisdiction import (  # noqa: F401  (re-exported: the one scoping helper)
+    can_see_grid,
+    get_visible_or_404,
+    jurisdiction_paths,
+    visible,
+)
+from wangge.accounts.models import ApiToken, Department, JurisdictionScope, User
+from wangge.audit import services as audit
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+TOKEN_PREFIX = "wg_"
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not phone:
+        return None
+    if not PHONE_RE.match(phone):
+        raise ValidationError({"phone": _("手机号应为 11 位数字，以 1 开头")})
+    return phone
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    full_name: str = "",
+    phone: str | None = None,
+    department: Department | None = None,
+    password_hash: str | None = None,
+    check_password: bool = True,
+    by=None,
+) -> User:
+    """Open an account. `password_hash` lets bulk loaders reuse one hash instead of hashing each time."""
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": _("请填写用户名")})
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("用户名 %(name)s 已存在") % {"name": username}})
+    if role not in User.Role.values:
+        raise ValidationError({"role": _("未知的角色：%(role)s") % {"role": role}})
+    phone = normalise_phone(phone)
+    if phone and User.objects.filter(phone=phone).exists():
+        raise ValidationError({"phone": _("手机号 %(phone)s 已被其他账号使用") % {"phone": phone}})
+    if role == User.Role.DEPARTMENT_STAFF and department is None:
+        raise ValidationError({"department": _("部门工作人员必须选择部门")})
+    user = User(username=username, role=role, full_name=full_name, phone=phone, department=department)
+    if password_hash:
+        user.password = password_hash
+    elif password:
+        if check_password:
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise ValidationError({"password": exc.messages}) from exc
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.is_superuser = role == User.Role.ADMIN
+    user.save()
+    if by is not None:
+        audit.record(audit.Action.CREATE, actor=by, obj=user, detail={"role": role})
+    return user
+
+
+def grant_scope(user: User, grid, *, by=None) -> JurisdictionScope:
+    scope, created = JurisdictionScope.objects.get_or_create(user=user, grid=grid)
+    if created and by is not None:
+        audit.record(audit.Action.CREATE, actor=by, obj=scope, object_repr=f"{user} → {grid}")
+    user.__dict__.pop("_jurisdiction_paths", None)
+    return scope
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_token(user: User, *, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new personal token; the key is returned once and only its hash is kept."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("请填写令牌用途")})
+    days = days or settings.API_TOKEN_DAYS
+    if not 1 <= days <= 366:
+        raise ValidationError({"days": _("有效期应在 1 到 366 天之间")})
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[:10], key_hash=_hash(key), expires=timezone.now() + timedelta(days=days)
+    )
+    audit.record(audit.Action.TOKEN, actor=user, obj=token, object_repr=f"{name} {token.prefix}…", detail={"issued": True})
+    return token, key
+
+
+def revoke_token(token: ApiToken, *, by: User) -> ApiToken:
+    if token.revoked is None:
+        token.revoked = timezone.now()
+        token.save(update_fields=["revoked", "last_updated"])
+        audit.record(audit.Action.TOKEN, actor=by, obj=token, object_repr=f"{token.name} {token.prefix}…", detail={"revoked": True})
+    return token
+
+
+def user_for_token(key: str) -> User | None:
+    """The active user behind a token key, or None if unknown, expired or revoked."""
+    if not key or not key.startswith(TOKEN_PREFIX):
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash(key), revoked__isnull=True, expires__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used is None or (now - token.last_used).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    return token.user
+
+
+def tokens_of(user: User):
+    return ApiToken.objects.filter(user=user)

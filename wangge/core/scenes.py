@@ -1,0 +1,122 @@
+"""Scenes: a locality's way of working as a data file (scenes/NAME.yaml), validated and applied.
+
+Each app registers the section it owns (`grids`, `accounts`, later `cases`, `fieldwork`...), so
+the platform never needs to know the modules: a module adds its section from its AppConfig.ready().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticError
+
+from wangge.core.models import SceneApplication
+
+SCENES_DIR = Path(settings.BASE_DIR) / "scenes"
+
+
+class SceneModel(BaseModel):
+    """Base of every section schema: unknown keys are errors, so typos are caught on load."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SceneError(Exception):
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
+@dataclass
+class Section:
+    key: str
+    schema: type[BaseModel]
+    apply: Callable[[Any], None]
+    order: int
+
+
+_SECTIONS: dict[str, Section] = {}
+
+
+def register_section(key: str, schema: type[BaseModel], apply: Callable[[Any], None], *, order: int = 50) -> None:
+    _SECTIONS[key] = Section(key, schema, apply, order)
+
+
+def available_scenes() -> list[str]:
+    return sorted(p.stem for p in SCENES_DIR.glob("*.yaml"))
+
+
+def read_scene(name_or_path: str) -> dict[str, Any]:
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = SCENES_DIR / f"{name_or_path}.yaml"
+    if not path.exists():
+        raise SceneError(
+            [_("找不到场景“%(name)s”，可用的场景：%(names)s") % {"name": name_or_path, "names": ", ".join(available_scenes())}]
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SceneError([_("场景文件不是有效的 YAML：%(error)s") % {"error": exc}]) from exc
+    if not isinstance(data, dict):
+        raise SceneError([_("场景文件的顶层必须是键值表")])
+    data.setdefault("name", path.stem)
+    return data
+
+
+def validate_scene(data: dict[str, Any]) -> dict[str, BaseModel]:
+    """Check every section against its schema; all problems are reported at once, with their place."""
+    errors: list[str] = []
+    parsed: dict[str, BaseModel] = {}
+    for key in data:
+        if key in {"name", "title", "title_en", "description"}:
+            continue
+        if key not in _SECTIONS:
+            errors.append(_("%(key)s：未知的场景段落") % {"key": key})
+    for key, section in _SECTIONS.items():
+        if key not in data:
+            continue
+        try:
+            parsed[key] = section.schema.model_validate(data[key])
+        except PydanticError as exc:
+            for err in exc.errors():
+                where = ".".join([key, *(str(p) for p in err["loc"])])
+                errors.append(f"{where}：{err['msg']}")
+    if errors:
+        raise SceneError(errors)
+    return parsed
+
+
+@transaction.atomic
+def apply_scene(name_or_path: str) -> SceneApplication:
+    """Validate a scene file and write its sections; re-applying the same scene updates it in place."""
+    data = read_scene(name_or_path)
+    parsed = validate_scene(data)
+    previous = SceneApplication.objects.first()
+    if previous and previous.name != data["name"] and not _sections_empty():
+        raise SceneError(
+            [_("数据库已应用场景“%(old)s”且已有网格，不能再应用“%(new)s”") % {"old": previous.name, "new": data["name"]}]
+        )
+    for section in sorted(_SECTIONS.values(), key=lambda s: s.order):
+        if section.key in parsed:
+            section.apply(parsed[section.key])
+    return SceneApplication.objects.create(name=data["name"], title=data.get("title", data["name"]), data=data)
+
+
+def current_scene() -> SceneApplication | None:
+    return SceneApplication.objects.first()
+
+
+def _sections_empty() -> bool:
+    from django.apps import apps
+
+    grid = apps.get_model("grids", "Grid")
+    return not grid.objects.exists()

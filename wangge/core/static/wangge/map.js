@@ -1,0 +1,71 @@
+/* Grid maps: draws a GeoJSON FeatureCollection of grids with Leaflet.
+   No tile server by default (intranets have none): polygons on a plain background. */
+(function () {
+  "use strict";
+  const palette = ["#1d4ed8", "#059669", "#d97706", "#7c3aed", "#dc2626", "#0891b2", "#4b5563"];
+
+  function colourFor(props, by) {
+    if (by === "kind") return props.color || "#3b82f6";
+    return palette[(props.depth - 1) % palette.length];
+  }
+
+  function initGridMap(el) {
+    const url = el.dataset.geojson;
+    const colourBy = el.dataset.colourBy || "level";
+    const map = L.map(el, { preferCanvas: false, zoomSnap: 0.25, attributionControl: !!el.dataset.tiles });
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { subdomains: el.dataset.subdomains || "abc", attribution: el.dataset.attribution || "" }).addTo(map);
+    }
+    el.wanggeMap = map;
+    const layers = {};
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (fc) {
+        const maxDepth = Math.max.apply(null, fc.features.map(function (f) { return f.properties.depth; }).concat([0]));
+        const layer = L.geoJSON(fc, {
+          style: function (f) {
+            const leaf = f.properties.depth === maxDepth;
+            return { color: colourFor(f.properties, colourBy), weight: leaf ? 1.2 : 3, fillOpacity: leaf ? 0.25 : 0.04 };
+          },
+          onEachFeature: function (f, l) {
+            const p = f.properties;
+            l.bindTooltip(p.name, { sticky: true });
+            l.bindPopup('<b><a href="' + p.url + '">' + p.name + "</a></b><br>" + p.code + "<br>" + p.level_name +
+              (p.kind_name ? " · " + p.kind_name : "") + "<br>" + p.households + " 户");
+            layers[p.code] = l;
+          }
+        }).addTo(map);
+        el.dataset.features = String(fc.features.length);
+        if (fc.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+        else map.setView([27.46, 119.51], 12);
+        if (el.dataset.overlay) {
+          const extra = JSON.parse(document.getElementById(el.dataset.overlay).textContent);
+          ["gaps", "overlaps"].forEach(function (k, i) {
+            if (extra[k]) L.geoJSON(extra[k], { style: { color: i ? "#dc2626" : "#f59e0b", weight: 2, fillOpacity: 0.6 } }).addTo(map);
+          });
+        }
+        const legend = L.control({ position: "bottomright" });
+        legend.onAdd = function () {
+          const div = L.DomUtil.create("div", "legend");
+          const seen = {};
+          fc.features.forEach(function (f) {
+            const key = colourBy === "kind" ? f.properties.kind_name : f.properties.level_name;
+            if (key && !seen[key]) { seen[key] = colourFor(f.properties, colourBy); }
+          });
+          div.innerHTML = Object.keys(seen).map(function (k) { return '<i style="background:' + seen[k] + '"></i>' + k; }).join("<br>");
+          return div;
+        };
+        legend.addTo(map);
+        el.classList.add("map-ready");
+        return map;
+      })
+      .catch(function (err) {
+        el.innerHTML = '<p class="error" style="padding:1rem">地图数据加载失败（' + err.message + "）</p>";
+      });
+  }
+
+  window.initGridMap = initGridMap;
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-geojson]").forEach(initGridMap);
+  });
+})();

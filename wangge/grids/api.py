@@ -1,0 +1,325 @@
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from wangge.accounts import permissions as perms
+from wangge.accounts.guards import require
+from wangge.accounts.jurisdiction import get_visible_or_404, visible
+from wangge.grids import importing
+from wangge.grids import services as grids
+from wangge.grids.models import Grid, GridKind, GridLevel, GridRole, RoleAssignment
+
+router = Router(tags=["网格 grids"])
+
+
+class GridOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: str = Field(..., alias="level.key")
+    level_name: str = Field(..., alias="level.name")
+    kind: str | None = Field(None, alias="kind.key")
+    kind_name: str | None = Field(None, alias="kind.name")
+    households: int
+    area_m2: float
+    center_lon: float | None
+    center_lat: float | None
+    valid_from: date
+    valid_to: date | None
+    depth: int
+
+
+class GridPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[GridOut]
+
+
+class GridDetailOut(GridOut):
+    chain: list[GridOut]
+    children: list[GridOut]
+    roles: list["AssignmentOut"]
+
+
+class AssignmentOut(Schema):
+    id: int
+    role: str = Field(..., alias="role.key")
+    role_name: str = Field(..., alias="role.name")
+    person_name: str
+    duty_phone: str
+    valid_from: date
+    valid_to: date | None
+
+
+GridDetailOut.model_rebuild()
+
+
+class GridCreateIn(Schema):
+    parent_code: str | None = None
+    name: str
+    level: str
+    kind: str | None = None
+    code: str = ""
+    boundary: dict | None = None
+    households: int = 0
+    valid_from: date | None = None
+    repair: bool = False
+
+
+class GridUpdateIn(Schema):
+    name: str | None = None
+    kind: str | None = None
+    boundary: dict | None = None
+    households: int | None = None
+    repair: bool = False
+
+
+class CloseIn(Schema):
+    on: date | None = None
+
+
+class PieceIn(Schema):
+    name: str
+    boundary: dict
+    kind: str | None = None
+    households: int = 0
+
+
+class SplitIn(Schema):
+    pieces: list[PieceIn]
+    on: date | None = None
+
+
+class MergeIn(Schema):
+    codes: list[str]
+    name: str
+    on: date | None = None
+
+
+class AssignIn(Schema):
+    role: str
+    person_name: str = ""
+    username: str | None = None
+    duty_phone: str = ""
+    valid_from: date | None = None
+
+
+class LocateOut(Schema):
+    found: bool
+    leaf: dict | None
+    chain: list[dict]
+    lon: float
+    lat: float
+    message: str
+
+
+class CoverageOut(Schema):
+    parent_area_m2: float
+    covered_share: float
+    gap_area_m2: float
+    overlap_area_m2: float
+    outside_area_m2: float
+    children: int
+    gaps: dict | None
+    overlaps: dict | None
+
+
+class ImportIn(Schema):
+    geojson: dict
+    parent_code: str | None = None
+    level: str | None = None
+    name_property: str = "name"
+    code_property: str | None = "code"
+    parent_code_property: str | None = "parent_code"
+    dry_run: bool = True
+    repair: bool = False
+
+
+class ImportOut(Schema):
+    ok: bool
+    committed: bool
+    rows: int
+    problems: list[dict]
+    repairs: list[dict]
+    created: list[str]
+
+
+def _visible_grid(request, code: str) -> Grid:
+    return get_visible_or_404(Grid.objects.select_related("level", "kind"), request.user, grid_field="", code=code)
+
+
+def _kind(key: str | None) -> GridKind | None:
+    if not key:
+        return None
+    kind = GridKind.objects.filter(key=key).first()
+    if kind is None:
+        raise ValidationError({"kind": f"未知的网格类型：{key}"})
+    return kind
+
+
+@router.get("/grids", response=GridPage, summary="网格列表（限本人辖区）")
+def list_grids(
+    request,
+    q: str = "",
+    level: str = "",
+    active_on: date | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=500),
+):
+    require(request.user, perms.VIEW_GRIDS)
+    qs = visible(grids.active_grids(active_on), request.user, grid_field="").select_related("level", "kind")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    if level:
+        qs = qs.filter(level__key=level)
+    qs = qs.order_by("path")
+    count = qs.count()
+    items = list(qs[(page - 1) * page_size : page * page_size])
+    return {"count": count, "page": page, "page_size": page_size, "items": items}
+
+
+@router.get("/grids/{code}", response=GridDetailOut, summary="网格详情")
+def grid_detail(request, code: str):
+    require(request.user, perms.VIEW_GRIDS)
+    grid = _visible_grid(request, code)
+    grid.chain = grids.chain(grid)
+    grid.children = list(grids.children(grid))
+    grid.roles = list(grids.active_assignments(grid))
+    return grid
+
+
+@router.get("/grids/{code}/geojson", summary="网格及下级边界（GeoJSON）")
+def grid_geojson(request, code: str, depth: int = Query(1, ge=0, le=8), on: date | None = None):
+    require(request.user, perms.VIEW_GRIDS)
+    grid = _visible_grid(request, code)
+    return grids.subtree_geojson(grid, on=on, max_depth=depth)
+
+
+@router.get("/grids/{code}/coverage", response=CoverageOut, summary="下级网格覆盖检查（缝隙与重叠）")
+def grid_coverage(request, code: str):
+    require(request.user, perms.VIEW_GRIDS)
+    return grids.coverage(_visible_grid(request, code))
+
+
+@router.post("/grids", response={201: GridOut}, summary="新建网格")
+def create_grid(request, body: GridCreateIn):
+    require(request.user, perms.EDIT_GRIDS)
+    parent = _visible_grid(request, body.parent_code) if body.parent_code else None
+    if parent is None and not request.user.is_superuser:
+        raise ValidationError({"parent_code": "请指定上级网格"})
+    level = GridLevel.objects.filter(key=body.level).first()
+    if level is None:
+        raise ValidationError({"level": f"未知的网格层级：{body.level}"})
+    grid = grids.create_grid(
+        name=body.name,
+        level=level,
+        parent=parent,
+        kind=_kind(body.kind),
+        code=body.code,
+        boundary=body.boundary,
+        households=body.households,
+        valid_from=body.valid_from,
+        repair=body.repair,
+        by=request.user,
+    )
+    return 201, Grid.objects.select_related("level", "kind").get(pk=grid.pk)
+
+
+@router.patch("/grids/{code}", response=GridOut, summary="修改网格")
+def update_grid(request, code: str, body: GridUpdateIn):
+    require(request.user, perms.EDIT_GRIDS)
+    grid = _visible_grid(request, code)
+    grids.update_grid(
+        grid,
+        name=body.name,
+        kind=_kind(body.kind),
+        boundary=body.boundary,
+        households=body.households,
+        repair=body.repair,
+        by=request.user,
+    )
+    return _visible_grid(request, code)
+
+
+@router.post("/grids/{code}/close", response=GridOut, summary="停用网格")
+def close_grid(request, code: str, body: CloseIn):
+    require(request.user, perms.EDIT_GRIDS)
+    grids.close_grid(_visible_grid(request, code), on=body.on, by=request.user)
+    return _visible_grid(request, code)
+
+
+@router.post("/grids/{code}/split", response={201: list[GridOut]}, summary="拆分网格")
+def split_grid(request, code: str, body: SplitIn):
+    require(request.user, perms.EDIT_GRIDS)
+    grid = _visible_grid(request, code)
+    pieces = [{**p.dict(), "kind": _kind(p.kind)} for p in body.pieces]
+    new = grids.split_grid(grid, pieces=pieces, on=body.on, by=request.user)
+    return 201, list(Grid.objects.select_related("level", "kind").filter(pk__in=[g.pk for g in new]))
+
+
+@router.post("/grids/merge", response={201: GridOut}, summary="合并网格")
+def merge_grids(request, body: MergeIn):
+    require(request.user, perms.EDIT_GRIDS)
+    targets = [_visible_grid(request, c) for c in body.codes]
+    merged = grids.merge_grids(targets, name=body.name, on=body.on, by=request.user)
+    return 201, Grid.objects.select_related("level", "kind").get(pk=merged.pk)
+
+
+@router.post("/grids/{code}/roles", response={201: AssignmentOut}, summary="任命网格角色")
+def assign_role(request, code: str, body: AssignIn):
+    require(request.user, perms.ASSIGN_ROLES)
+    grid = _visible_grid(request, code)
+    role = GridRole.objects.filter(key=body.role).first()
+    if role is None:
+        raise ValidationError({"role": f"未知的角色：{body.role}"})
+    user = None
+    if body.username:
+        from wangge.accounts.models import User
+
+        user = User.objects.filter(username=body.username).first()
+        if user is None:
+            raise ValidationError({"username": f"找不到用户 {body.username}"})
+    assignment = grids.assign_role(
+        grid,
+        role=role,
+        person_name=body.person_name,
+        user=user,
+        duty_phone=body.duty_phone,
+        valid_from=body.valid_from,
+        by=request.user,
+    )
+    return 201, RoleAssignment.objects.select_related("role").get(pk=assignment.pk)
+
+
+@router.post("/roles/{assignment_id}/end", response=AssignmentOut, summary="结束任职")
+def end_role(request, assignment_id: int):
+    require(request.user, perms.ASSIGN_ROLES)
+    assignment = get_visible_or_404(RoleAssignment.objects.select_related("role", "grid"), request.user, pk=assignment_id)
+    return grids.end_assignment(assignment, by=request.user)
+
+
+@router.get("/locate", response=LocateOut, auth=None, summary="定位：坐标所在的最末级网格及其上级链")
+def locate(request, lon: float, lat: float, crs: str = "wgs84", on: date | None = None):
+    """Public: the resident reporting page needs it before login. Answers grid names and codes only."""
+    return grids.locate_answer(lon, lat, crs=crs, on=on)
+
+
+@router.post("/grids/import", response=ImportOut, summary="导入网格图层（GeoJSON；默认试运行）")
+def import_grids(request, body: ImportIn):
+    require(request.user, perms.IMPORT_GRIDS)
+    parent = _visible_grid(request, body.parent_code) if body.parent_code else None
+    level = get_object_or_404(GridLevel, key=body.level) if body.level else None
+    rows = importing.rows_from_geojson(
+        body.geojson,
+        name_property=body.name_property,
+        code_property=body.code_property,
+        parent_code_property=body.parent_code_property,
+    )
+    report = importing.import_rows(
+        rows, parent=parent, level=level, dry_run=body.dry_run, repair=body.repair, by=request.user
+    )
+    return importing.report_dict(report)

@@ -1,0 +1,373 @@
+"""Import a grid layer (GeoJSON FeatureCollection or an Excel grid list): dry run first, then all or nothing.
+
+A dry run names every problem: missing parent, duplicate code, invalid or self-intersecting polygon,
+a child not inside its parent, siblings that overlap. With `repair`, invalid shapes are fixed by
+make_valid and the report says what changed (area before and after).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+
+import shapely
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from wangge.audit import services as audit
+from wangge.core.excel import column_letter, read_rows, write_workbook
+from wangge.grids import services as grids
+from wangge.grids.geometry import area_m2, check_shape, to_geojson, to_shape
+from wangge.grids.models import Grid, GridKind, GridLevel
+from wangge.grids.services import (
+    OUTSIDE_PARENT_TOLERANCE,
+    SIBLING_OVERLAP_TOLERANCE,
+    ImportProblem,
+    ImportReport,
+)
+
+EXCEL_COLUMNS = {
+    "name": ("名称", "name"),
+    "code": ("编码", "code"),
+    "parent_code": ("上级编码", "parent_code"),
+    "kind": ("类型", "kind"),
+    "households": ("户数", "households"),
+    "boundary": ("边界", "boundary"),
+}
+
+
+@dataclass
+class Row:
+    where: str  # "要素 3" / "第 5 行"
+    name: str
+    code: str
+    parent_code: str
+    boundary: object
+    kind: str = ""
+    households: int = 0
+    columns: dict | None = None  # field -> "要素 3 属性 name" / "第 5 行 B 列（编码）"
+
+    def at(self, field: str) -> str:
+        if self.columns and field in self.columns:
+            return self.columns[field]
+        return self.where
+
+
+class ImportFormatError(ValidationError):
+    pass
+
+
+def rows_from_geojson(
+    data: object,
+    *,
+    name_property: str = "name",
+    code_property: str | None = "code",
+    parent_code_property: str | None = "parent_code",
+) -> list[Row]:
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        raise ImportFormatError({"geojson": "文件不是 GeoJSON FeatureCollection（需要 type 与 features）"})
+    rows = []
+    for i, feat in enumerate(data["features"]):
+        where = f"要素 {i}"
+        props = (feat or {}).get("properties") or {}
+
+        def prop(p: str | None, props=props) -> str:
+            value = props.get(p) if p else None
+            return "" if value is None else str(value).strip()
+
+        rows.append(
+            Row(
+                where=where,
+                name=prop(name_property),
+                code=prop(code_property),
+                parent_code=prop(parent_code_property),
+                boundary=(feat or {}).get("geometry"),
+                kind=prop("kind"),
+                households=_int(props.get("households")),
+                columns={
+                    "name": f"{where} 属性 {name_property}",
+                    "code": f"{where} 属性 {code_property}",
+                    "parent_code": f"{where} 属性 {parent_code_property}",
+                    "boundary": f"{where} geometry",
+                    "kind": f"{where} 属性 kind",
+                },
+            )
+        )
+    return rows
+
+
+def rows_from_xlsx(content: bytes) -> list[Row]:
+    try:
+        header, body = read_rows(content)
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise ImportFormatError({"file": f"无法读取 Excel 文件：{exc}"}) from exc
+    index: dict[str, int] = {}
+    for field, names in EXCEL_COLUMNS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                index[field] = i
+    missing = [EXCEL_COLUMNS[f][0] for f in ("name",) if f not in index]
+    if missing:
+        raise ImportFormatError({"file": f"缺少表头：{'、'.join(missing)}（第 1 行应有：名称、编码、上级编码、类型、户数、边界）"})
+    rows = []
+    for r, values in enumerate(body, start=2):
+        def cell(field: str, values=values) -> str:
+            i = index.get(field)
+            if i is None or i >= len(values) or values[i] is None:
+                return ""
+            v = values[i]
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            return str(v).strip()
+
+        columns = {
+            f: f"第 {r} 行 {column_letter(i)} 列（{EXCEL_COLUMNS[f][0]}）" for f, i in index.items()
+        }
+        boundary_text = cell("boundary")
+        boundary: object = None
+        if boundary_text:
+            boundary = _parse_boundary_text(boundary_text)
+        rows.append(
+            Row(
+                where=f"第 {r} 行",
+                name=cell("name"),
+                code=cell("code"),
+                parent_code=cell("parent_code"),
+                boundary=boundary,
+                kind=cell("kind"),
+                households=_int(cell("households")),
+                columns=columns,
+            )
+        )
+    return rows
+
+
+def _parse_boundary_text(text: str) -> object:
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return {"invalid": text[:40]}
+    try:
+        return shapely.geometry.mapping(shapely.from_wkt(text))
+    except Exception:  # shapely raises GEOSException on bad WKT
+        return {"invalid": text[:40]}
+
+
+def _int(value: object) -> int:
+    try:
+        return max(0, int(float(str(value)))) if value not in (None, "") else 0
+    except ValueError:
+        return -1
+
+
+def import_rows(
+    rows: list[Row],
+    *,
+    parent: Grid | None = None,
+    level: GridLevel | None = None,
+    dry_run: bool = True,
+    repair: bool = False,
+    on: date | None = None,
+    by=None,
+) -> ImportReport:
+    """Check every row; unless dry_run and if nothing is wrong, create them all in one transaction."""
+    report = ImportReport(rows=[{"where": r.where, "name": r.name, "code": r.code} for r in rows])
+    problems = report.problems
+    kinds = {k.key: k for k in GridKind.objects.all()} | {k.name: k for k in GridKind.objects.all()}
+    levels_by_depth = {lv.depth: lv for lv in GridLevel.objects.all()}
+    file_codes: dict[str, Row] = {}
+    for r in rows:
+        if not r.name:
+            problems.append(ImportProblem(r.at("name"), "缺少名称"))
+        if r.households < 0:
+            problems.append(ImportProblem(r.at("households"), "户数必须是非负整数"))
+        if r.kind and r.kind not in kinds:
+            problems.append(ImportProblem(r.at("kind"), f"未知的网格类型：{r.kind}"))
+        if r.code:
+            if not r.code.isdigit():
+                problems.append(ImportProblem(r.at("code"), f"编码 {r.code} 只能由数字组成"))
+            if r.code in file_codes:
+                problems.append(ImportProblem(r.at("code"), f"编码 {r.code} 与{file_codes[r.code].where}重复"))
+            file_codes.setdefault(r.code, r)
+    existing = set(Grid.objects.filter(code__in=list(file_codes)).values_list("code", flat=True))
+    for code in existing:
+        problems.append(ImportProblem(file_codes[code].at("code"), f"编码 {code} 已存在于系统中"))
+    parent_codes = {r.parent_code for r in rows if r.parent_code and r.parent_code not in file_codes}
+    db_parents = {g.code: g for g in Grid.objects.filter(code__in=parent_codes).select_related("level")}
+
+    # Work out each row's parent (file row, database grid, or the --parent option) and its shape.
+    shapes: dict[int, object] = {}
+    parent_of: dict[int, tuple[str, object]] = {}
+    for i, r in enumerate(rows):
+        check = check_shape(r.boundary) if r.boundary else None
+        if r.boundary is None:
+            problems.append(ImportProblem(r.at("boundary"), "缺少边界"))
+        elif check is not None and not check.ok:
+            fixable = check.repaired is not None and (repair or check.only_orientation)
+            if fixable and check.repaired is not None:
+                shapes[i] = check.repaired
+                if not check.only_orientation:
+                    report.repairs.append(
+                        {
+                            "where": r.at("boundary"),
+                            "problems": check.problems,
+                            "area_before_m2": round(check.area_before, 1),
+                            "area_after_m2": round(check.area_after, 1),
+                        }
+                    )
+            else:
+                hint = "（可用 --repair 自动修复）" if check.repaired is not None else ""
+                problems.append(ImportProblem(r.at("boundary"), "；".join(check.problems) + hint))
+        elif check is not None:
+            shapes[i] = check.repaired
+        if r.parent_code:
+            if r.parent_code in file_codes:
+                parent_of[i] = ("file", file_codes[r.parent_code])
+            elif r.parent_code in db_parents:
+                parent_of[i] = ("db", db_parents[r.parent_code])
+            else:
+                problems.append(ImportProblem(r.at("parent_code"), f"找不到上级网格 {r.parent_code}"))
+        elif parent is not None:
+            parent_of[i] = ("db", parent)
+        elif level is None or level.depth != 1:
+            problems.append(ImportProblem(r.at("parent_code"), "缺少上级编码（或用 --parent 指定上级网格）"))
+
+    row_index = {id(r): i for i, r in enumerate(rows)}
+
+    def depth_of(i: int, seen: frozenset = frozenset()) -> int | None:
+        if i in seen:
+            return None
+        if i not in parent_of:
+            return level.depth if level else 1
+        kind, p = parent_of[i]
+        if kind == "db":
+            return p.level.depth + 1  # type: ignore[union-attr]
+        pd = depth_of(row_index[id(p)], seen | {i})
+        return pd + 1 if pd else None
+
+    row_levels: dict[int, GridLevel] = {}
+    for i, r in enumerate(rows):
+        d = level.depth if level else depth_of(i)
+        if d is None:
+            problems.append(ImportProblem(r.at("parent_code"), "上级编码形成了循环"))
+        elif d not in levels_by_depth:
+            problems.append(ImportProblem(r.where, f"场景中没有第 {d} 级网格"))
+        else:
+            row_levels[i] = levels_by_depth[d]
+
+    # Geometry against the parent and the siblings.
+    def parent_shape(i: int):
+        kind, p = parent_of.get(i, (None, None))
+        if kind == "db":
+            return to_shape(p.boundary)  # type: ignore[union-attr]
+        if kind == "file":
+            return shapes.get(row_index[id(p)])
+        return None
+
+    siblings: dict[str, list[int]] = {}
+    for i in shapes:
+        kind, p = parent_of.get(i, (None, None))
+        key = f"{kind}:{getattr(p, 'code', '') or getattr(p, 'where', '')}"
+        siblings.setdefault(key, []).append(i)
+        ps = parent_shape(i)
+        child = shapes[i]
+        if ps is not None and child is not None and child.area > 0:
+            outside = child.difference(ps).area / child.area
+            if outside > OUTSIDE_PARENT_TOLERANCE:
+                problems.append(
+                    ImportProblem(rows[i].at("boundary"), f"有 {outside:.1%} 的面积在上级网格之外（容差 {OUTSIDE_PARENT_TOLERANCE:.0%}）")
+                )
+    for members in siblings.values():
+        geoms = [shapes[i] for i in members]
+        tree = shapely.STRtree(geoms)
+        for a, ga in enumerate(geoms):
+            for b in tree.query(ga, predicate="intersects"):
+                b = int(b)
+                if b <= a:
+                    continue
+                gb = geoms[b]
+                share = ga.intersection(gb).area / max(min(ga.area, gb.area), 1e-18)
+                if share > SIBLING_OVERLAP_TOLERANCE:
+                    problems.append(
+                        ImportProblem(
+                            rows[members[a]].at("boundary"),
+                            f"与{rows[members[b]].where}重叠 {share:.1%}（容差 {SIBLING_OVERLAP_TOLERANCE:.0%}）",
+                        )
+                    )
+
+    if problems or dry_run:
+        return report
+    try:
+        with transaction.atomic():
+            created: dict[int, Grid] = {}
+            order = sorted(range(len(rows)), key=lambda i: row_levels[i].depth)
+            for i in order:
+                r = rows[i]
+                kind, p = parent_of.get(i, (None, None))
+                parent_grid = created[row_index[id(p)]] if kind == "file" else p
+                created[i] = grids.create_grid(
+                    name=r.name,
+                    level=row_levels[i],
+                    parent=parent_grid,  # type: ignore[arg-type]
+                    kind=kinds.get(r.kind) if r.kind else (parent_grid.kind if isinstance(parent_grid, Grid) else None),
+                    code=r.code,
+                    boundary=to_geojson(shapes[i]) if i in shapes else None,
+                    households=r.households,
+                    valid_from=on,
+                    repair=repair,
+                    by=by,
+                    audited=False,
+                )
+            report.created = [created[i].code for i in range(len(rows))]
+            audit.record(
+                audit.Action.IMPORT,
+                actor=by,
+                object_type="grids.grid",
+                object_repr=f"导入 {len(rows)} 个网格",
+                detail={"codes": report.created[:200]},
+            )
+    except ValidationError as exc:
+        for field, msgs in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+            problems.append(ImportProblem(field, "；".join(msgs)))
+        report.created = []
+        return report
+    report.committed = True
+    return report
+
+
+def report_dict(report: ImportReport) -> dict:
+    return {
+        "ok": report.ok,
+        "committed": report.committed,
+        "rows": len(report.rows),
+        "problems": [asdict(p) for p in report.problems],
+        "repairs": report.repairs,
+        "created": report.created,
+    }
+
+
+def export_xlsx(grid: Grid) -> bytes:
+    """A subtree as an Excel grid list that imports back (boundary as GeoJSON text)."""
+    fc = grids.subtree_geojson(grid)
+    headers = ["名称", "编码", "上级编码", "层级", "类型", "户数", "面积（平方米）", "启用日期", "边界"]
+    rows = []
+    for f in fc["features"]:
+        p = f["properties"]
+        geom = f["geometry"]
+        rows.append(
+            [
+                p["name"],
+                p["code"],
+                p["parent_code"] or "",
+                p["level_name"],
+                p["kind"] or "",
+                p["households"],
+                round(area_m2(to_shape(geom)), 1) if geom else 0,
+                p["valid_from"],
+                json.dumps(geom, ensure_ascii=False) if geom else "",
+            ]
+        )
+    return write_workbook(headers, rows, sheet="网格", widths=[22, 22, 20, 10, 14, 8, 14, 12, 60])

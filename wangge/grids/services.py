@@ -1,0 +1,614 @@
+"""The verbs of the grid tree: create, edit, split, merge, close, locate, import, export, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import shapely
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.audit import services as audit
+from wangge.grids import coords
+from wangge.grids.geometry import area_m2, check_shape, to_geojson, to_shape
+from wangge.grids.index import IndexCache, Located, build_index
+from wangge.grids.models import BoundaryVersion, Grid, GridKind, GridLevel, GridRole, RoleAssignment
+
+# Tolerances for import checks, as shares of the child's area.
+OUTSIDE_PARENT_TOLERANCE = 0.01
+SIBLING_OVERLAP_TOLERANCE = 0.01
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+# --- the tree as data ---------------------------------------------------------------------------
+
+
+def subtree_bounds(path: str) -> tuple[str, str]:
+    """Lower and upper bound of every path in the subtree at `path` (an index range, not LIKE)."""
+    return path, path + "Z" * (Grid._meta.get_field("path").max_length - len(path))
+
+
+def subtree_q(path: str, prefix: str = "") -> Q:
+    low, high = subtree_bounds(path)
+    return Q(**{f"{prefix}path__gte": low, f"{prefix}path__lte": high})
+
+
+def active_q(on: date | None = None, prefix: str = "") -> Q:
+    """Grids valid on a day: valid_from <= day < valid_to (valid_to is the first day closed)."""
+    on = on or today()
+    return Q(**{f"{prefix}valid_from__lte": on}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": on})
+    )
+
+
+def active_grids(on: date | None = None) -> QuerySet[Grid]:
+    return Grid.objects.filter(active_q(on))
+
+
+def subtree(grid: Grid, *, on: date | None = None, include_closed: bool = False) -> QuerySet[Grid]:
+    qs = Grid.objects.filter(subtree_q(grid.path))
+    return qs if include_closed else qs.filter(active_q(on))
+
+
+def children(grid: Grid, *, on: date | None = None) -> QuerySet[Grid]:
+    return (
+        Grid.objects.filter(subtree_q(grid.path), depth=grid.depth + 1)
+        .filter(active_q(on))
+        .select_related("level", "kind")
+        .order_by("code")
+    )
+
+
+def chain(grid: Grid) -> list[Grid]:
+    """The grid's ancestors from the root down, ending with the grid itself."""
+    step = Grid.steplen
+    paths = [grid.path[:k] for k in range(step, len(grid.path) + 1, step)]
+    by_path = {g.path: g for g in Grid.objects.filter(path__in=paths).select_related("level")}
+    return [by_path[p] for p in paths if p in by_path]
+
+
+def roots(*, on: date | None = None) -> QuerySet[Grid]:
+    return Grid.get_root_nodes().filter(active_q(on))
+
+
+def get_by_code(code: str) -> Grid:
+    return Grid.objects.select_related("level", "kind").get(code=code)
+
+
+# --- the boundary index ----------------------------------------------------------------------
+
+
+def _boundary_version() -> int:
+    row = BoundaryVersion.objects.filter(pk=1).values_list("counter", flat=True).first()
+    return int(row or 0)
+
+
+def _load_index(on: date):
+    rows = list(
+        active_grids(on).values("id", "path", "code", "name", "depth", "boundary", level_name=F("level__name"))
+    )
+    for r in rows:
+        r["level"] = r.pop("level_name")
+    return build_index(rows, on)
+
+
+_index = IndexCache(_load_index, _boundary_version)
+
+
+def boundaries_changed() -> None:
+    """Call inside the writing transaction: every process drops its index once this commits."""
+    updated = BoundaryVersion.objects.filter(pk=1).update(counter=F("counter") + 1)
+    if not updated:
+        BoundaryVersion.objects.create(pk=1, counter=1)
+    transaction.on_commit(_index.invalidate)
+
+
+@dataclass
+class LocateAnswer:
+    found: bool
+    leaf: dict | None
+    chain: list[dict]
+    lon: float
+    lat: float
+    message: str = ""
+
+
+def locate(lon: float, lat: float, crs: str = "wgs84", on: date | None = None) -> Located | None:
+    """The leaf grid containing the point and its chain to the root, or None when outside every grid."""
+    if crs != "wgs84":
+        lon, lat = coords.to_wgs84(lon, lat, crs)
+    return _index.get(on or today()).find(lon, lat)
+
+
+def locate_answer(lon: float, lat: float, crs: str = "wgs84", on: date | None = None) -> LocateAnswer:
+    """locate() as plain data for the API and the command line, with the Chinese 'outside' message."""
+    if crs not in coords.CRS_CHOICES:
+        raise ValidationError({"crs": _("坐标系必须是 wgs84、gcj02 或 bd09")})
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError({"lon": _("经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间")})
+    wlon, wlat = coords.to_wgs84(lon, lat, crs)
+    hit = _index.get(on or today()).find(wlon, wlat)
+    if hit is None:
+        return LocateAnswer(False, None, [], wlon, wlat, _("该位置不在任何网格内"))
+    return LocateAnswer(True, hit.leaf.as_dict(), [g.as_dict() for g in hit.chain], wlon, wlat)
+
+
+# --- writing the tree ----------------------------------------------------------------------------
+
+
+def _check_level(level: GridLevel, parent: Grid | None) -> None:
+    if parent is None:
+        if level.allowed_parent_levels:
+            raise ValidationError({"level": _("“%(level)s”级网格必须有上级网格") % {"level": level.name}})
+        if level.depth != 1:
+            raise ValidationError({"level": _("只有最高层级的网格可以没有上级")})
+        return
+    allowed = level.allowed_parent_levels
+    if allowed:
+        if parent.level.key not in allowed:
+            names = "、".join(GridLevel.objects.filter(key__in=allowed).values_list("name", flat=True))
+            raise ValidationError(
+                {
+                    "level": _("“%(level)s”级网格只能设在%(names)s之下，不能直属“%(parent)s”")
+                    % {"level": level.name, "names": names, "parent": parent.level.name}
+                }
+            )
+    elif level.depth != parent.level.depth + 1:
+        raise ValidationError(
+            {
+                "level": _("“%(parent)s”的下级应为第 %(depth)s 级网格，而不是“%(level)s”")
+                % {"parent": parent.level.name, "depth": parent.level.depth + 1, "level": level.name}
+            }
+        )
+
+
+def next_code(parent: Grid | None, level: GridLevel) -> str:
+    """The next free code under a parent: the parent's code plus the level's own digits."""
+    base = parent.code if parent else ""
+    width = level.code_digits
+    taken = Grid.objects.filter(code__startswith=base) if base else Grid.objects.all()
+    used = {c[len(base) :] for c in taken.values_list("code", flat=True) if len(c) == len(base) + width}
+    n = 1
+    while f"{n:0{width}d}" in used:
+        n += 1
+    if n >= 10**width:
+        raise ValidationError({"code": _("本级编码已用完（%(width)s 位）") % {"width": width}})
+    return f"{base}{n:0{width}d}"
+
+
+def _check_code(code: str, parent: Grid | None, level: GridLevel, *, exclude: int | None = None) -> None:
+    if not code.isdigit():
+        raise ValidationError({"code": _("编码只能由数字组成")})
+    if parent is not None:
+        if not code.startswith(parent.code) or len(code) != len(parent.code) + level.code_digits:
+            raise ValidationError(
+                {
+                    "code": _("编码应为上级编码 %(parent)s 加 %(digits)s 位数字")
+                    % {"parent": parent.code, "digits": level.code_digits}
+                }
+            )
+    elif len(code) != level.code_digits:
+        raise ValidationError({"code": _("顶级网格编码应为 %(digits)s 位数字") % {"digits": level.code_digits}})
+    qs = Grid.objects.filter(code=code)
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    if qs.exists():
+        raise ValidationError({"code": _("编码 %(code)s 已被使用") % {"code": code}})
+
+
+def _clean_boundary(boundary: dict | None, *, repair: bool = False) -> tuple[dict | None, dict]:
+    """Validated GeoJSON and its derived area/centre; invalid shapes are refused unless repaired."""
+    if not boundary:
+        return None, {"area_m2": 0.0, "center_lon": None, "center_lat": None}
+    check = check_shape(boundary)
+    if not check.ok:
+        if not ((repair or check.only_orientation) and check.repaired is not None):
+            raise ValidationError({"boundary": "；".join(check.problems)})
+    geom = check.repaired
+    assert geom is not None
+    point = geom.representative_point()
+    return to_geojson(geom), {"area_m2": area_m2(geom), "center_lon": point.x, "center_lat": point.y}
+
+
+@transaction.atomic
+def create_grid(
+    *,
+    name: str,
+    level: GridLevel,
+    parent: Grid | None = None,
+    kind: GridKind | None = None,
+    code: str = "",
+    boundary: dict | None = None,
+    households: int = 0,
+    valid_from: date | None = None,
+    repair: bool = False,
+    by=None,
+    audited: bool = True,
+) -> Grid:
+    """Open a new grid under a parent (or a new root)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("请填写网格名称")})
+    _check_level(level, parent)
+    if parent is not None and not parent.is_active:
+        raise ValidationError({"parent": _("上级网格已停用")})
+    code = code.strip() if code else next_code(parent, level)
+    _check_code(code, parent, level)
+    shape_json, derived = _clean_boundary(boundary, repair=repair)
+    valid_from = valid_from or today()
+    if parent is not None and parent.valid_from > valid_from:
+        raise ValidationError({"valid_from": _("启用日期不能早于上级网格的启用日期")})
+    fields = dict(
+        name=name,
+        code=code,
+        level=level,
+        kind=kind,
+        boundary=shape_json,
+        households=households,
+        valid_from=valid_from,
+        **derived,
+    )
+    if parent is None:
+        grid = Grid.objects.add_root(fields)
+    else:
+        grid = Grid.objects.add_child(Grid.objects.get(pk=parent.pk), fields)
+    if shape_json:
+        boundaries_changed()
+    if audited:
+        audit.record(audit.Action.CREATE, actor=by, obj=grid, detail={"parent": parent.code if parent else None})
+    return grid
+
+
+@transaction.atomic
+def update_grid(
+    grid: Grid,
+    *,
+    name: str | None = None,
+    kind: GridKind | None = None,
+    boundary: dict | None = None,
+    households: int | None = None,
+    repair: bool = False,
+    by=None,
+) -> Grid:
+    """Change a grid's name, kind, household count or boundary (its code never changes)."""
+    grid = Grid.objects.select_for_update().get(pk=grid.pk)
+    if not grid.is_active:
+        raise ValidationError({"valid_to": _("已停用的网格不能修改")})
+    changes: dict[str, object] = {}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError({"name": _("请填写网格名称")})
+        if name != grid.name:
+            changes["name"] = [grid.name, name]
+            grid.name = name
+    if kind is not None and kind != grid.kind:
+        changes["kind"] = [str(grid.kind or ""), str(kind)]
+        grid.kind = kind
+    if households is not None and households != grid.households:
+        if households < 0:
+            raise ValidationError({"households": _("户数不能为负数")})
+        changes["households"] = [grid.households, households]
+        grid.households = households
+    if boundary is not None:
+        shape_json, derived = _clean_boundary(boundary, repair=repair)
+        if shape_json != grid.boundary:
+            changes["boundary"] = [round(grid.area_m2), round(derived["area_m2"])]
+            grid.boundary = shape_json
+            for k, v in derived.items():
+                setattr(grid, k, v)
+            boundaries_changed()
+    if changes:
+        grid.save()
+        audit.record(audit.Action.UPDATE, actor=by, obj=grid, detail=changes)
+    return grid
+
+
+@transaction.atomic
+def close_grid(grid: Grid, *, on: date | None = None, by=None) -> Grid:
+    """Stop using a grid from a date; its records stay readable and point to it."""
+    grid = Grid.objects.select_for_update().get(pk=grid.pk)
+    on = on or today()
+    if not grid.is_active:
+        raise ValidationError({"valid_to": _("该网格已于 %(day)s 停用") % {"day": grid.valid_to}})
+    if on < grid.valid_from:
+        raise ValidationError({"valid_to": _("停用日期不能早于启用日期 %(day)s") % {"day": grid.valid_from}})
+    open_children = Grid.objects.filter(subtree_q(grid.path), depth=grid.depth + 1, valid_to__isnull=True)
+    if open_children.exists():
+        raise ValidationError(
+            {"valid_to": _("该网格还有 %(n)s 个在用的下级网格，请先停用或合并它们") % {"n": open_children.count()}}
+        )
+    grid.valid_to = on
+    grid.save(update_fields=["valid_to", "last_updated"])
+    RoleAssignment.objects.filter(grid=grid, valid_to__isnull=True).update(valid_to=on)
+    boundaries_changed()
+    audit.record(audit.Action.CLOSE, actor=by, obj=grid, detail={"valid_to": on.isoformat()})
+    return grid
+
+
+def _move_children(old: Grid, new_grids: Sequence[Grid]) -> None:
+    """Open children follow the new grid that holds their representative point (or the largest overlap)."""
+    kids = list(Grid.objects.filter(subtree_q(old.path), depth=old.depth + 1, valid_to__isnull=True))
+    if not kids:
+        return
+    shapes = [(g, to_shape(g.boundary)) for g in new_grids]
+    for kid in kids:
+        target = new_grids[0]
+        kid_shape = to_shape(kid.boundary)
+        if kid_shape is not None:
+            best = max(
+                shapes, key=lambda gs: gs[1].intersection(kid_shape).area if gs[1] is not None else -1.0
+            )
+            target = best[0]
+        Grid.objects.move(kid, Grid.objects.get(pk=target.pk), "sorted-child")
+
+
+@transaction.atomic
+def split_grid(grid: Grid, *, pieces: Sequence[dict], on: date | None = None, by=None) -> list[Grid]:
+    """Close a grid and open its pieces in its place; each piece: name, boundary, optional kind/households."""
+    grid = Grid.objects.select_for_update().select_related("level", "kind").get(pk=grid.pk)
+    on = on or today()
+    if not grid.is_active:
+        raise ValidationError({"grid": _("已停用的网格不能拆分")})
+    if len(pieces) < 2:
+        raise ValidationError({"pieces": _("拆分至少需要两个新网格")})
+    parent = Grid.objects.get_parent(grid)
+    new: list[Grid] = []
+    for i, piece in enumerate(pieces, start=1):
+        try:
+            new.append(
+                create_grid(
+                    name=piece.get("name", ""),
+                    level=grid.level,
+                    parent=parent,
+                    kind=piece.get("kind") or grid.kind,
+                    boundary=piece.get("boundary"),
+                    households=int(piece.get("households") or 0),
+                    valid_from=on,
+                    by=by,
+                    audited=False,
+                )
+            )
+        except ValidationError as exc:
+            raise ValidationError({f"pieces[{i}]": exc.messages}) from exc
+    for g in new:
+        g.predecessors.add(grid)
+    _move_children(grid, new)
+    _close_without_checks(grid, on)
+    audit.record(audit.Action.SPLIT, actor=by, obj=grid, detail={"into": [g.code for g in new]})
+    return new
+
+
+@transaction.atomic
+def merge_grids(grids: Sequence[Grid], *, name: str, on: date | None = None, by=None) -> Grid:
+    """Close several sibling grids and open one grid covering them all."""
+    on = on or today()
+    grids = list(Grid.objects.select_for_update().select_related("level", "kind").filter(pk__in=[g.pk for g in grids]))
+    if len(grids) < 2:
+        raise ValidationError({"grids": _("合并至少需要两个网格")})
+    if any(not g.is_active for g in grids):
+        raise ValidationError({"grids": _("已停用的网格不能合并")})
+    parents = {g.path[: -Grid.steplen] for g in grids}
+    if len(parents) != 1 or len({g.level_id for g in grids}) != 1:
+        raise ValidationError({"grids": _("只能合并同一上级、同一层级的网格")})
+    shapes = [to_shape(g.boundary) for g in grids]
+    union = shapely.union_all([s for s in shapes if s is not None]) if any(shapes) else None
+    merged = create_grid(
+        name=name,
+        level=grids[0].level,
+        parent=Grid.objects.get_parent(grids[0]),
+        kind=grids[0].kind,
+        boundary=to_geojson(union) if union is not None else None,
+        households=sum(g.households for g in grids),
+        valid_from=on,
+        repair=True,
+        by=by,
+        audited=False,
+    )
+    merged.predecessors.add(*grids)
+    for g in grids:
+        _move_children(g, [merged])
+        _close_without_checks(g, on)
+    audit.record(audit.Action.MERGE, actor=by, obj=merged, detail={"from": [g.code for g in grids]})
+    return merged
+
+
+def _close_without_checks(grid: Grid, on: date) -> None:
+    Grid.objects.filter(pk=grid.pk).update(valid_to=on)
+    RoleAssignment.objects.filter(grid=grid, valid_to__isnull=True).update(valid_to=on)
+    boundaries_changed()
+
+
+# --- roles ----------------------------------------------------------------------------------------
+
+
+def active_assignments(grid: Grid, on: date | None = None) -> QuerySet[RoleAssignment]:
+    on = on or today()
+    return (
+        RoleAssignment.objects.filter(grid=grid, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .select_related("role", "user")
+    )
+
+
+@transaction.atomic
+def assign_role(
+    grid: Grid,
+    *,
+    role: GridRole,
+    person_name: str = "",
+    user=None,
+    duty_phone: str = "",
+    valid_from: date | None = None,
+    by=None,
+    audited: bool = True,
+) -> RoleAssignment:
+    """Put someone in a role in a grid (a person may hold several roles in several grids)."""
+    if role.levels and grid.level.key not in role.levels:
+        raise ValidationError(
+            {"role": _("“%(role)s”不设在“%(level)s”级网格") % {"role": role.name, "level": grid.level.name}}
+        )
+    person_name = (person_name or (str(user) if user else "")).strip()
+    if not person_name:
+        raise ValidationError({"person_name": _("请填写姓名")})
+    duty_phone = duty_phone.strip()
+    if duty_phone and not (duty_phone.replace("-", "").isdigit() and 7 <= len(duty_phone) <= 20):
+        raise ValidationError({"duty_phone": _("值班电话格式不正确")})
+    assignment = RoleAssignment.objects.create(
+        grid=grid,
+        role=role,
+        user=user,
+        person_name=person_name,
+        duty_phone=duty_phone,
+        valid_from=valid_from or today(),
+    )
+    if audited:
+        audit.record(audit.Action.CREATE, actor=by, obj=assignment)
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(assignment: RoleAssignment, *, on: date | None = None, by=None) -> RoleAssignment:
+    on = on or today()
+    if assignment.valid_to is not None:
+        raise ValidationError({"valid_to": _("该任职已结束")})
+    assignment.valid_to = max(on, assignment.valid_from)
+    assignment.save(update_fields=["valid_to", "last_updated"])
+    audit.record(audit.Action.CLOSE, actor=by, obj=assignment)
+    return assignment
+
+
+def grids_held_by(user, on: date | None = None) -> QuerySet[Grid]:
+    """Grids where a user holds a role that grants jurisdiction."""
+    on = on or today()
+    return Grid.objects.filter(
+        assignments__user=user,
+        assignments__role__grants_jurisdiction=True,
+        assignments__valid_from__lte=on,
+    ).filter(Q(assignments__valid_to__isnull=True) | Q(assignments__valid_to__gt=on))
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    parent_area_m2: float
+    covered_share: float
+    gaps: dict | None
+    overlaps: dict | None
+    gap_area_m2: float
+    overlap_area_m2: float
+    children: int = 0
+    outside_area_m2: float = 0.0
+
+
+def coverage(grid: Grid, *, on: date | None = None) -> Coverage:
+    """How much of a parent its children cover, and where the gaps and overlaps are."""
+    parent_shape = to_shape(grid.boundary)
+    kids = [to_shape(g.boundary) for g in children(grid, on=on)]
+    kids = [k for k in kids if k is not None]
+    if parent_shape is None:
+        return Coverage(0.0, 0.0, None, None, 0.0, 0.0, len(kids))
+    if not kids:
+        return Coverage(area_m2(parent_shape), 0.0, to_geojson(parent_shape), None, area_m2(parent_shape), 0.0, 0)
+    union = shapely.union_all(kids)
+    gaps = parent_shape.difference(union)
+    overlaps = []
+    tree = shapely.STRtree(kids)
+    for i, k in enumerate(kids):
+        for j in tree.query(k, predicate="intersects"):
+            if j > i:
+                inter = k.intersection(kids[int(j)])
+                if inter.area > 0:
+                    overlaps.append(inter)
+    overlap = shapely.union_all(overlaps) if overlaps else None
+    parent_area = area_m2(parent_shape)
+    covered = area_m2(parent_shape.intersection(union))
+    return Coverage(
+        parent_area_m2=parent_area,
+        covered_share=covered / parent_area if parent_area else 0.0,
+        gaps=to_geojson(gaps),
+        overlaps=to_geojson(overlap) if overlap is not None else None,
+        gap_area_m2=area_m2(gaps),
+        overlap_area_m2=area_m2(overlap) if overlap is not None else 0.0,
+        children=len(kids),
+        outside_area_m2=area_m2(union.difference(parent_shape)),
+    )
+
+
+# --- GeoJSON for maps and export -----------------------------------------------------------------
+
+
+def feature(grid: Grid) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": grid.boundary,
+        "properties": {
+            "id": grid.pk,
+            "code": grid.code,
+            "name": grid.name,
+            "level": grid.level.key,
+            "level_name": grid.level.name,
+            "depth": grid.level.depth,
+            "kind": grid.kind.key if grid.kind else None,
+            "kind_name": grid.kind.name if grid.kind else None,
+            "color": grid.kind.color if grid.kind else None,
+            "parent_code": None,
+            "households": grid.households,
+            "valid_from": grid.valid_from.isoformat(),
+            "valid_to": grid.valid_to.isoformat() if grid.valid_to else None,
+            "url": grid.get_absolute_url(),
+        },
+    }
+
+
+def feature_collection(grids: Iterable[Grid]) -> dict:
+    grids = list(grids)
+    by_path = {g.path: g.code for g in grids}
+    features = []
+    for g in grids:
+        f = feature(g)
+        parent_path = g.path[: -Grid.steplen]
+        f["properties"]["parent_code"] = by_path.get(parent_path)
+        features.append(f)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def subtree_geojson(grid: Grid, *, on: date | None = None, max_depth: int | None = None) -> dict:
+    qs = subtree(grid, on=on).select_related("level", "kind").order_by("path")
+    if max_depth is not None:
+        qs = qs.filter(depth__lte=grid.depth + max_depth)
+    result = feature_collection(qs)
+    if result["features"]:
+        # The exported root keeps its real parent's code, so the file can be imported back under it.
+        parent = Grid.objects.get_parent(grid)
+        result["features"][0]["properties"]["parent_code"] = parent.code if parent else None
+    return result
+
+
+@dataclass
+class ImportProblem:
+    where: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    rows: list[dict] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+    repairs: list[dict] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from wangge.api import api
+from wangge.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("wangge.accounts.urls")),
+    path("grids/", include("wangge.grids.urls")),
+    path("audit/", include("wangge.audit.urls")),
+    path("report/", include("wangge.grids.public_urls")),
+    path("api/", api.urls),
+]
