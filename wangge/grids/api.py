@@ -161,6 +161,32 @@ def _kind(key: str | None) -> GridKind | None:
     return kind
 
 
+# Fixed paths first: /grids/{code} would otherwise swallow them.
+@router.post("/grids/merge", response={201: GridOut}, summary="合并网格")
+def merge_grids(request, body: MergeIn):
+    require(request.user, perms.EDIT_GRIDS)
+    targets = [_visible_grid(request, c) for c in body.codes]
+    merged = grids.merge_grids(targets, name=body.name, on=body.on, by=request.user)
+    return 201, Grid.objects.select_related("level", "kind").get(pk=merged.pk)
+
+
+@router.post("/grids/import", response=ImportOut, summary="导入网格图层（GeoJSON；默认试运行）")
+def import_grids(request, body: ImportIn):
+    require(request.user, perms.IMPORT_GRIDS)
+    parent = _visible_grid(request, body.parent_code) if body.parent_code else None
+    level = get_object_or_404(GridLevel, key=body.level) if body.level else None
+    rows = importing.rows_from_geojson(
+        body.geojson,
+        name_property=body.name_property,
+        code_property=body.code_property,
+        parent_code_property=body.parent_code_property,
+    )
+    report = importing.import_rows(
+        rows, parent=parent, level=level, dry_run=body.dry_run, repair=body.repair, by=request.user
+    )
+    return importing.report_dict(report)
+
+
 @router.get("/grids", response=GridPage, summary="网格列表（限本人辖区）")
 def list_grids(
     request,
@@ -261,14 +287,6 @@ def split_grid(request, code: str, body: SplitIn):
     return 201, list(Grid.objects.select_related("level", "kind").filter(pk__in=[g.pk for g in new]))
 
 
-@router.post("/grids/merge", response={201: GridOut}, summary="合并网格")
-def merge_grids(request, body: MergeIn):
-    require(request.user, perms.EDIT_GRIDS)
-    targets = [_visible_grid(request, c) for c in body.codes]
-    merged = grids.merge_grids(targets, name=body.name, on=body.on, by=request.user)
-    return 201, Grid.objects.select_related("level", "kind").get(pk=merged.pk)
-
-
 @router.post("/grids/{code}/roles", response={201: AssignmentOut}, summary="任命网格角色")
 def assign_role(request, code: str, body: AssignIn):
     require(request.user, perms.ASSIGN_ROLES)
@@ -308,18 +326,3 @@ def locate(request, lon: float, lat: float, crs: str = "wgs84", on: date | None 
     return grids.locate_answer(lon, lat, crs=crs, on=on)
 
 
-@router.post("/grids/import", response=ImportOut, summary="导入网格图层（GeoJSON；默认试运行）")
-def import_grids(request, body: ImportIn):
-    require(request.user, perms.IMPORT_GRIDS)
-    parent = _visible_grid(request, body.parent_code) if body.parent_code else None
-    level = get_object_or_404(GridLevel, key=body.level) if body.level else None
-    rows = importing.rows_from_geojson(
-        body.geojson,
-        name_property=body.name_property,
-        code_property=body.code_property,
-        parent_code_property=body.parent_code_property,
-    )
-    report = importing.import_rows(
-        rows, parent=parent, level=level, dry_run=body.dry_run, repair=body.repair, by=request.user
-    )
-    return importing.report_dict(report)
