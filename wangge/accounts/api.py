@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from wangge.accounts import services as accounts
 from wangge.accounts.models import ApiToken
@@ -62,7 +62,7 @@ def list_tokens(request):
 def create_token(request, body: TokenIn):
     token, key = accounts.issue_token(request.user, name=body.name, days=body.days)
     token.key = key
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="吊销 API 令牌")

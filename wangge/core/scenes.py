@@ -111,6 +111,32 @@ def apply_scene(name_or_path: str) -> SceneApplication:
     return SceneApplication.objects.create(name=data["name"], title=data.get("title", data["name"]), data=data)
 
 
+_PYDANTIC_ZH = {
+    "missing": "必填",
+    "extra_forbidden": "未知的键（拼写错误？）",
+    "string_too_short": "不能为空",
+    "string_pattern_mismatch": "格式不对，应为小写英文字母、数字和下划线",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than_equal": "应不大于 {le}",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表",
+    "string_type": "应为文字",
+    "too_short": "至少需要 {min_length} 项",
+}
+
+
+def _pydantic_message(err: dict) -> str:
+    template = _PYDANTIC_ZH.get(err["type"])
+    if template is None:
+        return str(err["msg"]).removeprefix("Value error, ")
+    try:
+        return template.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template
+
+
 def current_scene() -> SceneApplication | None:
     return SceneApplication.objects.first()
 

@@ -3,7 +3,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import permissions as perms
 from wangge.accounts.guards import require
@@ -167,7 +167,7 @@ def merge_grids(request, body: MergeIn):
     require(request.user, perms.EDIT_GRIDS)
     targets = [_visible_grid(request, c) for c in body.codes]
     merged = grids.merge_grids(targets, name=body.name, on=body.on, by=request.user)
-    return 201, Grid.objects.select_related("level", "kind").get(pk=merged.pk)
+    return Status(201, Grid.objects.select_related("level", "kind").get(pk=merged.pk))
 
 
 @router.post("/grids/import", response=ImportOut, summary="导入网格图层（GeoJSON；默认试运行）")
@@ -252,7 +252,7 @@ def create_grid(request, body: GridCreateIn):
         repair=body.repair,
         by=request.user,
     )
-    return 201, Grid.objects.select_related("level", "kind").get(pk=grid.pk)
+    return Status(201, Grid.objects.select_related("level", "kind").get(pk=grid.pk))
 
 
 @router.patch("/grids/{code}", response=GridOut, summary="修改网格")
@@ -284,7 +284,7 @@ def split_grid(request, code: str, body: SplitIn):
     grid = _visible_grid(request, code)
     pieces = [{**p.dict(), "kind": _kind(p.kind)} for p in body.pieces]
     new = grids.split_grid(grid, pieces=pieces, on=body.on, by=request.user)
-    return 201, list(Grid.objects.select_related("level", "kind").filter(pk__in=[g.pk for g in new]))
+    return Status(201, list(Grid.objects.select_related("level", "kind").filter(pk__in=[g.pk for g in new])))
 
 
 @router.post("/grids/{code}/roles", response={201: AssignmentOut}, summary="任命网格角色")
@@ -310,7 +310,7 @@ def assign_role(request, code: str, body: AssignIn):
         valid_from=body.valid_from,
         by=request.user,
     )
-    return 201, RoleAssignment.objects.select_related("role").get(pk=assignment.pk)
+    return Status(201, RoleAssignment.objects.select_related("role").get(pk=assignment.pk))
 
 
 @router.post("/roles/{assignment_id}/end", response=AssignmentOut, summary="结束任职")

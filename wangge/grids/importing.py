@@ -280,13 +280,22 @@ def import_rows(
                 problems.append(
                     ImportProblem(rows[i].at("boundary"), f"有 {outside:.1%} 的面积在上级网格之外（容差 {OUTSIDE_PARENT_TOLERANCE:.0%}）")
                 )
-    for members in siblings.values():
+    for key, members in siblings.items():
         geoms = [shapes[i] for i in members]
+        names = [rows[i].where for i in members]
+        if key.startswith("db:"):
+            # Grids already open under the same parent are siblings too.
+            _kind, p = parent_of[members[0]]
+            for g in grids.children(p, on=on):  # type: ignore[arg-type]
+                if g.boundary:
+                    geoms.append(to_shape(g.boundary))
+                    names.append(f"现有网格“{g.name}”（{g.code}）")
         tree = shapely.STRtree(geoms)
-        for a, ga in enumerate(geoms):
+        for a in range(len(members)):
+            ga = geoms[a]
             for b in tree.query(ga, predicate="intersects"):
                 b = int(b)
-                if b <= a:
+                if b == a or (b < len(members) and b < a):
                     continue
                 gb = geoms[b]
                 share = ga.intersection(gb).area / max(min(ga.area, gb.area), 1e-18)
@@ -294,7 +303,7 @@ def import_rows(
                     problems.append(
                         ImportProblem(
                             rows[members[a]].at("boundary"),
-                            f"与{rows[members[b]].where}重叠 {share:.1%}（容差 {SIBLING_OVERLAP_TOLERANCE:.0%}）",
+                            f"与{names[b]}重叠 {share:.1%}（容差 {SIBLING_OVERLAP_TOLERANCE:.0%}）",
                         )
                     )
 
