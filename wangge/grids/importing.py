@@ -193,7 +193,7 @@ def import_rows(
                 problems.append(ImportProblem(r.at("code"), f"编码 {r.code} 与{file_codes[r.code].where}重复"))
             file_codes.setdefault(r.code, r)
     existing = set(Grid.objects.filter(code__in=list(file_codes)).values_list("code", flat=True))
-    for code in existing:
+    for code in (c for c in file_codes if c in existing):
         problems.append(ImportProblem(file_codes[code].at("code"), f"编码 {code} 已存在于系统中"))
     parent_codes = {r.parent_code for r in rows if r.parent_code and r.parent_code not in file_codes}
     db_parents = {g.code: g for g in Grid.objects.filter(code__in=parent_codes).select_related("level")}
@@ -232,7 +232,7 @@ def import_rows(
                 problems.append(ImportProblem(r.at("parent_code"), f"找不到上级网格 {r.parent_code}"))
         elif parent is not None:
             parent_of[i] = ("db", parent)
-        elif level is None or level.depth != 1:
+        elif level is not None and level.depth != 1:
             problems.append(ImportProblem(r.at("parent_code"), "缺少上级编码（或用 --parent 指定上级网格）"))
 
     row_index = {id(r): i for i, r in enumerate(rows)}

@@ -1,0 +1,63 @@
+"""The `wangge` command line, run as a user would (a subprocess against a file database)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {**os.environ, "WANGGE_VAR_DIR": str(tmp_path), "WANGGE_DEBUG": "1", "LANG": "zh_CN.UTF-8"}
+    env.pop("DATABASE_URL", None)
+    env.pop("WANGGE_DATABASE_URL", None)
+
+    def run(*args, lang=None):
+        e = dict(env)
+        if lang:
+            e["LANG"] = lang
+        return subprocess.run([sys.executable, "-m", "wangge", *args], env=e, capture_output=True, text=True, timeout=300)
+
+    assert run("manage", "migrate", "-v", "0").returncode == 0
+    return run
+
+
+def test_demo_scene_locate_export_import_through_the_command_line(cli, tmp_path):
+    loaded = cli("demo", "load")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "170 个四级网格" in loaded.stdout
+    again = cli("demo", "load", "--if-empty")
+    assert again.returncode == 0 and "跳过" in again.stdout
+
+    located = cli("grids", "locate", "119.5105", "27.46")
+    assert located.returncode == 0, located.stderr
+    answer = json.loads(located.stdout)
+    assert answer["found"] and len(answer["chain"]) == 4 and answer["chain"][0]["name"] == "鳌阳镇"
+
+    outside = cli("grids", "locate", "100", "30")
+    assert outside.returncode != 0 and "该位置不在任何网格内" in outside.stderr
+
+    out = tmp_path / "town.geojson"
+    exported = cli("grids", "export", "350924001", str(out))
+    assert exported.returncode == 0 and "224" in exported.stdout
+    assert len(json.loads(out.read_text())["features"]) == 224
+
+    dup = cli("grids", "import", str(out), "--dry-run")
+    assert dup.returncode != 0 and "已存在于系统中" in dup.stderr and "发现 224 个问题" in dup.stderr
+
+
+def test_bad_input_exits_non_zero_with_a_message_in_the_users_language(cli, tmp_path):
+    missing = cli("grids", "import", str(tmp_path / "nope.geojson"))
+    assert missing.returncode != 0 and "找不到文件" in missing.stderr
+    english = cli("grids", "import", str(tmp_path / "nope.geojson"), lang="en_US.UTF-8")
+    assert english.returncode != 0 and "File not found" in english.stderr
+    bad_scene = cli("scene", "apply", "atlantis")
+    assert bad_scene.returncode != 0 and "rural-town" in bad_scene.stderr
+    bad_crs = cli("grids", "locate", "119", "27", "--crs", "mercator")
+    assert bad_crs.returncode != 0
+    unknown = cli("grids", "frobnicate")
+    assert unknown.returncode != 0
