@@ -33,8 +33,8 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy wangge/*/services.py wangge/accounts/jurisdiction.py
-	$(BIN)/wangge manage makemigrations --check --dry-run
+	WANGGE_DEBUG=1 $(BIN)/mypy wangge/*/services.py wangge/accounts/jurisdiction.py
+	WANGGE_DEBUG=1 $(BIN)/wangge manage makemigrations --check --dry-run
 
 BENCH ?=
 bench: install

@@ -32,7 +32,9 @@ class TokenAuth(HttpBearer):
 api = NinjaAPI(
     title="Wangge API",
     version="1",
-    description="网格化服务管理平台接口。认证：页面会话（写操作需 CSRF），或个人令牌 `Authorization: Bearer wg_…`。",
+    description=(
+        "网格化服务管理平台接口。认证：页面会话（写操作需 CSRF），或个人令牌 `Authorization: Bearer wg_…`。"
+    ),
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     urls_namespace="api",
 )

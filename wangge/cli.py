@@ -1,8 +1,8 @@
 """The `wangge` command line: `wangge GROUP VERB ...` runs the management command GROUP_VERB.
 
-    wangge demo load            wangge scene apply rural-town
-    wangge grids import FILE    wangge grids export CODE FILE    wangge grids locate LON LAT
-    wangge run                  wangge manage <any Django command>
+wangge demo load            wangge scene apply rural-town
+wangge grids import FILE    wangge grids export CODE FILE    wangge grids locate LON LAT
+wangge run                  wangge manage <any Django command>
 """
 
 import os

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -63,7 +64,7 @@ def get_visible_or_404(qs: QuerySet[M], user, *, grid_field: str = "grid", **loo
     """One answer for "does not exist" and "not yours": 404."""
     try:
         return visible(qs, user, grid_field=grid_field).get(**lookup)
-    except qs.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 

@@ -106,9 +106,19 @@ def issue_token(user: User, *, name: str, days: int | None = None) -> tuple[ApiT
         raise ValidationError({"days": _("有效期应在 1 到 366 天之间")})
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=key[:10], key_hash=_hash(key), expires=timezone.now() + timedelta(days=days)
+        user=user,
+        name=name,
+        prefix=key[:10],
+        key_hash=_hash(key),
+        expires=timezone.now() + timedelta(days=days),
     )
-    audit.record(audit.Action.TOKEN, actor=user, obj=token, object_repr=f"{name} {token.prefix}…", detail={"issued": True})
+    audit.record(
+        audit.Action.TOKEN,
+        actor=user,
+        obj=token,
+        object_repr=f"{name} {token.prefix}…",
+        detail={"issued": True},
+    )
     return token, key
 
 
@@ -116,7 +126,13 @@ def revoke_token(token: ApiToken, *, by: User) -> ApiToken:
     if token.revoked is None:
         token.revoked = timezone.now()
         token.save(update_fields=["revoked", "last_updated"])
-        audit.record(audit.Action.TOKEN, actor=by, obj=token, object_repr=f"{token.name} {token.prefix}…", detail={"revoked": True})
+        audit.record(
+            audit.Action.TOKEN,
+            actor=by,
+            obj=token,
+            object_repr=f"{token.name} {token.prefix}…",
+            detail={"revoked": True},
+        )
     return token
 
 

@@ -33,7 +33,9 @@ def login_view(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
         backend = PhoneOrUsernameBackend()
-        user = backend.authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        user = backend.authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         locked = getattr(request, "wangge_locked_until", None)
         if locked:
             form.add_error(
@@ -65,12 +67,18 @@ def tokens(request):
     new_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, new_key = accounts.issue_token(request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+            _token, new_key = accounts.issue_token(
+                request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             form = TokenForm()
-    return render(request, "accounts/tokens.html", {"form": form, "tokens": accounts.tokens_of(request.user), "new_key": new_key})
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": accounts.tokens_of(request.user), "new_key": new_key},
+    )
 
 
 @login_required

@@ -34,18 +34,29 @@ def _filtered(request):
 @permission_required(perms.VIEW_AUDIT, raise_exception=True)
 def audit_list(request):
     page, query = paginate(request, _filtered(request))
-    return render(request, "audit/list.html", {"page": page, "query": query, "actions": AuditRecord.Action.choices})
+    return render(
+        request, "audit/list.html", {"page": page, "query": query, "actions": AuditRecord.Action.choices}
+    )
 
 
 @login_required
 @permission_required(perms.VIEW_AUDIT, raise_exception=True)
 def audit_xlsx(request):
     rows = (
-        [r.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), r.actor_name, r.get_action_display(), r.object_type, r.object_repr, r.ip or ""]
+        [
+            r.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            r.actor_name,
+            r.get_action_display(),
+            r.object_type,
+            r.object_repr,
+            r.ip or "",
+        ]
         for r in _filtered(request)[:100000]
     )
     data = write_workbook(["时间", "操作人", "操作", "对象类型", "对象", "来源地址"], rows, sheet="审计")
-    audit.record(audit.Action.EXPORT, actor=request.user, object_type="audit.auditrecord", object_repr="审计日志")
+    audit.record(
+        audit.Action.EXPORT, actor=request.user, object_type="audit.auditrecord", object_repr="审计日志"
+    )
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
     return response

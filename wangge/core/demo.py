@@ -68,7 +68,12 @@ def town_outline(rng: random.Random) -> shapely.Polygon:
     phase = [rng.uniform(0, 2 * math.pi) for _ in range(3)]
     for i in range(n):
         a = 2 * math.pi * i / n
-        r = 1 + 0.12 * math.sin(3 * a + phase[0]) + 0.07 * math.sin(5 * a + phase[1]) + 0.04 * math.sin(7 * a + phase[2])
+        r = (
+            1
+            + 0.12 * math.sin(3 * a + phase[0])
+            + 0.07 * math.sin(5 * a + phase[1])
+            + 0.04 * math.sin(7 * a + phase[2])
+        )
         pts.append((cx + 0.058 * r * math.cos(a), cy + 0.050 * r * math.sin(a)))
     return shapely.Polygon(pts)
 
@@ -201,21 +206,51 @@ def load(*, stdout=None) -> list[DemoLogin]:
     # Role holders: 114 full-time workers over 170 unit grids (some cover two), a leader per
     # third-level grid, a liaison cadre per second-level grid, micro-grid leaders in every unit grid.
     for second in seconds:
-        grids.assign_role(second, role=roles["liaison_cadre"], person_name=person_name(rng), duty_phone=mobile(rng),
-                          valid_from=VALID_FROM, audited=False)
-    grids.assign_role(town, role=roles["supervisor"], person_name=person_name(rng), duty_phone=mobile(rng),
-                      valid_from=VALID_FROM, audited=False)
+        grids.assign_role(
+            second,
+            role=roles["liaison_cadre"],
+            person_name=person_name(rng),
+            duty_phone=mobile(rng),
+            valid_from=VALID_FROM,
+            audited=False,
+        )
+    grids.assign_role(
+        town,
+        role=roles["supervisor"],
+        person_name=person_name(rng),
+        duty_phone=mobile(rng),
+        valid_from=VALID_FROM,
+        audited=False,
+    )
     for third in thirds:
-        grids.assign_role(third, role=roles["grid_leader"], person_name=person_name(rng), duty_phone=mobile(rng),
-                          valid_from=VALID_FROM, audited=False)
+        grids.assign_role(
+            third,
+            role=roles["grid_leader"],
+            person_name=person_name(rng),
+            duty_phone=mobile(rng),
+            valid_from=VALID_FROM,
+            audited=False,
+        )
     workers = [(person_name(rng), mobile(rng)) for _ in range(114)]
     for idx, unit in enumerate(units):
         name, phone = workers[idx if idx < 114 else (idx - 114) * 2 % 114]
-        grids.assign_role(unit, role=roles["full_time_worker"], person_name=name, duty_phone=phone,
-                          valid_from=VALID_FROM, audited=False)
+        grids.assign_role(
+            unit,
+            role=roles["full_time_worker"],
+            person_name=name,
+            duty_phone=phone,
+            valid_from=VALID_FROM,
+            audited=False,
+        )
         for _ in range(rng.randint(2, 4)):
-            grids.assign_role(unit, role=roles["micro_grid_leader"], person_name=person_name(rng),
-                              duty_phone=mobile(rng), valid_from=VALID_FROM, audited=False)
+            grids.assign_role(
+                unit,
+                role=roles["micro_grid_leader"],
+                person_name=person_name(rng),
+                duty_phone=mobile(rng),
+                valid_from=VALID_FROM,
+                audited=False,
+            )
 
     # One login per role. One hash for all: hashing 9 passwords one by one costs seconds.
     pw = make_password(DEMO_PASSWORD)
@@ -224,7 +259,13 @@ def load(*, stdout=None) -> list[DemoLogin]:
 
     def user(username, role, full_name, phone, **kw):
         return accounts.create_user(
-            username=username, password=None, password_hash=pw, role=role, full_name=full_name, phone=phone, **kw
+            username=username,
+            password=None,
+            password_hash=pw,
+            role=role,
+            full_name=full_name,
+            phone=phone,
+            **kw,
         )
 
     logins: list[DemoLogin] = []
@@ -244,20 +285,44 @@ def load(*, stdout=None) -> list[DemoLogin]:
     accounts.grant_scope(community, first_second)
     logins.append(DemoLogin("community", "社区工作人员", str(community), first_second.name))
     gl = user("gridleader", User.Role.GRID_LEADER, person_name(rng), "13800000006")
-    grids.assign_role(first_third, role=roles["grid_leader"], user=gl, duty_phone="13800000006",
-                      valid_from=VALID_FROM, audited=False)
+    grids.assign_role(
+        first_third,
+        role=roles["grid_leader"],
+        user=gl,
+        duty_phone="13800000006",
+        valid_from=VALID_FROM,
+        audited=False,
+    )
     logins.append(DemoLogin("gridleader", "网格长", str(gl), first_third.name))
     worker = user("worker", User.Role.GRID_WORKER, person_name(rng), "13800000007")
-    grids.assign_role(first_unit, role=roles["full_time_worker"], user=worker, duty_phone="13800000007",
-                      valid_from=VALID_FROM, audited=False)
+    grids.assign_role(
+        first_unit,
+        role=roles["full_time_worker"],
+        user=worker,
+        duty_phone="13800000007",
+        valid_from=VALID_FROM,
+        audited=False,
+    )
     logins.append(DemoLogin("worker", "网格员", str(worker), first_unit.name))
     worker2 = user("worker2", User.Role.GRID_WORKER, person_name(rng), "13800000008")
-    grids.assign_role(other_unit, role=roles["full_time_worker"], user=worker2, duty_phone="13800000008",
-                      valid_from=VALID_FROM, audited=False)
+    grids.assign_role(
+        other_unit,
+        role=roles["full_time_worker"],
+        user=worker2,
+        duty_phone="13800000008",
+        valid_from=VALID_FROM,
+        audited=False,
+    )
     logins.append(DemoLogin("worker2", "网格员（另一网格）", str(worker2), other_unit.name))
     micro = user("micro", User.Role.MICRO_GRID_LEADER, person_name(rng), "13800000009")
-    grids.assign_role(first_unit, role=roles["micro_grid_leader"], user=micro, duty_phone="13800000009",
-                      valid_from=VALID_FROM, audited=False)
+    grids.assign_role(
+        first_unit,
+        role=roles["micro_grid_leader"],
+        user=micro,
+        duty_phone="13800000009",
+        valid_from=VALID_FROM,
+        audited=False,
+    )
     accounts.grant_scope(micro, first_unit)
     logins.append(DemoLogin("micro", "微网格长", str(micro), first_unit.name))
     resident = user("resident", User.Role.RESIDENT, "居民张女士", "13800000010")
@@ -273,7 +338,19 @@ def logins() -> list[DemoLogin]:
     from wangge.accounts.models import User
 
     out = []
-    for u in User.objects.filter(username__in=["admin", "leader", "centre", "police", "community", "gridleader",
-                                               "worker", "worker2", "micro", "resident"]).order_by("pk"):
+    for u in User.objects.filter(
+        username__in=[
+            "admin",
+            "leader",
+            "centre",
+            "police",
+            "community",
+            "gridleader",
+            "worker",
+            "worker2",
+            "micro",
+            "resident",
+        ]
+    ).order_by("pk"):
         out.append(DemoLogin(u.username, u.get_role_display(), str(u), ""))
     return out

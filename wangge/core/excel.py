@@ -46,10 +46,16 @@ def read_rows(data: bytes, *, sheet: int = 0) -> tuple[list[str], list[list[Any]
 
 
 def write_workbook(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1", widths: Sequence[int] | None = None
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    sheet: str = "Sheet1",
+    widths: Sequence[int] | None = None,
 ) -> bytes:
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_urls": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     ws = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True, "bg_color": "#e5e7eb", "border": 1})
     for c, h in enumerate(headers):
@@ -73,7 +79,10 @@ def write_workbook(
 
 def errors_workbook(errors: Sequence[RowError]) -> bytes:
     return write_workbook(
-        ["行", "列", "表头", "问题"], ([e.row, e.column, e.header, e.message] for e in errors), sheet="错误", widths=[6, 6, 14, 60]
+        ["行", "列", "表头", "问题"],
+        ([e.row, e.column, e.header, e.message] for e in errors),
+        sheet="错误",
+        widths=[6, 6, 14, 60],
     )
 
 

@@ -24,3 +24,6 @@ class SceneApplication(models.Model):
         verbose_name = _("场景")
         verbose_name_plural = _("场景")
         ordering = ["-applied"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -18,6 +18,6 @@ def person_name(rng: random.Random) -> str:
 
 
 def mobile(rng: random.Random) -> str:
-    return rng.choice(["138", "139", "135", "136", "150", "151", "158", "187", "188", "133", "153", "180", "189"]) + "".join(
-        rng.choice("0123456789") for _ in range(8)
-    )
+    return rng.choice(
+        ["138", "139", "135", "136", "150", "151", "158", "187", "188", "133", "153", "180", "189"]
+    ) + "".join(rng.choice("0123456789") for _ in range(8))

@@ -46,7 +46,9 @@ class Section:
 _SECTIONS: dict[str, Section] = {}
 
 
-def register_section(key: str, schema: type[BaseModel], apply: Callable[[Any], None], *, order: int = 50) -> None:
+def register_section(
+    key: str, schema: type[BaseModel], apply: Callable[[Any], None], *, order: int = 50
+) -> None:
     _SECTIONS[key] = Section(key, schema, apply, order)
 
 
@@ -60,7 +62,10 @@ def read_scene(name_or_path: str) -> dict[str, Any]:
         path = SCENES_DIR / f"{name_or_path}.yaml"
     if not path.exists():
         raise SceneError(
-            [_("找不到场景“%(name)s”，可用的场景：%(names)s") % {"name": name_or_path, "names": ", ".join(available_scenes())}]
+            [
+                _("找不到场景“%(name)s”，可用的场景：%(names)s")
+                % {"name": name_or_path, "names": ", ".join(available_scenes())}
+            ]
         )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -103,12 +108,17 @@ def apply_scene(name_or_path: str) -> SceneApplication:
     previous = SceneApplication.objects.first()
     if previous and previous.name != data["name"] and not _sections_empty():
         raise SceneError(
-            [_("数据库已应用场景“%(old)s”且已有网格，不能再应用“%(new)s”") % {"old": previous.name, "new": data["name"]}]
+            [
+                _("数据库已应用场景“%(old)s”且已有网格，不能再应用“%(new)s”")
+                % {"old": previous.name, "new": data["name"]}
+            ]
         )
     for section in sorted(_SECTIONS.values(), key=lambda s: s.order):
         if section.key in parsed:
             section.apply(parsed[section.key])
-    return SceneApplication.objects.create(name=data["name"], title=data.get("title", data["name"]), data=data)
+    return SceneApplication.objects.create(
+        name=data["name"], title=data.get("title", data["name"]), data=data
+    )
 
 
 _PYDANTIC_ZH = {

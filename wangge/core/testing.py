@@ -41,29 +41,47 @@ def build_town(size: float = 0.04) -> Town:
     lv = {x.key: x for x in GridLevel.objects.all()}
     kind = GridKind.objects.get(key="residential")
     x0, y0 = ORIGIN
-    root = grids.create_grid(name="测试镇", level=lv["town"], code="350924901", kind=kind,
-                             boundary=square(x0, y0, size), valid_from=START)
+    root = grids.create_grid(
+        name="测试镇",
+        level=lv["town"],
+        code="350924901",
+        kind=kind,
+        boundary=square(x0, y0, size),
+        valid_from=START,
+    )
     town = Town(root)
     half, quarter = size / 2, size / 4
     for i in range(2):  # two second-level grids side by side
         sx = x0 + i * half
         second = grids.create_grid(
-            name=f"第{i + 1}村", level=lv["second"], parent=root, kind=kind,
-            boundary=to_geojson(shapely.box(sx, y0, sx + half, y0 + size)), valid_from=START,
+            name=f"第{i + 1}村",
+            level=lv["second"],
+            parent=root,
+            kind=kind,
+            boundary=to_geojson(shapely.box(sx, y0, sx + half, y0 + size)),
+            valid_from=START,
         )
         town.seconds.append(second)
         for j in range(2):  # each cut into two third-level grids (bottom, top)
             sy = y0 + j * half
             third = grids.create_grid(
-                name=f"第{i + 1}村{j + 1}片", level=lv["third"], parent=second, kind=kind,
-                boundary=to_geojson(shapely.box(sx, sy, sx + half, sy + half)), valid_from=START,
+                name=f"第{i + 1}村{j + 1}片",
+                level=lv["third"],
+                parent=second,
+                kind=kind,
+                boundary=to_geojson(shapely.box(sx, sy, sx + half, sy + half)),
+                valid_from=START,
             )
             town.thirds.append(third)
             for k in range(2):  # each cut into two unit grids (left, right)
                 ux = sx + k * quarter
                 unit = grids.create_grid(
-                    name=f"第{i + 1}村{j + 1}片{k + 1}格", level=lv["unit"], parent=third, kind=kind,
-                    boundary=to_geojson(shapely.box(ux, sy, ux + quarter, sy + half)), households=100,
+                    name=f"第{i + 1}村{j + 1}片{k + 1}格",
+                    level=lv["unit"],
+                    parent=third,
+                    kind=kind,
+                    boundary=to_geojson(shapely.box(ux, sy, ux + quarter, sy + half)),
+                    households=100,
                     valid_from=START,
                 )
                 town.units.append(unit)
@@ -83,7 +101,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 def grid_worker(grid: Grid, **kwargs) -> User:
     """A grid worker holding the full-time worker role in `grid` (which grants its jurisdiction)."""
     user = UserFactory(role=User.Role.GRID_WORKER, **kwargs)
-    grids.assign_role(grid, role=GridRole.objects.get(key="full_time_worker"), user=user, duty_phone="13900000000")
+    grids.assign_role(
+        grid, role=GridRole.objects.get(key="full_time_worker"), user=user, duty_phone="13900000000"
+    )
     return user
 
 

@@ -149,7 +149,9 @@ class ImportOut(Schema):
 
 
 def _visible_grid(request, code: str) -> Grid:
-    return get_visible_or_404(Grid.objects.select_related("level", "kind"), request.user, grid_field="", code=code)
+    return get_visible_or_404(
+        Grid.objects.select_related("level", "kind"), request.user, grid_field="", code=code
+    )
 
 
 def _kind(key: str | None) -> GridKind | None:
@@ -316,7 +318,9 @@ def assign_role(request, code: str, body: AssignIn):
 @router.post("/roles/{assignment_id}/end", response=AssignmentOut, summary="结束任职")
 def end_role(request, assignment_id: int):
     require(request.user, perms.ASSIGN_ROLES)
-    assignment = get_visible_or_404(RoleAssignment.objects.select_related("role", "grid"), request.user, pk=assignment_id)
+    assignment = get_visible_or_404(
+        RoleAssignment.objects.select_related("role", "grid"), request.user, pk=assignment_id
+    )
     return grids.end_assignment(assignment, by=request.user)
 
 
@@ -324,5 +328,3 @@ def end_role(request, assignment_id: int):
 def locate(request, lon: float, lat: float, crs: str = "wgs84", on: date | None = None):
     """Public: the resident reporting page needs it before login. Answers grid names and codes only."""
     return grids.locate_answer(lon, lat, crs=crs, on=on)
-
-

@@ -18,7 +18,9 @@ class GeoJSONField(forms.CharField):
         try:
             data = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("边界不是有效的 JSON：第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno}) from exc
+            raise forms.ValidationError(
+                _("边界不是有效的 JSON：第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno}
+            ) from exc
         if isinstance(data, dict) and data.get("type") == "Feature":
             data = data.get("geometry")
         if isinstance(data, dict) and data.get("type") == "FeatureCollection":
@@ -33,9 +35,13 @@ class GridCreateForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=128)
     level = forms.ModelChoiceField(label=_("层级"), queryset=GridLevel.objects.all())
     kind = forms.ModelChoiceField(label=_("类型"), queryset=GridKind.objects.all(), required=False)
-    code = forms.CharField(label=_("编码"), max_length=40, required=False, help_text=_("留空则按上级编码自动生成"))
+    code = forms.CharField(
+        label=_("编码"), max_length=40, required=False, help_text=_("留空则按上级编码自动生成")
+    )
     households = forms.IntegerField(label=_("户数"), min_value=0, initial=0)
-    valid_from = forms.DateField(label=_("启用日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=_("启用日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     boundary = GeoJSONField(label=_("边界（GeoJSON，WGS-84）"), required=False)
     repair = forms.BooleanField(label=_("自动修复无效边界"), required=False)
 
@@ -64,7 +70,9 @@ class SplitForm(forms.Form):
         try:
             data = json.loads(self.cleaned_data["pieces"])
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("不是有效的 JSON：第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno}) from exc
+            raise forms.ValidationError(
+                _("不是有效的 JSON：第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno}
+            ) from exc
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
             raise forms.ValidationError(_("需要 GeoJSON FeatureCollection"))
         pieces = []
@@ -72,14 +80,22 @@ class SplitForm(forms.Form):
             props = f.get("properties") or {}
             if not props.get("name"):
                 raise forms.ValidationError(_("要素 %(i)s 缺少属性 name") % {"i": i})
-            pieces.append({"name": props["name"], "boundary": f.get("geometry"), "households": props.get("households") or 0})
+            pieces.append(
+                {
+                    "name": props["name"],
+                    "boundary": f.get("geometry"),
+                    "households": props.get("households") or 0,
+                }
+            )
         return pieces
 
 
 class MergeForm(forms.Form):
     name = forms.CharField(label=_("合并后名称"), max_length=128)
     on = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    grids = forms.ModelMultipleChoiceField(label=_("要合并的网格"), queryset=Grid.objects.none(), widget=forms.CheckboxSelectMultiple)
+    grids = forms.ModelMultipleChoiceField(
+        label=_("要合并的网格"), queryset=Grid.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,7 +105,9 @@ class MergeForm(forms.Form):
 
 class AssignRoleForm(forms.Form):
     role = forms.ModelChoiceField(label=_("角色"), queryset=GridRole.objects.all())
-    person_name = forms.CharField(label=_("姓名"), max_length=64, required=False, help_text=_("选了账号可不填"))
+    person_name = forms.CharField(
+        label=_("姓名"), max_length=64, required=False, help_text=_("选了账号可不填")
+    )
     username = forms.CharField(label=_("账号（用户名或手机号，可选）"), max_length=150, required=False)
     duty_phone = forms.CharField(label=_("值班电话"), max_length=20, required=False)
 

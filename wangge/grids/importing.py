@@ -65,7 +65,11 @@ def rows_from_geojson(
     code_property: str | None = "code",
     parent_code_property: str | None = "parent_code",
 ) -> list[Row]:
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise ImportFormatError({"geojson": "文件不是 GeoJSON FeatureCollection（需要 type 与 features）"})
     rows = []
     for i, feat in enumerate(data["features"]):
@@ -109,9 +113,12 @@ def rows_from_xlsx(content: bytes) -> list[Row]:
                 index[field] = i
     missing = [EXCEL_COLUMNS[f][0] for f in ("name",) if f not in index]
     if missing:
-        raise ImportFormatError({"file": f"缺少表头：{'、'.join(missing)}（第 1 行应有：名称、编码、上级编码、类型、户数、边界）"})
+        raise ImportFormatError(
+            {"file": f"缺少表头：{'、'.join(missing)}（第 1 行应有：名称、编码、上级编码、类型、户数、边界）"}
+        )
     rows = []
     for r, values in enumerate(body, start=2):
+
         def cell(field: str, values=values) -> str:
             i = index.get(field)
             if i is None or i >= len(values) or values[i] is None:
@@ -121,9 +128,7 @@ def rows_from_xlsx(content: bytes) -> list[Row]:
                 v = int(v)
             return str(v).strip()
 
-        columns = {
-            f: f"第 {r} 行 {column_letter(i)} 列（{EXCEL_COLUMNS[f][0]}）" for f, i in index.items()
-        }
+        columns = {f: f"第 {r} 行 {column_letter(i)} 列（{EXCEL_COLUMNS[f][0]}）" for f, i in index.items()}
         boundary_text = cell("boundary")
         boundary: object = None
         if boundary_text:
@@ -190,7 +195,9 @@ def import_rows(
             if not r.code.isdigit():
                 problems.append(ImportProblem(r.at("code"), f"编码 {r.code} 只能由数字组成"))
             if r.code in file_codes:
-                problems.append(ImportProblem(r.at("code"), f"编码 {r.code} 与{file_codes[r.code].where}重复"))
+                problems.append(
+                    ImportProblem(r.at("code"), f"编码 {r.code} 与{file_codes[r.code].where}重复")
+                )
             file_codes.setdefault(r.code, r)
     existing = set(Grid.objects.filter(code__in=list(file_codes)).values_list("code", flat=True))
     for code in (c for c in file_codes if c in existing):
@@ -278,7 +285,10 @@ def import_rows(
             outside = child.difference(ps).area / child.area
             if outside > OUTSIDE_PARENT_TOLERANCE:
                 problems.append(
-                    ImportProblem(rows[i].at("boundary"), f"有 {outside:.1%} 的面积在上级网格之外（容差 {OUTSIDE_PARENT_TOLERANCE:.0%}）")
+                    ImportProblem(
+                        rows[i].at("boundary"),
+                        f"有 {outside:.1%} 的面积在上级网格之外（容差 {OUTSIDE_PARENT_TOLERANCE:.0%}）",
+                    )
                 )
     for key, members in siblings.items():
         geoms = [shapes[i] for i in members]
@@ -321,7 +331,9 @@ def import_rows(
                     name=r.name,
                     level=row_levels[i],
                     parent=parent_grid,  # type: ignore[arg-type]
-                    kind=kinds.get(r.kind) if r.kind else (parent_grid.kind if isinstance(parent_grid, Grid) else None),
+                    kind=kinds.get(r.kind)
+                    if r.kind
+                    else (parent_grid.kind if isinstance(parent_grid, Grid) else None),
                     code=r.code,
                     boundary=to_geojson(shapes[i]) if i in shapes else None,
                     households=r.households,

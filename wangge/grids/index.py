@@ -64,7 +64,7 @@ class LeafIndex:
 def build_index(rows: list[dict], on: date) -> LeafIndex:
     """rows: active grids with id, path, code, name, level name, depth, boundary (GeoJSON)."""
     by_path = {r["path"]: r for r in rows}
-    parents = {r["path"][: -4] for r in rows if len(r["path"]) > 4}
+    parents = {r["path"][:-4] for r in rows if len(r["path"]) > 4}
     refs = {r["path"]: GridRef(r["id"], r["code"], r["name"], r["level"], r["depth"]) for r in rows}
     geoms, located = [], []
     leaves = [r for r in rows if r["path"] not in parents and r["boundary"]]

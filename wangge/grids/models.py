@@ -17,7 +17,10 @@ class GridLevel(models.Model):
     depth = models.PositiveSmallIntegerField(_("层级"), unique=True)
     code_digits = models.PositiveSmallIntegerField(_("编码位数"), help_text=_("本级在上级编码后追加的位数"))
     allowed_parent_levels = models.JSONField(
-        _("允许的上级"), default=list, blank=True, help_text=_("空表示上一层级；场景可规定如“网格不得直属街道”")
+        _("允许的上级"),
+        default=list,
+        blank=True,
+        help_text=_("空表示上一层级；场景可规定如“网格不得直属街道”"),
     )
 
     class Meta:
@@ -35,7 +38,9 @@ class GridKind(models.Model):
     key = models.SlugField(_("标识"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=32)
     name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
-    exclusive = models.BooleanField(_("专属网格"), default=False, help_text=_("为单一单位划设的网格（专属网格）"))
+    exclusive = models.BooleanField(
+        _("专属网格"), default=False, help_text=_("为单一单位划设的网格（专属网格）")
+    )
     color = models.CharField(_("地图颜色"), max_length=16, default="#3b82f6")
 
     class Meta:
@@ -99,6 +104,9 @@ class BoundaryVersion(models.Model):
     class Meta:
         verbose_name = _("边界版本")
 
+    def __str__(self) -> str:
+        return str(self.counter)
+
 
 class GridRole(models.Model):
     """A role in a grid (网格长, 专职网格员, 楼长...), named by the scene."""
@@ -107,7 +115,9 @@ class GridRole(models.Model):
     name = models.CharField(_("名称"), max_length=32)
     name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
     levels = models.JSONField(_("适用层级"), default=list, blank=True)
-    grants_jurisdiction = models.BooleanField(_("授予辖区"), default=True, help_text=_("担任者可查看该网格的数据"))
+    grants_jurisdiction = models.BooleanField(
+        _("授予辖区"), default=True, help_text=_("担任者可查看该网格的数据")
+    )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:

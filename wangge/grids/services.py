@@ -24,6 +24,9 @@ OUTSIDE_PARENT_TOLERANCE = 0.01
 SIBLING_OVERLAP_TOLERANCE = 0.01
 
 
+PATH_MAX_LENGTH = 255  # treebeard's MP_Node.path
+
+
 def today() -> date:
     return timezone.localdate()
 
@@ -33,7 +36,7 @@ def today() -> date:
 
 def subtree_bounds(path: str) -> tuple[str, str]:
     """Lower and upper bound of every path in the subtree at `path` (an index range, not LIKE)."""
-    return path, path + "Z" * (Grid._meta.get_field("path").max_length - len(path))
+    return path, path + "Z" * (PATH_MAX_LENGTH - len(path))
 
 
 def subtree_q(path: str, prefix: str = "") -> Q:
@@ -92,11 +95,10 @@ def _boundary_version() -> int:
 
 
 def _load_index(on: date):
-    rows = list(
-        active_grids(on).values("id", "path", "code", "name", "depth", "boundary", level_name=F("level__name"))
-    )
-    for r in rows:
-        r["level"] = r.pop("level_name")
+    fields = ("id", "path", "code", "name", "depth", "boundary")
+    rows: list[dict] = [
+        {**r, "level": r["level_name"]} for r in active_grids(on).values(*fields, level_name=F("level__name"))
+    ]
     return build_index(rows, on)
 
 
@@ -196,7 +198,9 @@ def _check_code(code: str, parent: Grid | None, level: GridLevel, *, exclude: in
                 }
             )
     elif len(code) != level.code_digits:
-        raise ValidationError({"code": _("顶级网格编码应为 %(digits)s 位数字") % {"digits": level.code_digits}})
+        raise ValidationError(
+            {"code": _("顶级网格编码应为 %(digits)s 位数字") % {"digits": level.code_digits}}
+        )
     qs = Grid.objects.filter(code=code)
     if exclude:
         qs = qs.exclude(pk=exclude)
@@ -263,7 +267,9 @@ def create_grid(
     if shape_json:
         boundaries_changed()
     if audited:
-        audit.record(audit.Action.CREATE, actor=by, obj=grid, detail={"parent": parent.code if parent else None})
+        audit.record(
+            audit.Action.CREATE, actor=by, obj=grid, detail={"parent": parent.code if parent else None}
+        )
     return grid
 
 
@@ -324,7 +330,10 @@ def close_grid(grid: Grid, *, on: date | None = None, by=None) -> Grid:
     open_children = Grid.objects.filter(subtree_q(grid.path), depth=grid.depth + 1, valid_to__isnull=True)
     if open_children.exists():
         raise ValidationError(
-            {"valid_to": _("该网格还有 %(n)s 个在用的下级网格，请先停用或合并它们") % {"n": open_children.count()}}
+            {
+                "valid_to": _("该网格还有 %(n)s 个在用的下级网格，请先停用或合并它们")
+                % {"n": open_children.count()}
+            }
         )
     grid.valid_to = on
     grid.save(update_fields=["valid_to", "last_updated"])
@@ -339,7 +348,7 @@ def _move_children(old: Grid, new_grids: Sequence[Grid]) -> None:
     kids = list(Grid.objects.filter(subtree_q(old.path), depth=old.depth + 1, valid_to__isnull=True))
     if not kids:
         return
-    shapes = [(g, to_shape(g.boundary)) for g in new_grids]
+    shapes = [(g, s) for g in new_grids if (s := to_shape(g.boundary)) is not None] or [(new_grids[0], None)]
     for kid in kids:
         target = new_grids[0]
         kid_shape = to_shape(kid.boundary)
@@ -391,7 +400,9 @@ def split_grid(grid: Grid, *, pieces: Sequence[dict], on: date | None = None, by
 def merge_grids(grids: Sequence[Grid], *, name: str, on: date | None = None, by=None) -> Grid:
     """Close several sibling grids and open one grid covering them all."""
     on = on or today()
-    grids = list(Grid.objects.select_for_update().select_related("level", "kind").filter(pk__in=[g.pk for g in grids]))
+    grids = list(
+        Grid.objects.select_for_update().select_related("level", "kind").filter(pk__in=[g.pk for g in grids])
+    )
     if len(grids) < 2:
         raise ValidationError({"grids": _("合并至少需要两个网格")})
     if any(not g.is_active for g in grids):
@@ -514,12 +525,13 @@ class Coverage:
 def coverage(grid: Grid, *, on: date | None = None) -> Coverage:
     """How much of a parent its children cover, and where the gaps and overlaps are."""
     parent_shape = to_shape(grid.boundary)
-    kids = [to_shape(g.boundary) for g in children(grid, on=on)]
-    kids = [k for k in kids if k is not None]
+    kids = [k for g in children(grid, on=on) if (k := to_shape(g.boundary)) is not None]
     if parent_shape is None:
         return Coverage(0.0, 0.0, None, None, 0.0, 0.0, len(kids))
     if not kids:
-        return Coverage(area_m2(parent_shape), 0.0, to_geojson(parent_shape), None, area_m2(parent_shape), 0.0, 0)
+        return Coverage(
+            area_m2(parent_shape), 0.0, to_geojson(parent_shape), None, area_m2(parent_shape), 0.0, 0
+        )
     union = shapely.union_all(kids)
     gaps = parent_shape.difference(union)
     overlaps = []

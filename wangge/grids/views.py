@@ -26,7 +26,9 @@ from wangge.grids.models import Grid, GridLevel
 
 
 def _grid(request, code: str) -> Grid:
-    return get_visible_or_404(Grid.objects.select_related("level", "kind"), request.user, grid_field="", code=code)
+    return get_visible_or_404(
+        Grid.objects.select_related("level", "kind"), request.user, grid_field="", code=code
+    )
 
 
 def _on(request) -> date | None:
@@ -83,16 +85,39 @@ def tree(request):
 @permission_required(perms.VIEW_GRIDS, raise_exception=True)
 def tree_children(request, code: str):
     grid = _grid(request, code)
-    return render(request, "grids/tree.html#children", {"children": grids.children(grid, on=_on(request)), "on": _on(request)})
+    return render(
+        request,
+        "grids/tree.html#children",
+        {"children": grids.children(grid, on=_on(request)), "on": _on(request)},
+    )
 
 
 @login_required
 @permission_required(perms.VIEW_GRIDS, raise_exception=True)
 def grid_list_xlsx(request):
     qs, _q = _search_qs(request)
-    rows = ([g.name, g.code, g.level.name, g.kind.name if g.kind else "", g.households, round(g.area_m2), g.valid_from.isoformat()] for g in qs)
-    data = write_workbook(["名称", "编码", "层级", "类型", "户数", "面积（平方米）", "启用日期"], rows, sheet="网格")
-    audit.record(audit.Action.EXPORT, actor=request.user, object_type="grids.grid", object_repr="网格列表", detail=dict(request.GET))
+    rows = (
+        [
+            g.name,
+            g.code,
+            g.level.name,
+            g.kind.name if g.kind else "",
+            g.households,
+            round(g.area_m2),
+            g.valid_from.isoformat(),
+        ]
+        for g in qs
+    )
+    data = write_workbook(
+        ["名称", "编码", "层级", "类型", "户数", "面积（平方米）", "启用日期"], rows, sheet="网格"
+    )
+    audit.record(
+        audit.Action.EXPORT,
+        actor=request.user,
+        object_type="grids.grid",
+        object_repr="网格列表",
+        detail=dict(request.GET),
+    )
     return _download(data, "grids.xlsx", XLSX_CONTENT_TYPE)
 
 
@@ -237,14 +262,25 @@ def grid_create(request, code: str):
 @require_http_methods(["GET", "POST"])
 def grid_edit(request, code: str):
     grid = _grid(request, code)
-    initial = {"name": grid.name, "kind": grid.kind, "households": grid.households,
-               "boundary": json.dumps(grid.boundary) if grid.boundary else ""}
+    initial = {
+        "name": grid.name,
+        "kind": grid.kind,
+        "households": grid.households,
+        "boundary": json.dumps(grid.boundary) if grid.boundary else "",
+    }
     form = forms.GridEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            grids.update_grid(grid, name=d["name"], kind=d["kind"], households=d["households"],
-                              boundary=d["boundary"], repair=d["repair"], by=request.user)
+            grids.update_grid(
+                grid,
+                name=d["name"],
+                kind=d["kind"],
+                households=d["households"],
+                boundary=d["boundary"],
+                repair=d["repair"],
+                by=request.user,
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -267,7 +303,9 @@ def grid_close(request, code: str):
         else:
             messages.success(request, _("已停用网格 %(name)s") % {"name": grid.name})
             return redirect(grid)
-    return render(request, "grids/form.html", {"form": form, "grid": grid, "title": _("停用网格"), "danger": True})
+    return render(
+        request, "grids/form.html", {"form": form, "grid": grid, "title": _("停用网格"), "danger": True}
+    )
 
 
 @login_required
@@ -278,7 +316,9 @@ def grid_split(request, code: str):
     form = forms.SplitForm(request.POST or None, initial={"on": grids.today()})
     if request.method == "POST" and form.is_valid():
         try:
-            new = grids.split_grid(grid, pieces=form.cleaned_data["pieces"], on=form.cleaned_data["on"], by=request.user)
+            new = grids.split_grid(
+                grid, pieces=form.cleaned_data["pieces"], on=form.cleaned_data["on"], by=request.user
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -293,11 +333,17 @@ def grid_split(request, code: str):
 def grid_merge(request, code: str):
     """Merge some children of this grid into one."""
     parent = _grid(request, code)
-    form = forms.MergeForm(request.POST or None, initial={"on": grids.today()}, choices=grids.children(parent))
+    form = forms.MergeForm(
+        request.POST or None, initial={"on": grids.today()}, choices=grids.children(parent)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            merged = grids.merge_grids(list(form.cleaned_data["grids"]), name=form.cleaned_data["name"],
-                                       on=form.cleaned_data["on"], by=request.user)
+            merged = grids.merge_grids(
+                list(form.cleaned_data["grids"]),
+                name=form.cleaned_data["name"],
+                on=form.cleaned_data["on"],
+                by=request.user,
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -321,8 +367,14 @@ def assign_role(request, code: str):
                 form.add_error("username", _("找不到该账号"))
         if not form.errors:
             try:
-                grids.assign_role(grid, role=d["role"], person_name=d["person_name"], user=user,
-                                  duty_phone=d["duty_phone"], by=request.user)
+                grids.assign_role(
+                    grid,
+                    role=d["role"],
+                    person_name=d["person_name"],
+                    user=user,
+                    duty_phone=d["duty_phone"],
+                    by=request.user,
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -353,7 +405,11 @@ def import_view(request):
         upload = d["file"]
         parent = None
         if d["parent"]:
-            parent = visible(Grid.objects.select_related("level"), request.user, grid_field="").filter(code=d["parent"]).first()
+            parent = (
+                visible(Grid.objects.select_related("level"), request.user, grid_field="")
+                .filter(code=d["parent"])
+                .first()
+            )
             if parent is None:
                 form.add_error("parent", _("找不到上级网格 %(code)s") % {"code": d["parent"]})
         if not form.errors:
@@ -365,7 +421,9 @@ def import_view(request):
                     try:
                         data = json.loads(content.decode("utf-8-sig"))
                     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                        raise ValidationError({"file": _("文件不是有效的 GeoJSON：%(e)s") % {"e": exc}}) from exc
+                        raise ValidationError(
+                            {"file": _("文件不是有效的 GeoJSON：%(e)s") % {"e": exc}}
+                        ) from exc
                     rows = importing.rows_from_geojson(
                         data,
                         name_property=d["name_property"] or "name",
@@ -373,7 +431,12 @@ def import_view(request):
                         parent_code_property=d["parent_code_property"] or None,
                     )
                 report = importing.import_rows(
-                    rows, parent=parent, level=d["level"], dry_run=not d["commit"], repair=d["repair"], by=request.user
+                    rows,
+                    parent=parent,
+                    level=d["level"],
+                    dry_run=not d["commit"],
+                    repair=d["repair"],
+                    by=request.user,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -75,8 +75,14 @@ def test_api_validation_errors_are_keyed_by_field_in_chinese(client, town):
     client.force_login(staff(User.Role.ADMIN))
     response = client.post(
         "/api/grids",
-        json.dumps({"parent_code": town.thirds[0].code, "name": "坏边界", "level": "unit",
-                    "boundary": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}}),
+        json.dumps(
+            {
+                "parent_code": town.thirds[0].code,
+                "name": "坏边界",
+                "level": "unit",
+                "boundary": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
+            }
+        ),
         content_type="application/json",
     )
     assert response.status_code == 422

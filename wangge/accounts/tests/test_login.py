@@ -12,8 +12,13 @@ PASSWORD = "Grid-worker-2026"
 
 @pytest.fixture
 def worker():
-    return accounts.create_user(username="wangfang", password=PASSWORD, role=User.Role.GRID_WORKER,
-                                full_name="王芳", phone="13912345678")
+    return accounts.create_user(
+        username="wangfang",
+        password=PASSWORD,
+        role=User.Role.GRID_WORKER,
+        full_name="王芳",
+        phone="13912345678",
+    )
 
 
 def test_login_page_is_chinese(client):
@@ -54,7 +59,8 @@ def test_pages_need_login(client):
 
 def test_open_redirect_after_login_is_refused(client, worker):
     response = client.post(
-        reverse("accounts:login"), {"username": "wangfang", "password": PASSWORD, "next": "https://evil.example/"}
+        reverse("accounts:login"),
+        {"username": "wangfang", "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response["Location"] == "/"
 

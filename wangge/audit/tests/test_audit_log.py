@@ -13,8 +13,11 @@ pytestmark = pytest.mark.django_db
 def test_grid_writes_leave_audit_records_with_actor_and_address(client, town):
     admin = staff(User.Role.ADMIN)
     client.force_login(admin)
-    client.post(reverse("grids:grid_edit", args=[town.units[0].code]),
-                {"name": "改名格", "households": 99, "kind": "", "boundary": ""}, REMOTE_ADDR="10.1.2.3")
+    client.post(
+        reverse("grids:grid_edit", args=[town.units[0].code]),
+        {"name": "改名格", "households": 99, "kind": "", "boundary": ""},
+        REMOTE_ADDR="10.1.2.3",
+    )
     record = AuditRecord.objects.get(action="update")
     assert record.actor == admin and record.ip == "10.1.2.3"
     assert record.detail["name"] == [town.units[0].name, "改名格"]

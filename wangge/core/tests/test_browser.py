@@ -43,7 +43,9 @@ def test_worker_logs_in_sees_own_grid_on_the_map_not_another_and_switches_to_eng
 
     town = build_town()
     mine, theirs = town.units[0], town.units[-1]
-    worker = UserFactory(username="zhangwei", role=User.Role.GRID_WORKER, full_name="张伟", phone="13911112222")
+    worker = UserFactory(
+        username="zhangwei", role=User.Role.GRID_WORKER, full_name="张伟", phone="13911112222"
+    )
     grids.assign_role(mine, role=GridRole.objects.get(key="full_time_worker"), user=worker)
 
     page = browser.new_page(viewport={"width": 1200, "height": 800}, locale="zh-CN")

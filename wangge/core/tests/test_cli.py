@@ -20,7 +20,9 @@ def cli(tmp_path):
         e = dict(env)
         if lang:
             e["LANG"] = lang
-        return subprocess.run([sys.executable, "-m", "wangge", *args], env=e, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "wangge", *args], env=e, capture_output=True, text=True, timeout=300
+        )
 
     assert run("manage", "migrate", "-v", "0").returncode == 0
     return run

@@ -50,7 +50,11 @@ def test_bad_scene_reports_every_problem_with_its_place(tmp_path):
         validate_scene(read_scene(str(bad)))
     text = "\n".join(exc.value.messages)
     assert "cases：未知的场景段落" in text
-    assert "grids.levels.1.key" in text and "grids.levels.1.name" in text and "grids.levels.1.code_digits" in text
+    assert (
+        "grids.levels.1.key" in text
+        and "grids.levels.1.name" in text
+        and "grids.levels.1.code_digits" in text
+    )
     assert "grids.colour" in text
 
 
@@ -65,4 +69,7 @@ def test_scene_errors_are_in_chinese(tmp_path):
     bad.write_text("grids:\n  levels:\n    - {key: town, name: 镇}\n  extra: 1\n", encoding="utf-8")
     with pytest.raises(SceneError) as exc:
         validate_scene(read_scene(str(bad)))
-    assert set(exc.value.messages) == {"grids.levels.0.code_digits：必填", "grids.extra：未知的键（拼写错误？）"}
+    assert set(exc.value.messages) == {
+        "grids.levels.0.code_digits：必填",
+        "grids.extra：未知的键（拼写错误？）",
+    }

@@ -67,7 +67,9 @@ def test_create_child_grid_form_shows_chinese_errors_and_creates(client, town):
     text = bad.content.decode()
     assert "边界不是有效的 JSON" in text
     before = Grid.objects.count()
-    ok = client.post(url, {"name": "新格", "level": Grid.objects.get(code=town.units[0].code).level.pk, "households": 5})
+    ok = client.post(
+        url, {"name": "新格", "level": Grid.objects.get(code=town.units[0].code).level.pk, "households": 5}
+    )
     assert ok.status_code == 302
     new = Grid.objects.get(name="新格")
     assert new.code.startswith(third.code) and len(new.code) == len(third.code) + 3
@@ -86,7 +88,9 @@ def test_worker_cannot_edit_grids(client, town):
     client.force_login(grid_worker(unit))
     assert client.get(reverse("grids:grid_edit", args=[unit.code])).status_code == 403
     response = client.post(
-        "/api/grids", json.dumps({"parent_code": unit.code, "name": "x", "level": "unit"}), content_type="application/json"
+        "/api/grids",
+        json.dumps({"parent_code": unit.code, "name": "x", "level": "unit"}),
+        content_type="application/json",
     )
     assert response.status_code in (401, 403)
 

@@ -24,7 +24,9 @@ def _halves(grid):
 def test_split_closes_the_old_grid_and_keeps_it_readable(town):
     third = town.thirds[0]
     left, right = _halves(third)
-    a, b = grids.split_grid(third, pieces=[{"name": "西片", "boundary": left}, {"name": "东片", "boundary": right}], on=D)
+    a, b = grids.split_grid(
+        third, pieces=[{"name": "西片", "boundary": left}, {"name": "东片", "boundary": right}], on=D
+    )
     third.refresh_from_db()
     assert third.valid_to == D
     assert set(third.successors.all()) == {a, b}
@@ -39,10 +41,16 @@ def test_split_closes_the_old_grid_and_keeps_it_readable(town):
 def test_tree_as_of_a_past_date_shows_the_old_grid(client, town):
     third = town.thirds[0]
     left, right = _halves(third)
-    grids.split_grid(third, pieces=[{"name": "西片", "boundary": left}, {"name": "东片", "boundary": right}], on=D)
+    grids.split_grid(
+        third, pieces=[{"name": "西片", "boundary": left}, {"name": "东片", "boundary": right}], on=D
+    )
     client.force_login(staff(User.Role.ADMIN))
-    before = client.get(reverse("grids:tree_children", args=[town.seconds[0].code]), {"on": "2026-05-31"}).content.decode()
-    after = client.get(reverse("grids:tree_children", args=[town.seconds[0].code]), {"on": "2026-06-01"}).content.decode()
+    before = client.get(
+        reverse("grids:tree_children", args=[town.seconds[0].code]), {"on": "2026-05-31"}
+    ).content.decode()
+    after = client.get(
+        reverse("grids:tree_children", args=[town.seconds[0].code]), {"on": "2026-06-01"}
+    ).content.decode()
     assert third.name in before and "西片" not in before
     assert "西片" in after and third.name not in after
     # The closed grid's page still opens.
@@ -70,7 +78,10 @@ def test_split_with_a_bad_piece_writes_nothing(town):
     unit = town.units[0]
     count = Grid.objects.count()
     with pytest.raises(ValidationError) as exc:
-        grids.split_grid(unit, pieces=[{"name": "好", "boundary": _halves(unit)[0]}, {"name": "", "boundary": _halves(unit)[1]}])
+        grids.split_grid(
+            unit,
+            pieces=[{"name": "好", "boundary": _halves(unit)[0]}, {"name": "", "boundary": _halves(unit)[1]}],
+        )
     assert "pieces[2]" in exc.value.message_dict
     assert Grid.objects.count() == count
     unit.refresh_from_db()
@@ -91,8 +102,11 @@ def test_scene_level_rule_forbids_a_grid_directly_under_a_street(db):
     # An exclusive micro-grid (a school) may sit directly under a community.
     school = grids.create_grid(name="某小学", level=lv["micro"], parent=community)
     assert school.code == community.code + "001"
-    building = grids.create_grid(name="1栋", level=lv["building"],
-                                 parent=grids.create_grid(name="某小区", level=lv["estate"], parent=community))
+    building = grids.create_grid(
+        name="1栋",
+        level=lv["building"],
+        parent=grids.create_grid(name="某小区", level=lv["estate"], parent=community),
+    )
     assert len(building.code) == len(community.code) + 3 + 5  # buildings get 5 digits
 
 

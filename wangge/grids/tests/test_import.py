@@ -24,23 +24,29 @@ def _feature(name, geometry, code=None, parent_code=None):
 def _split_unit(unit, n=2):
     minx, miny, maxx, maxy = shapely.geometry.shape(unit.boundary).bounds
     step = (maxx - minx) / n
-    return [shapely.geometry.mapping(shapely.box(minx + i * step, miny, minx + (i + 1) * step, maxy)) for i in range(n)]
+    return [
+        shapely.geometry.mapping(shapely.box(minx + i * step, miny, minx + (i + 1) * step, maxy))
+        for i in range(n)
+    ]
 
 
 def test_dry_run_lists_every_problem_and_writes_nothing(town):
     third = town.thirds[0]
-    bowtie = {"type": "Polygon", "coordinates": [[[119.5, 27.45], [119.51, 27.46], [119.51, 27.45], [119.5, 27.46], [119.5, 27.45]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[119.5, 27.45], [119.51, 27.46], [119.51, 27.45], [119.5, 27.46], [119.5, 27.45]]],
+    }
     far_away = square(100.0, 30.0, 0.01)
     a, b = _split_unit(town.units[0])
     fc = {
         "type": "FeatureCollection",
         "features": [
-            _feature("", a, parent_code=third.code),                          # 0: no name
-            _feature("重号甲", a, code="999", parent_code=third.code),          # 1
-            _feature("重号乙", b, code="999", parent_code=third.code),          # 2: duplicate code; overlaps nothing
-            _feature("孤儿", b, parent_code="000000"),                         # 3: missing parent
-            _feature("自交", bowtie, parent_code=third.code),                  # 4: self-intersecting
-            _feature("出界", far_away, parent_code=third.code),                # 5: outside its parent
+            _feature("", a, parent_code=third.code),  # 0: no name
+            _feature("重号甲", a, code="999", parent_code=third.code),  # 1
+            _feature("重号乙", b, code="999", parent_code=third.code),  # 2: duplicate code; overlaps nothing
+            _feature("孤儿", b, parent_code="000000"),  # 3: missing parent
+            _feature("自交", bowtie, parent_code=third.code),  # 4: self-intersecting
+            _feature("出界", far_away, parent_code=third.code),  # 5: outside its parent
             _feature("已有编码", b, code=town.units[0].code, parent_code=third.code),  # 6: code taken
         ],
     }
@@ -64,7 +70,10 @@ def test_repair_fixes_invalid_shapes_and_reports_the_area_change(town):
     third = town.thirds[0]
     minx, miny, maxx, maxy = shapely.geometry.shape(third.boundary).bounds
     # A bow-tie inside the parent: two triangles meeting in the middle.
-    bowtie = {"type": "Polygon", "coordinates": [[[minx, miny], [maxx, maxy], [maxx, miny], [minx, maxy], [minx, miny]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[minx, miny], [maxx, maxy], [maxx, miny], [minx, maxy], [minx, miny]]],
+    }
     fc = {"type": "FeatureCollection", "features": [_feature("修复格", bowtie, parent_code=third.code)]}
     refused = importing.import_rows(importing.rows_from_geojson(fc), dry_run=True)
     assert "可用 --repair 自动修复" in refused.problems[0].message

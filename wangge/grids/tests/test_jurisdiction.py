@@ -39,8 +39,16 @@ def test_every_grid_page_of_another_grid_is_not_found(client, town, method):
     other = town.units[-1]  # under seconds[1]
     own = town.units[0]
     for name in grid_page_names():
-        if method == "post" and name in {"grid_detail", "tree_children", "grid_map", "grid_geojson", "board",
-                                         "coverage", "export_geojson", "export_xlsx"}:
+        if method == "post" and name in {
+            "grid_detail",
+            "tree_children",
+            "grid_map",
+            "grid_geojson",
+            "board",
+            "coverage",
+            "export_geojson",
+            "export_xlsx",
+        }:
             continue
         if method == "get" and name == "end_role":  # POST only
             continue
@@ -70,15 +78,26 @@ def test_api_writes_to_another_grid_are_not_found(client, town):
     other = town.units[-1]
     body = json.dumps({"name": "改名"})
     assert client.patch(f"/api/grids/{other.code}", body, content_type="application/json").status_code == 404
-    assert client.post(f"/api/grids/{other.code}/close", "{}", content_type="application/json").status_code == 404
-    assert client.post(
-        f"/api/grids/{other.code}/roles", json.dumps({"role": "full_time_worker", "person_name": "某人"}),
-        content_type="application/json",
-    ).status_code == 404
-    assert client.post(
-        "/api/grids/merge", json.dumps({"codes": [town.units[0].code, other.code], "name": "x"}),
-        content_type="application/json",
-    ).status_code == 404
+    assert (
+        client.post(f"/api/grids/{other.code}/close", "{}", content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/grids/{other.code}/roles",
+            json.dumps({"role": "full_time_worker", "person_name": "某人"}),
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/api/grids/merge",
+            json.dumps({"codes": [town.units[0].code, other.code], "name": "x"}),
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     from wangge.grids.models import Grid
 
     assert Grid.objects.get(pk=other.pk).name == other.name

@@ -43,7 +43,9 @@ def test_edited_boundary_is_seen_by_the_next_locate(town):
     lon, lat = town.unit_centre(unit)
     assert grids.locate(lon, lat).leaf.code == unit.code
     with transaction.atomic():
-        grids.update_grid(unit, boundary={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]})
+        grids.update_grid(
+            unit, boundary={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+        )
     grids._index.invalidate()  # test transactions never commit, so on_commit hooks do not run
     assert grids.locate(lon, lat) is None
 

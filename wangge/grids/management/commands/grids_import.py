@@ -39,7 +39,9 @@ class Command(WanggeCommand):
             level = GridLevel.objects.filter(key=options["level"]).first()
             if level is None:
                 keys = ", ".join(GridLevel.objects.values_list("key", flat=True))
-                raise CommandError(_("未知的层级 %(key)s（可用：%(keys)s）") % {"key": options["level"], "keys": keys})
+                raise CommandError(
+                    _("未知的层级 %(key)s（可用：%(keys)s）") % {"key": options["level"], "keys": keys}
+                )
         try:
             if path.suffix.lower() == ".xlsx":
                 rows = importing.rows_from_xlsx(path.read_bytes())
@@ -64,7 +66,12 @@ class Command(WanggeCommand):
         for r in report.repairs:
             self.stdout.write(
                 _("已修复 %(where)s：%(problems)s；面积 %(before)s → %(after)s 平方米")
-                % {"where": r["where"], "problems": "；".join(r["problems"]), "before": r["area_before_m2"], "after": r["area_after_m2"]}
+                % {
+                    "where": r["where"],
+                    "problems": "；".join(r["problems"]),
+                    "before": r["area_before_m2"],
+                    "after": r["area_after_m2"],
+                }
             )
         if report.problems:
             for p in report.problems:
@@ -73,4 +80,6 @@ class Command(WanggeCommand):
         if report.committed:
             self.stdout.write(_("已导入 %(n)s 个网格") % {"n": len(report.created)})
         else:
-            self.stdout.write(_("试运行通过：%(n)s 个网格可以导入（去掉 --dry-run 正式导入）") % {"n": len(rows)})
+            self.stdout.write(
+                _("试运行通过：%(n)s 个网格可以导入（去掉 --dry-run 正式导入）") % {"n": len(rows)}
+            )
