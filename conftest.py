@@ -24,3 +24,13 @@ def town(db):
     from wangge.core.testing import build_town
 
     return build_town()
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """A page request in English leaves its language active in the thread; start every test in Chinese."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()

@@ -103,7 +103,9 @@ VAR_DIR = Path(os.environ.get("WANGGE_VAR_DIR", BASE_DIR / "var"))
 DATABASE_URL = os.environ.get("WANGGE_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
 if DATABASE_URL:
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("WANGGE_DB_CONN_MAX_AGE", 60))
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=0 if TESTING else env_int("WANGGE_DB_CONN_MAX_AGE", 60)
+        )
     }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -363,7 +363,7 @@ def _move_children(old: Grid, new_grids: Sequence[Grid]) -> None:
 @transaction.atomic
 def split_grid(grid: Grid, *, pieces: Sequence[dict], on: date | None = None, by=None) -> list[Grid]:
     """Close a grid and open its pieces in its place; each piece: name, boundary, optional kind/households."""
-    grid = Grid.objects.select_for_update().select_related("level", "kind").get(pk=grid.pk)
+    grid = Grid.objects.select_for_update(of=("self",)).select_related("level", "kind").get(pk=grid.pk)
     on = on or today()
     if not grid.is_active:
         raise ValidationError({"grid": _("已停用的网格不能拆分")})
@@ -401,7 +401,9 @@ def merge_grids(grids: Sequence[Grid], *, name: str, on: date | None = None, by=
     """Close several sibling grids and open one grid covering them all."""
     on = on or today()
     grids = list(
-        Grid.objects.select_for_update().select_related("level", "kind").filter(pk__in=[g.pk for g in grids])
+        Grid.objects.select_for_update(of=("self",))
+        .select_related("level", "kind")
+        .filter(pk__in=[g.pk for g in grids])
     )
     if len(grids) < 2:
         raise ValidationError({"grids": _("合并至少需要两个网格")})
