@@ -5,6 +5,7 @@ from wangge.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("wangge.accounts.urls")),
     path("grids/", include("wangge.grids.urls")),

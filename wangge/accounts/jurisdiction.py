@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -10,54 +11,86 @@ from django.http import Http404
 
 from wangge.accounts.models import JurisdictionScope
 from wangge.grids import services as grids
+from wangge.grids.models import Grid
 
 M = TypeVar("M", bound=Model)
 
 # Roles that see the whole deployment.
 WHOLE_AREA_ROLES = {"admin"}
+# Up to this many grids, rows are filtered by a literal `grid_id IN (...)`, which SQLite and
+# PostgreSQL answer from the rows' grid index; beyond it, by a subquery on the grid paths.
+MAX_LITERAL_IDS = 5000
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    paths: list[str]  # tree paths of the subtrees, none inside another
+    grid_ids: list[int] | None  # every grid in them (open or closed), or None when there are too many
+
+
+def jurisdiction(user) -> Jurisdiction:
+    """The user's subtrees, resolved once per request (cached on the user object)."""
+    cached = getattr(user, "_jurisdiction", None)
+    if cached is not None:
+        return cached
+    if not getattr(user, "is_authenticated", False):
+        result = Jurisdiction([], [])
+    else:
+        paths = set(JurisdictionScope.objects.filter(user=user).values_list("grid__path", flat=True))
+        paths |= set(grids.paths_held_by(user))
+        kept: list[str] = []
+        for p in sorted(paths):  # drop paths already inside another one: fewer ranges, same rows
+            if not any(p.startswith(k) for k in kept):
+                kept.append(p)
+        ids = None
+        if kept:
+            found = list(Grid.objects.filter(_paths_q(kept)).values_list("id", flat=True)[: MAX_LITERAL_IDS + 1])
+            ids = found if len(found) <= MAX_LITERAL_IDS else None
+        result = Jurisdiction(kept, ids if kept else [])
+    user._jurisdiction = result
+    return result
+
+
+def forget(user) -> None:
+    """Drop the cached jurisdiction (after granting or removing a scope within the same request)."""
+    user.__dict__.pop("_jurisdiction", None)
 
 
 def jurisdiction_paths(user) -> list[str]:
-    """Tree paths of the subtrees a user may see (cached on the user object for the request)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached = getattr(user, "_jurisdiction_paths", None)
-    if cached is not None:
-        return cached
-    paths = set(JurisdictionScope.objects.filter(user=user).values_list("grid__path", flat=True))
-    paths |= set(grids.grids_held_by(user).values_list("path", flat=True))
-    # Drop paths already inside another one: fewer ranges, same rows.
-    ordered = sorted(paths)
-    kept: list[str] = []
-    for p in ordered:
-        if not any(p.startswith(k) for k in kept):
-            kept.append(p)
-    user._jurisdiction_paths = kept
-    return kept
+    return jurisdiction(user).paths
 
 
 def sees_everything(user) -> bool:
     return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) in WHOLE_AREA_ROLES)
 
 
-def scope_q(user, *, grid_field: str = "grid") -> Q | None:
-    """The Q limiting rows to the user's subtrees; None means no limit; an empty match means nothing."""
-    if sees_everything(user):
-        return None
-    prefix = f"{grid_field}__" if grid_field else ""
+def _paths_q(paths: list[str], prefix: str = "") -> Q:
     q = Q(pk__in=[])
-    for path in jurisdiction_paths(user):
+    for path in paths:
         q |= grids.subtree_q(path, prefix=prefix)
     return q
+
+
+def scope_q(user, *, grid_field: str = "grid") -> Q | None:
+    """The Q limiting rows to the user's subtrees; None means no limit."""
+    if sees_everything(user):
+        return None
+    j = jurisdiction(user)
+    if not j.paths:
+        return Q(pk__in=[])
+    if not grid_field:
+        return _paths_q(j.paths)
+    if j.grid_ids is not None:
+        return Q(**{f"{grid_field}_id__in": j.grid_ids})
+    # Very large jurisdictions: a subquery on the path index (never a join on the path, which
+    # SQLite answered with a scan of the whole row table: 2,400x slower at 1M rows).
+    return Q(**{f"{grid_field}__in": Grid.objects.filter(_paths_q(j.paths)).values("id")})
 
 
 def visible(qs: QuerySet[M], user, *, grid_field: str = "grid") -> QuerySet[M]:
     """Limit a queryset of grid-bound rows (or of grids, with grid_field="") to the user's jurisdiction."""
     q = scope_q(user, grid_field=grid_field)
-    if q is None:
-        return qs
-    paths = jurisdiction_paths(user)
-    return qs.filter(q) if paths else qs.none()
+    return qs if q is None else qs.filter(q)
 
 
 def get_visible_or_404(qs: QuerySet[M], user, *, grid_field: str = "grid", **lookup) -> M:

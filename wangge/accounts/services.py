@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.jurisdiction import (  # noqa: F401  (re-exported: the one scoping helper)
     can_see_grid,
+    forget,
     get_visible_or_404,
     jurisdiction_paths,
     visible,
@@ -87,7 +88,7 @@ def grant_scope(user: User, grid, *, by=None) -> JurisdictionScope:
     scope, created = JurisdictionScope.objects.get_or_create(user=user, grid=grid)
     if created and by is not None:
         audit.record(audit.Action.CREATE, actor=by, obj=scope, object_repr=f"{user} → {grid}")
-    user.__dict__.pop("_jurisdiction_paths", None)
+    forget(user)
     return scope
 
 

@@ -499,14 +499,14 @@ def end_assignment(assignment: RoleAssignment, *, on: date | None = None, by=Non
     return assignment
 
 
-def grids_held_by(user, on: date | None = None) -> QuerySet[Grid]:
-    """Grids where a user holds a role that grants jurisdiction."""
+def paths_held_by(user, on: date | None = None) -> list[str]:
+    """Tree paths of the grids where a user holds a role that grants jurisdiction."""
     on = on or today()
-    return Grid.objects.filter(
-        assignments__user=user,
-        assignments__role__grants_jurisdiction=True,
-        assignments__valid_from__lte=on,
-    ).filter(Q(assignments__valid_to__isnull=True) | Q(assignments__valid_to__gt=on))
+    return list(
+        RoleAssignment.objects.filter(user=user, role__grants_jurisdiction=True, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .values_list("grid__path", flat=True)
+    )
 
 
 # --- coverage -------------------------------------------------------------------------------------
