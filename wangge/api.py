@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as RequestValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wangge.accounts import services as accounts
@@ -46,6 +47,33 @@ def validation_error(request, exc: ValidationError):
         body = exc.message_dict
     else:
         body = {"__all__": exc.messages}
+    return api.create_response(request, body, status=422)
+
+
+_REQUEST_ERRORS = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "bool_parsing": "应为 true 或 false",
+    "string_type": "应为文字",
+    "dict_type": "应为 JSON 对象",
+    "list_type": "应为列表",
+    "json_invalid": "请求体不是有效的 JSON",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+}
+
+
+@api.exception_handler(RequestValidationError)
+def request_error(request, exc: RequestValidationError):
+    """Malformed requests: the same {field: [messages]} shape as service errors, in Chinese."""
+    body: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        field = ".".join(loc) or "__all__"
+        body.setdefault(field, []).append(_REQUEST_ERRORS.get(err.get("type", ""), "格式不正确"))
     return api.create_response(request, body, status=422)
 
 
