@@ -87,8 +87,15 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def figure(value: float, unit: str, *, baseline: float | None, target: float | None, lower_is_better: bool,
-           note: str = "") -> dict[str, Any]:
+def figure(
+    value: float,
+    unit: str,
+    *,
+    baseline: float | None,
+    target: float | None,
+    lower_is_better: bool,
+    note: str = "",
+) -> dict[str, Any]:
     ratio = (value / baseline) if baseline else None
     if target is None:
         met = None
@@ -108,8 +115,13 @@ def figure(value: float, unit: str, *, baseline: float | None, target: float | N
 def write_results(name: str, figures: dict[str, dict], meta: dict | None = None) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {"benchmark": name, "python": sys.version.split()[0], "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-               **(meta or {}), "figures": figures}
+    payload = {
+        "benchmark": name,
+        "python": sys.version.split()[0],
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **(meta or {}),
+        "figures": figures,
+    }
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     print_table(figures)
     print(f"-> {path.relative_to(ROOT)}")

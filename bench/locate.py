@@ -37,8 +37,13 @@ def build_tree(rng: random.Random) -> tuple[int, tuple[float, float, float, floa
     apply_scene("county-town")
     lv = {x.key: x for x in GridLevel.objects.all()}
     start = date(2024, 1, 1)
-    root = grids.create_grid(name="县城", level=lv["county_town"], code="360730001", valid_from=start,
-                             boundary=to_geojson(shapely.box(WEST, SOUTH, WEST + WIDTH, SOUTH + HEIGHT)))
+    root = grids.create_grid(
+        name="县城",
+        level=lv["county_town"],
+        code="360730001",
+        valid_from=start,
+        boundary=to_geojson(shapely.box(WEST, SOUTH, WEST + WIDTH, SOUTH + HEIGHT)),
+    )
     rows: list[Grid] = []
     lw, lh = WIDTH / LARGE_COLS, HEIGHT / LARGE_ROWS
     sw, sh = lw / SMALL_SPLIT, lh / SMALL_SPLIT
@@ -49,23 +54,54 @@ def build_tree(rng: random.Random) -> tuple[int, tuple[float, float, float, floa
         n_large += 1
         lpath = Grid._get_path(root.path, 2, n_large)
         lcode = f"{root.code}{n_large:03d}"
-        rows.append(Grid(name=f"第{n_large}大网格", code=lcode, level=lv["large"], path=lpath, depth=2,
-                         numchild=SMALL_SPLIT**2, valid_from=start, boundary=mapping(shapely.box(lx, ly, lx + lw, ly + lh))))
+        rows.append(
+            Grid(
+                name=f"第{n_large}大网格",
+                code=lcode,
+                level=lv["large"],
+                path=lpath,
+                depth=2,
+                numchild=SMALL_SPLIT**2,
+                valid_from=start,
+                boundary=mapping(shapely.box(lx, ly, lx + lw, ly + lh)),
+            )
+        )
         for si in range(SMALL_SPLIT**2):
             sx, sy = lx + (si % SMALL_SPLIT) * sw, ly + (si // SMALL_SPLIT) * sh
             spath = Grid._get_path(lpath, 3, si + 1)
             scode = f"{lcode}{si + 1:03d}"
             box = shapely.box(sx, sy, sx + sw, sy + sh)
-            rows.append(Grid(name=f"{n_large}-{si + 1}小网格", code=scode, level=lv["small"], path=spath, depth=3,
-                             numchild=MICRO_PER_SMALL, valid_from=start, boundary=mapping(box)))
-            pts = shapely.points([(rng.uniform(sx, sx + sw), rng.uniform(sy, sy + sh)) for _ in range(MICRO_PER_SMALL)])
+            rows.append(
+                Grid(
+                    name=f"{n_large}-{si + 1}小网格",
+                    code=scode,
+                    level=lv["small"],
+                    path=spath,
+                    depth=3,
+                    numchild=MICRO_PER_SMALL,
+                    valid_from=start,
+                    boundary=mapping(box),
+                )
+            )
+            pts = shapely.points(
+                [(rng.uniform(sx, sx + sw), rng.uniform(sy, sy + sh)) for _ in range(MICRO_PER_SMALL)]
+            )
             cells = shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=box, ordered=True)
             cells = shapely.intersection(shapely.get_parts(cells), box)
             for mi, cell in enumerate(cells, start=1):
                 micro += 1
-                rows.append(Grid(name=f"{n_large}-{si + 1}-{mi}微网格", code=f"{scode}{mi:03d}", level=lv["micro"],
-                                 path=Grid._get_path(spath, 4, mi), depth=4, numchild=0, valid_from=start,
-                                 boundary=mapping(cell)))
+                rows.append(
+                    Grid(
+                        name=f"{n_large}-{si + 1}-{mi}微网格",
+                        code=f"{scode}{mi:03d}",
+                        level=lv["micro"],
+                        path=Grid._get_path(spath, 4, mi),
+                        depth=4,
+                        numchild=0,
+                        valid_from=start,
+                        boundary=mapping(cell),
+                    )
+                )
     Grid.objects.bulk_create(rows, batch_size=5000)
     Grid.objects.filter(pk=root.pk).update(numchild=n_large)
     grids.boundaries_changed()
@@ -75,13 +111,36 @@ def build_tree(rng: random.Random) -> tuple[int, tuple[float, float, float, floa
 def http_figures(points: list[tuple[float, float]]) -> tuple[dict, dict]:
     """Requests/s of /api/locate beside /healthz, served by gunicorn on this machine."""
     port = _free_port()
-    env = {**os.environ, "WANGGE_DEBUG": "0", "WANGGE_SECRET_KEY": "bench-only", "WANGGE_ALLOWED_HOSTS": "127.0.0.1",
-           "WANGGE_LOG_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "WANGGE_DEBUG": "0",
+        "WANGGE_SECRET_KEY": "bench-only",
+        "WANGGE_ALLOWED_HOSTS": "127.0.0.1",
+        "WANGGE_LOG_LEVEL": "ERROR",
+    }
     workers = os.cpu_count() or 2
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wangge.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--worker-class", "gthread", "--threads", "4", "--log-level", "error", "--keep-alive", "5"],
-        env=env, cwd=ROOT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "wangge.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "error",
+            "--keep-alive",
+            "5",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
     )
     try:
         _wait_for(port)
@@ -98,7 +157,9 @@ def http_figures(points: list[tuple[float, float]]) -> tuple[dict, dict]:
     note = f"gunicorn gthread, {workers} workers x 4 threads; load by {client} on the same 2-core machine"
     return (
         figure(locate, "req/s", baseline=health, target=1000, lower_is_better=False, note=note),
-        figure(health, "req/s", baseline=None, target=None, lower_is_better=False, note="/healthz, no database"),
+        figure(
+            health, "req/s", baseline=None, target=None, lower_is_better=False, note="/healthz, no database"
+        ),
     )
 
 
@@ -120,8 +181,9 @@ def _wait_for(port: int) -> None:
 
 def _load(url: str, seconds: int) -> float:
     if shutil.which("wrk"):
-        out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", url], capture_output=True, text=True,
-                             timeout=seconds + 30).stdout
+        out = subprocess.run(
+            ["wrk", "-t2", "-c32", f"-d{seconds}s", url], capture_output=True, text=True, timeout=seconds + 30
+        ).stdout
         for line in out.splitlines():
             if line.startswith("Requests/sec:"):
                 return float(line.split()[1])
@@ -199,19 +261,47 @@ def main() -> None:
     p50, p95 = percentile(ours, 0.5), percentile(ours, 0.95)
     floor_p95 = percentile(floor, 0.95)
     naive_p95 = percentile(naive_t, 0.95)
-    print(f"index: {len(index):,} leaves, built in {build_s:.1f} s; {found}/2000 sample points found", flush=True)
+    print(
+        f"index: {len(index):,} leaves, built in {build_s:.1f} s; {found}/2000 sample points found",
+        flush=True,
+    )
     locate_http, health_http = http_figures(points)
     figures = {
-        "locate_p95_us": figure(p95, "us", baseline=floor_p95, target=50, lower_is_better=True,
-                                note="baseline: bare STRtree query p95 (the floor)"),
-        "locate_p50_us": figure(p50, "us", baseline=percentile(floor, 0.5), target=None, lower_is_better=True),
-        "locate_points_per_s": figure(len(ours) / (sum(ours) / 1e6), "pt/s",
-                                      baseline=len(naive_t) / (sum(naive_t) / 1e6), target=None, lower_is_better=False,
-                                      note="baseline: naive loop over a 1,000-grid sample"),
-        "naive_1000_p95_us": figure(naive_p95, "us", baseline=p95, target=None, lower_is_better=True,
-                                    note="naive loop over 1,000 polygons; ratio = naive / locate at 100,000"),
-        "index_memory_mb": figure(index_mb, "MB", baseline=None, target=None, lower_is_better=True,
-                                  note="RSS growth while building the index"),
+        "locate_p95_us": figure(
+            p95,
+            "us",
+            baseline=floor_p95,
+            target=50,
+            lower_is_better=True,
+            note="baseline: bare STRtree query p95 (the floor)",
+        ),
+        "locate_p50_us": figure(
+            p50, "us", baseline=percentile(floor, 0.5), target=None, lower_is_better=True
+        ),
+        "locate_points_per_s": figure(
+            len(ours) / (sum(ours) / 1e6),
+            "pt/s",
+            baseline=len(naive_t) / (sum(naive_t) / 1e6),
+            target=None,
+            lower_is_better=False,
+            note="baseline: naive loop over a 1,000-grid sample",
+        ),
+        "naive_1000_p95_us": figure(
+            naive_p95,
+            "us",
+            baseline=p95,
+            target=None,
+            lower_is_better=True,
+            note="naive loop over 1,000 polygons; ratio = naive / locate at 100,000",
+        ),
+        "index_memory_mb": figure(
+            index_mb,
+            "MB",
+            baseline=None,
+            target=None,
+            lower_is_better=True,
+            note="RSS growth while building the index",
+        ),
         "index_build_s": figure(build_s, "s", baseline=None, target=None, lower_is_better=True),
         "http_locate_rps": locate_http,
         "http_healthz_rps": health_http,

@@ -41,8 +41,13 @@ def fill(rng: random.Random) -> None:
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
         for i in range(0, ROWS, batch):
-            cur.executemany(sql, [(rng.choice(grid_ids), role_id, f"志愿者{i + j}", "", start, now, now)
-                                  for j in range(min(batch, ROWS - i))])
+            cur.executemany(
+                sql,
+                [
+                    (rng.choice(grid_ids), role_id, f"志愿者{i + j}", "", start, now, now)
+                    for j in range(min(batch, ROWS - i))
+                ],
+            )
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     print(f"inserted {ROWS:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
@@ -93,12 +98,30 @@ def measure(vendor: str) -> dict[str, dict]:
     sc, pc = median_time(scoped_count), median_time(plain_count)
     print(f"{vendor}: unit grid rows {n_unit:,}, second-level rows {n_second:,}", flush=True)
     return {
-        f"{vendor}_unit_list_ms": figure(sl, "ms", baseline=pl, target=2.0, lower_is_better=True,
-                                         note=f"page of {PAGE} + count over {n_unit:,} rows; target is the ratio"),
-        f"{vendor}_resolve_jurisdiction_ms": figure(rj, "ms", baseline=pl, target=None, lower_is_better=True,
-                                                    note="once per request; baseline: the plain list"),
-        f"{vendor}_second_count_ms": figure(sc, "ms", baseline=pc, target=2.0, lower_is_better=True,
-                                            note=f"count of {n_second:,} rows; target is the ratio"),
+        f"{vendor}_unit_list_ms": figure(
+            sl,
+            "ms",
+            baseline=pl,
+            target=2.0,
+            lower_is_better=True,
+            note=f"page of {PAGE} + count over {n_unit:,} rows; target is the ratio",
+        ),
+        f"{vendor}_resolve_jurisdiction_ms": figure(
+            rj,
+            "ms",
+            baseline=pl,
+            target=None,
+            lower_is_better=True,
+            note="once per request; baseline: the plain list",
+        ),
+        f"{vendor}_second_count_ms": figure(
+            sc,
+            "ms",
+            baseline=pc,
+            target=2.0,
+            lower_is_better=True,
+            note=f"count of {n_second:,} rows; target is the ratio",
+        ),
     }
 
 
@@ -131,8 +154,9 @@ def main() -> None:
     if pg:
         targets.append(pg)
     for t in targets:
-        subprocess.run([sys.executable, "-m", "bench.scoped_list", "--one", t], check=True, cwd=ROOT,
-                       env={**os.environ})
+        subprocess.run(
+            [sys.executable, "-m", "bench.scoped_list", "--one", t], check=True, cwd=ROOT, env={**os.environ}
+        )
     figures: dict[str, dict] = {}
     for part in sorted((ROOT / "bench" / "results").glob("scoped_list.*.part.json")):
         figures.update(json.loads(part.read_text()))

@@ -44,7 +44,9 @@ def jurisdiction(user) -> Jurisdiction:
                 kept.append(p)
         ids = None
         if kept:
-            found = list(Grid.objects.filter(_paths_q(kept)).values_list("id", flat=True)[: MAX_LITERAL_IDS + 1])
+            found = list(
+                Grid.objects.filter(_paths_q(kept)).values_list("id", flat=True)[: MAX_LITERAL_IDS + 1]
+            )
             ids = found if len(found) <= MAX_LITERAL_IDS else None
         result = Jurisdiction(kept, ids if kept else [])
     user._jurisdiction = result

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TimeStamped
@@ -20,6 +21,11 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language (scene data carries both)."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class User(AbstractUser):

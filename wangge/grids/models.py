@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -31,6 +32,11 @@ class GridLevel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The name in the page's language (scene data carries both)."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
+
 
 class GridKind(models.Model):
     """What a grid covers: residential estate, rural settlement, businesses, institutions..."""
@@ -50,6 +56,11 @@ class GridKind(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language (scene data carries both)."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class Grid(MP_Node, TimeStamped):
@@ -127,6 +138,11 @@ class GridRole(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language (scene data carries both)."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class RoleAssignment(TimeStamped):

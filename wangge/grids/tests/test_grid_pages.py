@@ -101,3 +101,13 @@ def test_english_is_available(client, town):
     client.post(reverse("set_language"), {"language": "en", "next": "/grids/"})
     page = client.get(unit.get_absolute_url()).content.decode()
     assert "Households" in page and "户数" not in page
+
+
+def test_pages_are_chinese_whatever_the_browser_asks_and_scene_names_follow_the_language(client, town):
+    unit = town.units[0]
+    client.force_login(grid_worker(unit))
+    page = client.get(unit.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "户数" in page and "四级网格" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(unit.get_absolute_url()).content.decode()
+    assert "Unit grid" in page and "四级网格" not in page
