@@ -1,9 +1,11 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from wangge.accounts import permissions as perms
 from wangge.accounts import services as accounts
+from wangge.accounts.guards import require
 from wangge.accounts.models import ApiToken
 
 router = Router(tags=["账号 accounts"])
@@ -69,3 +71,69 @@ def create_token(request, body: TokenIn):
 def revoke_token(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     return accounts.revoke_token(token, by=request.user)
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    phone: str | None
+    role: str
+    department: str | None = Field(None, alias="department.key")
+    is_active: bool
+
+
+class UserIn(Schema):
+    username: str
+    full_name: str = ""
+    phone: str | None = None
+    role: str
+    department: str | None = None
+    password: str
+    scopes: list[str] = []
+
+
+class UserPage(Schema):
+    count: int
+    page: int
+    items: list[UserOut]
+
+
+@router.get("/users", response=UserPage, summary="账号列表（管理员）")
+def list_users(request, q: str = "", role: str = "", page: int = Query(1, ge=1)):
+    require(request.user, perms.MANAGE_USERS)
+    qs = accounts.search_users(text=q, role=role)
+    return {"count": qs.count(), "page": page, "items": list(qs[(page - 1) * 50 : page * 50])}
+
+
+@router.post("/users", response={201: UserOut}, summary="新建账号（管理员）")
+def create_user(request, body: UserIn):
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from wangge.accounts.models import Department
+    from wangge.grids.models import Grid
+
+    require(request.user, perms.MANAGE_USERS)
+    department = None
+    if body.department:
+        department = Department.objects.filter(key=body.department).first()
+        if department is None:
+            raise ValidationError({"department": f"未知的部门：{body.department}"})
+    grids = {g.code: g for g in Grid.objects.filter(code__in=body.scopes)}
+    missing = [c for c in body.scopes if c not in grids]
+    if missing:
+        raise ValidationError({"scopes": [f"找不到网格：{'、'.join(missing)}"]})
+    with transaction.atomic():
+        user = accounts.create_user(
+            username=body.username,
+            password=body.password,
+            role=body.role,
+            full_name=body.full_name,
+            phone=body.phone,
+            department=department,
+            by=request.user,
+        )
+        for code in body.scopes:
+            accounts.grant_scope(user, grids[code], by=request.user)
+    return Status(201, user)

@@ -92,6 +92,41 @@ def grant_scope(user: User, grid, *, by=None) -> JurisdictionScope:
     return scope
 
 
+def revoke_scope(user: User, grid, *, by=None) -> None:
+    deleted, _ = JurisdictionScope.objects.filter(user=user, grid=grid).delete()
+    if deleted and by is not None:
+        audit.record(
+            audit.Action.DELETE,
+            actor=by,
+            object_type="accounts.jurisdictionscope",
+            object_repr=f"{user} → {grid}",
+        )
+    forget(user)
+
+
+@transaction.atomic
+def set_active(user: User, *, active: bool, by) -> User:
+    """Disable or re-enable an account (accounts are never deleted: the audit log points at them)."""
+    if user == by and not active:
+        raise ValidationError({"is_active": _("不能停用自己的账号")})
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit.record(audit.Action.UPDATE, actor=by, obj=user, detail={"is_active": active})
+    return user
+
+
+def search_users(*, text: str = "", role: str = ""):
+    from django.db.models import Q
+
+    qs = User.objects.select_related("department").order_by("username")
+    if text:
+        qs = qs.filter(Q(username__icontains=text) | Q(full_name__icontains=text) | Q(phone__startswith=text))
+    if role:
+        qs = qs.filter(role=role)
+    return qs
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

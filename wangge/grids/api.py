@@ -1,13 +1,18 @@
+import json
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from wangge.accounts import permissions as perms
 from wangge.accounts.guards import require
 from wangge.accounts.jurisdiction import get_visible_or_404, visible
+from wangge.audit import services as audit
+from wangge.core.excel import XLSX_CONTENT_TYPE
 from wangge.grids import importing
 from wangge.grids import services as grids
 from wangge.grids.models import Grid, GridKind, GridLevel, GridRole, RoleAssignment
@@ -187,6 +192,55 @@ def import_grids(request, body: ImportIn):
         rows, parent=parent, level=level, dry_run=body.dry_run, repair=body.repair, by=request.user
     )
     return importing.report_dict(report)
+
+
+@router.post("/grids/import-file", response=ImportOut, summary="导入网格文件（GeoJSON 或 Excel；默认试运行）")
+def import_grid_file(
+    request,
+    file: UploadedFile = File(...),
+    parent_code: str = Form(""),
+    level: str = Form(""),
+    name_property: str = Form("name"),
+    code_property: str = Form("code"),
+    parent_code_property: str = Form("parent_code"),
+    dry_run: bool = Form(True),
+    repair: bool = Form(False),
+):
+    require(request.user, perms.IMPORT_GRIDS)
+    parent = _visible_grid(request, parent_code) if parent_code else None
+    level_obj = get_object_or_404(GridLevel, key=level) if level else None
+    content = file.read()
+    if (file.name or "").lower().endswith(".xlsx"):
+        rows = importing.rows_from_xlsx(content)
+    else:
+        try:
+            data = json.loads(content.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValidationError({"file": f"文件不是有效的 GeoJSON：{exc}"}) from exc
+        rows = importing.rows_from_geojson(
+            data,
+            name_property=name_property,
+            code_property=code_property or None,
+            parent_code_property=parent_code_property or None,
+        )
+    report = importing.import_rows(
+        rows, parent=parent, level=level_obj, dry_run=dry_run, repair=repair, by=request.user
+    )
+    return importing.report_dict(report)
+
+
+@router.get("/grids/{code}/export", summary="导出网格及其下级（GeoJSON 或 Excel）")
+def export_grids(request, code: str, format: str = "geojson"):
+    require(request.user, perms.VIEW_GRIDS)
+    grid = _visible_grid(request, code)
+    audit.record(audit.Action.EXPORT, actor=request.user, obj=grid, detail={"format": format, "via": "api"})
+    if format == "xlsx":
+        response = HttpResponse(importing.export_xlsx(grid), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="grids-{grid.code}.xlsx"'
+        return response
+    if format != "geojson":
+        raise ValidationError({"format": "格式应为 geojson 或 xlsx"})
+    return grids.subtree_geojson(grid)
 
 
 @router.get("/grids", response=GridPage, summary="网格列表（限本人辖区）")

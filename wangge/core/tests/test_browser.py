@@ -36,6 +36,11 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
         b.close()
+        # Database work done while Playwright's loop runs opens its own connection: close it here,
+        # or PostgreSQL refuses to drop the test database at the end.
+        from django.db import connections
+
+        connections.close_all()
 
 
 def test_worker_logs_in_sees_own_grid_on_the_map_not_another_and_switches_to_english(browser, live_server):

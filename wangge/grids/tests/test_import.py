@@ -146,3 +146,29 @@ def test_not_a_feature_collection_is_refused():
     with pytest.raises(ValidationError) as exc:
         importing.rows_from_geojson({"type": "Feature"})
     assert "FeatureCollection" in str(exc.value)
+
+
+def test_api_file_import_dry_runs_then_commits_and_export_round_trips(client, town):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wangge.accounts.models import User
+    from wangge.core.testing import staff
+
+    client.force_login(staff(User.Role.CENTRE_STAFF, scope=town.root))
+    unit, third = town.units[0], town.thirds[0]
+    grids.close_grid(unit)
+    data = write_workbook(
+        ["名称", "边界"], [[f"新格{i}", json.dumps(g)] for i, g in enumerate(_split_unit(unit))]
+    )
+    upload = SimpleUploadedFile("grids.xlsx", data)
+    dry = client.post("/api/grids/import-file", {"file": upload, "parent_code": third.code})
+    assert dry.status_code == 200 and dry.json()["ok"] and not dry.json()["committed"]
+    upload = SimpleUploadedFile("grids.xlsx", data)
+    done = client.post(
+        "/api/grids/import-file", {"file": upload, "parent_code": third.code, "dry_run": "false"}
+    )
+    assert done.json()["committed"] and len(done.json()["created"]) == 2
+    exported = client.get(f"/api/grids/{third.code}/export", {"format": "xlsx"})
+    header, rows = read_rows(exported.content)
+    assert set(done.json()["created"]) <= {r[1] for r in rows}
+    assert client.get(f"/api/grids/{third.code}/export", {"format": "pdf"}).status_code == 422
