@@ -123,3 +123,39 @@ def test_role_holders_see_their_grid_and_lose_it_when_the_role_ends(client, town
     assert client.get(unit.get_absolute_url()).status_code == 200
     grids.end_assignment(worker.grid_assignments.get())
     assert client.get(unit.get_absolute_url()).status_code == 404
+
+
+# A minimal valid body for each API route that takes a grid code, so the request reaches the
+# jurisdiction check instead of failing validation. A new {code} route fails the test until listed.
+API_BODIES = {
+    ("get", "/api/grids/{code}"): None,
+    ("patch", "/api/grids/{code}"): {"name": "改名"},
+    ("get", "/api/grids/{code}/geojson"): None,
+    ("get", "/api/grids/{code}/coverage"): None,
+    ("get", "/api/grids/{code}/export"): None,
+    ("post", "/api/grids/{code}/close"): {},
+    ("post", "/api/grids/{code}/split"): {"pieces": []},
+    ("post", "/api/grids/{code}/roles"): {"role": "full_time_worker", "person_name": "某人"},
+}
+
+
+def test_every_api_route_with_a_grid_code_answers_not_found_out_of_jurisdiction(client, town):
+    from wangge.api import api
+
+    routes = {
+        (method, path)
+        for path, ops in api.get_openapi_schema()["paths"].items()
+        for method in ops
+        if "{code}" in path
+    }
+    assert routes == set(API_BODIES), "list the new route in API_BODIES"
+    client.force_login(staff(User.Role.CENTRE_STAFF, scope=town.seconds[0]))
+    other = town.units[-1]
+    for (method, path), body in API_BODIES.items():
+        url = path.format(code=other.code)
+        if body is None:
+            response = getattr(client, method)(url)
+        else:
+            response = getattr(client, method)(url, json.dumps(body), content_type="application/json")
+        assert response.status_code == 404, (method, path, response.status_code, response.content[:200])
+        assert response.json() == {"detail": "未找到"}
