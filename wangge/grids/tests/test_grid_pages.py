@@ -111,3 +111,10 @@ def test_pages_are_chinese_whatever_the_browser_asks_and_scene_names_follow_the_
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(unit.get_absolute_url()).content.decode()
     assert "Unit grid" in page and "四级网格" not in page
+
+
+def test_api_docs_work_offline(client):
+    docs = client.get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in docs and "cdn." not in docs
+    schema = client.get("/api/openapi.json").json()
+    assert "/api/locate" in schema["paths"]
