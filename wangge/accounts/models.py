@@ -1,31 +1,19 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from wangge.core.models import TimeStamped
+from wangge.core.models import SceneNamed, TimeStamped
 
 
-class Department(models.Model):
+class Department(SceneNamed):
     """A functional department (公安, 城管, 民政...), named by the scene."""
 
-    key = models.SlugField(_("标识"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=64)
-    name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("职能部门")
         verbose_name_plural = _("职能部门")
         ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def label(self) -> str:
-        """The name in the page's language (scene data carries both)."""
-        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class User(AbstractUser):

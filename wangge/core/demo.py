@@ -252,81 +252,41 @@ def load(*, stdout=None) -> list[DemoLogin]:
                 audited=False,
             )
 
-    # One login per role. One hash for all: hashing 9 passwords one by one costs seconds.
+    # One login per role. One hash for all: hashing ten passwords one by one costs seconds.
     pw = make_password(DEMO_PASSWORD)
-    first_second, first_third, first_unit = seconds[0], thirds[0], units[0]
-    other_unit = units[-1]
-
-    def user(username, role, full_name, phone, **kw):
-        return accounts.create_user(
+    police = Department.objects.get(key="police")
+    # username, role, name, grid it sees, how (scope or a role in the grid), extra fields
+    accounts_table = [
+        ("admin", User.Role.ADMIN, "系统管理员", None, None, {}),
+        ("leader", User.Role.LEADER, "林书记", town, "scope", {}),
+        ("centre", User.Role.CENTRE_STAFF, "综治中心值班员", town, "scope", {}),
+        ("police", User.Role.DEPARTMENT_STAFF, "派出所民警", town, "scope", {"department": police}),
+        ("community", User.Role.COMMUNITY_STAFF, "社区干部", seconds[0], "scope", {}),
+        ("gridleader", User.Role.GRID_LEADER, person_name(rng), thirds[0], "grid_leader", {}),
+        ("worker", User.Role.GRID_WORKER, person_name(rng), units[0], "full_time_worker", {}),
+        ("worker2", User.Role.GRID_WORKER, person_name(rng), units[-1], "full_time_worker", {}),
+        ("micro", User.Role.MICRO_GRID_LEADER, person_name(rng), units[0], "micro_grid_leader", {}),
+        ("resident", User.Role.RESIDENT, "居民张女士", None, None, {}),
+    ]
+    logins: list[DemoLogin] = []
+    for n, (username, role, full_name, grid, how, extra) in enumerate(accounts_table, start=1):
+        phone = f"138000000{n:02d}"
+        u = accounts.create_user(
             username=username,
             password=None,
             password_hash=pw,
             role=role,
             full_name=full_name,
             phone=phone,
-            **kw,
+            **extra,
         )
-
-    logins: list[DemoLogin] = []
-    admin = user("admin", User.Role.ADMIN, "系统管理员", "13800000001")
-    logins.append(DemoLogin("admin", "系统管理员", str(admin), "全镇"))
-    leader = user("leader", User.Role.LEADER, "林书记", "13800000002")
-    accounts.grant_scope(leader, town)
-    logins.append(DemoLogin("leader", "领导", str(leader), town.name))
-    centre = user("centre", User.Role.CENTRE_STAFF, "综治中心值班员", "13800000003")
-    accounts.grant_scope(centre, town)
-    logins.append(DemoLogin("centre", "镇综治中心", str(centre), town.name))
-    police = Department.objects.get(key="police")
-    dept = user("police", User.Role.DEPARTMENT_STAFF, "派出所民警", "13800000004", department=police)
-    accounts.grant_scope(dept, town)
-    logins.append(DemoLogin("police", "部门（公安）", str(dept), town.name))
-    community = user("community", User.Role.COMMUNITY_STAFF, "社区干部", "13800000005")
-    accounts.grant_scope(community, first_second)
-    logins.append(DemoLogin("community", "社区工作人员", str(community), first_second.name))
-    gl = user("gridleader", User.Role.GRID_LEADER, person_name(rng), "13800000006")
-    grids.assign_role(
-        first_third,
-        role=roles["grid_leader"],
-        user=gl,
-        duty_phone="13800000006",
-        valid_from=VALID_FROM,
-        audited=False,
-    )
-    logins.append(DemoLogin("gridleader", "网格长", str(gl), first_third.name))
-    worker = user("worker", User.Role.GRID_WORKER, person_name(rng), "13800000007")
-    grids.assign_role(
-        first_unit,
-        role=roles["full_time_worker"],
-        user=worker,
-        duty_phone="13800000007",
-        valid_from=VALID_FROM,
-        audited=False,
-    )
-    logins.append(DemoLogin("worker", "网格员", str(worker), first_unit.name))
-    worker2 = user("worker2", User.Role.GRID_WORKER, person_name(rng), "13800000008")
-    grids.assign_role(
-        other_unit,
-        role=roles["full_time_worker"],
-        user=worker2,
-        duty_phone="13800000008",
-        valid_from=VALID_FROM,
-        audited=False,
-    )
-    logins.append(DemoLogin("worker2", "网格员（另一网格）", str(worker2), other_unit.name))
-    micro = user("micro", User.Role.MICRO_GRID_LEADER, person_name(rng), "13800000009")
-    grids.assign_role(
-        first_unit,
-        role=roles["micro_grid_leader"],
-        user=micro,
-        duty_phone="13800000009",
-        valid_from=VALID_FROM,
-        audited=False,
-    )
-    accounts.grant_scope(micro, first_unit)
-    logins.append(DemoLogin("micro", "微网格长", str(micro), first_unit.name))
-    resident = user("resident", User.Role.RESIDENT, "居民张女士", "13800000010")
-    logins.append(DemoLogin("resident", "居民", str(resident), "—"))
+        if how == "scope" or how == "micro_grid_leader":  # a micro-grid leader's role grants no jurisdiction
+            accounts.grant_scope(u, grid)
+        if how and how != "scope":
+            grids.assign_role(
+                grid, role=roles[how], user=u, duty_phone=phone, valid_from=VALID_FROM, audited=False
+            )
+        logins.append(DemoLogin(username, User.Role(role).label, str(u), grid.name if grid else "—"))
 
     for _order, name, fn in sorted(_STEPS, key=lambda s: s[0]):
         say(f"加载：{name}")

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,25 @@ class TimeStamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SceneNamed(models.Model):
+    """Something a scene names (a level, a kind, a role, a department), in Chinese and English."""
+
+    key = models.SlugField(_("标识"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class SceneApplication(models.Model):

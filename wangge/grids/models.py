@@ -2,19 +2,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from wangge.core.models import TimeStamped
+from wangge.core.models import SceneNamed, TimeStamped
 
 
-class GridLevel(models.Model):
+class GridLevel(SceneNamed):
     """A level of the tree (街道, 社区, 楼栋...), set by the scene."""
 
-    key = models.SlugField(_("标识"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=32)
-    name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
     depth = models.PositiveSmallIntegerField(_("层级"), unique=True)
     code_digits = models.PositiveSmallIntegerField(_("编码位数"), help_text=_("本级在上级编码后追加的位数"))
     allowed_parent_levels = models.JSONField(
@@ -29,21 +25,10 @@ class GridLevel(models.Model):
         verbose_name_plural = _("网格层级")
         ordering = ["depth"]
 
-    def __str__(self) -> str:
-        return self.name
 
-    @property
-    def label(self) -> str:
-        """The name in the page's language (scene data carries both)."""
-        return self.name_en if self.name_en and get_language() == "en" else self.name
-
-
-class GridKind(models.Model):
+class GridKind(SceneNamed):
     """What a grid covers: residential estate, rural settlement, businesses, institutions..."""
 
-    key = models.SlugField(_("标识"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=32)
-    name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
     exclusive = models.BooleanField(
         _("专属网格"), default=False, help_text=_("为单一单位划设的网格（专属网格）")
     )
@@ -53,14 +38,6 @@ class GridKind(models.Model):
         verbose_name = _("网格类型")
         verbose_name_plural = _("网格类型")
         ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def label(self) -> str:
-        """The name in the page's language (scene data carries both)."""
-        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class Grid(MP_Node, TimeStamped):
@@ -119,12 +96,9 @@ class BoundaryVersion(models.Model):
         return str(self.counter)
 
 
-class GridRole(models.Model):
+class GridRole(SceneNamed):
     """A role in a grid (网格长, 专职网格员, 楼长...), named by the scene."""
 
-    key = models.SlugField(_("标识"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=32)
-    name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
     levels = models.JSONField(_("适用层级"), default=list, blank=True)
     grants_jurisdiction = models.BooleanField(
         _("授予辖区"), default=True, help_text=_("担任者可查看该网格的数据")
@@ -135,14 +109,6 @@ class GridRole(models.Model):
         verbose_name = _("网格角色")
         verbose_name_plural = _("网格角色")
         ordering = ["order", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def label(self) -> str:
-        """The name in the page's language (scene data carries both)."""
-        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class RoleAssignment(TimeStamped):
