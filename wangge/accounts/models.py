@@ -9,7 +9,6 @@ from wangge.core.models import SceneNamed, TimeStamped
 class Department(SceneNamed):
     """A functional department (公安, 城管, 民政...), named by the scene."""
 
-
     class Meta:
         verbose_name = _("职能部门")
         verbose_name_plural = _("职能部门")
