@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "wangge.audit",
     "wangge.grids",
     "wangge.accounts",
+    "wangge.registry",
 ]
 
 MIDDLEWARE = [

@@ -23,5 +23,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
+def grant(roles: list[str], *perms: str) -> None:
+    """Modules add their permissions to roles here (from their AppConfig.ready)."""
+    for role in roles:
+        ROLE_PERMISSIONS.setdefault(role, set()).update(perms)
+
+
 def permissions_for(role: str) -> set[str]:
     return set(ROLE_PERMISSIONS.get(role, set()))

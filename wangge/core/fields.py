@@ -1,0 +1,16 @@
+"""Model fields for personal data: the database holds ciphertext, Python code sees plain text."""
+
+from django.db import models
+
+from wangge.core import crypto
+
+
+class EncryptedTextField(models.TextField):
+    """Encrypted at rest (core.crypto); never filter on it: search through its blind-index field."""
+
+    def from_db_value(self, value, expression, connection):
+        return crypto.decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return crypto.encrypt(value) if value else value

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistryConfig(AppConfig):
+    name = "wangge.registry"
+    label = "registry"
+    verbose_name = _("人房事物档案")
+
+    def ready(self) -> None:
+        from wangge.registry import permissions, scene
+
+        scene.register()
+        permissions.register()

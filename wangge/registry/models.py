@@ -1,0 +1,307 @@
+"""The grid archive (一网格一档案): buildings, houses, households, persons, special groups, organisations.
+
+Class and field names follow GB/T 31000-2015 (综治 data standard: 实有人口, 特殊人群, 重点青少年) so
+exports can feed a 综治 system. ID numbers, phones and personal addresses are encrypted at rest
+(core.fields.EncryptedTextField) with a blind index beside them for exact search.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from wangge.core.fields import EncryptedTextField
+from wangge.core.models import SceneNamed, TimeStamped
+
+
+class SpecialGroup(SceneNamed):
+    """A group of people needing attention (独居老人, 残疾人, 社区矫正...), named by the scene."""
+
+    class Standard(models.TextChoices):
+        ACTUAL_POPULATION = "actual_population", _("实有人口")
+        SPECIAL_POPULATION = "special_population", _("特殊人群")
+        KEY_YOUTH = "key_youth", _("重点青少年")
+
+    standard_class = models.CharField(
+        _("综治分类"), max_length=32, choices=Standard, default=Standard.ACTUAL_POPULATION
+    )
+    sensitive = models.BooleanField(_("敏感"), default=False, help_text=_("仅有“查看敏感人群”权限者可见"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("特殊人群类别")
+        verbose_name_plural = _("特殊人群类别")
+        ordering = ["order", "pk"]
+
+
+class Building(TimeStamped):
+    """A building (楼栋) in a grid, with its address, floors, units and a point."""
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    name = models.CharField(_("楼栋名称"), max_length=64)
+    address = models.CharField(_("地址"), max_length=255)
+    floors = models.PositiveSmallIntegerField(_("层数"), default=1)
+    units = models.PositiveSmallIntegerField(_("单元数"), default=1)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        ordering = ["grid", "name"]
+        constraints = [models.CheckConstraint(condition=~Q(address=""), name="building_address_not_blank")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class House(TimeStamped):
+    """A dwelling or premises (房屋): its use, area and hazard marks."""
+
+    class Use(models.TextChoices):
+        OWN = "own", _("自住")
+        RENTED = "rented", _("出租")
+        VACANT = "vacant", _("空置")
+        BUSINESS = "business", _("经营")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    building = models.ForeignKey(
+        Building, models.PROTECT, null=True, blank=True, related_name="houses", verbose_name=_("楼栋")
+    )
+    address = models.CharField(_("地址"), max_length=255)
+    room = models.CharField(_("房号"), max_length=32, blank=True)
+    use = models.CharField(_("用途"), max_length=16, choices=Use, default=Use.OWN)
+    area_m2 = models.FloatField(_("面积（平方米）"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("房屋")
+        verbose_name_plural = _("房屋")
+        ordering = ["address"]
+        indexes = [models.Index(fields=["grid", "address"])]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Hazard(TimeStamped):
+    """A hazard found at a house (电路老化, 危房, 违建, 消防隐患, 燃气隐患), open until fixed."""
+
+    class Kind(models.TextChoices):
+        OLD_WIRING = "old_wiring", _("电路老化")
+        DANGEROUS_BUILDING = "dangerous_building", _("危房")
+        ILLEGAL_CONSTRUCTION = "illegal_construction", _("违建")
+        FIRE = "fire", _("消防隐患")
+        GAS = "gas", _("燃气隐患")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("未整改")
+        FIXED = "fixed", _("已整改")
+
+    house = models.ForeignKey(House, models.PROTECT, related_name="hazards", verbose_name=_("房屋"))
+    kind = models.CharField(_("隐患类型"), max_length=32, choices=Kind)
+    grade = models.CharField(_("危房等级"), max_length=1, blank=True, help_text=_("危房鉴定等级 A–D"))
+    found_on = models.DateField(_("发现日期"))
+    state = models.CharField(_("状态"), max_length=8, choices=State, default=State.OPEN)
+    fixed_on = models.DateField(_("整改日期"), null=True, blank=True)
+    fixed_by = models.CharField(_("整改人"), max_length=64, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("房屋隐患")
+        verbose_name_plural = _("房屋隐患")
+        ordering = ["-found_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="dangerous_building") | Q(grade__in=["A", "B", "C", "D"]),
+                name="dangerous_building_has_grade",
+                violation_error_message=_("危房须注明鉴定等级（A–D）"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house} {self.get_kind_display()}"
+
+
+class Household(TimeStamped):
+    """A household (户): the house it lives in, its head, its members; its grid follows its house."""
+
+    class Residence(models.TextChoices):
+        REGISTERED = "registered", _("户籍户")
+        RESIDENT = "resident", _("常住户")
+        FLOATING = "floating", _("流动户")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    house = models.ForeignKey(
+        House, models.PROTECT, null=True, blank=True, related_name="households", verbose_name=_("房屋")
+    )
+    number = models.CharField(_("户号"), max_length=32)
+    residence = models.CharField(_("户别"), max_length=16, choices=Residence, default=Residence.REGISTERED)
+    head = models.ForeignKey(
+        "Person", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("户主")
+    )
+    phone = EncryptedTextField(_("联系电话"), blank=True, default="")
+    phone_index = models.CharField(_("电话索引"), max_length=64, blank=True, db_index=True)
+    active = models.BooleanField(_("在册"), default=True)
+
+    class Meta:
+        verbose_name = _("户")
+        verbose_name_plural = _("户")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"], name="household_number_unique", violation_error_message=_("户号已存在")
+            ),
+            models.CheckConstraint(condition=~Q(number=""), name="household_number_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:household_detail", args=[self.pk])
+
+
+class HouseholdGridHistory(models.Model):
+    """Which grid a household belonged to, and when (append-only)."""
+
+    household = models.ForeignKey(
+        Household, models.CASCADE, related_name="grid_history", verbose_name=_("户")
+    )
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    house_address = models.CharField(_("地址"), max_length=255, blank=True)
+    valid_from = models.DateField(_("起始日期"))
+    valid_to = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("户籍网格变更")
+        verbose_name_plural = _("户籍网格变更")
+        ordering = ["valid_from", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.valid_from}"
+
+
+class Person(TimeStamped):
+    """A person of the actual population (实有人口), one per ID number across the deployment."""
+
+    class DocType(models.TextChoices):
+        CITIZEN_ID = "citizen_id", _("居民身份证")
+        PASSPORT = "passport", _("护照")
+        HK_MACAO_PERMIT = "hk_macao_permit", _("港澳居民来往内地通行证")
+        TAIWAN_PERMIT = "taiwan_permit", _("台湾居民来往大陆通行证")
+
+    class Sex(models.TextChoices):
+        MALE = "male", _("男")
+        FEMALE = "female", _("女")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("在册")
+        MOVED_OUT = "moved_out", _("迁出")
+        DECEASED = "deceased", _("死亡")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("户主")
+        SPOUSE = "spouse", _("配偶")
+        CHILD = "child", _("子女")
+        PARENT = "parent", _("父母")
+        GRANDCHILD = "grandchild", _("孙子女")
+        SIBLING = "sibling", _("兄弟姐妹")
+        OTHER = "other", _("其他")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    household = models.ForeignKey(
+        Household, models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("户")
+    )
+    name = models.CharField(_("姓名"), max_length=64)
+    doc_type = models.CharField(_("证件类型"), max_length=24, choices=DocType, default=DocType.CITIZEN_ID)
+    id_number = EncryptedTextField(_("证件号码"), blank=True, default="")
+    id_index = models.CharField(_("证件索引"), max_length=64, null=True, blank=True, unique=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
+    sex = models.CharField(_("性别"), max_length=8, choices=Sex, blank=True)
+    phone = EncryptedTextField(_("手机号"), blank=True, default="")
+    phone_index = models.CharField(_("手机索引"), max_length=64, blank=True, db_index=True)
+    address = EncryptedTextField(_("现住址"), blank=True, default="")
+    relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation, default=Relation.OTHER)
+    ethnicity = models.CharField(_("民族"), max_length=16, blank=True, default="汉族")
+    education = models.CharField(_("文化程度"), max_length=32, blank=True)
+    occupation = models.CharField(_("职业"), max_length=64, blank=True)
+    employer = models.CharField(_("工作单位"), max_length=128, blank=True)
+    chronic_illness = models.CharField(_("慢性病"), max_length=128, blank=True)
+    disability_grade = models.CharField(_("残疾等级"), max_length=8, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=16, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.ACTIVE)
+    status_changed = models.DateField(_("状态变更日期"), null=True, blank=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["grid", "status"]), models.Index(fields=["name"])]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="person_name_not_blank")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:person_detail", args=[self.pk])
+
+
+class GroupMembership(TimeStamped):
+    """A person's membership of a special group, with start, end and source (history: never deleted)."""
+
+    class Source(models.TextChoices):
+        REGISTRATION = "registration", _("登记")
+        VISIT = "visit", _("走访")
+        IMPORT = "import", _("导入")
+        DEPARTMENT = "department", _("部门推送")
+        SELF = "self", _("本人申报")
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="memberships", verbose_name=_("人员"))
+    group = models.ForeignKey(
+        SpecialGroup, models.PROTECT, related_name="memberships", verbose_name=_("类别")
+    )
+    start = models.DateField(_("起始日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source, default=Source.REGISTRATION)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("特殊人群登记")
+        verbose_name_plural = _("特殊人群登记")
+        ordering = ["start", "pk"]
+        indexes = [models.Index(fields=["group", "end"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.group}"
+
+
+class Organisation(TimeStamped):
+    """An organisation in the grid (驻区单位, 个体工商户, 企业, 学校, 医院)."""
+
+    class Kind(models.TextChoices):
+        INSTITUTION = "institution", _("驻区单位")
+        INDIVIDUAL_BUSINESS = "individual_business", _("个体工商户")
+        ENTERPRISE = "enterprise", _("企业")
+        SCHOOL = "school", _("学校")
+        HOSPITAL = "hospital", _("医院")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=24, choices=Kind)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
+    contact = models.CharField(_("联系人"), max_length=64, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

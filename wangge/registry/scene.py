@@ -1,0 +1,41 @@
+"""The `registry` section of a scene: the special groups of the place."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from wangge.core.scenes import SceneModel, register_section
+
+
+class GroupIn(SceneModel):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    standard_class: str = Field(
+        default="actual_population", pattern=r"^(actual_population|special_population|key_youth)$"
+    )
+    sensitive: bool = False
+
+
+class RegistrySection(SceneModel):
+    special_groups: list[GroupIn] = []
+
+
+def apply(section: RegistrySection) -> None:
+    from wangge.registry.models import SpecialGroup
+
+    for order, g in enumerate(section.special_groups):
+        SpecialGroup.objects.update_or_create(
+            key=g.key,
+            defaults=dict(
+                name=g.name,
+                name_en=g.name_en,
+                standard_class=g.standard_class,
+                sensitive=g.sensitive,
+                order=order,
+            ),
+        )
+
+
+def register() -> None:
+    register_section("registry", RegistrySection, apply, order=30)

@@ -1,0 +1,670 @@
+"""The verbs of the grid archive: register, correct, move, mark hazards, special groups, unmask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wangge.accounts import services as accounts
+from wangge.audit import services as audit
+from wangge.core import crypto
+from wangge.grids.models import Grid
+from wangge.registry import permissions as perms
+from wangge.registry.models import (
+    Building,
+    GroupMembership,
+    Hazard,
+    House,
+    Household,
+    HouseholdGridHistory,
+    Organisation,
+    Person,
+    SpecialGroup,
+)
+from wangge.registry.validators import IdError, check_credit_code, parse_document
+
+PII_FIELDS = {
+    "id_number": gettext_lazy("证件号码"),
+    "phone": gettext_lazy("手机号"),
+    "address": gettext_lazy("现住址"),
+}
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def normalise_phone(raw: str | None) -> str:
+    phone = (raw or "").strip().replace(" ", "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+        raise ValidationError({"phone": _("电话号码格式不正确：%(phone)s") % {"phone": raw}})
+    return phone
+
+
+# --- reading, always through jurisdiction ------------------------------------------------------
+
+
+def persons_for(user) -> QuerySet[Person]:
+    return accounts.visible(Person.objects.select_related("grid", "household"), user)
+
+
+def households_for(user) -> QuerySet[Household]:
+    return accounts.visible(Household.objects.select_related("grid", "house", "head"), user)
+
+
+def houses_for(user) -> QuerySet[House]:
+    return accounts.visible(House.objects.select_related("grid", "building"), user)
+
+
+def buildings_for(user) -> QuerySet[Building]:
+    return accounts.visible(Building.objects.select_related("grid"), user)
+
+
+def hazards_for(user) -> QuerySet[Hazard]:
+    return accounts.visible(
+        Hazard.objects.select_related("house", "house__grid"), user, grid_field="house__grid"
+    )
+
+
+def organisations_for(user) -> QuerySet[Organisation]:
+    return accounts.visible(Organisation.objects.select_related("grid"), user)
+
+
+def groups_for(user) -> QuerySet[SpecialGroup]:
+    """Special groups the user may see: sensitive ones need a further permission."""
+    qs = SpecialGroup.objects.all()
+    return qs if user.has_perm(perms.VIEW_SENSITIVE_GROUPS) else qs.filter(sensitive=False)
+
+
+def active_memberships(person: Person, user, on: date | None = None) -> QuerySet[GroupMembership]:
+    on = on or today()
+    return (
+        person.memberships.filter(group__in=groups_for(user), start__lte=on)
+        .filter(Q(end__isnull=True) | Q(end__gt=on))
+        .select_related("group")
+    )
+
+
+def find_by_id_number(number: str, user) -> Person | None:
+    """Exact search through the blind index, within the user's jurisdiction."""
+    index = crypto.blind_index(number)
+    if not index:
+        return None
+    return persons_for(user).filter(id_index=index).first()
+
+
+def search_persons(
+    user,
+    *,
+    text: str = "",
+    group: str = "",
+    hazard: str = "",
+    residence: str = "",
+    age_min: int | None = None,
+    age_max: int | None = None,
+    grid: Grid | None = None,
+    status: str = Person.Status.ACTIVE,
+) -> QuerySet[Person]:
+    """The archive's person search: name or address text, exact ID number or phone, and filters."""
+    qs = persons_for(user)
+    if grid is not None:
+        from wangge.grids.services import subtree_q
+
+        qs = qs.filter(grid__in=Grid.objects.filter(subtree_q(grid.path)).values("id"))
+    if status:
+        qs = qs.filter(status=status)
+    text = text.strip()
+    if text:
+        index = crypto.blind_index(text.upper())
+        phone_index = crypto.blind_index(text)
+        qs = qs.filter(
+            Q(name__icontains=text)
+            | Q(household__house__address__icontains=text)
+            | Q(id_index=index)
+            | Q(phone_index=phone_index)
+        )
+    on = today()
+    if group:
+        g = groups_for(user).filter(key=group).first()
+        if g is None:
+            return qs.none()
+        qs = qs.filter(
+            Q(memberships__end__isnull=True) | Q(memberships__end__gt=on),
+            memberships__group=g,
+            memberships__start__lte=on,
+        )
+    if hazard:
+        qs = qs.filter(
+            household__house__hazards__kind=hazard, household__house__hazards__state=Hazard.State.OPEN
+        )
+    if residence:
+        qs = qs.filter(household__residence=residence)
+    if age_min is not None:
+        qs = qs.filter(birth_date__lte=_years_before(on, age_min))
+    if age_max is not None:
+        qs = qs.filter(birth_date__gt=_years_before(on, age_max + 1))
+    return qs.distinct() if (group or hazard) else qs
+
+
+def _years_before(on: date, years: int) -> date:
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years, day=28)
+
+
+def age(person: Person, on: date | None = None) -> int | None:
+    if not person.birth_date:
+        return None
+    on = on or today()
+    b = person.birth_date
+    return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+
+
+def group_counts(user, grid: Grid) -> list[tuple[SpecialGroup, int]]:
+    """People in each special group the user may see, inside a grid's subtree, today."""
+    from wangge.grids.services import subtree_q
+
+    on = today()
+    grid_ids = Grid.objects.filter(subtree_q(grid.path)).values("id")
+    rows = (
+        accounts.visible(GroupMembership.objects.all(), user, grid_field="person__grid")
+        .filter(person__grid__in=grid_ids, person__status=Person.Status.ACTIVE, start__lte=on)
+        .filter(Q(end__isnull=True) | Q(end__gt=on))
+        .values("group")
+        .annotate(n=Count("person", distinct=True))
+    )
+    counts = {r["group"]: r["n"] for r in rows}
+    return [(g, counts.get(g.pk, 0)) for g in groups_for(user)]
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _check_grid(grid: Grid | None, by) -> Grid:
+    """A write's target must be a grid the writer can see (moving a record out of reach is refused)."""
+    if grid is None:
+        raise ValidationError({"grid": _("请选择网格")})
+    if by is not None and not accounts.can_see_grid(by, grid):
+        raise ValidationError({"grid": _("该网格不在您的辖区内")})
+    if not grid.is_active:
+        raise ValidationError({"grid": _("该网格已停用")})
+    return grid
+
+
+@transaction.atomic
+def create_building(
+    *,
+    grid: Grid,
+    name: str,
+    address: str,
+    floors: int = 1,
+    units: int = 1,
+    lon: float | None = None,
+    lat: float | None = None,
+    by=None,
+) -> Building:
+    _check_grid(grid, by)
+    if not address.strip():
+        raise ValidationError({"address": _("请填写地址")})
+    b = Building.objects.create(
+        grid=grid,
+        name=name.strip() or address.strip(),
+        address=address.strip(),
+        floors=floors,
+        units=units,
+        lon=lon,
+        lat=lat,
+    )
+    audit.record(audit.Action.CREATE, actor=by, obj=b)
+    return b
+
+
+@transaction.atomic
+def create_house(
+    *,
+    address: str,
+    grid: Grid | None = None,
+    building: Building | None = None,
+    room: str = "",
+    use: str = House.Use.OWN,
+    area_m2: float | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    by=None,
+) -> House:
+    grid = building.grid if building is not None else grid
+    _check_grid(grid, by)
+    if not address.strip():
+        raise ValidationError({"address": _("请填写地址")})
+    if use not in House.Use.values:
+        raise ValidationError({"use": _("未知的房屋用途：%(use)s") % {"use": use}})
+    if area_m2 is not None and area_m2 <= 0:
+        raise ValidationError({"area_m2": _("面积应大于 0")})
+    house = House.objects.create(
+        grid=grid,
+        building=building,
+        address=address.strip(),
+        room=room,
+        use=use,
+        area_m2=area_m2,
+        lon=lon if lon is not None else getattr(building, "lon", None),
+        lat=lat if lat is not None else getattr(building, "lat", None),
+    )
+    audit.record(audit.Action.CREATE, actor=by, obj=house)
+    return house
+
+
+@transaction.atomic
+def mark_hazard(
+    house: House, *, kind: str, found_on: date | None = None, grade: str = "", note: str = "", by=None
+) -> Hazard:
+    if kind not in Hazard.Kind.values:
+        raise ValidationError({"kind": _("未知的隐患类型：%(kind)s") % {"kind": kind}})
+    grade = grade.strip().upper()
+    if kind == Hazard.Kind.DANGEROUS_BUILDING and grade not in {"A", "B", "C", "D"}:
+        raise ValidationError({"grade": _("危房须注明鉴定等级（A–D）")})
+    found_on = found_on or today()
+    if found_on > today():
+        raise ValidationError({"found_on": _("发现日期不能晚于今天")})
+    hazard = Hazard.objects.create(
+        house=house,
+        kind=kind,
+        grade=grade if kind == Hazard.Kind.DANGEROUS_BUILDING else "",
+        found_on=found_on,
+        note=note,
+    )
+    audit.record(audit.Action.CREATE, actor=by, obj=hazard)
+    return hazard
+
+
+@transaction.atomic
+def fix_hazard(hazard: Hazard, *, fixed_on: date | None = None, fixed_by: str = "", by=None) -> Hazard:
+    hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
+    if hazard.state == Hazard.State.FIXED:
+        raise ValidationError({"state": _("该隐患已整改")})
+    fixed_on = fixed_on or today()
+    if fixed_on < hazard.found_on:
+        raise ValidationError({"fixed_on": _("整改日期不能早于发现日期")})
+    hazard.state, hazard.fixed_on = Hazard.State.FIXED, fixed_on
+    hazard.fixed_by = fixed_by.strip() or (str(by) if by else "")
+    hazard.save()
+    audit.record(audit.Action.UPDATE, actor=by, obj=hazard, detail={"state": "fixed"})
+    return hazard
+
+
+def next_household_number(grid: Grid) -> str:
+    n = Household.objects.filter(number__startswith=grid.code).count() + 1
+    while Household.objects.filter(number=f"{grid.code}{n:04d}").exists():
+        n += 1
+    return f"{grid.code}{n:04d}"
+
+
+@transaction.atomic
+def create_household(
+    *,
+    house: House | None = None,
+    grid: Grid | None = None,
+    number: str = "",
+    residence: str = Household.Residence.REGISTERED,
+    phone: str = "",
+    since: date | None = None,
+    by=None,
+) -> Household:
+    grid = house.grid if house is not None else grid
+    _check_grid(grid, by)
+    assert grid is not None
+    if residence not in Household.Residence.values:
+        raise ValidationError({"residence": _("未知的户别：%(r)s") % {"r": residence}})
+    number = number.strip() or next_household_number(grid)
+    if Household.objects.filter(number=number).exists():
+        raise ValidationError({"number": _("户号 %(n)s 已存在") % {"n": number}})
+    phone = normalise_phone(phone)
+    hh = Household.objects.create(
+        grid=grid,
+        house=house,
+        number=number,
+        residence=residence,
+        phone=phone,
+        phone_index=crypto.blind_index(phone) or "",
+    )
+    HouseholdGridHistory.objects.create(
+        household=hh, grid=grid, house_address=house.address if house else "", valid_from=since or today()
+    )
+    audit.record(audit.Action.CREATE, actor=by, obj=hh)
+    return hh
+
+
+@transaction.atomic
+def move_household(household: Household, *, house: House, on: date | None = None, by=None) -> Household:
+    """The household moves to another house; its grid (and its members' grid) follow, with history."""
+    on = on or today()
+    _check_grid(house.grid, by)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    old_grid = household.grid_id
+    current = HouseholdGridHistory.objects.filter(household=household, valid_to__isnull=True).first()
+    if current is not None and on < current.valid_from:
+        raise ValidationError({"on": _("迁移日期不能早于 %(d)s（入住日期）") % {"d": current.valid_from}})
+    HouseholdGridHistory.objects.filter(household=household, valid_to__isnull=True).update(valid_to=on)
+    HouseholdGridHistory.objects.create(
+        household=household, grid=house.grid, house_address=house.address, valid_from=on
+    )
+    household.house, household.grid = house, house.grid
+    household.save(update_fields=["house", "grid", "last_updated"])
+    household.members.filter(status=Person.Status.ACTIVE).update(grid=house.grid)
+    audit.record(
+        audit.Action.UPDATE,
+        actor=by,
+        obj=household,
+        detail={"moved": {"from_grid": old_grid, "to_grid": house.grid_id, "on": on.isoformat()}},
+    )
+    return household
+
+
+@dataclass
+class PersonIn:
+    """What a form, the API or an import row gives to register a person."""
+
+    name: str
+    id_number: str = ""
+    doc_type: str = Person.DocType.CITIZEN_ID
+    phone: str = ""
+    relation: str = Person.Relation.OTHER
+    address: str = ""
+    ethnicity: str = "汉族"
+    education: str = ""
+    occupation: str = ""
+    employer: str = ""
+    chronic_illness: str = ""
+    disability_grade: str = ""
+    political_status: str = ""
+    sex: str = ""
+    birth_date: date | None = None
+    groups: tuple[str, ...] = ()
+
+
+def clean_person(data: PersonIn) -> dict:
+    """Validate one person's fields; raise ValidationError keyed by field (in Chinese)."""
+    errors: dict[str, str] = {}
+    name = data.name.strip()
+    if not name:
+        errors["name"] = _("请填写姓名")
+    fields: dict = {"name": name}
+    if data.doc_type not in Person.DocType.values:
+        errors["doc_type"] = _("未知的证件类型")
+    if data.id_number.strip():
+        try:
+            info = parse_document(data.doc_type, data.id_number)
+        except IdError as exc:
+            errors["id_number"] = str(exc)
+        else:
+            fields.update(id_number=info.number, id_index=crypto.blind_index(info.number))
+            if info.birth_date:
+                fields["birth_date"] = info.birth_date
+                fields["sex"] = info.sex
+    else:
+        fields.update(id_number="", id_index=None)
+    if "birth_date" not in fields:
+        fields["birth_date"] = data.birth_date
+        fields["sex"] = data.sex
+    if fields.get("sex") and fields["sex"] not in Person.Sex.values:
+        errors["sex"] = _("性别应为男或女")
+    try:
+        phone = normalise_phone(data.phone)
+    except ValidationError:
+        errors["phone"] = _("电话号码格式不正确：%(phone)s") % {"phone": data.phone}
+        phone = ""
+    fields.update(phone=phone, phone_index=crypto.blind_index(phone) or "")
+    if data.relation not in Person.Relation.values:
+        errors["relation"] = _("未知的与户主关系")
+    if errors:
+        raise ValidationError(errors)
+    fields.update(
+        relation=data.relation,
+        address=data.address.strip(),
+        ethnicity=data.ethnicity.strip(),
+        education=data.education.strip(),
+        occupation=data.occupation.strip(),
+        employer=data.employer.strip(),
+        chronic_illness=data.chronic_illness.strip(),
+        disability_grade=data.disability_grade.strip(),
+        political_status=data.political_status.strip(),
+    )
+    return fields
+
+
+def _duplicate_error(index: str, by) -> ValidationError:
+    existing = Person.objects.select_related("grid").filter(id_index=index).first()
+    if existing is not None and by is not None and accounts.can_see_grid(by, existing.grid):
+        return ValidationError(
+            {
+                "id_number": _("该证件号已登记在“%(grid)s”（%(name)s）")
+                % {"grid": existing.grid.name, "name": existing.name}
+            }
+        )
+    return ValidationError({"id_number": _("该证件号已在系统中登记，请联系管理员核实")})
+
+
+@transaction.atomic
+def register_person(
+    data: PersonIn,
+    *,
+    household: Household | None = None,
+    grid: Grid | None = None,
+    client_id: str | None = None,
+    since: date | None = None,
+    by=None,
+) -> Person:
+    """Register a person in a household (or directly in a grid). A retried phone submission returns the first."""
+    if client_id:
+        existing = Person.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            return existing
+    grid = household.grid if household is not None else grid
+    _check_grid(grid, by)
+    fields = clean_person(data)
+    if fields.get("id_index") and Person.objects.filter(id_index=fields["id_index"]).exists():
+        raise _duplicate_error(fields["id_index"], by)
+    groups = _resolve_groups(data.groups)
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                grid=grid, household=household, client_id=client_id or None, **fields
+            )
+    except IntegrityError as exc:  # a concurrent registration of the same ID number or client id
+        if client_id and (again := Person.objects.filter(client_id=client_id).first()):
+            return again
+        raise _duplicate_error(fields.get("id_index") or "", by) from exc
+    if household is not None and data.relation == Person.Relation.HEAD and household.head_id is None:
+        Household.objects.filter(pk=household.pk).update(head=person)
+    for g in groups:
+        GroupMembership.objects.create(
+            person=person, group=g, start=since or today(), source=GroupMembership.Source.REGISTRATION
+        )
+    audit.record(audit.Action.CREATE, actor=by, obj=person, object_repr=person.name)
+    return person
+
+
+def _resolve_groups(keys) -> list[SpecialGroup]:
+    keys = [k for k in keys if k]
+    found = {g.key: g for g in SpecialGroup.objects.filter(key__in=keys)} | {
+        g.name: g for g in SpecialGroup.objects.filter(name__in=keys)
+    }
+    missing = [k for k in keys if k not in found]
+    if missing:
+        raise ValidationError({"groups": _("未知的人群类别：%(k)s") % {"k": "、".join(missing)}})
+    return [found[k] for k in keys]
+
+
+EDITABLE = (
+    "name",
+    "phone",
+    "address",
+    "relation",
+    "ethnicity",
+    "education",
+    "occupation",
+    "employer",
+    "chronic_illness",
+    "disability_grade",
+    "political_status",
+)
+
+
+@transaction.atomic
+def update_person(person: Person, *, by=None, **changes) -> Person:
+    """Correct a person's base information; the audit record says which fields changed (not their values)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({f: _("该字段不能在此修改") for f in unknown})
+    current = PersonIn(
+        **{f: getattr(person, f) for f in EDITABLE},
+        id_number="",
+        sex=person.sex,
+        birth_date=person.birth_date,
+    )
+    for k, v in changes.items():
+        setattr(current, k, v if v is not None else "")
+    fields = clean_person(current)
+    changed = [f for f in EDITABLE if fields.get(f, getattr(person, f)) != getattr(person, f)]
+    for f in changed:
+        setattr(person, f, fields[f])
+    if "phone" in changed:
+        person.phone_index = fields["phone_index"]
+    if changed:
+        person.save()
+        audit.record(
+            audit.Action.UPDATE, actor=by, obj=person, object_repr=person.name, detail={"fields": changed}
+        )
+    return person
+
+
+@transaction.atomic
+def set_status(person: Person, *, status: str, on: date | None = None, by=None) -> Person:
+    """Moved out or died: the person leaves the active archive and their group memberships end."""
+    if status not in Person.Status.values:
+        raise ValidationError({"status": _("未知的状态")})
+    on = on or today()
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    person.status, person.status_changed = status, on
+    person.save(update_fields=["status", "status_changed", "last_updated"])
+    if status != Person.Status.ACTIVE:
+        person.memberships.filter(end__isnull=True).update(end=on)
+    audit.record(
+        audit.Action.UPDATE, actor=by, obj=person, object_repr=person.name, detail={"status": status}
+    )
+    return person
+
+
+@transaction.atomic
+def add_membership(
+    person: Person,
+    *,
+    group: SpecialGroup,
+    start: date | None = None,
+    source: str = GroupMembership.Source.REGISTRATION,
+    note: str = "",
+    by=None,
+) -> GroupMembership:
+    start = start or today()
+    if person.memberships.filter(group=group, end__isnull=True).exists():
+        raise ValidationError({"group": _("此人已在“%(g)s”中") % {"g": group.name}})
+    m = GroupMembership.objects.create(person=person, group=group, start=start, source=source, note=note)
+    audit.record(audit.Action.CREATE, actor=by, obj=m, object_repr=f"{person.name} {group.name}")
+    return m
+
+
+@transaction.atomic
+def end_membership(membership: GroupMembership, *, end: date | None = None, by=None) -> GroupMembership:
+    end = end or today()
+    if membership.end is not None:
+        raise ValidationError({"end": _("该登记已结束")})
+    if end < membership.start:
+        raise ValidationError({"end": _("结束日期不能早于起始日期")})
+    membership.end = end
+    membership.save(update_fields=["end", "last_updated"])
+    audit.record(
+        audit.Action.UPDATE,
+        actor=by,
+        obj=membership,
+        object_repr=str(membership),
+        detail={"end": end.isoformat()},
+    )
+    return membership
+
+
+def unmask(person: Person, *, field: str, reason: str, by) -> str:
+    """Show one personal field in full: needs the permission and a reason, and is audited."""
+    if field not in PII_FIELDS:
+        raise ValidationError({"field": _("该字段不需要解除遮挡")})
+    if not by.has_perm(perms.UNMASK):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(perms.UNMASK)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("请填写查看原因")})
+    audit.record(
+        audit.Action.VIEW_SENSITIVE,
+        actor=by,
+        obj=person,
+        object_repr=person.name,
+        detail={"field": field, "reason": reason, "grid": person.grid.code},
+    )
+    return getattr(person, field) or ""
+
+
+@transaction.atomic
+def register_organisation(
+    *,
+    grid: Grid,
+    name: str,
+    kind: str,
+    credit_code: str = "",
+    contact: str = "",
+    phone: str = "",
+    address: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+    by=None,
+) -> Organisation:
+    _check_grid(grid, by)
+    errors = {}
+    if not name.strip():
+        errors["name"] = _("请填写单位名称")
+    if kind not in Organisation.Kind.values:
+        errors["kind"] = _("未知的单位类型")
+    code = None
+    if credit_code.strip():
+        try:
+            code = check_credit_code(credit_code)
+        except IdError as exc:
+            errors["credit_code"] = str(exc)
+        else:
+            if Organisation.objects.filter(credit_code=code).exists():
+                errors["credit_code"] = _("该统一社会信用代码已登记")
+    if errors:
+        raise ValidationError(errors)
+    org = Organisation.objects.create(
+        grid=grid,
+        name=name.strip(),
+        kind=kind,
+        credit_code=code,
+        contact=contact,
+        phone=normalise_phone(phone),
+        address=address,
+        lon=lon,
+        lat=lat,
+    )
+    audit.record(audit.Action.CREATE, actor=by, obj=org)
+    return org

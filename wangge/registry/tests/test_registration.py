@@ -1,0 +1,165 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from wangge.core import crypto
+from wangge.core.testing import grid_worker
+from wangge.registry import services as registry
+from wangge.registry.models import Household, Person
+from wangge.registry.tests.factories import citizen_id, household_with_people
+from wangge.registry.validators import make_citizen_id, parse_citizen_id
+
+pytestmark = pytest.mark.django_db
+
+
+def test_birth_date_and_sex_come_from_the_id_number(town):
+    number = make_citizen_id("350924", date(1941, 12, 8), 7, male=False)
+    info = parse_citizen_id(number)
+    assert info.birth_date == date(1941, 12, 8) and info.sex == "female"
+    hh, _ = household_with_people(town.units[0])
+    p = registry.register_person(registry.PersonIn(name="陈阿婆", id_number=number), household=hh)
+    assert p.birth_date == date(1941, 12, 8) and p.sex == "female" and p.grid == hh.grid
+
+
+@pytest.mark.parametrize(
+    "number,message",
+    [
+        ("35092419500304123", "应为 18 位"),
+        ("350924195013041231", "不是有效日期"),
+        ("350924195003041232", "校验位不正确"),
+        ("3509241950030412A1", "前 17 位应为数字"),
+    ],
+)
+def test_bad_id_numbers_are_refused_with_a_chinese_reason_and_nothing_is_written(town, number, message):
+    hh, _ = household_with_people(town.units[0])
+    before = Person.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        registry.register_person(registry.PersonIn(name="某人", id_number=number), household=hh)
+    assert message in exc.value.message_dict["id_number"][0]
+    assert Person.objects.count() == before
+
+
+def test_one_person_per_id_number_and_the_message_depends_on_who_asks(town):
+    number = citizen_id()
+    _, _ = household_with_people(town.units[0])
+    registry.register_person(registry.PersonIn(name="张三", id_number=number), grid=town.units[0])
+    same_grid_worker = grid_worker(town.units[0])
+    other_worker = grid_worker(town.units[-1])
+    with pytest.raises(ValidationError) as exc:
+        registry.register_person(
+            registry.PersonIn(name="张三", id_number=number), grid=town.units[0], by=same_grid_worker
+        )
+    assert town.units[0].name in exc.value.message_dict["id_number"][0]
+    with pytest.raises(ValidationError) as exc:
+        registry.register_person(
+            registry.PersonIn(name="张三", id_number=number), grid=town.units[-1], by=other_worker
+        )
+    text = exc.value.message_dict["id_number"][0]
+    assert "已在系统中登记" in text and town.units[0].name not in text
+
+
+def test_a_retried_phone_submission_makes_one_person(town):
+    data = registry.PersonIn(name="重试", id_number=citizen_id())
+    a = registry.register_person(data, grid=town.units[0], client_id="phone-abc-1")
+    b = registry.register_person(data, grid=town.units[0], client_id="phone-abc-1")
+    assert a.pk == b.pk and Person.objects.filter(name="重试").count() == 1
+
+
+def test_id_numbers_and_phones_are_encrypted_at_rest_and_found_by_blind_index(town):
+    hh, (head, _) = household_with_people(town.units[0])
+    with connection.cursor() as cur:
+        cur.execute("SELECT id_number, phone FROM registry_person WHERE id = %s", [head.pk])
+        raw_id, raw_phone = cur.fetchone()
+        cur.execute("SELECT phone FROM registry_household WHERE id = %s", [hh.pk])
+        (raw_hh_phone,) = cur.fetchone()
+    assert head.id_number not in raw_id and head.phone not in raw_phone and "13912340000" not in raw_hh_phone
+    assert raw_id.startswith("dev:aes-gcm:")
+    assert Person.objects.get(pk=head.pk).id_number == head.id_number
+    worker = grid_worker(town.units[0])
+    assert registry.find_by_id_number(head.id_number, worker) == head
+    assert registry.find_by_id_number(head.id_number.lower(), worker) == head
+    assert registry.find_by_id_number(head.id_number, grid_worker(town.units[1])) is None
+
+
+def test_sm4_gcm_with_hmac_sm3_when_the_setting_says_so(town, monkeypatch):
+    monkeypatch.setenv("WANGGE_PII_ALGORITHM", "sm4-gcm")
+    crypto.reset()
+    try:
+        token = crypto.encrypt("350924195003041231")
+        assert token.split(":")[1] == "sm4-gcm"
+        assert crypto.decrypt(token) == "350924195003041231"
+        assert crypto.blind_index("x") != crypto.blind_index("y")
+    finally:
+        monkeypatch.delenv("WANGGE_PII_ALGORITHM")
+        crypto.reset()
+
+
+def test_tampered_ciphertext_is_refused():
+    token = crypto.encrypt("13812345678")
+    kid, alg, body = token.split(":", 2)
+    broken = f"{kid}:{alg}:{body[:-4]}AAAA"
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(broken)
+
+
+def test_moving_a_household_moves_its_members_and_keeps_history(town):
+    hh, people = household_with_people(town.units[0])
+    new_house = registry.create_house(grid=town.units[5], address="新家路1号")
+    with pytest.raises(ValidationError):
+        registry.move_household(hh, house=new_house, on=date(2000, 1, 1))  # before they moved in
+    moved_on = registry.today()
+    registry.move_household(hh, house=new_house, on=moved_on)
+    hh.refresh_from_db()
+    assert hh.grid == town.units[5]
+    assert {p.grid_id for p in Person.objects.filter(household=hh)} == {town.units[5].pk}
+    history = list(hh.grid_history.values_list("grid_id", "valid_to"))
+    assert history == [(town.units[0].pk, moved_on), (town.units[5].pk, None)]
+
+
+def test_a_person_who_dies_leaves_their_groups(town):
+    _, (head, _) = household_with_people(town.units[0], groups=["elderly_alone"])
+    assert head.memberships.filter(end__isnull=True).count() == 1
+    registry.set_status(head, status="deceased", on=date(2026, 5, 1))
+    assert head.memberships.get().end == date(2026, 5, 1)
+    worker = grid_worker(town.units[0])
+    assert head not in registry.search_persons(worker)
+    assert head in registry.search_persons(worker, status="")
+
+
+def test_writes_into_a_grid_out_of_reach_are_refused(town):
+    worker = grid_worker(town.units[0])
+    with pytest.raises(ValidationError) as exc:
+        registry.create_house(grid=town.units[1], address="别人的房子", by=worker)
+    assert exc.value.message_dict["grid"] == ["该网格不在您的辖区内"]
+    hh, _ = household_with_people(town.units[0])
+    with pytest.raises(ValidationError):
+        registry.move_household(
+            hh, house=registry.create_house(grid=town.units[1], address="外面"), by=worker
+        )
+    assert Household.objects.get(pk=hh.pk).grid == town.units[0]
+
+
+def test_credit_codes_are_checked(town):
+    with pytest.raises(ValidationError) as exc:
+        registry.register_organisation(
+            grid=town.units[0], name="某公司", kind="enterprise", credit_code="91350100M000100Y44"
+        )
+    assert "校验位不正确" in exc.value.message_dict["credit_code"][0]
+    org = registry.register_organisation(
+        grid=town.units[0], name="某公司", kind="enterprise", credit_code="91350100m000100y43"
+    )
+    assert org.credit_code == "91350100M000100Y43"
+
+
+def test_dangerous_building_needs_a_grade_and_hazards_are_fixed_once(town):
+    house = registry.create_house(grid=town.units[0], address="老街3号")
+    with pytest.raises(ValidationError) as exc:
+        registry.mark_hazard(house, kind="dangerous_building")
+    assert "鉴定等级" in exc.value.message_dict["grade"][0]
+    hz = registry.mark_hazard(house, kind="dangerous_building", grade="c", found_on=date(2026, 1, 5))
+    assert hz.grade == "C"
+    registry.fix_hazard(hz, fixed_on=date(2026, 2, 1), fixed_by="住建所")
+    with pytest.raises(ValidationError):
+        registry.fix_hazard(hz)

@@ -1,0 +1,119 @@
+"""Identity numbers: GB 11643 citizen ID (check digit, birth date, sex), other documents, GB 32100 credit codes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+class IdError(ValueError):
+    """A Chinese message saying what is wrong with the number."""
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    number: str
+    birth_date: date | None
+    sex: str | None  # "male" / "female"
+
+
+def id_check_char(first17: str) -> str:
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def parse_citizen_id(raw: str) -> IdInfo:
+    """A mainland resident ID (also the HK/Macao/Taiwan residence permits, same format)."""
+    number = (raw or "").strip().upper().replace(" ", "")
+    if len(number) != 18:
+        raise IdError(f"身份证号应为 18 位，现为 {len(number)} 位")
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise IdError("身份证号前 17 位应为数字，最后一位为数字或 X")
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
+        raise IdError(f"身份证号中的出生日期 {number[6:14]} 不是有效日期") from exc
+    if born > date.today() or born.year < 1880:
+        raise IdError(f"身份证号中的出生日期 {born.isoformat()} 不合理")
+    if id_check_char(number[:17]) != number[17]:
+        raise IdError("身份证号校验位不正确")
+    return IdInfo(number, born, "male" if int(number[16]) % 2 else "female")
+
+
+_OTHER_FORMATS = {
+    "passport": (re.compile(r"^[A-Z0-9]{5,20}$"), "护照号应为 5–20 位字母或数字"),
+    "hk_macao_permit": (
+        re.compile(r"^[HM]\d{8}(\d{2})?$"),
+        "港澳居民来往内地通行证号应为 H 或 M 加 8 或 10 位数字",
+    ),
+    "taiwan_permit": (re.compile(r"^\d{8}(\d{2})?$"), "台湾居民来往大陆通行证号应为 8 或 10 位数字"),
+}
+
+
+def parse_document(doc_type: str, raw: str) -> IdInfo:
+    if doc_type == "citizen_id":
+        return parse_citizen_id(raw)
+    number = (raw or "").strip().upper().replace(" ", "")
+    if doc_type not in _OTHER_FORMATS:
+        raise IdError(f"未知的证件类型：{doc_type}")
+    pattern, message = _OTHER_FORMATS[doc_type]
+    if not pattern.match(number):
+        raise IdError(message)
+    return IdInfo(number, None, None)
+
+
+def make_citizen_id(region: str, born: date, serial: int, male: bool) -> str:
+    """A valid ID number (for demo data and tests): region 6 digits, birth date, 3-digit serial with sex."""
+    seq = serial % 1000
+    if (seq % 2 == 1) != male:
+        seq = (seq + 1) % 1000
+    first17 = f"{region}{born:%Y%m%d}{seq:03d}"
+    return first17 + id_check_char(first17)
+
+
+def check_credit_code(raw: str) -> str:
+    """A unified social credit code (统一社会信用代码, GB 32100-2015), returned normalised."""
+    code = (raw or "").strip().upper()
+    if len(code) != 18:
+        raise IdError(f"统一社会信用代码应为 18 位，现为 {len(code)} 位")
+    if any(c not in _USCC_CHARS for c in code):
+        raise IdError("统一社会信用代码含有不允许的字符（不用 I、O、Z、S、V）")
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    expected = _USCC_CHARS[(31 - total % 31) % 31]
+    if code[17] != expected:
+        raise IdError("统一社会信用代码校验位不正确")
+    return code
+
+
+def make_credit_code(first17: str) -> str:
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return first17 + _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def mask_id(number: str | None) -> str:
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return number[:1] + "*" * (len(number) - 2) + number[-1:]
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_address(address: str | None) -> str:
+    """Keep the first part (street, estate); hide the rest."""
+    if not address:
+        return ""
+    keep = max(2, len(address) // 3)
+    return address[:keep] + "****"
