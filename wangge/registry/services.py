@@ -464,7 +464,7 @@ def register_person(
     since: date | None = None,
     by=None,
 ) -> Person:
-    """Register a person in a household (or directly in a grid). A retried phone submission returns the first."""
+    """Register a person in a household (or in a grid). A retried phone submission returns the first."""
     if client_id:
         existing = Person.objects.filter(client_id=client_id).first()
         if existing is not None:

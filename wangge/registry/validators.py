@@ -1,4 +1,4 @@
-"""Identity numbers: GB 11643 citizen ID (check digit, birth date, sex), other documents, GB 32100 credit codes."""
+"""Identity numbers: GB 11643 citizen IDs (check digit, birth date, sex), other documents, GB 32100 codes."""
 
 from __future__ import annotations
 
