@@ -96,10 +96,12 @@ def register_routers() -> None:
     from wangge.accounts.api import router as accounts_router
     from wangge.audit.api import router as audit_router
     from wangge.grids.api import router as grids_router
+    from wangge.registry.api import router as registry_router
 
     api.add_router("/", grids_router)
     api.add_router("/", accounts_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/", registry_router)
 
 
 register_routers()

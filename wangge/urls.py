@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("wangge.accounts.urls")),
     path("grids/", include("wangge.grids.urls")),
+    path("registry/", include("wangge.registry.urls")),
     path("audit/", include("wangge.audit.urls")),
     path("report/", include("wangge.grids.public_urls")),
     path("api/", api.urls),

@@ -136,6 +136,7 @@ API_BODIES = {
     ("post", "/api/grids/{code}/close"): {},
     ("post", "/api/grids/{code}/split"): {"pieces": []},
     ("post", "/api/grids/{code}/roles"): {"role": "full_time_worker", "person_name": "某人"},
+    ("get", "/api/registry/grids/{code}/summary"): None,
 }
 
 

@@ -44,6 +44,18 @@
             if (extra[k]) L.geoJSON(extra[k], { style: { color: i ? "#dc2626" : "#f59e0b", weight: 2, fillOpacity: 0.6 } }).addTo(map);
           });
         }
+        if (el.dataset.points) {
+          fetch(el.dataset.points, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (pts) {
+            L.geoJSON(pts, {
+              pointToLayer: function (f, latlng) {
+                const hazard = f.properties.kind === "hazard";
+                return L.circleMarker(latlng, { radius: hazard ? 6 : 3, color: hazard ? "#dc2626" : "#1f2937", weight: 1, fillOpacity: 0.8 });
+              },
+              onEachFeature: function (f, l) { l.bindTooltip(f.properties.name + " · " + f.properties.address); }
+            }).addTo(map);
+            el.dataset.points_loaded = String(pts.features.length);
+          });
+        }
         const legend = L.control({ position: "bottomright" });
         legend.onAdd = function () {
           const div = L.DomUtil.create("div", "legend");

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from wangge.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.archive_home, name="home"),
+    path("grids/<str:code>/", views.grid_archive, name="grid_archive"),
+    path("grids/<str:code>/points/", views.grid_points, name="grid_points"),
+    path("persons/", views.person_list, name="person_list"),
+    path("persons/<int:person_id>/", views.person_detail, name="person_detail"),
+    path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:person_id>/unmask/", views.person_unmask, name="person_unmask"),
+    path("households/", views.household_list, name="household_list"),
+    path("households/<int:household_id>/", views.household_detail, name="household_detail"),
+    path("households/<int:household_id>/members/new/", views.person_create, name="person_create"),
+    path("hazards/", views.hazard_list, name="hazard_list"),
+    path("hazards/<int:hazard_id>/fix/", views.hazard_fix, name="hazard_fix"),
+]

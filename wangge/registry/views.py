@@ -1,0 +1,504 @@
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wangge.accounts.jurisdiction import get_visible_or_404
+from wangge.audit import services as audit
+from wangge.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from wangge.core.forms import add_service_errors
+from wangge.core.pagination import paginate
+from wangge.grids import services as grids
+from wangge.grids.models import Grid
+from wangge.registry import permissions as perms
+from wangge.registry import services as registry
+from wangge.registry.models import Hazard, Household, Person
+from wangge.registry.validators import mask_address, mask_id, mask_phone
+
+
+class PersonFilter(forms.Form):
+    q = forms.CharField(label=gettext_lazy("姓名、地址、证件号或手机号"), required=False)
+    group = forms.ChoiceField(label=gettext_lazy("人群类别"), required=False)
+    hazard = forms.ChoiceField(
+        label=gettext_lazy("房屋隐患"),
+        required=False,
+        choices=[("", gettext_lazy("不限"))] + list(Hazard.Kind.choices),
+    )
+    residence = forms.ChoiceField(
+        label=gettext_lazy("户别"),
+        required=False,
+        choices=[("", gettext_lazy("不限"))] + list(Household.Residence.choices),
+    )
+    age_min = forms.IntegerField(label=gettext_lazy("年龄从"), required=False, min_value=0, max_value=130)
+    age_max = forms.IntegerField(label=gettext_lazy("到"), required=False, min_value=0, max_value=130)
+    grid = forms.CharField(label=gettext_lazy("网格编码"), required=False)
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        required=False,
+        choices=[("active", gettext_lazy("在册")), ("", gettext_lazy("全部"))],
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", _("不限"))] + [
+            (g.key, g.label) for g in registry.groups_for(user)
+        ]
+
+    def clean(self):
+        d = super().clean()
+        if d.get("age_min") is not None and d.get("age_max") is not None and d["age_min"] > d["age_max"]:
+            self.add_error("age_max", _("年龄上限不能小于下限"))
+        return d
+
+
+class UnmaskForm(forms.Form):
+    field = forms.ChoiceField(choices=[(k, v) for k, v in registry.PII_FIELDS.items()])
+    reason = forms.CharField(label=gettext_lazy("查看原因"), max_length=200)
+
+
+class PersonEditForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=64)
+    phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20, required=False)
+    address = forms.CharField(label=gettext_lazy("现住址"), max_length=255, required=False)
+    relation = forms.ChoiceField(label=gettext_lazy("与户主关系"), choices=Person.Relation.choices)
+    education = forms.CharField(label=gettext_lazy("文化程度"), max_length=32, required=False)
+    occupation = forms.CharField(label=gettext_lazy("职业"), max_length=64, required=False)
+    employer = forms.CharField(label=gettext_lazy("工作单位"), max_length=128, required=False)
+    chronic_illness = forms.CharField(label=gettext_lazy("慢性病"), max_length=128, required=False)
+    disability_grade = forms.CharField(label=gettext_lazy("残疾等级"), max_length=8, required=False)
+    political_status = forms.CharField(label=gettext_lazy("政治面貌"), max_length=16, required=False)
+
+
+class PersonCreateForm(PersonEditForm):
+    doc_type = forms.ChoiceField(label=gettext_lazy("证件类型"), choices=Person.DocType.choices)
+    id_number = forms.CharField(label=gettext_lazy("证件号码"), max_length=32, required=False)
+    client_id = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def _grid_or_none(user, code: str) -> Grid | None:
+    if not code:
+        return None
+    return get_visible_or_404(Grid.objects.all(), user, grid_field="", code=code)
+
+
+def _filtered_persons(request):
+    form = PersonFilter(request.GET, user=request.user)
+    if not form.is_valid():
+        return form, registry.persons_for(request.user).none()
+    d = form.cleaned_data
+    qs = registry.search_persons(
+        request.user,
+        text=d.get("q") or "",
+        group=d.get("group") or "",
+        hazard=d.get("hazard") or "",
+        residence=d.get("residence") or "",
+        age_min=d.get("age_min"),
+        age_max=d.get("age_max"),
+        grid=_grid_or_none(request.user, d.get("grid") or ""),
+        status=d.get("status") if "status" in request.GET else Person.Status.ACTIVE,
+    )
+    return form, qs.select_related("household__house").order_by("grid__path", "household__number", "pk")
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def person_list(request):
+    form, qs = _filtered_persons(request)
+    if request.GET.get("format") == "xlsx":
+        return _persons_xlsx(request, qs)
+    page, query = paginate(request, qs)
+    return render(
+        request,
+        "registry/person_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "can_unmask_export": request.user.has_perm(perms.EXPORT_UNMASKED),
+        },
+    )
+
+
+ROSTER_COLUMNS = {
+    "name": gettext_lazy("姓名"),
+    "sex": gettext_lazy("性别"),
+    "age": gettext_lazy("年龄"),
+    "id_number": gettext_lazy("证件号码"),
+    "phone": gettext_lazy("手机号"),
+    "relation": gettext_lazy("与户主关系"),
+    "household": gettext_lazy("户号"),
+    "address": gettext_lazy("地址"),
+    "grid": gettext_lazy("网格"),
+    "groups": gettext_lazy("人群类别"),
+    "occupation": gettext_lazy("职业"),
+    "chronic_illness": gettext_lazy("慢性病"),
+    "disability_grade": gettext_lazy("残疾等级"),
+}
+DEFAULT_COLUMNS = ["name", "sex", "age", "id_number", "phone", "household", "address", "groups"]
+
+
+def roster_rows(request, qs, columns: list[str], *, unmasked: bool):
+    """Rows of the roster (花名册) and of list exports: masked unless asked and allowed."""
+    on = registry.today()
+    visible_groups = set(registry.groups_for(request.user).values_list("pk", flat=True))
+    memberships: dict[int, list[str]] = {}
+    if "groups" in columns:
+        from wangge.registry.models import GroupMembership
+
+        for pid, name in (
+            GroupMembership.objects.filter(
+                person__in=qs.values("pk"), group__in=visible_groups, start__lte=on
+            )
+            .filter(Q(end__isnull=True) | Q(end__gt=on))
+            .values_list("person_id", "group__name")
+        ):
+            memberships.setdefault(pid, []).append(name)
+    for p in qs.select_related("grid", "household__house"):
+        house = p.household.house if p.household and p.household.house else None
+        values = {
+            "name": p.name,
+            "sex": p.get_sex_display() if p.sex else "",
+            "age": registry.age(p, on) if p.birth_date else "",
+            "id_number": p.id_number if unmasked else mask_id(p.id_number),
+            "phone": p.phone if unmasked else mask_phone(p.phone),
+            "relation": p.get_relation_display(),
+            "household": p.household.number if p.household else "",
+            "address": house.address if house else (p.address if unmasked else mask_address(p.address)),
+            "grid": p.grid.name,
+            "groups": "、".join(memberships.get(p.pk, [])),
+            "occupation": p.occupation,
+            "chronic_illness": p.chronic_illness,
+            "disability_grade": p.disability_grade,
+        }
+        yield [values[c] for c in columns]
+
+
+def _persons_xlsx(request, qs):
+    unmasked = request.GET.get("unmasked") == "1"
+    if unmasked and not request.user.has_perm(perms.EXPORT_UNMASKED):
+        raise PermissionDenied(perms.EXPORT_UNMASKED)
+    columns = [c for c in request.GET.getlist("col") if c in ROSTER_COLUMNS] or DEFAULT_COLUMNS
+    data = write_workbook(
+        [str(ROSTER_COLUMNS[c]) for c in columns],
+        roster_rows(request, qs, columns, unmasked=unmasked),
+        sheet="人员",
+    )
+    audit.record(
+        audit.Action.EXPORT,
+        actor=request.user,
+        object_type="registry.person",
+        object_repr="人员名单",
+        detail={"unmasked": unmasked, "rows": qs.count(), "filters": {k: v for k, v in request.GET.items()}},
+    )
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="persons.xlsx"'
+    return response
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def person_detail(request, person_id: int):
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "age": registry.age(person),
+            "memberships": registry.active_memberships(person, request.user),
+            "can_unmask": request.user.has_perm(perms.UNMASK),
+            "can_edit": request.user.has_perm(perms.EDIT_ARCHIVE),
+            "fields": registry.PII_FIELDS,
+        },
+    )
+
+
+@login_required
+@permission_required(perms.UNMASK, raise_exception=True)
+@require_POST
+def person_unmask(request, person_id: int):
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    form = UnmaskForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("请填写查看原因"), status=422)
+    try:
+        value = registry.unmask(
+            person, field=form.cleaned_data["field"], reason=form.cleaned_data["reason"], by=request.user
+        )
+    except ValidationError as exc:
+        return HttpResponse("；".join(exc.messages), status=422)
+    return render(request, "registry/person_detail.html#unmasked", {"value": value})
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def person_edit(request, person_id: int):
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    initial = {f: getattr(person, f) for f in registry.EDITABLE}
+    form = PersonEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry.update_person(person, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect(person)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("修改人员信息"), "back": person.get_absolute_url()},
+    )
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def person_create(request, household_id: int):
+    household = get_visible_or_404(registry.households_for(request.user), request.user, pk=household_id)
+    form = PersonCreateForm(request.POST or None, initial={"relation": "other"})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = registry.PersonIn(
+            **{k: d[k] or "" for k in registry.EDITABLE},
+            id_number=d["id_number"] or "",
+            doc_type=d["doc_type"],
+        )
+        try:
+            person = registry.register_person(
+                data, household=household, client_id=d["client_id"] or None, by=request.user
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已登记 %(name)s") % {"name": person.name})
+            return redirect(household)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("登记家庭成员"), "back": household.get_absolute_url()},
+    )
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def household_detail(request, household_id: int):
+    hh = get_visible_or_404(registry.households_for(request.user), request.user, pk=household_id)
+    members = hh.members.order_by("status", "-relation", "birth_date")
+    hazards = hh.house.hazards.all() if hh.house else []
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "hh": hh,
+            "members": members,
+            "history": hh.grid_history.select_related("grid"),
+            "hazards": hazards,
+            "can_edit": request.user.has_perm(perms.EDIT_ARCHIVE),
+        },
+    )
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def household_list(request):
+    qs = (
+        registry.households_for(request.user)
+        .filter(active=True)
+        .annotate(n=Count("members", filter=Q(members__status=Person.Status.ACTIVE)))
+    )
+    grid = _grid_or_none(request.user, request.GET.get("grid", ""))
+    if grid is not None:
+        qs = qs.filter(grid__in=Grid.objects.filter(grids.subtree_q(grid.path)).values("id"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(house__address__icontains=q) | Q(head__name__icontains=q))
+    qs = qs.order_by("grid__path", "number")
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            [
+                h.number,
+                h.head.name if h.head else "",
+                h.get_residence_display(),
+                h.house.address if h.house else "",
+                h.grid.name,
+                h.n,
+                mask_phone(h.phone),
+            ]
+            for h in qs
+        )
+        audit.record(
+            audit.Action.EXPORT, actor=request.user, object_type="registry.household", object_repr="户列表"
+        )
+        response = HttpResponse(
+            write_workbook(["户号", "户主", "户别", "地址", "网格", "人数", "联系电话"], rows, sheet="户"),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+        response["Content-Disposition"] = 'attachment; filename="households.xlsx"'
+        return response
+    page, query = paginate(request, qs)
+    return render(
+        request, "registry/household_list.html", {"page": page, "query": query, "grid": grid, "q": q}
+    )
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def hazard_list(request):
+    qs = registry.hazards_for(request.user)
+    grid = _grid_or_none(request.user, request.GET.get("grid", ""))
+    if grid is not None:
+        qs = qs.filter(house__grid__in=Grid.objects.filter(grids.subtree_q(grid.path)).values("id"))
+    state = request.GET.get("state", "open")
+    if state in Hazard.State.values:
+        qs = qs.filter(state=state)
+    kind = request.GET.get("kind", "")
+    if kind:
+        qs = qs.filter(kind=kind)
+    qs = qs.order_by("-found_on", "pk")
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            [
+                h.house.address,
+                h.house.grid.name,
+                h.get_kind_display(),
+                h.grade,
+                h.found_on.isoformat(),
+                h.get_state_display(),
+                h.fixed_on.isoformat() if h.fixed_on else "",
+                h.fixed_by,
+            ]
+            for h in qs
+        )
+        audit.record(
+            audit.Action.EXPORT, actor=request.user, object_type="registry.hazard", object_repr="隐患列表"
+        )
+        response = HttpResponse(
+            write_workbook(
+                ["地址", "网格", "隐患", "等级", "发现日期", "状态", "整改日期", "整改人"], rows, sheet="隐患"
+            ),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+        response["Content-Disposition"] = 'attachment; filename="hazards.xlsx"'
+        return response
+    page, query = paginate(request, qs)
+    return render(
+        request,
+        "registry/hazard_list.html",
+        {
+            "page": page,
+            "query": query,
+            "grid": grid,
+            "state": state,
+            "kind": kind,
+            "kinds": Hazard.Kind.choices,
+            "can_edit": request.user.has_perm(perms.EDIT_ARCHIVE),
+        },
+    )
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_POST
+def hazard_fix(request, hazard_id: int):
+    hazard = get_visible_or_404(
+        registry.hazards_for(request.user), request.user, grid_field="house__grid", pk=hazard_id
+    )
+    try:
+        registry.fix_hazard(hazard, fixed_by=request.POST.get("fixed_by", ""), by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已登记整改"))
+    return redirect(request.POST.get("next") or "registry:hazard_list")
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def grid_archive(request, code: str):
+    """One grid, one archive: counts, special groups, open hazards, a map of buildings and hazards."""
+    grid = get_visible_or_404(Grid.objects.select_related("level"), request.user, grid_field="", code=code)
+    ids = Grid.objects.filter(grids.subtree_q(grid.path)).values("id")
+    persons = registry.persons_for(request.user).filter(grid__in=ids, status=Person.Status.ACTIVE)
+    on = registry.today()
+    counts = {
+        "buildings": registry.buildings_for(request.user).filter(grid__in=ids).count(),
+        "houses": registry.houses_for(request.user).filter(grid__in=ids).count(),
+        "households": registry.households_for(request.user).filter(grid__in=ids, active=True).count(),
+        "persons": persons.count(),
+        "over_60": persons.filter(birth_date__lte=on.replace(year=on.year - 60)).count(),
+        "organisations": registry.organisations_for(request.user).filter(grid__in=ids).count(),
+    }
+    hazards = registry.hazards_for(request.user).filter(house__grid__in=ids, state=Hazard.State.OPEN)
+    return render(
+        request,
+        "registry/grid_archive.html",
+        {
+            "grid": grid,
+            "counts": counts,
+            "groups": registry.group_counts(request.user, grid),
+            "hazards": hazards.order_by("-found_on")[:20],
+            "hazard_count": hazards.count(),
+            "children": grids.children(grid),
+        },
+    )
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def grid_points(request, code: str):
+    """Buildings and open hazards of a grid's subtree as GeoJSON points, for the archive map."""
+    grid = get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=code)
+    ids = Grid.objects.filter(grids.subtree_q(grid.path)).values("id")
+    features = []
+    for b in registry.buildings_for(request.user).filter(grid__in=ids, lon__isnull=False)[:5000]:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
+                "properties": {"kind": "building", "name": b.name, "address": b.address},
+            }
+        )
+    hazards = registry.hazards_for(request.user).filter(
+        house__grid__in=ids, state=Hazard.State.OPEN, house__lon__isnull=False
+    )
+    for h in hazards[:5000]:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [h.house.lon, h.house.lat]},
+                "properties": {"kind": "hazard", "name": h.get_kind_display(), "address": h.house.address},
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def archive_home(request):
+    from wangge.accounts.jurisdiction import jurisdiction_paths, sees_everything
+
+    if sees_everything(request.user):
+        root = Grid.objects.filter(depth=1, valid_to__isnull=True).order_by("code").first()
+    else:
+        root = Grid.objects.filter(path__in=jurisdiction_paths(request.user)).order_by("path").first()
+    if root is None:
+        messages.error(request, _("您还没有辖区网格，请联系管理员。"))
+        return redirect("home")
+    return redirect("registry:grid_archive", code=root.code)
+
+
+def _date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
