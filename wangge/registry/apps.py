@@ -8,7 +8,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("人房事物档案")
 
     def ready(self) -> None:
-        from wangge.registry import permissions, scene
+        from wangge.registry import demo, permissions, scene
 
         scene.register()
         permissions.register()
+        demo.register()

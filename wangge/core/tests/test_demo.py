@@ -8,7 +8,7 @@ from wangge.grids.models import Grid
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_town_has_aoyangs_size_and_its_grids_tile_their_parents():
+def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_people():
     logins = demo.load()
     assert [Grid.objects.filter(depth=d).count() for d in (1, 2, 3, 4)] == [1, 11, 42, 170]
     town = Grid.objects.get(depth=1)
@@ -20,3 +20,21 @@ def test_demo_town_has_aoyangs_size_and_its_grids_tile_their_parents():
         assert cov.overlap_area_m2 < 1.0, parent.name  # square metres, from rounding coordinates to 1 cm
     assert {login.username for login in logins} == set(User.objects.values_list("username", flat=True))
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
+
+    # The archive: loaded by the registry's demo step in the same load (one load: it takes seconds).
+    from datetime import date
+
+    from wangge.registry.models import Hazard, Household, Person
+    from wangge.registry.validators import parse_citizen_id
+
+    assert Household.objects.count() == 16970
+    people = Person.objects.count()
+    assert 55000 <= people <= 59000
+    over_60 = Person.objects.filter(birth_date__lte=date(1966, 11, 1)).count()
+    assert 0.17 <= over_60 / people <= 0.23
+    for p in Person.objects.order_by("?")[:200]:
+        info = parse_citizen_id(p.id_number)  # raises on a bad check digit
+        assert info.number.startswith("350924") and info.birth_date == p.birth_date
+    assert Person.objects.filter(memberships__group__key="elderly_alone").exists()
+    assert 200 <= Hazard.objects.count() <= 1000
+    assert not Household.objects.filter(head__isnull=True).exists()

@@ -1,0 +1,362 @@
+"""The demo town's people: 16,970 households and about 57,000 people, generated deterministically.
+
+Families like a Chinese county town: about a fifth over 60, elderly living alone and empty-nest couples,
+children and grandparents; valid ID numbers of Shouning county (350924); special groups, hazards and
+organisations at plausible rates. Written in bulk (encryption and blind index included).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, timedelta
+
+import shapely
+
+from wangge.core import crypto
+from wangge.core.names import GIVEN, SURNAMES, mobile
+from wangge.registry.validators import id_check_char, make_credit_code
+
+REGION = "350924"
+TODAY = date(2026, 11, 1)
+SIZE_WEIGHTS = [(1, 11), (2, 19), (3, 24), (4, 22), (5, 15), (6, 9)]
+ROADS = [
+    "胜利街",
+    "茗溪路",
+    "蟾溪路",
+    "仙岩路",
+    "城东路",
+    "南阳路",
+    "北门街",
+    "溪口路",
+    "龙虎路",
+    "大韩路",
+    "后洋路",
+    "鳌阳路",
+    "解放街",
+    "新华路",
+    "环城路",
+]
+
+
+def _given(rng: random.Random) -> str:
+    return rng.choice(GIVEN) if rng.random() < 0.3 else rng.choice(GIVEN) + rng.choice(GIVEN)
+
+
+def _born(rng: random.Random, age_from: int, age_to: int) -> date:
+    age = rng.uniform(age_from, age_to + 0.999)
+    return TODAY - timedelta(days=int(age * 365.25))
+
+
+def _point_in(geom, prepared_bounds, rng: random.Random) -> tuple[float, float]:
+    minx, miny, maxx, maxy = prepared_bounds
+    for _ in range(200):
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if geom.contains_xy(x, y) if hasattr(geom, "contains_xy") else shapely.contains_xy(geom, x, y):
+            return x, y
+    c = geom.representative_point()
+    return c.x, c.y
+
+
+def load(rng: random.Random) -> None:
+    from wangge.grids.models import Grid
+    from wangge.registry.models import (
+        Building,
+        GroupMembership,
+        Hazard,
+        House,
+        Household,
+        HouseholdGridHistory,
+        Organisation,
+        Person,
+        SpecialGroup,
+    )
+
+    groups = {g.key: g for g in SpecialGroup.objects.all()}
+    units = list(
+        Grid.objects.filter(numchild=0, valid_to__isnull=True).select_related("kind").order_by("code")
+    )
+    used_ids: set[str] = set()
+    serial = [0]
+
+    def citizen_id(born: date, male: bool) -> str:
+        while True:
+            serial[0] += 1
+            seq = (serial[0] * 7) % 1000
+            if (seq % 2 == 1) != male:
+                seq = (seq + 1) % 1000
+            first17 = f"{REGION}{born:%Y%m%d}{seq:03d}"
+            number = first17 + id_check_char(first17)
+            if number not in used_ids:
+                used_ids.add(number)
+                return number
+
+    buildings: list[Building] = []
+    houses: list[House] = []
+    house_plan: list[tuple[int, int]] = []  # (unit index, households in this house)
+    for ui, unit in enumerate(units):
+        geom = shapely.geometry.shape(unit.boundary)
+        shapely.prepare(geom)
+        bounds = geom.bounds
+        n = unit.households
+        road = ROADS[ui % len(ROADS)]
+        rural = unit.kind is not None and unit.kind.key == "rural_settlement"
+        if rural:
+            for h in range(n):
+                x, y = _point_in(geom, bounds, rng)
+                houses.append(
+                    House(
+                        grid=unit,
+                        address=f"{unit.name.split('-')[0]}{road}{h + 1}号",
+                        use="own",
+                        area_m2=round(rng.uniform(80, 260), 1),
+                        lon=x,
+                        lat=y,
+                    )
+                )
+                house_plan.append((ui, 1))
+        else:
+            per_building = 24
+            for b in range(math.ceil(n / per_building)):
+                x, y = _point_in(geom, bounds, rng)
+                name = f"{b + 1}栋"
+                addr = f"{road}{(ui % 40) * 10 + b + 1}号{unit.name}{name}"
+                buildings.append(
+                    Building(grid=unit, name=name, address=addr, floors=6, units=2, lon=x, lat=y)
+                )
+                for k in range(min(per_building, n - b * per_building)):
+                    unit_no, rest = divmod(k, 12)
+                    floor, room = divmod(rest, 2)
+                    use = rng.choices(["own", "rented", "vacant"], [80, 17, 3])[0]
+                    houses.append(
+                        House(
+                            grid=unit,
+                            address=f"{addr}{unit_no + 1}单元{floor + 1}0{room + 1}室",
+                            room=f"{unit_no + 1}-{floor + 1}0{room + 1}",
+                            use=use,
+                            area_m2=round(rng.uniform(55, 140), 1),
+                            lon=x,
+                            lat=y,
+                        )
+                    )
+                    house_plan.append((ui, len(buildings) - 1))
+    Building.objects.bulk_create(buildings, batch_size=2000)
+    # Link houses to their buildings (by index in the plan) now that buildings have ids.
+    for house, (ui, b_index) in zip(houses, house_plan, strict=True):
+        if not (units[ui].kind is not None and units[ui].kind.key == "rural_settlement"):
+            house.building = buildings[b_index]
+    House.objects.bulk_create(houses, batch_size=2000)
+
+    households: list[Household] = []
+    persons: list[Person] = []
+    person_household: list[int] = []
+    memberships: list[tuple[int, str]] = []
+    heads: list[int] = []
+    for hi, house in enumerate(houses):
+        residence = rng.choices(["registered", "resident", "floating"], [78, 14, 8])[0]
+        if house.use == "vacant":
+            residence = "registered"
+        phone = mobile(rng)
+        households.append(
+            Household(
+                grid=house.grid,
+                house=house,
+                number=f"{house.grid.code}{(hi % 9999) + 1:04d}{hi:06d}",
+                residence=residence,
+                phone=phone,
+                phone_index=crypto.blind_index(phone) or "",
+            )
+        )
+        size = rng.choices([s for s, _ in SIZE_WEIGHTS], [w for _, w in SIZE_WEIGHTS])[0]
+        surname = rng.choice(SURNAMES)
+        members: list[tuple[str, date, bool, str]] = []  # name, born, male, relation
+        if size == 1:
+            if rng.random() < 0.6:
+                members.append((surname + _given(rng), _born(rng, 66, 93), rng.random() < 0.4, "head"))
+            else:
+                members.append((surname + _given(rng), _born(rng, 22, 50), rng.random() < 0.6, "head"))
+        elif size == 2 and rng.random() < 0.5:
+            members.append((surname + _given(rng), _born(rng, 60, 86), True, "head"))
+            members.append((rng.choice(SURNAMES) + _given(rng), _born(rng, 58, 84), False, "spouse"))
+        else:
+            head_born = _born(rng, 28, 60)
+            members.append((surname + _given(rng), head_born, True, "head"))
+            members.append(
+                (
+                    rng.choice(SURNAMES) + _given(rng),
+                    head_born + timedelta(days=rng.randint(-1500, 1500)),
+                    False,
+                    "spouse",
+                )
+            )
+            for _ in range(size - 2):
+                if rng.random() < 0.25:
+                    members.append((surname + _given(rng), _born(rng, 62, 92), rng.random() < 0.45, "parent"))
+                else:
+                    child_born = head_born + timedelta(days=int(rng.uniform(22, 36) * 365))
+                    if child_born > TODAY:
+                        child_born = TODAY - timedelta(days=rng.randint(30, 3000))
+                    members.append((surname + _given(rng), child_born, rng.random() < 0.52, "child"))
+        for j, (name, born, male, relation) in enumerate(members):
+            age = (TODAY - born).days / 365.25
+            has_phone = 14 <= age <= 80 and rng.random() < 0.9
+            phone_p = mobile(rng) if has_phone else ""
+            id_number = citizen_id(born, male)
+            persons.append(
+                Person(
+                    grid=house.grid,
+                    name=name,
+                    doc_type="citizen_id",
+                    id_number=id_number,
+                    id_index=crypto.blind_index(id_number),
+                    birth_date=born,
+                    sex="male" if male else "female",
+                    phone=phone_p,
+                    phone_index=crypto.blind_index(phone_p) or "",
+                    relation=relation,
+                    address=house.address,
+                    ethnicity="畲族" if rng.random() < 0.03 else "汉族",
+                    education=rng.choice(["小学", "初中", "高中", "中专", "大专", "本科"])
+                    if age >= 12
+                    else "",
+                    occupation=(
+                        "退休"
+                        if age >= 60
+                        else rng.choice(
+                            ["务农", "个体经营", "企业职工", "教师", "公务员", "自由职业", "外出务工"]
+                        )
+                    )
+                    if age >= 18
+                    else ("学生" if age >= 6 else ""),
+                    chronic_illness=rng.choice(["高血压", "糖尿病", "冠心病"])
+                    if age >= 60 and rng.random() < 0.35
+                    else "",
+                    political_status="中共党员" if age >= 25 and rng.random() < 0.08 else "群众",
+                )
+            )
+            person_household.append(hi)
+            pi = len(persons) - 1
+            if relation == "head":
+                heads.append(pi)
+            if size == 1 and age >= 65:
+                memberships.append((pi, "elderly_alone"))
+            if size == 2 and age >= 60 and all(m[3] in ("head", "spouse") for m in members):
+                memberships.append((pi, "empty_nest"))
+            if residence == "floating":
+                memberships.append((pi, "floating"))
+            r = rng.random()
+            if r < 0.03:
+                memberships.append((pi, "disabled"))
+                persons[-1].disability_grade = rng.choice(["一级", "二级", "三级", "四级"])
+            if age < 16 and rng.random() < 0.04:
+                memberships.append((pi, "left_behind_child"))
+            if male and 35 <= age <= 80 and rng.random() < 0.03:
+                memberships.append((pi, "veteran"))
+            if 20 <= age <= 55 and rng.random() < 0.02:
+                memberships.append((pi, "unemployed"))
+            if age >= 18:
+                s = rng.random()
+                if s < 0.0008:
+                    memberships.append((pi, "community_correction"))
+                elif s < 0.002:
+                    memberships.append((pi, "released_prisoner"))
+                elif s < 0.004:
+                    memberships.append((pi, "mental_disorder"))
+            if 16 <= age <= 25 and rng.random() < 0.004:
+                memberships.append((pi, "idle_youth"))
+        if rng.random() < 0.03:
+            memberships.extend((len(persons) - len(members) + k, "low_income") for k in range(len(members)))
+        if rng.random() < 0.01:
+            memberships.append((len(persons) - len(members), "key_assistance"))
+    Household.objects.bulk_create(households, batch_size=2000)
+    for p, hi in zip(persons, person_household, strict=True):
+        p.household = households[hi]
+    Person.objects.bulk_create(persons, batch_size=2000)
+    for pi in heads:
+        households[person_household[pi]].head = persons[pi]
+    Household.objects.bulk_update(households, ["head"], batch_size=2000)
+    start = date(2024, 1, 1)
+    HouseholdGridHistory.objects.bulk_create(
+        [
+            HouseholdGridHistory(household=h, grid=h.grid, house_address=h.house.address, valid_from=start)
+            for h in households
+        ],
+        batch_size=2000,
+    )
+    GroupMembership.objects.bulk_create(
+        [
+            GroupMembership(person=persons[pi], group=groups[key], start=start, source="registration")
+            for pi, key in memberships
+            if key in groups
+        ],
+        batch_size=2000,
+    )
+    # A few hundred hazards, about a third already fixed.
+    hazards = []
+    for house in rng.sample(houses, 420):
+        kind = rng.choices(
+            ["old_wiring", "fire", "gas", "dangerous_building", "illegal_construction"], [35, 30, 15, 10, 10]
+        )[0]
+        found = TODAY - timedelta(days=rng.randint(1, 600))
+        fixed = rng.random() < 0.35
+        hazards.append(
+            Hazard(
+                house=house,
+                kind=kind,
+                grade=rng.choice("CD") if kind == "dangerous_building" else "",
+                found_on=found,
+                state="fixed" if fixed else "open",
+                fixed_on=found + timedelta(days=rng.randint(1, 60)) if fixed else None,
+                fixed_by="网格员" if fixed else "",
+            )
+        )
+    Hazard.objects.bulk_create(hazards)
+    orgs = []
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    for i, unit in enumerate(units[::3]):
+        kind = [
+            "individual_business",
+            "individual_business",
+            "enterprise",
+            "institution",
+            "school",
+            "hospital",
+        ][i % 6]
+        name = {
+            "individual_business": f"{rng.choice(SURNAMES)}记{rng.choice(['杂货店', '小吃店', '茶叶店', '五金店'])}",
+            "enterprise": f"寿宁{rng.choice(['茶业', '农业', '建材', '电子'])}有限公司",
+            "institution": f"{unit.name.split('-')[0]}卫生服务站",
+            "school": f"{unit.name.split('-')[0]}小学",
+            "hospital": f"{unit.name.split('-')[0]}卫生院",
+        }[kind]
+        first17 = (
+            ("92" if kind == "individual_business" else "91" if kind == "enterprise" else "12")
+            + "350924"
+            + "".join(rng.choice(chars) for _ in range(9))
+        )
+        geom = shapely.geometry.shape(unit.boundary)
+        x, y = _point_in(geom, geom.bounds, rng)
+        orgs.append(
+            Organisation(
+                grid=unit,
+                name=f"{name}{i + 1}" if kind != "enterprise" else name + f"（{i + 1}）",
+                kind=kind,
+                credit_code=make_credit_code(first17),
+                contact=rng.choice(SURNAMES) + _given(rng),
+                phone=mobile(rng),
+                address=f"{ROADS[i % len(ROADS)]}{i + 1}号",
+                lon=x,
+                lat=y,
+            )
+        )
+    Organisation.objects.bulk_create(orgs)
+    print(
+        f"档案：{len(buildings)} 栋楼，{len(houses)} 套房屋，{len(households)} 户，{len(persons)} 人，"
+        f"{len(memberships)} 条人群登记，{len(hazards)} 处隐患，{len(orgs)} 家单位"
+    )
+
+
+def register() -> None:
+    from wangge.core.demo import register_step
+
+    register_step("档案（人房事物）", load, order=20)
