@@ -197,7 +197,7 @@ def load(rng: random.Random) -> None:
                     if child_born > TODAY:
                         child_born = TODAY - timedelta(days=rng.randint(30, 3000))
                     members.append((surname + _given(rng), child_born, rng.random() < 0.52, "child"))
-        for j, (name, born, male, relation) in enumerate(members):
+        for name, born, male, relation in members:
             age = (TODAY - born).days / 365.25
             has_phone = 14 <= age <= 80 and rng.random() < 0.9
             phone_p = mobile(rng) if has_phone else ""
@@ -323,7 +323,7 @@ def load(rng: random.Random) -> None:
             "hospital",
         ][i % 6]
         name = {
-            "individual_business": f"{rng.choice(SURNAMES)}记{rng.choice(['杂货店', '小吃店', '茶叶店', '五金店'])}",
+            "individual_business": rng.choice(SURNAMES) + "记" + rng.choice(["杂货店", "小吃店", "茶叶店", "五金店"]),
             "enterprise": f"寿宁{rng.choice(['茶业', '农业', '建材', '电子'])}有限公司",
             "institution": f"{unit.name.split('-')[0]}卫生服务站",
             "school": f"{unit.name.split('-')[0]}小学",
