@@ -323,7 +323,9 @@ def load(rng: random.Random) -> None:
             "hospital",
         ][i % 6]
         name = {
-            "individual_business": rng.choice(SURNAMES) + "记" + rng.choice(["杂货店", "小吃店", "茶叶店", "五金店"]),
+            "individual_business": rng.choice(SURNAMES)
+            + "记"
+            + rng.choice(["杂货店", "小吃店", "茶叶店", "五金店"]),
             "enterprise": f"寿宁{rng.choice(['茶业', '农业', '建材', '电子'])}有限公司",
             "institution": f"{unit.name.split('-')[0]}卫生服务站",
             "school": f"{unit.name.split('-')[0]}小学",
