@@ -25,7 +25,9 @@ run: install
 	WANGGE_DEBUG=1 $(BIN)/wangge manage migrate --no-input -v 0
 	WANGGE_DEBUG=1 $(BIN)/wangge demo load --if-empty
 	WANGGE_DEBUG=1 $(BIN)/wangge demo logins
-	WANGGE_DEBUG=1 $(BIN)/wangge manage runserver 127.0.0.1:8000
+	# The background worker (imports, sweeps) runs beside the web server and stops with it.
+	WANGGE_DEBUG=1 $(BIN)/wangge worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; \
+	  WANGGE_DEBUG=1 $(BIN)/wangge manage runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

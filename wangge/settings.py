@@ -170,7 +170,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background tasks: the database queue, run by `wangge worker`; tests run tasks at once.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "WANGGE_TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
 
 # Maps: no tile server by default (intranets have no internet); set a template such as
 # 天地图 "https://t{s}.tianditu.gov.cn/vec_w/wmts?...&tk=KEY" or OSM "https://tile.openstreetmap.org/{z}/{x}/{y}.png".

@@ -305,3 +305,37 @@ class Organisation(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportJob(TimeStamped):
+    """An Excel ledger being imported: checked and written by a background task, followed on a page."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("待指定列")
+        QUEUED = "queued", _("排队中")
+        CHECKING = "checking", _("检查中")
+        CHECKED = "checked", _("检查完成")
+        COMMITTING = "committing", _("导入中")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("失败")
+
+    user = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("导入人"))
+    filename = models.CharField(_("文件名"), max_length=255)
+    content = models.BinaryField(_("文件内容"))
+    mapping = models.JSONField(_("列对应"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    report = models.JSONField(_("检查结果"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("台账导入")
+        verbose_name_plural = _("台账导入")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def running(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.CHECKING, self.Status.COMMITTING}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.registry import views
+from wangge.registry import import_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -16,4 +16,10 @@ urlpatterns = [
     path("households/<int:household_id>/members/new/", views.person_create, name="person_create"),
     path("hazards/", views.hazard_list, name="hazard_list"),
     path("hazards/<int:hazard_id>/fix/", views.hazard_fix, name="hazard_fix"),
+    path("import/", import_views.upload, name="import"),
+    path("import/template.xlsx", import_views.template, name="import_template"),
+    path("import/<int:job_id>/", import_views.job_detail, name="import_job"),
+    path("import/<int:job_id>/mapping/", import_views.mapping, name="import_mapping"),
+    path("import/<int:job_id>/errors.xlsx", import_views.job_errors, name="import_errors"),
+    path("import/<int:job_id>/commit/", import_views.job_commit, name="import_commit"),
 ]

@@ -1,0 +1,133 @@
+"""Ledger import pages: upload, map columns, follow the check with a progress bar, confirm."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wangge.core.excel import XLSX_CONTENT_TYPE, errors_workbook, read_rows
+from wangge.registry import importing
+from wangge.registry import permissions as perms
+from wangge.registry.models import ImportJob
+from wangge.registry.tasks import errors_of, run_ledger_import
+
+MAX_UPLOAD = 50 * 2**20
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("人员台账（.xlsx）"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件"))
+        if f.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("文件超过 50 MB"))
+        return f
+
+
+def _job(request, job_id: int) -> ImportJob:
+    # Jobs belong to their uploader: another user's job is "not found".
+    return get_object_or_404(ImportJob, pk=job_id, user=request.user)
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        content = form.cleaned_data["file"].read()
+        try:
+            header, _body = read_rows(content)
+        except Exception:  # not a spreadsheet
+            form.add_error("file", _("无法读取文件：请上传 .xlsx 格式的 Excel 文件"))
+        else:
+            mapping = importing.auto_mapping(header)
+            job = ImportJob.objects.create(
+                user=request.user,
+                filename=form.cleaned_data["file"].name,
+                content=content,
+                mapping=mapping,
+                status=ImportJob.Status.QUEUED,
+            )
+            if importing.missing_required(mapping):
+                ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.MAPPING)
+                return redirect("registry:import_mapping", job_id=job.pk)
+            run_ledger_import.enqueue(job_id=job.pk, commit=False)
+            return redirect("registry:import_job", job_id=job.pk)
+    jobs = ImportJob.objects.filter(user=request.user).defer("content")[:10]
+    return render(
+        request, "registry/import_upload.html", {"form": form, "jobs": jobs, "columns": importing.COLUMNS}
+    )
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+def template(request):
+    response = HttpResponse(importing.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="renyuan-taizhang-template.xlsx"'
+    return response
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def mapping(request, job_id: int):
+    job = _job(request, job_id)
+    header, _body = read_rows(bytes(job.content))
+    choices = [("", _("（不导入）"))] + [
+        (str(i), f"{h or '—'}（{chr(65 + i) if i < 26 else i + 1} 列）") for i, h in enumerate(header)
+    ]
+    fields = {
+        c.field: forms.ChoiceField(
+            label=c.header + (" *" if c.required else ""), choices=choices, required=c.required
+        )
+        for c in importing.COLUMNS
+    }
+    form_class = type("MappingForm", (forms.Form,), fields)
+    initial = {f: str(i) for f, i in (job.mapping or {}).items()}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        chosen = {f: int(v) for f, v in form.cleaned_data.items() if v != ""}
+        used = [v for v in chosen.values()]
+        if len(used) != len(set(used)):
+            form.add_error(None, _("同一列不能对应两个字段"))
+        else:
+            ImportJob.objects.filter(pk=job.pk).update(mapping=chosen, status=ImportJob.Status.QUEUED)
+            run_ledger_import.enqueue(job_id=job.pk, commit=False)
+            return redirect("registry:import_job", job_id=job.pk)
+    return render(request, "registry/import_mapping.html", {"form": form, "job": job})
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+def job_detail(request, job_id: int):
+    job = _job(request, job_id)
+    context = {"job": job, "errors": job.report.get("errors", [])[:200]}
+    if request.htmx:
+        return render(request, "registry/import_job.html#status", context)
+    return render(request, "registry/import_job.html", context)
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+def job_errors(request, job_id: int):
+    job = _job(request, job_id)
+    response = HttpResponse(errors_workbook(errors_of(job)), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="errors-{job.pk}.xlsx"'
+    return response
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_POST
+def job_commit(request, job_id: int):
+    job = _job(request, job_id)
+    if job.status == ImportJob.Status.CHECKED and job.report.get("ok"):
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, progress=0)
+        run_ledger_import.enqueue(job_id=job.pk, commit=True)
+    return redirect("registry:import_job", job_id=job.pk)

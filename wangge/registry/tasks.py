@@ -1,0 +1,54 @@
+"""Background work of the registry: ledger imports (run by `wangge worker`; idempotent)."""
+
+from django_tasks import task
+
+from wangge.core.excel import RowError
+from wangge.registry import importing
+from wangge.registry.models import ImportJob
+
+MAX_ERRORS_KEPT = 2000
+
+
+def _save(job_id: int, **fields) -> None:
+    ImportJob.objects.filter(pk=job_id).update(**fields)
+
+
+@task()
+def run_ledger_import(job_id: int, commit: bool = False) -> None:
+    """Check (and, when asked and clean, write) an uploaded ledger, reporting progress on the job."""
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    if job.status == ImportJob.Status.DONE:
+        return  # a retried task never imports twice
+    _save(job_id, status=ImportJob.Status.COMMITTING if commit else ImportJob.Status.CHECKING, progress=1)
+
+    def progress(done: int, total: int) -> None:
+        _save(job_id, progress=max(1, min(95, int(90 * done / max(total, 1)))))
+
+    try:
+        # No transaction around this: progress must be visible to the page while it runs
+        # (the commit itself is one transaction inside import_ledger).
+        report = importing.import_ledger(
+            bytes(job.content), mapping=job.mapping or None, commit=commit, user=job.user, progress=progress
+        )
+    except Exception as exc:  # report the failure on the page instead of leaving the job spinning
+        _save(
+            job_id,
+            status=ImportJob.Status.FAILED,
+            report={"errors": [{"row": 0, "column": "", "header": "", "message": f"导入失败：{exc}"}]},
+        )
+        raise
+    data = {
+        "ok": report.ok,
+        "rows": report.rows,
+        "persons": report.persons,
+        "households_new": report.households_new,
+        "error_count": len(report.errors),
+        "errors": [e.__dict__ for e in report.errors[:MAX_ERRORS_KEPT]],
+        "committed": report.committed,
+    }
+    status = ImportJob.Status.DONE if report.committed else ImportJob.Status.CHECKED
+    _save(job_id, status=status, progress=100, rows=report.rows, report=data)
+
+
+def errors_of(job: ImportJob) -> list[RowError]:
+    return [RowError(**e) for e in job.report.get("errors", [])]
