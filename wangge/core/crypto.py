@@ -84,12 +84,18 @@ def keyring() -> KeyRing:
 def reset() -> None:
     """Forget the cached keys (after the environment changed: tests, rotation)."""
     keyring.cache_clear()
+    _aesgcm.cache_clear()
+
+
+@lru_cache(maxsize=8)
+def _aesgcm(key: bytes) -> AESGCM:
+    return AESGCM(key)
 
 
 def _encrypt_raw(algorithm: str, key: bytes, plaintext: bytes) -> bytes:
     nonce = os.urandom(12)
     if algorithm == "aes-gcm":
-        return nonce + AESGCM(key).encrypt(nonce, plaintext, None)
+        return nonce + _aesgcm(key).encrypt(nonce, plaintext, None)
     enc = Cipher(algorithms.SM4(key[:16]), modes.GCM(nonce)).encryptor()
     body = enc.update(plaintext) + enc.finalize()
     return nonce + body + enc.tag
@@ -98,7 +104,7 @@ def _encrypt_raw(algorithm: str, key: bytes, plaintext: bytes) -> bytes:
 def _decrypt_raw(algorithm: str, key: bytes, blob: bytes) -> bytes:
     nonce, body = blob[:12], blob[12:]
     if algorithm == "aes-gcm":
-        return AESGCM(key).decrypt(nonce, body, None)
+        return _aesgcm(key).decrypt(nonce, body, None)
     dec = Cipher(algorithms.SM4(key[:16]), modes.GCM(nonce, body[-16:])).decryptor()
     return dec.update(body[:-16]) + dec.finalize()
 

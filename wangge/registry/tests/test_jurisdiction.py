@@ -23,7 +23,11 @@ def two_grids(town):
     )
     hazard = registry.mark_hazard(their_hh.house, kind="fire")
     worker = grid_worker(mine)
+    from wangge.registry.models import ImportJob
+
+    their_job = ImportJob.objects.create(user=grid_worker(theirs), filename="邻格台账.xlsx", content=b"x")
     return {
+        "their_job": their_job,
         "mine": mine,
         "theirs": theirs,
         "my_hh": my_hh,
@@ -50,6 +54,7 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
         "household_id": t["their_hh"].pk,
         "hazard_id": t["hazard"].pk,
         "code": t["theirs"].code,
+        "job_id": t["their_job"].pk,
     }
     client.force_login(t["worker"])
     checked = 0
@@ -57,7 +62,7 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
         if not params:
             continue
         url = reverse(f"registry:{name}", kwargs={k: ids[k] for k in params})
-        post_only = name in {"person_unmask", "hazard_fix"}
+        post_only = name in {"person_unmask", "hazard_fix", "import_commit"}
         response = client.post(url, {"field": "phone", "reason": "核实"}) if post_only else client.get(url)
         assert response.status_code == 404, (name, response.status_code)
         checked += 1

@@ -1,0 +1,162 @@
+"""Import 100,000 person rows from an Excel ledger (dry run, then commit: validation, encryption, blind index),
+beside the floor measured in the same run: python-calamine reading the file plus a raw bulk insert of the
+same rows (executemany on SQLite, COPY on PostgreSQL). Target: 20 s on SQLite, 15 s on PostgreSQL, and a
+ratio to the floor of 2.5 or less.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+from bench.common import ROOT, bench_postgres_url, figure, setup_django, write_results
+
+ROWS = 100_000
+HEADER = ["网格编码", "户号", "地址", "户别", "姓名", "证件号码", "与户主关系", "手机号", "人群类别"]
+
+
+def make_ledger(rng: random.Random, grid_codes: list[str]) -> bytes:
+    from wangge.core.excel import write_workbook
+    from wangge.core.names import mobile, person_name
+    from wangge.registry.validators import make_citizen_id
+
+    rows = []
+    seen = set()
+    hh = 0
+    while len(rows) < ROWS:
+        hh += 1
+        code = rng.choice(grid_codes)
+        for k in range(rng.choice([1, 2, 3, 4, 5])):
+            born = date(1930, 1, 1) + timedelta(days=rng.randint(0, 34000))
+            while True:
+                number = make_citizen_id("350924", born, rng.randint(0, 999), rng.random() < 0.5)
+                if number not in seen:
+                    seen.add(number)
+                    break
+            rows.append(
+                [
+                    code,
+                    f"B{hh:06d}",
+                    f"测试路{hh}号",
+                    "户籍户",
+                    person_name(rng),
+                    number,
+                    "户主" if k == 0 else "子女",
+                    mobile(rng) if rng.random() < 0.8 else "",
+                    "独居老人" if rng.random() < 0.02 else "",
+                ]
+            )
+            if len(rows) == ROWS:
+                break
+    return write_workbook(HEADER, rows)
+
+
+def floor_seconds(content: bytes, grid_ids: dict[str, int]) -> float:
+    """Read the file with calamine and insert the same rows raw (no checks, no encryption)."""
+    from django.db import connection, transaction
+
+    from wangge.core.excel import read_rows
+
+    t0 = time.perf_counter()
+    header, body = read_rows(content)
+    rows = [(grid_ids[r[0]], r[4], "citizen_id", r[5], r[7] or "", "", "head", "汉族") for r in body]
+    cols = "grid_id, name, doc_type, id_number, phone, address, relation, ethnicity"
+    extra = ", education, occupation, employer, chronic_illness, disability_grade, political_status, status, sex, phone_index, created, last_updated"
+    now = time.strftime("%Y-%m-%d %H:%M:%S+00")
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.copy(f"COPY floor_person ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            cur.executemany(
+                f"INSERT INTO floor_person ({cols}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows
+            )
+    elapsed = time.perf_counter() - t0
+    del extra, now
+    return elapsed
+
+
+def run_one(database_url: str | None) -> dict:
+    setup_django("import_persons", database_url=database_url)
+    from django.db import connection
+
+    from wangge.accounts.models import User
+    from wangge.core.scenes import apply_scene
+    from wangge.core.testing import build_town
+    from wangge.registry import importing
+    from wangge.registry.models import Person
+
+    build_town()
+    apply_scene("rural-town")
+    from wangge.grids.models import Grid
+
+    units = {g.code: g.pk for g in Grid.objects.filter(depth=4)}
+    rng = random.Random(5)
+    content = make_ledger(rng, list(units))
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE floor_person (id SERIAL PRIMARY KEY, grid_id integer, name text, doc_type text, "
+            "id_number text, phone text, address text, relation text, ethnicity text)"
+            if connection.vendor == "postgresql"
+            else "CREATE TABLE floor_person (id INTEGER PRIMARY KEY, grid_id integer, name text, doc_type text, "
+            "id_number text, phone text, address text, relation text, ethnicity text)"
+        )
+    floor = floor_seconds(content, units)
+    admin = User.objects.create(username="bench-admin", role="admin", is_superuser=True)
+    t0 = time.perf_counter()
+    dry = importing.import_ledger(content, user=admin)
+    t1 = time.perf_counter()
+    done = importing.import_ledger(content, commit=True, user=admin)
+    t2 = time.perf_counter()
+    assert dry.ok and done.committed and Person.objects.count() == ROWS, (dry.errors[:3], done.errors[:3])
+    total = t2 - t0
+    vendor = connection.vendor
+    target_s = 20.0 if vendor == "sqlite" else 15.0
+    print(f"{vendor}: dry run {t1 - t0:.1f} s, commit run {t2 - t1:.1f} s, floor {floor:.1f} s", flush=True)
+    return {
+        f"{vendor}_import_100k_s": figure(
+            total,
+            "s",
+            baseline=floor,
+            target=target_s,
+            lower_is_better=True,
+            note="dry run + commit; baseline: calamine read + raw bulk insert",
+        ),
+        f"{vendor}_import_ratio": figure(
+            total / floor, "x", baseline=None, target=2.5, lower_is_better=True, note="import time / floor"
+        ),
+    }
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--one":
+        figures = run_one(None if sys.argv[2] == "sqlite" else sys.argv[2])
+        part = ROOT / "bench" / "results" / f"import_persons.{list(figures)[0].split('_')[0]}.part.json"
+        part.write_text(json.dumps(figures))
+        return
+    targets = ["sqlite"]
+    pg = bench_postgres_url()
+    if pg:
+        targets.append(pg)
+    for t in targets:
+        subprocess.run(
+            [sys.executable, "-m", "bench.import_persons", "--one", t],
+            check=True,
+            cwd=ROOT,
+            env={**os.environ},
+        )
+    figures: dict[str, dict] = {}
+    for part in sorted((ROOT / "bench" / "results").glob("import_persons.*.part.json")):
+        figures.update(json.loads(part.read_text()))
+        part.unlink()
+    write_results("import_persons", figures, {"rows": ROWS, "postgresql": bool(pg)})
+
+
+if __name__ == "__main__":
+    main()
