@@ -483,8 +483,9 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
         for i in range(0, len(new_ids), 5000):
             chunk = new_ids[i : i + 5000]
             cur.execute(
-                f"UPDATE {hh_table} SET head_id = (SELECT MIN(p.id) FROM {table} p WHERE p.household_id = {hh_table}.id "
-                f"AND p.relation = 'head') WHERE id IN ({', '.join(['%s'] * len(chunk))})",
+                f"UPDATE {hh_table} SET head_id = (SELECT MIN(p.id) FROM {table} p "
+                f"WHERE p.household_id = {hh_table}.id AND p.relation = 'head') "
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))})",
                 chunk,
             )
     GroupMembership.objects.bulk_create(
