@@ -349,8 +349,14 @@ def _insert(model, columns, rows) -> None:
     from django.db import connection
 
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # COPY: PostgreSQL's bulk path (executemany sends a statement per row).
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
         for i in range(0, len(rows), 5000):
             cur.executemany(sql, rows[i : i + 5000])
 
