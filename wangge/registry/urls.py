@@ -15,6 +15,7 @@ urlpatterns = [
     path("households/<int:household_id>/", views.household_detail, name="household_detail"),
     path("households/<int:household_id>/members/new/", views.person_create, name="person_create"),
     path("hazards/", views.hazard_list, name="hazard_list"),
+    path("roster/", views.roster, name="roster"),
     path("hazards/<int:hazard_id>/fix/", views.hazard_fix, name="hazard_fix"),
     path("import/", import_views.upload, name="import"),
     path("import/template.xlsx", import_views.template, name="import_template"),
