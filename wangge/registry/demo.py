@@ -268,6 +268,13 @@ def load(rng: random.Random) -> None:
             memberships.extend((len(persons) - len(members) + k, "low_income") for k in range(len(members)))
         if rng.random() < 0.01:
             memberships.append((len(persons) - len(members), "key_assistance"))
+    # The demo resident's account phone is a head's phone in the first unit grid: their household page works.
+    from wangge.accounts.models import User
+
+    resident = User.objects.filter(username="resident").first()
+    if resident is not None and resident.phone:
+        head = persons[heads[0]]
+        head.phone, head.phone_index = resident.phone, crypto.blind_index(resident.phone) or ""
     Household.objects.bulk_create(households, batch_size=2000)
     for p, hi in zip(persons, person_household, strict=True):
         p.household = households[hi]

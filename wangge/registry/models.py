@@ -339,3 +339,44 @@ class ImportJob(TimeStamped):
     @property
     def running(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.CHECKING, self.Status.COMMITTING}
+
+
+class ProposedChange(TimeStamped):
+    """A resident's correction of their own household (or a new member), waiting for the grid worker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        ACCEPTED = "accepted", _("已采纳")
+        REJECTED = "rejected", _("未采纳")
+
+    household = models.ForeignKey(Household, models.CASCADE, related_name="proposals", verbose_name=_("户"))
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    person = models.ForeignKey(
+        Person,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("人员"),
+        help_text=_("空表示新增家庭成员"),
+    )
+    submitted_by = models.ForeignKey(
+        "accounts.User", models.SET_NULL, null=True, related_name="+", verbose_name=_("提交人")
+    )
+    # The proposed values, as JSON, encrypted: they may hold an ID number or a phone.
+    data = EncryptedTextField(_("内容"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("确认人")
+    )
+    decided = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    reason = models.CharField(_("说明"), max_length=255, blank=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("居民申报")
+        verbose_name_plural = _("居民申报")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.get_status_display()}"

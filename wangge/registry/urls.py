@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.registry import import_views, views
+from wangge.registry import import_views, selfservice_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -16,6 +16,10 @@ urlpatterns = [
     path("households/<int:household_id>/members/new/", views.person_create, name="person_create"),
     path("hazards/", views.hazard_list, name="hazard_list"),
     path("roster/", views.roster, name="roster"),
+    path("me/", selfservice_views.my_household, name="me"),
+    path("me/members/<int:person_id>/", selfservice_views.my_household, name="me_member"),
+    path("proposals/", selfservice_views.proposals, name="proposals"),
+    path("proposals/<int:change_id>/decide/", selfservice_views.decide, name="proposal_decide"),
     path("hazards/<int:hazard_id>/fix/", views.hazard_fix, name="hazard_fix"),
     path("import/", import_views.upload, name="import"),
     path("import/template.xlsx", import_views.template, name="import_template"),
