@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,8 @@ class NewMemberForm(forms.Form):
 def my_household(request, person_id: int | None = None):
     household = selfservice.household_of_resident(request.user)
     if household is None:
+        if person_id:
+            raise Http404
         return render(request, "registry/me.html", {"household": None})
     person = get_object_or_404(household.members, pk=person_id) if person_id else None
     form_class = MemberForm if person else NewMemberForm

@@ -16,6 +16,7 @@ urlpatterns = [
     path("households/<int:household_id>/members/new/", views.person_create, name="person_create"),
     path("hazards/", views.hazard_list, name="hazard_list"),
     path("roster/", views.roster, name="roster"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
     path("me/", selfservice_views.my_household, name="me"),
     path("me/members/<int:person_id>/", selfservice_views.my_household, name="me_member"),
     path("proposals/", selfservice_views.proposals, name="proposals"),

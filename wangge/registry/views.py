@@ -576,3 +576,53 @@ def roster(request):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response
+
+
+@login_required
+@permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+def organisation_list(request):
+    from wangge.registry.models import Organisation
+
+    qs = registry.organisations_for(request.user)
+    grid = _grid_or_none(request.user, request.GET.get("grid", ""))
+    if grid is not None:
+        qs = qs.filter(grid__in=Grid.objects.filter(grids.subtree_q(grid.path)).values("id"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()) | Q(address__icontains=q))
+    kind = request.GET.get("kind", "")
+    if kind:
+        qs = qs.filter(kind=kind)
+    qs = qs.order_by("grid__path", "name")
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            [o.name, o.get_kind_display(), o.credit_code or "", o.contact, o.phone, o.address, o.grid.name]
+            for o in qs
+        )
+        audit.record(
+            audit.Action.EXPORT,
+            actor=request.user,
+            object_type="registry.organisation",
+            object_repr="单位列表",
+        )
+        response = HttpResponse(
+            write_workbook(
+                ["名称", "类型", "统一社会信用代码", "联系人", "联系电话", "地址", "网格"], rows, sheet="单位"
+            ),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+        response["Content-Disposition"] = 'attachment; filename="organisations.xlsx"'
+        return response
+    page, query = paginate(request, qs)
+    return render(
+        request,
+        "registry/organisation_list.html",
+        {
+            "page": page,
+            "query": query,
+            "grid": grid,
+            "q": q,
+            "kind": kind,
+            "kinds": Organisation.Kind.choices,
+        },
+    )

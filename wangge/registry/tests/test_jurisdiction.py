@@ -26,7 +26,13 @@ def two_grids(town):
     from wangge.registry.models import ImportJob
 
     their_job = ImportJob.objects.create(user=grid_worker(theirs), filename="邻格台账.xlsx", content=b"x")
+    from wangge.registry.models import ProposedChange
+
+    their_change = ProposedChange.objects.create(
+        household=their_hh, grid=theirs, person=their_people[0], data='{"occupation": "x"}'
+    )
     return {
+        "their_change": their_change,
         "their_job": their_job,
         "mine": mine,
         "theirs": theirs,
@@ -55,6 +61,7 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
         "hazard_id": t["hazard"].pk,
         "code": t["theirs"].code,
         "job_id": t["their_job"].pk,
+        "change_id": t["their_change"].pk,
     }
     client.force_login(t["worker"])
     checked = 0
@@ -62,7 +69,7 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
         if not params:
             continue
         url = reverse(f"registry:{name}", kwargs={k: ids[k] for k in params})
-        post_only = name in {"person_unmask", "hazard_fix", "import_commit"}
+        post_only = name in {"person_unmask", "hazard_fix", "import_commit", "proposal_decide"}
         response = client.post(url, {"field": "phone", "reason": "核实"}) if post_only else client.get(url)
         assert response.status_code == 404, (name, response.status_code)
         checked += 1
@@ -147,3 +154,16 @@ def test_sensitive_groups_need_a_further_permission(client, town):
     leader = staff(User.Role.COMMUNITY_STAFF, scope=town.seconds[0])
     client.force_login(leader)
     assert "社区矫正" in client.get(p.get_absolute_url()).content.decode()
+
+
+def test_organisations_list_holds_only_the_own_grid(client, two_grids):
+    t = two_grids
+    registry.register_organisation(grid=t["mine"], name="本格小卖部", kind="individual_business")
+    registry.register_organisation(grid=t["theirs"], name="邻格茶厂", kind="enterprise")
+    client.force_login(t["worker"])
+    page = client.get(reverse("registry:organisation_list")).content.decode()
+    assert "本格小卖部" in page and "邻格茶厂" not in page
+    from wangge.core.excel import read_rows
+
+    _, rows = read_rows(client.get(reverse("registry:organisation_list"), {"format": "xlsx"}).content)
+    assert [r[0] for r in rows] == ["本格小卖部"]
