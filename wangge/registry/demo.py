@@ -147,6 +147,12 @@ def load(rng: random.Random) -> None:
             house.building = buildings[b_index]
     House.objects.bulk_create(houses, batch_size=2000)
 
+    numbering: dict[int, int] = {}
+
+    def next_number(grid_id: int) -> int:
+        numbering[grid_id] = numbering.get(grid_id, 0) + 1
+        return numbering[grid_id]
+
     households: list[Household] = []
     persons: list[Person] = []
     person_household: list[int] = []
@@ -161,7 +167,7 @@ def load(rng: random.Random) -> None:
             Household(
                 grid=house.grid,
                 house=house,
-                number=f"{house.grid.code}{(hi % 9999) + 1:04d}{hi:06d}",
+                number=f"{house.grid.code}{next_number(house.grid_id):04d}",
                 residence=residence,
                 phone=phone,
                 phone_index=crypto.blind_index(phone) or "",
