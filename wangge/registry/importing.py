@@ -349,14 +349,15 @@ def _insert(model, columns, rows) -> None:
     from django.db import connection
 
     table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "end" is a keyword in PostgreSQL
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # COPY: PostgreSQL's bulk path (executemany sends a statement per row).
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
         for i in range(0, len(rows), 5000):
             cur.executemany(sql, rows[i : i + 5000])
 
