@@ -14,6 +14,12 @@ urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/<int:household_id>/", views.household_detail, name="household_detail"),
     path("households/<int:household_id>/members/new/", views.person_create, name="person_create"),
+    path("grids/<str:code>/households/new/", views.household_create, name="household_create"),
+    path("households/<int:household_id>/hazards/new/", views.hazard_create, name="hazard_create"),
+    path("persons/<int:person_id>/groups/new/", views.membership_create, name="membership_create"),
+    path(
+        "persons/<int:person_id>/groups/<int:membership_id>/end/", views.membership_end, name="membership_end"
+    ),
     path("hazards/", views.hazard_list, name="hazard_list"),
     path("roster/", views.roster, name="roster"),
     path("organisations/", views.organisation_list, name="organisation_list"),

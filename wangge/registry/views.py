@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -269,7 +270,7 @@ def person_create(request, household_id: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         data = registry.PersonIn(
-            **{k: d[k] or "" for k in registry.EDITABLE},
+            **{k: d[k] or "" for k in registry.EDITABLE if k in d},
             id_number=d["id_number"] or "",
             doc_type=d["doc_type"],
         )
@@ -626,3 +627,135 @@ def organisation_list(request):
             "kinds": Organisation.Kind.choices,
         },
     )
+
+
+class HouseholdCreateForm(forms.Form):
+    address = forms.CharField(label=gettext_lazy("地址"), max_length=255)
+    use = forms.ChoiceField(label=gettext_lazy("房屋用途"), choices=[])
+    residence = forms.ChoiceField(label=gettext_lazy("户别"), choices=Household.Residence.choices)
+    phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from wangge.registry.models import House
+
+        super().__init__(*args, **kwargs)
+        self.fields["use"].choices = House.Use.choices
+
+
+class HazardForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("隐患类型"), choices=Hazard.Kind.choices)
+    grade = forms.CharField(
+        label=gettext_lazy("危房等级"), max_length=1, required=False, help_text=gettext_lazy("危房须填 A–D")
+    )
+    found_on = forms.DateField(
+        label=gettext_lazy("发现日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=255, required=False)
+
+
+class MembershipForm(forms.Form):
+    group = forms.ChoiceField(label=gettext_lazy("人群类别"))
+    start = forms.DateField(
+        label=gettext_lazy("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=255, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [(g.key, g.label) for g in registry.groups_for(user)]
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def household_create(request, code: str):
+    grid = get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=code)
+    form = HouseholdCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            from django.db import transaction
+
+            with transaction.atomic():
+                house = registry.create_house(grid=grid, address=d["address"], use=d["use"], by=request.user)
+                hh = registry.create_household(
+                    house=house, residence=d["residence"], phone=d["phone"], by=request.user
+                )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已新建户 %(n)s，请登记家庭成员") % {"n": hh.number})
+            return redirect("registry:person_create", household_id=hh.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("新建户"), "back": reverse("registry:grid_archive", args=[grid.code])},
+    )
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def hazard_create(request, household_id: int):
+    hh = get_visible_or_404(registry.households_for(request.user), request.user, pk=household_id)
+    form = HazardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if hh.house is None:
+            form.add_error(None, _("该户没有登记房屋"))
+        else:
+            try:
+                registry.mark_hazard(
+                    hh.house,
+                    kind=d["kind"],
+                    grade=d["grade"],
+                    found_on=d["found_on"],
+                    note=d["note"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已登记隐患"))
+                return redirect(hh)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("登记房屋隐患"), "back": hh.get_absolute_url()},
+    )
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def membership_create(request, person_id: int):
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    form = MembershipForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        group = registry.groups_for(request.user).get(key=d["group"])
+        try:
+            registry.add_membership(person, group=group, start=d["start"], note=d["note"], by=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已登记"))
+            return redirect(person)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("登记人群类别"), "back": person.get_absolute_url()},
+    )
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_POST
+def membership_end(request, person_id: int, membership_id: int):
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    membership = get_object_or_404(registry.active_memberships(person, request.user), pk=membership_id)
+    try:
+        registry.end_membership(membership, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect(person)

@@ -62,6 +62,7 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
         "code": t["theirs"].code,
         "job_id": t["their_job"].pk,
         "change_id": t["their_change"].pk,
+        "membership_id": t["their"].memberships.get().pk,
     }
     client.force_login(t["worker"])
     checked = 0
@@ -69,7 +70,13 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
         if not params:
             continue
         url = reverse(f"registry:{name}", kwargs={k: ids[k] for k in params})
-        post_only = name in {"person_unmask", "hazard_fix", "import_commit", "proposal_decide"}
+        post_only = name in {
+            "person_unmask",
+            "hazard_fix",
+            "import_commit",
+            "proposal_decide",
+            "membership_end",
+        }
         response = client.post(url, {"field": "phone", "reason": "核实"}) if post_only else client.get(url)
         assert response.status_code == 404, (name, response.status_code)
         checked += 1

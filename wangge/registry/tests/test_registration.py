@@ -163,3 +163,41 @@ def test_dangerous_building_needs_a_grade_and_hazards_are_fixed_once(town):
     registry.fix_hazard(hz, fixed_on=date(2026, 2, 1), fixed_by="住建所")
     with pytest.raises(ValidationError):
         registry.fix_hazard(hz)
+
+
+def test_pages_to_open_a_household_register_members_mark_hazards_and_groups(client, town):
+    from django.urls import reverse
+
+    from wangge.registry.models import GroupMembership, Hazard
+
+    unit = town.units[0]
+    client.force_login(grid_worker(unit))
+    response = client.post(
+        reverse("registry:household_create", args=[unit.code]),
+        {"address": "新村路8号", "use": "own", "residence": "registered", "phone": ""},
+    )
+    hh = Household.objects.get(house__address="新村路8号")
+    assert response["Location"] == reverse("registry:person_create", args=[hh.pk])
+    client.post(
+        response["Location"],
+        {
+            "name": "新户主",
+            "relation": "head",
+            "doc_type": "citizen_id",
+            "id_number": citizen_id(),
+            "client_id": "f1",
+        },
+    )
+    person = Person.objects.get(name="新户主")
+    assert Household.objects.get(pk=hh.pk).head == person
+    bad = client.post(
+        reverse("registry:hazard_create", args=[hh.pk]), {"kind": "dangerous_building", "grade": ""}
+    )
+    assert "鉴定等级" in bad.content.decode()
+    client.post(reverse("registry:hazard_create", args=[hh.pk]), {"kind": "dangerous_building", "grade": "D"})
+    assert Hazard.objects.get(house=hh.house).grade == "D"
+    client.post(reverse("registry:membership_create", args=[person.pk]), {"group": "veteran"})
+    m = GroupMembership.objects.get(person=person)
+    client.post(reverse("registry:membership_end", args=[person.pk, m.pk]))
+    m.refresh_from_db()
+    assert m.end is not None
