@@ -3,7 +3,8 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from wangge.accounts.guards import require
 from wangge.accounts.jurisdiction import get_visible_or_404
@@ -238,3 +239,235 @@ def grid_summary(request, code: str):
         .count(),
         "groups": {g.key: n for g, n in registry.group_counts(request.user, grid)},
     }
+
+
+class HouseholdIn(Schema):
+    grid_code: str
+    address: str
+    use: str = "own"
+    residence: str = "registered"
+    phone: str = ""
+
+
+class HazardIn(Schema):
+    kind: str
+    grade: str = ""
+    found_on: date | None = None
+    note: str = ""
+
+
+class HazardOut(Schema):
+    id: int
+    kind: str
+    grade: str
+    found_on: date
+    state: str
+    fixed_on: date | None
+    fixed_by: str
+
+
+class FixIn(Schema):
+    fixed_on: date | None = None
+    fixed_by: str = ""
+
+
+class MembershipIn(Schema):
+    group: str
+    start: date | None = None
+    note: str = ""
+
+
+class MembershipOut(Schema):
+    id: int
+    group: str
+    start: date
+    end: date | None
+
+
+class ProposalIn(Schema):
+    person_id: int | None = None
+    values: dict[str, str]
+    client_id: str | None = None
+
+
+class ProposalOut(Schema):
+    id: int
+    household: str
+    person_id: int | None
+    status: str
+    difference: list[list[str]]
+
+
+class DecideIn(Schema):
+    accept: bool
+    reason: str = ""
+
+
+class JobOut(Schema):
+    id: int
+    filename: str
+    status: str
+    progress: int
+    report: dict
+
+
+@router.post("/households", response={201: HouseholdOut}, summary="新建户（连同房屋）")
+def create_household(request, body: HouseholdIn):
+    from django.db import transaction
+
+    require(request.user, perms.EDIT_ARCHIVE)
+    grid = get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=body.grid_code)
+    with transaction.atomic():
+        house = registry.create_house(grid=grid, address=body.address, use=body.use, by=request.user)
+        hh = registry.create_household(
+            house=house, residence=body.residence, phone=body.phone, by=request.user
+        )
+    return Status(201, get_household(request, hh.pk))
+
+
+@router.post("/households/{household_id}/hazards", response={201: HazardOut}, summary="登记房屋隐患")
+def create_hazard(request, household_id: int, body: HazardIn):
+    require(request.user, perms.EDIT_ARCHIVE)
+    hh = get_visible_or_404(registry.households_for(request.user), request.user, pk=household_id)
+    if hh.house is None:
+        raise ValidationError({"household_id": "该户没有登记房屋"})
+    hazard = registry.mark_hazard(
+        hh.house, kind=body.kind, grade=body.grade, found_on=body.found_on, note=body.note, by=request.user
+    )
+    return Status(201, hazard)
+
+
+@router.post("/hazards/{hazard_id}/fix", response=HazardOut, summary="登记隐患整改")
+def fix_hazard(request, hazard_id: int, body: FixIn):
+    require(request.user, perms.EDIT_ARCHIVE)
+    hazard = get_visible_or_404(
+        registry.hazards_for(request.user), request.user, grid_field="house__grid", pk=hazard_id
+    )
+    return registry.fix_hazard(hazard, fixed_on=body.fixed_on, fixed_by=body.fixed_by, by=request.user)
+
+
+@router.post("/persons/{person_id}/groups", response={201: MembershipOut}, summary="登记人群类别")
+def add_group(request, person_id: int, body: MembershipIn):
+    require(request.user, perms.EDIT_ARCHIVE)
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    group = registry.groups_for(request.user).filter(key=body.group).first()
+    if group is None:
+        raise ValidationError({"group": f"未知的人群类别：{body.group}"})
+    m = registry.add_membership(person, group=group, start=body.start, note=body.note, by=request.user)
+    return Status(201, {"id": m.pk, "group": group.key, "start": m.start, "end": m.end})
+
+
+@router.post(
+    "/persons/{person_id}/groups/{membership_id}/end", response=MembershipOut, summary="结束人群类别登记"
+)
+def end_group(request, person_id: int, membership_id: int):
+    require(request.user, perms.EDIT_ARCHIVE)
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    m = get_visible_or_404(
+        registry.active_memberships(person, request.user),
+        request.user,
+        grid_field="person__grid",
+        pk=membership_id,
+    )
+    m = registry.end_membership(m, by=request.user)
+    return {"id": m.pk, "group": m.group.key, "start": m.start, "end": m.end}
+
+
+def _proposal_out(change) -> dict:
+    from wangge.registry import selfservice
+
+    return {
+        "id": change.pk,
+        "household": change.household.number,
+        "person_id": change.person_id,
+        "status": change.status,
+        "difference": [list(r) for r in selfservice.difference(change)],
+    }
+
+
+@router.post("/me/proposals", response={201: ProposalOut}, summary="居民申报本户信息（网格员确认后生效）")
+def propose(request, body: ProposalIn):
+    from django.http import Http404
+
+    from wangge.registry import selfservice
+
+    household = selfservice.household_of_resident(request.user)
+    if household is None:
+        raise Http404
+    person = household.members.filter(pk=body.person_id).first() if body.person_id else None
+    if body.person_id and person is None:
+        raise Http404
+    change = selfservice.propose(
+        household, by=request.user, person=person, values=body.values, client_id=body.client_id
+    )
+    return Status(201, _proposal_out(change))
+
+
+@router.get("/proposals", response=list[ProposalOut], summary="待确认的居民申报")
+def list_proposals(request):
+    from wangge.registry import selfservice
+
+    require(request.user, perms.EDIT_ARCHIVE)
+    return [_proposal_out(c) for c in selfservice.pending_for(request.user)[:200]]
+
+
+@router.post("/proposals/{change_id}/decide", response=ProposalOut, summary="采纳或不采纳居民申报")
+def decide_proposal(request, change_id: int, body: DecideIn):
+    from wangge.registry import selfservice
+
+    require(request.user, perms.EDIT_ARCHIVE)
+    change = get_visible_or_404(selfservice.pending_for(request.user), request.user, pk=change_id)
+    return _proposal_out(selfservice.decide(change, accept=body.accept, by=request.user, reason=body.reason))
+
+
+@router.post("/imports", response={202: JobOut}, summary="上传人员台账并检查（后台任务）")
+def upload_ledger(request, file: UploadedFile = File(...), commit: bool = Form(False)):
+    from wangge.core.excel import read_rows
+    from wangge.registry import importing
+    from wangge.registry.models import ImportJob
+    from wangge.registry.tasks import run_ledger_import
+
+    require(request.user, perms.EDIT_ARCHIVE)
+    content = file.read()
+    try:
+        header, _ = read_rows(content)
+    except Exception as exc:  # not a spreadsheet
+        raise ValidationError({"file": "无法读取文件：请上传 .xlsx 格式的 Excel 文件"}) from exc
+    mapping = importing.auto_mapping(header)
+    missing = importing.missing_required(mapping)
+    if missing:
+        raise ValidationError(
+            {"file": f"缺少必填列：{'、'.join(missing)}（请用模板的表头，或在页面上指定列）"}
+        )
+    job = ImportJob.objects.create(
+        user=request.user, filename=file.name or "ledger.xlsx", content=content, mapping=mapping
+    )
+    run_ledger_import.enqueue(job_id=job.pk, commit=False)
+    job.refresh_from_db()
+    return Status(202, job)
+
+
+@router.get("/imports/{job_id}", response=JobOut, summary="台账导入进度与结果")
+def import_status(request, job_id: int):
+    from django.shortcuts import get_object_or_404
+
+    from wangge.registry.models import ImportJob
+
+    return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id, user=request.user)
+
+
+@router.post("/imports/{job_id}/commit", response={202: JobOut}, summary="确认导入（检查无误后）")
+def commit_import(request, job_id: int):
+    from django.shortcuts import get_object_or_404
+
+    from wangge.registry.models import ImportJob
+    from wangge.registry.tasks import run_ledger_import
+
+    require(request.user, perms.EDIT_ARCHIVE)
+    job = get_object_or_404(ImportJob, pk=job_id, user=request.user)
+    if not (job.status == ImportJob.Status.CHECKED and job.report.get("ok")):
+        raise ValidationError({"status": "只有检查通过的导入才能确认"})
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, progress=0)
+    run_ledger_import.enqueue(job_id=job.pk, commit=True)
+    job.refresh_from_db()
+    return Status(202, job)

@@ -99,7 +99,8 @@ def find_by_id_number(number: str, user) -> Person | None:
     index = crypto.blind_index(number)
     if not index:
         return None
-    return persons_for(user).filter(id_index=index).first()
+    # The unique index finds at most one row; no joins, no ordering: this is the hot path of search.
+    return accounts.visible(Person.objects.filter(id_index=index), user).order_by().first()
 
 
 def search_persons(
