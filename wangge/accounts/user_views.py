@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +14,8 @@ from wangge.accounts import permissions as perms
 from wangge.accounts import services as accounts
 from wangge.accounts.models import Department, User
 from wangge.audit import services as audit
-from wangge.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from wangge.core.downloads import download
+from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
 from wangge.grids.models import Grid
@@ -62,12 +62,10 @@ def user_list(request):
         audit.record(
             audit.Action.EXPORT, actor=request.user, object_type="accounts.user", object_repr="用户列表"
         )
-        response = HttpResponse(
+        return download(
             write_workbook(["用户名", "姓名", "手机号", "角色", "部门", "启用"], rows, sheet="用户"),
-            content_type=XLSX_CONTENT_TYPE,
+            "users.xlsx",
         )
-        response["Content-Disposition"] = 'attachment; filename="users.xlsx"'
-        return response
     page, query = paginate(request, qs)
     return render(
         request, "accounts/user_list.html", {"page": page, "query": query, "roles": User.Role.choices}

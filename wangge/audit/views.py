@@ -1,13 +1,13 @@
 from datetime import date
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponse
 from django.shortcuts import render
 
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import AuditRecord
-from wangge.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from wangge.core.downloads import download
+from wangge.core.excel import write_workbook
 from wangge.core.pagination import paginate
 
 
@@ -57,6 +57,4 @@ def audit_xlsx(request):
     audit.record(
         audit.Action.EXPORT, actor=request.user, object_type="audit.auditrecord", object_repr="审计日志"
     )
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
-    return response
+    return download(data, "audit.xlsx")

@@ -3,7 +3,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -12,7 +11,7 @@ from wangge.accounts import permissions as perms
 from wangge.accounts.guards import require
 from wangge.accounts.jurisdiction import get_visible_or_404, visible
 from wangge.audit import services as audit
-from wangge.core.excel import XLSX_CONTENT_TYPE
+from wangge.core.downloads import download
 from wangge.grids import importing
 from wangge.grids import services as grids
 from wangge.grids.models import Grid, GridKind, GridLevel, GridRole, RoleAssignment
@@ -235,9 +234,7 @@ def export_grids(request, code: str, format: str = "geojson"):
     grid = _visible_grid(request, code)
     audit.record(audit.Action.EXPORT, actor=request.user, obj=grid, detail={"format": format, "via": "api"})
     if format == "xlsx":
-        response = HttpResponse(importing.export_xlsx(grid), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="grids-{grid.code}.xlsx"'
-        return response
+        return download(importing.export_xlsx(grid), f"grids-{grid.code}.xlsx")
     if format != "geojson":
         raise ValidationError({"format": "格式应为 geojson 或 xlsx"})
     return grids.subtree_geojson(grid)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +17,8 @@ from wangge.accounts import permissions as perms
 from wangge.accounts.jurisdiction import get_visible_or_404, jurisdiction_paths, sees_everything, visible
 from wangge.accounts.models import User
 from wangge.audit import services as audit
-from wangge.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from wangge.core.downloads import download
+from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
 from wangge.grids import forms, importing
@@ -118,7 +119,7 @@ def grid_list_xlsx(request):
         object_repr="网格列表",
         detail=dict(request.GET),
     )
-    return _download(data, "grids.xlsx", XLSX_CONTENT_TYPE)
+    return download(data, "grids.xlsx")
 
 
 @login_required
@@ -171,19 +172,13 @@ def grid_geojson(request, code: str):
     return JsonResponse(grids.subtree_geojson(grid, on=_on(request), max_depth=depth))
 
 
-def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @login_required
 @permission_required(perms.VIEW_GRIDS, raise_exception=True)
 def export_geojson(request, code: str):
     grid = _grid(request, code)
     data = json.dumps(grids.subtree_geojson(grid), ensure_ascii=False).encode()
     audit.record(audit.Action.EXPORT, actor=request.user, obj=grid, detail={"format": "geojson"})
-    return _download(data, f"grids-{grid.code}.geojson", "application/geo+json")
+    return download(data, f"grids-{grid.code}.geojson", "application/geo+json")
 
 
 @login_required
@@ -191,7 +186,7 @@ def export_geojson(request, code: str):
 def export_xlsx(request, code: str):
     grid = _grid(request, code)
     audit.record(audit.Action.EXPORT, actor=request.user, obj=grid, detail={"format": "xlsx"})
-    return _download(importing.export_xlsx(grid), f"grids-{grid.code}.xlsx", XLSX_CONTENT_TYPE)
+    return download(importing.export_xlsx(grid), f"grids-{grid.code}.xlsx")
 
 
 @login_required

@@ -2,13 +2,13 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wangge.core.excel import XLSX_CONTENT_TYPE, errors_workbook, read_rows
+from wangge.core.downloads import download
+from wangge.core.excel import errors_workbook, read_rows
 from wangge.registry import importing
 from wangge.registry import permissions as perms
 from wangge.registry.models import ImportJob
@@ -68,9 +68,7 @@ def upload(request):
 @login_required
 @permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
 def template(request):
-    response = HttpResponse(importing.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="renyuan-taizhang-template.xlsx"'
-    return response
+    return download(importing.template_xlsx(), "renyuan-taizhang-template.xlsx")
 
 
 @login_required
@@ -117,9 +115,7 @@ def job_detail(request, job_id: int):
 @permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
 def job_errors(request, job_id: int):
     job = _job(request, job_id)
-    response = HttpResponse(errors_workbook(errors_of(job)), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="errors-{job.pk}.xlsx"'
-    return response
+    return download(errors_workbook(errors_of(job)), f"errors-{job.pk}.xlsx")
 
 
 @login_required

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.accounts.jurisdiction import get_visible_or_404
 from wangge.audit import services as audit
-from wangge.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from wangge.core.downloads import download
+from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
 from wangge.grids import services as grids
@@ -199,9 +200,7 @@ def _persons_xlsx(request, qs):
         object_repr="人员名单",
         detail={"unmasked": unmasked, "rows": qs.count(), "filters": {k: v for k, v in request.GET.items()}},
     )
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="persons.xlsx"'
-    return response
+    return download(data, "persons.xlsx")
 
 
 @login_required
@@ -340,12 +339,10 @@ def household_list(request):
         audit.record(
             audit.Action.EXPORT, actor=request.user, object_type="registry.household", object_repr="户列表"
         )
-        response = HttpResponse(
+        return download(
             write_workbook(["户号", "户主", "户别", "地址", "网格", "人数", "联系电话"], rows, sheet="户"),
-            content_type=XLSX_CONTENT_TYPE,
+            "households.xlsx",
         )
-        response["Content-Disposition"] = 'attachment; filename="households.xlsx"'
-        return response
     page, query = paginate(request, qs)
     return render(
         request, "registry/household_list.html", {"page": page, "query": query, "grid": grid, "q": q}
@@ -383,14 +380,12 @@ def hazard_list(request):
         audit.record(
             audit.Action.EXPORT, actor=request.user, object_type="registry.hazard", object_repr="隐患列表"
         )
-        response = HttpResponse(
+        return download(
             write_workbook(
                 ["地址", "网格", "隐患", "等级", "发现日期", "状态", "整改日期", "整改人"], rows, sheet="隐患"
             ),
-            content_type=XLSX_CONTENT_TYPE,
+            "hazards.xlsx",
         )
-        response["Content-Disposition"] = 'attachment; filename="hazards.xlsx"'
-        return response
     page, query = paginate(request, qs)
     return render(
         request,
@@ -556,9 +551,7 @@ def roster(request):
     )
     filename = f"roster-{grid.code if grid else 'all'}"
     if d["format"] == "xlsx":
-        response = HttpResponse(write_workbook(headers, rows, sheet="花名册"), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
+        return download(write_workbook(headers, rows, sheet="花名册"), f"{filename}.xlsx")
     html = render_to_string(
         "registry/roster_pdf.html",
         {
@@ -574,9 +567,7 @@ def roster(request):
         pdf = render_pdf(html)
     except PdfUnavailable as exc:
         return render(request, "registry/roster_form.html", {"form": form, "pdf_error": str(exc)}, status=503)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
-    return response
+    return download(pdf, f"{filename}.pdf", "application/pdf", inline=True)
 
 
 @login_required
@@ -606,14 +597,12 @@ def organisation_list(request):
             object_type="registry.organisation",
             object_repr="单位列表",
         )
-        response = HttpResponse(
+        return download(
             write_workbook(
                 ["名称", "类型", "统一社会信用代码", "联系人", "联系电话", "地址", "网格"], rows, sheet="单位"
             ),
-            content_type=XLSX_CONTENT_TYPE,
+            "organisations.xlsx",
         )
-        response["Content-Disposition"] = 'attachment; filename="organisations.xlsx"'
-        return response
     page, query = paginate(request, qs)
     return render(
         request,
