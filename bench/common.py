@@ -136,3 +136,31 @@ def print_table(figures: dict[str, dict]) -> None:
         target = "" if f["target"] is None else str(f["target"])
         met = {True: "yes", False: "NO", None: ""}[f["met"]]
         print(f"{key:<34}{f['value']:>12.3f} {f['unit']:<2}{base:>13}{ratio:>9}{target:>12}  {met}")
+
+
+def run_per_database(name: str, module: str, run_one, meta: dict) -> None:
+    """Run a benchmark on SQLite and (with DATABASE_URL) PostgreSQL, each in its own process (Django is
+    set up once per process), then merge the figures into bench/results/NAME.json.
+
+    The module's own `python -m MODULE --one TARGET` calls `run_one(database_url)`, which returns its figures.
+    """
+    import json
+    import subprocess
+
+    if len(sys.argv) > 2 and sys.argv[1] == "--one":
+        figures = run_one(None if sys.argv[2] == "sqlite" else sys.argv[2])
+        vendor = "sqlite" if sys.argv[2] == "sqlite" else "postgresql"
+        (RESULTS / f"{name}.{vendor}.part.json").write_text(json.dumps(figures))
+        return
+    targets = ["sqlite"]
+    pg = bench_postgres_url()
+    if pg:
+        targets.append(pg)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for t in targets:
+        subprocess.run([sys.executable, "-m", module, "--one", t], check=True, cwd=ROOT, env={**os.environ})
+    figures: dict[str, dict] = {}
+    for part in sorted(RESULTS.glob(f"{name}.*.part.json")):
+        figures.update(json.loads(part.read_text()))
+        part.unlink()
+    write_results(name, figures, {**meta, "postgresql": bool(pg)})

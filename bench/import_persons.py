@@ -6,15 +6,11 @@ ratio to the floor of 2.5 or less.
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 
-from bench.common import ROOT, bench_postgres_url, figure, setup_django, write_results
+from bench.common import figure, run_per_database, setup_django
 
 ROWS = 100_000
 HEADER = ["网格编码", "户号", "地址", "户别", "姓名", "证件号码", "与户主关系", "手机号", "人群类别"]
@@ -129,27 +125,7 @@ def run_one(database_url: str | None) -> dict:
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--one":
-        figures = run_one(None if sys.argv[2] == "sqlite" else sys.argv[2])
-        part = ROOT / "bench" / "results" / f"import_persons.{list(figures)[0].split('_')[0]}.part.json"
-        part.write_text(json.dumps(figures))
-        return
-    targets = ["sqlite"]
-    pg = bench_postgres_url()
-    if pg:
-        targets.append(pg)
-    for t in targets:
-        subprocess.run(
-            [sys.executable, "-m", "bench.import_persons", "--one", t],
-            check=True,
-            cwd=ROOT,
-            env={**os.environ},
-        )
-    figures: dict[str, dict] = {}
-    for part in sorted((ROOT / "bench" / "results").glob("import_persons.*.part.json")):
-        figures.update(json.loads(part.read_text()))
-        part.unlink()
-    write_results("import_persons", figures, {"rows": ROWS, "postgresql": bool(pg)})
+    run_per_database("import_persons", "bench.import_persons", run_one, {"rows": ROWS})
 
 
 if __name__ == "__main__":

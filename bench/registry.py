@@ -6,22 +6,16 @@ same query without scoping or encryption. Targets: each within 2x of its baselin
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 
 from bench.common import (
-    ROOT,
-    bench_postgres_url,
     figure,
     median_time,
     percentile,
+    run_per_database,
     setup_django,
-    write_results,
 )
 
 PERSONS = 1_000_000
@@ -198,7 +192,7 @@ def measure(vendor: str, sample: list[str]) -> dict[str, dict]:
     }
 
 
-def run_one(database_url: str | None) -> None:
+def run_one(database_url: str | None) -> dict:
     setup_django("registry", database_url=database_url)
     from django.db import connection
 
@@ -207,26 +201,11 @@ def run_one(database_url: str | None) -> None:
     for key, f in figures.items():
         if f["target"] is not None and not key.endswith("_p95_ms"):
             f["met"] = f["ratio"] is not None and f["ratio"] <= f["target"]
-    (ROOT / "bench" / "results" / f"registry.{connection.vendor}.part.json").write_text(json.dumps(figures))
+    return figures
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--one":
-        run_one(None if sys.argv[2] == "sqlite" else sys.argv[2])
-        return
-    targets = ["sqlite"]
-    pg = bench_postgres_url()
-    if pg:
-        targets.append(pg)
-    for t in targets:
-        subprocess.run(
-            [sys.executable, "-m", "bench.registry", "--one", t], check=True, cwd=ROOT, env={**os.environ}
-        )
-    figures: dict[str, dict] = {}
-    for part in sorted((ROOT / "bench" / "results").glob("registry.*.part.json")):
-        figures.update(json.loads(part.read_text()))
-        part.unlink()
-    write_results("registry", figures, {"persons": PERSONS, "postgresql": bool(pg)})
+    run_per_database("registry", "bench.registry", run_one, {"persons": PERSONS})
 
 
 if __name__ == "__main__":

@@ -8,14 +8,11 @@ Target: the scoped list within 2x of the unscoped one.
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 import time
 from datetime import date
 
-from bench.common import ROOT, bench_postgres_url, figure, median_time, setup_django, write_results
+from bench.common import figure, median_time, run_per_database, setup_django
 
 ROWS = 1_000_000
 PAGE = 50
@@ -125,7 +122,7 @@ def measure(vendor: str) -> dict[str, dict]:
     }
 
 
-def run_one(database_url: str | None) -> None:
+def run_one(database_url: str | None) -> dict:
     setup_django("scoped_list", database_url=database_url)
     from django.db import connection
 
@@ -135,33 +132,11 @@ def run_one(database_url: str | None) -> None:
     for f in figures.values():
         if f["target"] is not None:
             f["met"] = f["ratio"] is not None and f["ratio"] <= f["target"]
-    out = ROOT / "bench" / "results" / f"scoped_list.{connection.vendor}.part.json"
-    import json
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures))
+    return figures
 
 
 def main() -> None:
-    import json
-
-    if len(sys.argv) > 2 and sys.argv[1] == "--one":
-        run_one(None if sys.argv[2] == "sqlite" else sys.argv[2])
-        return
-    # Each database in its own process: Django is set up once per process.
-    targets = ["sqlite"]
-    pg = bench_postgres_url()
-    if pg:
-        targets.append(pg)
-    for t in targets:
-        subprocess.run(
-            [sys.executable, "-m", "bench.scoped_list", "--one", t], check=True, cwd=ROOT, env={**os.environ}
-        )
-    figures: dict[str, dict] = {}
-    for part in sorted((ROOT / "bench" / "results").glob("scoped_list.*.part.json")):
-        figures.update(json.loads(part.read_text()))
-        part.unlink()
-    write_results("scoped_list", figures, {"rows": ROWS, "postgresql": bool(pg)})
+    run_per_database("scoped_list", "bench.scoped_list", run_one, {"rows": ROWS})
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Personal data at rest: AES-256-GCM (default) or SM4-GCM (国密), with a keyed blind index.
 
 Ciphertext is text: "<key id>:<algorithm>:<base64(nonce | ciphertext | tag)>", so rows written with an
-old key stay readable while `wangge registry rotate-keys` re-encrypts them in batches. The blind index
+old key stay readable while `wangge registry rotate_keys` re-encrypts them in batches. The blind index
 (HMAC-SHA256, or HMAC-SM3 with SM4) lets exact search find a value without decrypting anything.
 
 Keys come from the environment:
