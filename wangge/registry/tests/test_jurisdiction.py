@@ -158,9 +158,12 @@ def test_sensitive_groups_need_a_further_permission(client, town):
         "矫正甲"
         not in client.get(reverse("registry:person_list"), {"group": "community_correction"}).content.decode()
     )
+    assert client.get(f"/api/persons/{p.pk}").json()["groups"] == []
     leader = staff(User.Role.COMMUNITY_STAFF, scope=town.seconds[0])
     client.force_login(leader)
     assert "社区矫正" in client.get(p.get_absolute_url()).content.decode()
+    listed = {x["name"]: x["groups"] for x in client.get("/api/persons").json()["items"]}
+    assert listed["矫正甲"] == ["community_correction"]
 
 
 def test_organisations_list_holds_only_the_own_grid(client, two_grids):
