@@ -75,6 +75,7 @@ def fill(rng: random.Random) -> list[str]:
                     None,
                     now,
                     now,
+                    connection.ops.adapt_datefield_value(date(2024, 1, 1)),
                 )
             )
             if len(rows) == 20000:

@@ -238,6 +238,7 @@ def load(rng: random.Random) -> None:
                     if age >= 60 and rng.random() < 0.35
                     else "",
                     political_status="中共党员" if age >= 25 and rng.random() < 0.08 else "群众",
+                    registered_on=date(2024, 1, 1),
                 )
             )
             person_household.append(hi)

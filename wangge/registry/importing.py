@@ -386,6 +386,7 @@ PERSON_COLUMNS = (
     "client_id",
     "created",
     "last_updated",
+    "registered_on",
 )
 
 
@@ -478,6 +479,7 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
                 f"ledger:{batch}:{p.row}",
                 now_db,
                 now_db,
+                today_db,
             )
         )
     table = connection.ops.quote_name(Person._meta.db_table)

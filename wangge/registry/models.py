@@ -8,6 +8,7 @@ exports can feed a 综治 system. ID numbers, phones and personal addresses are 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.fields import EncryptedTextField
@@ -231,6 +232,7 @@ class Person(TimeStamped):
     chronic_illness = models.CharField(_("慢性病"), max_length=128, blank=True)
     disability_grade = models.CharField(_("残疾等级"), max_length=8, blank=True)
     political_status = models.CharField(_("政治面貌"), max_length=16, blank=True)
+    registered_on = models.DateField(_("登记日期"), default=timezone.localdate)
     status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.ACTIVE)
     status_changed = models.DateField(_("状态变更日期"), null=True, blank=True)
     client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)

@@ -114,14 +114,23 @@ def search_persons(
     age_max: int | None = None,
     grid: Grid | None = None,
     status: str = Person.Status.ACTIVE,
+    on: date | None = None,
 ) -> QuerySet[Person]:
-    """The archive's person search: name or address text, exact ID number or phone, and filters."""
+    """The archive's person search: name or address text, exact ID number or phone, and filters.
+
+    With `on`, the archive as it was that day: people registered by then and not yet moved out or
+    dead, group memberships and ages of that day.
+    """
     qs = persons_for(user)
     if grid is not None:
         from wangge.grids.services import subtree_q
 
         qs = qs.filter(grid__in=Grid.objects.filter(subtree_q(grid.path)).values("id"))
-    if status:
+    if on is not None:
+        qs = qs.filter(registered_on__lte=on).filter(
+            Q(status=Person.Status.ACTIVE) | Q(status_changed__gt=on)
+        )
+    elif status:
         qs = qs.filter(status=status)
     text = text.strip()
     if text:
@@ -133,7 +142,7 @@ def search_persons(
             | Q(id_index=index)
             | Q(phone_index=phone_index)
         )
-    on = today()
+    on = on or today()
     if group:
         g = groups_for(user).filter(key=group).first()
         if g is None:

@@ -47,6 +47,12 @@ class PersonFilter(forms.Form):
         required=False,
         choices=[("active", gettext_lazy("在册")), ("", gettext_lazy("全部"))],
     )
+    on = forms.DateField(
+        label=gettext_lazy("档案日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("查看某一天的档案"),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +112,7 @@ def _filtered_persons(request):
         age_max=d.get("age_max"),
         grid=_grid_or_none(request.user, d.get("grid") or ""),
         status=d.get("status") if "status" in request.GET else Person.Status.ACTIVE,
+        on=d.get("on"),
     )
     return form, qs.select_related("household__house").order_by("grid__path", "household__number", "pk")
 

@@ -201,3 +201,30 @@ def test_pages_to_open_a_household_register_members_mark_hazards_and_groups(clie
     client.post(reverse("registry:membership_end", args=[person.pk, m.pk]))
     m.refresh_from_db()
     assert m.end is not None
+
+
+def test_the_archive_as_of_a_past_date(client, town):
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    day = registry.today()
+    hh, (old,) = household_with_people(town.units[0], names=("故人",), groups=["elderly_alone"])
+    Person.objects.filter(pk=old.pk).update(registered_on=day - timedelta(days=3000))
+    old.memberships.update(start=day - timedelta(days=3000))
+    young = registry.register_person(
+        registry.PersonIn(name="家属", id_number=citizen_id()), household=hh, since=day - timedelta(days=10)
+    )
+    worker = grid_worker(town.units[0])
+    registry.set_status(old, status="deceased", on=day)
+    assert old not in registry.search_persons(worker)
+    assert old in registry.search_persons(worker, on=day - timedelta(days=1))
+    assert old in registry.search_persons(worker, group="elderly_alone", on=day - timedelta(days=1))
+    assert old not in registry.search_persons(worker, group="elderly_alone")
+    assert young not in registry.search_persons(worker, on=day - timedelta(days=400))  # not registered yet
+    client.force_login(worker)
+    page = client.get(
+        reverse("registry:person_list"), {"on": (day - timedelta(days=1)).isoformat()}
+    ).content.decode()
+    assert "故人" in page
+    assert "故人" not in client.get(reverse("registry:person_list")).content.decode()
