@@ -252,8 +252,7 @@ def create_house(
     lat: float | None = None,
     by=None,
 ) -> House:
-    grid = building.grid if building is not None else grid
-    _check_grid(grid, by)
+    grid = _check_grid(building.grid if building is not None else grid, by)
     if not address.strip():
         raise ValidationError({"address": _("请填写地址")})
     if use not in House.Use.values:
@@ -479,8 +478,7 @@ def register_person(
         existing = Person.objects.filter(client_id=client_id).first()
         if existing is not None:
             return existing
-    grid = household.grid if household is not None else grid
-    _check_grid(grid, by)
+    grid = _check_grid(household.grid if household is not None else grid, by)
     fields = clean_person(data)
     if fields.get("id_index") and Person.objects.filter(id_index=fields["id_index"]).exists():
         raise _duplicate_error(fields["id_index"], by)
@@ -682,7 +680,7 @@ def register_organisation(
 
 # --- key rotation ---------------------------------------------------------------------------------
 
-ENCRYPTED = {Person: ("id_number", "phone", "address"), Household: ("phone",)}
+ENCRYPTED: dict = {Person: ("id_number", "phone", "address"), Household: ("phone",)}
 
 
 def rows_on_old_keys() -> int:
@@ -695,7 +693,7 @@ def rows_on_old_keys() -> int:
     for model, fields in ENCRYPTED.items():
         for f in fields:
             total += (
-                model.objects.annotate(raw=Cast(f, TextField()))
+                model._default_manager.annotate(raw=Cast(f, TextField()))
                 .exclude(raw="")
                 .exclude(raw__startswith=f"{current}:")
                 .count()
@@ -715,14 +713,18 @@ def rotate_keys(*, batch: int = 1000, progress=None) -> int:
         stale = Q()
         for f in fields:
             stale |= ~Q(**{f"raw_{f}": ""}) & ~Q(**{f"raw_{f}__startswith": f"{current}:"})
-        annotated = model.objects.annotate(**{f"raw_{f}": Cast(f, TextField()) for f in fields}).filter(stale)
+        annotated = model._default_manager.annotate(
+            **{f"raw_{f}": Cast(f, TextField()) for f in fields}
+        ).filter(stale)
         while True:
             ids = list(annotated.order_by("pk").values_list("pk", flat=True)[:batch])
             if not ids:
                 break
             with transaction.atomic():
-                rows = list(model.objects.select_for_update().filter(pk__in=ids))
-                model.objects.bulk_update(rows, list(fields))  # reading decrypted, saving re-encrypts
+                rows = list(model._default_manager.select_for_update().filter(pk__in=ids))
+                model._default_manager.bulk_update(
+                    rows, list(fields)
+                )  # reading decrypted, saving re-encrypts
             done += len(rows)
             if progress:
                 progress(done)
