@@ -443,7 +443,7 @@ def decide_proposal(request, change_id: int, body: DecideIn):
 
 
 @router.post("/imports", response={202: JobOut}, summary="上传人员台账并检查（后台任务）")
-def upload_ledger(request, file: UploadedFile = File(...), commit: bool = Form(False)):
+def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("persons")):
     from wangge.core.excel import read_rows
     from wangge.registry import importing
     from wangge.registry.models import ImportJob
@@ -455,14 +455,17 @@ def upload_ledger(request, file: UploadedFile = File(...), commit: bool = Form(F
         header, _ = read_rows(content)
     except Exception as exc:  # not a spreadsheet
         raise ValidationError({"file": "无法读取文件：请上传 .xlsx 格式的 Excel 文件"}) from exc
-    mapping = importing.auto_mapping(header)
-    missing = importing.missing_required(mapping)
+    if kind not in importing.LEDGERS:
+        raise ValidationError({"kind": "台账类型应为 persons 或 organisations"})
+    columns = importing.LEDGERS[kind][0]
+    mapping = importing.auto_mapping(header, columns)
+    missing = importing.missing_required(mapping, columns)
     if missing:
         raise ValidationError(
             {"file": f"缺少必填列：{'、'.join(missing)}（请用模板的表头，或在页面上指定列）"}
         )
     job = ImportJob.objects.create(
-        user=request.user, filename=file.name or "ledger.xlsx", content=content, mapping=mapping
+        user=request.user, kind=kind, filename=file.name or "ledger.xlsx", content=content, mapping=mapping
     )
     run_ledger_import.enqueue(job_id=job.pk, commit=False)
     job.refresh_from_db()

@@ -18,7 +18,8 @@ MAX_UPLOAD = 50 * 2**20
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("人员台账（.xlsx）"))
+    kind = forms.ChoiceField(label=gettext_lazy("台账类型"), choices=ImportJob.Kind.choices)
+    file = forms.FileField(label=gettext_lazy("台账文件（.xlsx）"))
 
     def clean_file(self):
         f = self.cleaned_data["file"]
@@ -46,15 +47,18 @@ def upload(request):
         except Exception:  # not a spreadsheet
             form.add_error("file", _("无法读取文件：请上传 .xlsx 格式的 Excel 文件"))
         else:
-            mapping = importing.auto_mapping(header)
+            kind = form.cleaned_data["kind"]
+            columns = importing.LEDGERS[kind][0]
+            mapping = importing.auto_mapping(header, columns)
             job = ImportJob.objects.create(
                 user=request.user,
+                kind=kind,
                 filename=form.cleaned_data["file"].name,
                 content=content,
                 mapping=mapping,
                 status=ImportJob.Status.QUEUED,
             )
-            if importing.missing_required(mapping):
+            if importing.missing_required(mapping, columns):
                 ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.MAPPING)
                 return redirect("registry:import_mapping", job_id=job.pk)
             run_ledger_import.enqueue(job_id=job.pk, commit=False)
@@ -68,7 +72,10 @@ def upload(request):
 @login_required
 @permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
 def template(request):
-    return download(importing.template_xlsx(), "renyuan-taizhang-template.xlsx")
+    kind = request.GET.get("kind", "persons")
+    if kind not in importing.LEDGERS:
+        kind = "persons"
+    return download(importing.template_xlsx(kind), f"{kind}-template.xlsx")
 
 
 @login_required
@@ -84,7 +91,7 @@ def mapping(request, job_id: int):
         c.field: forms.ChoiceField(
             label=c.header + (" *" if c.required else ""), choices=choices, required=c.required
         )
-        for c in importing.COLUMNS
+        for c in importing.LEDGERS[job.kind][0]
     }
     form_class = type("MappingForm", (forms.Form,), fields)
     initial = {f: str(i) for f, i in (job.mapping or {}).items()}

@@ -63,16 +63,38 @@ COLUMNS = [
 BY_FIELD = {c.field: c for c in COLUMNS}
 
 
-def template_xlsx() -> bytes:
-    headers = [c.header + ("*" if c.required else "") for c in COLUMNS]
-    return write_workbook(headers, [[c.example for c in COLUMNS]], sheet="人员台账")
+ORG_COLUMNS = [
+    Column("grid_code", "网格编码", True, ("网格", "所属网格编码"), "350924001001001001"),
+    Column("name", "名称", True, ("单位名称", "企业名称", "商户名称"), "寿宁茶业有限公司"),
+    Column("kind", "类型", True, ("单位类型",), "企业"),
+    Column("credit_code", "统一社会信用代码", False, ("信用代码", "社会信用代码"), "91350100M000100Y43"),
+    Column("contact", "联系人", False, ("负责人",), "李明"),
+    Column("phone", "联系电话", False, ("电话",), "0593-5521234"),
+    Column("address", "地址", False, ("经营地址", "住所"), "鳌阳路1号"),
+]
+LEDGERS = {"persons": (COLUMNS, "人员台账"), "organisations": (ORG_COLUMNS, "单位台账")}
+ORG_KINDS = {
+    "驻区单位": "institution",
+    "个体工商户": "individual_business",
+    "个体户": "individual_business",
+    "企业": "enterprise",
+    "学校": "school",
+    "医院": "hospital",
+    "卫生院": "hospital",
+}
 
 
-def auto_mapping(headers: list[str]) -> dict[str, int]:
+def template_xlsx(kind: str = "persons") -> bytes:
+    columns, sheet = LEDGERS[kind]
+    headers = [c.header + ("*" if c.required else "") for c in columns]
+    return write_workbook(headers, [[c.example for c in columns]], sheet=sheet)
+
+
+def auto_mapping(headers: list[str], columns: list[Column] = COLUMNS) -> dict[str, int]:
     """Field -> column index, from the header names (template names, common aliases, a trailing *)."""
     mapping: dict[str, int] = {}
     clean = [re.sub(r"[\s*＊]", "", h) for h in headers]
-    for c in COLUMNS:
+    for c in columns:
         for name in (c.header, *c.aliases):
             if name in clean:
                 mapping[c.field] = clean.index(name)
@@ -80,8 +102,8 @@ def auto_mapping(headers: list[str]) -> dict[str, int]:
     return mapping
 
 
-def missing_required(mapping: dict[str, int]) -> list[str]:
-    return [c.header for c in COLUMNS if c.required and c.field not in mapping]
+def missing_required(mapping: dict[str, int], columns: list[Column] = COLUMNS) -> list[str]:
+    return [c.header for c in columns if c.required and c.field not in mapping]
 
 
 def _choice(label_map: dict[str, str], raw: str) -> str | None:
@@ -521,6 +543,103 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
     return report
 
 
+def check_organisations(
+    header: list[str], body: list[list], *, mapping: dict[str, int] | None = None, user=None
+) -> tuple[LedgerReport, list[dict]]:
+    """Validate an organisation ledger: grid, name, kind, credit code (check digit, duplicates), phone."""
+    from wangge.registry.models import Organisation
+    from wangge.registry.validators import check_credit_code
+
+    mapping = mapping if mapping is not None else auto_mapping(header, ORG_COLUMNS)
+    report = LedgerReport(rows=len(body), mapping=mapping)
+    by_field = {c.field: c for c in ORG_COLUMNS}
+    missing = missing_required(mapping, ORG_COLUMNS)
+    if missing:
+        report.errors.append(
+            RowError(1, "", "、".join(missing), "缺少必填列（请在第 1 行放表头，或指定列对应关系）")
+        )
+        return report, []
+
+    def err(r: int, f: str, message: str) -> None:
+        report.errors.append(
+            RowError(r, column_letter(mapping[f]) if f in mapping else "", by_field[f].header, message)
+        )
+
+    def cell(values: list, f: str) -> str:
+        i = mapping.get(f)
+        return _text(values[i]) if i is not None and i < len(values) else ""
+
+    grids = {g.code: g for g in Grid.objects.filter(code__in={cell(v, "grid_code") for v in body})}
+    visible = {c for c, g in grids.items() if user is None or accounts.can_see_grid(user, g)}
+    seen: dict[str, int] = {}
+    prepared = []
+    for n, values in enumerate(body, start=2):
+        before = len(report.errors)
+        code = cell(values, "grid_code")
+        if code not in visible:
+            err(n, "grid_code", f"网格编码 {code} 不存在或不在您的辖区内" if code else "缺少网格编码")
+        name = cell(values, "name")
+        if not name:
+            err(n, "name", "缺少名称")
+        kind_raw = cell(values, "kind")
+        kind = ORG_KINDS.get(kind_raw) or (kind_raw if kind_raw in ORG_KINDS.values() else None)
+        if kind is None:
+            err(n, "kind", f"未知的单位类型：{kind_raw}（可填：{'、'.join(ORG_KINDS)}）")
+        credit = cell(values, "credit_code")
+        if credit:
+            try:
+                credit = check_credit_code(credit)
+            except IdError as exc:
+                err(n, "credit_code", str(exc))
+            else:
+                if credit in seen:
+                    err(n, "credit_code", f"统一社会信用代码与第 {seen[credit]} 行重复")
+                seen.setdefault(credit, n)
+        phone = re.sub(r"[\s-]", "", cell(values, "phone"))
+        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+            err(n, "phone", f"电话号码格式不正确：{cell(values, 'phone')}")
+        if len(report.errors) == before:
+            prepared.append(
+                {
+                    "grid": grids[code],
+                    "name": name,
+                    "kind": kind,
+                    "credit_code": credit or None,
+                    "contact": cell(values, "contact"),
+                    "phone": phone,
+                    "address": cell(values, "address"),
+                }
+            )
+    for code in Organisation.objects.filter(credit_code__in=list(seen)).values_list("credit_code", flat=True):
+        report.errors.append(
+            RowError(
+                seen[code],
+                column_letter(mapping["credit_code"]),
+                "统一社会信用代码",
+                "该统一社会信用代码已登记",
+            )
+        )
+    report.errors.sort(key=lambda e: (e.row, e.column))
+    report.persons = len(prepared)
+    return report, ([] if report.errors else prepared)
+
+
+@transaction.atomic
+def commit_organisations(prepared: list[dict], report: LedgerReport, *, by=None) -> LedgerReport:
+    from wangge.registry.models import Organisation
+
+    Organisation.objects.bulk_create([Organisation(**p) for p in prepared])
+    audit.record(
+        audit.Action.IMPORT,
+        actor=by,
+        object_type="registry.organisation",
+        object_repr=f"导入单位台账 {len(prepared)} 家",
+        detail={"organisations": len(prepared)},
+    )
+    report.committed = True
+    return report
+
+
 def import_ledger(
     content: bytes,
     *,
@@ -528,11 +647,17 @@ def import_ledger(
     commit: bool = False,
     user=None,
     progress: Callable[[int, int], None] | None = None,
+    kind: str = "persons",
 ) -> LedgerReport:
     try:
         header, body = read_rows(content)
     except Exception:  # calamine's own error types for files that are not spreadsheets
         return LedgerReport(errors=[RowError(0, "", "", "无法读取文件：请上传 .xlsx 格式的 Excel 文件")])
+    if kind == "organisations":
+        org_report, orgs = check_organisations(header, body, mapping=mapping, user=user)
+        if commit and org_report.ok and orgs:
+            commit_organisations(orgs, org_report, by=user)
+        return org_report
     report, prepared = check_ledger(header, body, mapping=mapping, user=user, progress=progress)
     if commit and report.ok and prepared:
         commit_ledger(prepared, report, by=user)

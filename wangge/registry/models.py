@@ -321,7 +321,12 @@ class ImportJob(TimeStamped):
         DONE = "done", _("已导入")
         FAILED = "failed", _("失败")
 
+    class Kind(models.TextChoices):
+        PERSONS = "persons", _("人员台账")
+        ORGANISATIONS = "organisations", _("单位台账")
+
     user = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("导入人"))
+    kind = models.CharField(_("台账类型"), max_length=16, choices=Kind, default=Kind.PERSONS)
     filename = models.CharField(_("文件名"), max_length=255)
     content = models.BinaryField(_("文件内容"))
     mapping = models.JSONField(_("列对应"), default=dict, blank=True)

@@ -28,7 +28,12 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
         # No transaction around this: progress must be visible to the page while it runs
         # (the commit itself is one transaction inside import_ledger).
         report = importing.import_ledger(
-            bytes(job.content), mapping=job.mapping or None, commit=commit, user=job.user, progress=progress
+            bytes(job.content),
+            mapping=job.mapping or None,
+            commit=commit,
+            user=job.user,
+            progress=progress,
+            kind=job.kind,
         )
     except Exception as exc:  # report the failure on the page instead of leaving the job spinning
         _save(

@@ -141,7 +141,9 @@ def test_upload_map_columns_check_with_progress_then_confirm(client, town):
     client.force_login(worker)
     odd_header = ["所在网格", "家庭号", "名字", "身份证", "备注"]
     content = ledger([[unit.code, "M1", "新居民", citizen_id(date(1970, 3, 3)), "x"]], header=odd_header)
-    response = client.post(reverse("registry:import"), {"file": SimpleUploadedFile("台账.xlsx", content)})
+    response = client.post(
+        reverse("registry:import"), {"kind": "persons", "file": SimpleUploadedFile("台账.xlsx", content)}
+    )
     job = ImportJob.objects.get()
     assert response["Location"] == reverse("registry:import_mapping", args=[job.pk])
     mapping_page = client.get(response["Location"]).content.decode()
@@ -169,7 +171,9 @@ def test_upload_map_columns_check_with_progress_then_confirm(client, town):
 def test_the_error_list_downloads_as_a_workbook(client, town):
     client.force_login(grid_worker(town.units[0]))
     content = ledger([[town.units[0].code, "E1", "", "", "", "", "", "", "", ""]])
-    client.post(reverse("registry:import"), {"file": SimpleUploadedFile("a.xlsx", content)})
+    client.post(
+        reverse("registry:import"), {"kind": "persons", "file": SimpleUploadedFile("a.xlsx", content)}
+    )
     job = ImportJob.objects.get()
     header, rows = read_rows(client.get(reverse("registry:import_errors", args=[job.pk])).content)
     assert header == ["行", "列", "表头", "问题"] and rows[0][3] == "缺少姓名"
@@ -177,8 +181,50 @@ def test_the_error_list_downloads_as_a_workbook(client, town):
 
 def test_not_a_spreadsheet_is_refused_clearly(client, town):
     client.force_login(grid_worker(town.units[0]))
-    response = client.post(reverse("registry:import"), {"file": SimpleUploadedFile("a.xlsx", b"not excel")})
+    response = client.post(
+        reverse("registry:import"), {"kind": "persons", "file": SimpleUploadedFile("a.xlsx", b"not excel")}
+    )
     assert "无法读取文件" in response.content.decode()
     assert not ImportJob.objects.exists()
     header, rows = read_rows(client.get(reverse("registry:import_template")).content)
     assert header[0] == "网格编码*" and importing.auto_mapping(header)["name"] == 4
+
+
+def test_an_organisation_ledger_is_checked_by_row_and_column_then_imported(client, town):
+    from wangge.registry.models import Organisation
+
+    unit = town.units[0]
+    client.force_login(grid_worker(unit))
+    header = ["网格编码", "名称", "类型", "统一社会信用代码", "联系电话"]
+    bad = write_workbook(
+        header,
+        [
+            [unit.code, "好茶厂", "企业", "91350100M000100Y43", "0593-5521234"],
+            [unit.code, "坏码店", "个体户", "91350100M000100Y44", ""],
+            [unit.code, "重码店", "个体户", "91350100M000100Y43", ""],
+            [unit.code, "", "外星机构", "", "12"],
+        ],
+    )
+    client.post(
+        reverse("registry:import"), {"kind": "organisations", "file": SimpleUploadedFile("o.xlsx", bad)}
+    )
+    job = ImportJob.objects.get()
+    got = {(e["row"], e["column"], e["message"]) for e in job.report["errors"]}
+    assert (3, "D", "统一社会信用代码校验位不正确") in got
+    assert (4, "D", "统一社会信用代码与第 2 行重复") in got
+    assert (5, "B", "缺少名称") in got and (5, "E", "电话号码格式不正确：12") in got
+    assert any(r == 5 and c == "C" and m.startswith("未知的单位类型：外星机构") for r, c, m in got)
+    assert not Organisation.objects.exists()
+    good = write_workbook(header, [[unit.code, "好茶厂", "企业", "91350100M000100Y43", "0593-5521234"]])
+    client.post(
+        reverse("registry:import"), {"kind": "organisations", "file": SimpleUploadedFile("o2.xlsx", good)}
+    )
+    job = ImportJob.objects.order_by("-pk").first()
+    assert job.report["ok"]
+    client.post(reverse("registry:import_commit", args=[job.pk]))
+    org = Organisation.objects.get()
+    assert org.grid == unit and org.kind == "enterprise" and org.phone == "05935521234"
+    header_row, _ = read_rows(
+        client.get(reverse("registry:import_template"), {"kind": "organisations"}).content
+    )
+    assert header_row[:3] == ["网格编码*", "名称*", "类型*"]
