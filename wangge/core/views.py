@@ -5,7 +5,10 @@ from django.shortcuts import redirect, render
 
 @login_required
 def home(request):
-    return redirect("grids:tree")
+    """Staff land on the grid tree; residents (who see no grids) on a page of what they can do."""
+    if request.user.has_perm("grids.view_grid"):
+        return redirect("grids:tree")
+    return render(request, "home.html")
 
 
 def healthz(request):

@@ -84,3 +84,13 @@ def test_bad_user_input_is_refused_with_field_messages():
 def test_session_times_out_as_configured(client, worker):
     client.post(reverse("accounts:login"), {"username": "wangfang", "password": PASSWORD})
     assert client.session.get_expiry_age() == 600
+
+
+def test_a_resident_lands_on_a_page_of_what_they_can_do(client):
+    resident = accounts.create_user(
+        username="jumin", password=PASSWORD, role=User.Role.RESIDENT, phone="13912349999"
+    )
+    client.post(reverse("accounts:login"), {"username": "13912349999", "password": PASSWORD})
+    page = client.get("/")
+    assert page.status_code == 200 and reverse("registry:me") in page.content.decode()
+    assert resident.is_authenticated
