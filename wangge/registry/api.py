@@ -456,7 +456,7 @@ def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("per
     except Exception as exc:  # not a spreadsheet
         raise ValidationError({"file": "无法读取文件：请上传 .xlsx 格式的 Excel 文件"}) from exc
     if kind not in importing.LEDGERS:
-        raise ValidationError({"kind": "台账类型应为 persons 或 organisations"})
+        raise ValidationError({"kind": "台账类型应为 persons、organisations 或 houses"})
     columns = importing.LEDGERS[kind][0]
     mapping = importing.auto_mapping(header, columns)
     missing = importing.missing_required(mapping, columns)

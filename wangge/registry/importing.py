@@ -644,6 +644,183 @@ def commit_organisations(prepared: list[dict], report: LedgerReport, *, by=None)
     return report
 
 
+HOUSE_COLUMNS = [
+    Column("grid_code", "网格编码", True, ("网格", "所属网格编码"), "350924001001001001"),
+    Column("address", "地址", True, ("房屋地址", "门牌地址"), "胜利街12号2单元301室"),
+    Column("building", "楼栋", False, ("楼栋名称", "楼号"), "2栋"),
+    Column("room", "房号", False, ("室号",), "2-301"),
+    Column("use", "用途", False, ("房屋用途",), "自住"),
+    Column("area", "面积", False, ("建筑面积", "面积（平方米）"), "86.5"),
+    Column("lon", "经度", False, (), "119.5105"),
+    Column("lat", "纬度", False, (), "27.4600"),
+    Column("hazards", "隐患", False, ("房屋隐患",), "电路老化、危房C"),
+]
+LEDGERS["houses"] = (HOUSE_COLUMNS, "房屋台账")
+HOUSE_USES = {"自住": "own", "出租": "rented", "空置": "vacant", "经营": "business"}
+HAZARD_KINDS = {
+    "电路老化": "old_wiring",
+    "危房": "dangerous_building",
+    "违建": "illegal_construction",
+    "消防隐患": "fire",
+    "燃气隐患": "gas",
+}
+
+
+def check_houses(
+    header: list[str], body: list[list], *, mapping: dict[str, int] | None = None, user=None
+) -> tuple[LedgerReport, list[dict]]:
+    """Validate a house ledger: grid, address (no duplicates), use, area, point inside the grid, hazards."""
+    import shapely
+
+    mapping = mapping if mapping is not None else auto_mapping(header, HOUSE_COLUMNS)
+    report = LedgerReport(rows=len(body), mapping=mapping)
+    by_field = {c.field: c for c in HOUSE_COLUMNS}
+    missing = missing_required(mapping, HOUSE_COLUMNS)
+    if missing:
+        report.errors.append(
+            RowError(1, "", "、".join(missing), "缺少必填列（请在第 1 行放表头，或指定列对应关系）")
+        )
+        return report, []
+
+    def err(r: int, f: str, message: str) -> None:
+        report.errors.append(
+            RowError(r, column_letter(mapping[f]) if f in mapping else "", by_field[f].header, message)
+        )
+
+    def cell(values: list, f: str) -> str:
+        i = mapping.get(f)
+        return _text(values[i]) if i is not None and i < len(values) else ""
+
+    def number(r: int, f: str, raw: str, low: float, high: float) -> float | None:
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            err(r, f, f"“{raw}”不是数字")
+            return None
+        if not low <= value <= high:
+            err(r, f, f"{raw} 超出范围（{low}–{high}）")
+            return None
+        return value
+
+    grids = {g.code: g for g in Grid.objects.filter(code__in={cell(v, "grid_code") for v in body})}
+    visible = {c for c, g in grids.items() if user is None or accounts.can_see_grid(user, g)}
+    shapes = {c: shapely.geometry.shape(g.boundary) for c, g in grids.items() if c in visible and g.boundary}
+    existing = set(
+        House.objects.filter(grid__in=[grids[c] for c in visible]).values_list("grid__code", "address")
+    )
+    seen: dict[tuple[str, str], int] = {}
+    prepared = []
+    for n, values in enumerate(body, start=2):
+        before = len(report.errors)
+        code, address = cell(values, "grid_code"), cell(values, "address")
+        if code not in visible:
+            err(n, "grid_code", f"网格编码 {code} 不存在或不在您的辖区内" if code else "缺少网格编码")
+        if not address:
+            err(n, "address", "缺少地址")
+        elif (code, address) in seen:
+            err(n, "address", f"地址与第 {seen[(code, address)]} 行重复")
+        elif (code, address) in existing:
+            err(n, "address", "该地址已在档案中登记")
+        seen.setdefault((code, address), n)
+        use_raw = cell(values, "use")
+        use = HOUSE_USES.get(use_raw, "own" if not use_raw else None)
+        if use is None:
+            err(n, "use", f"未知的房屋用途：{use_raw}（可填：{'、'.join(HOUSE_USES)}）")
+        area = number(n, "area", cell(values, "area"), 0.1, 100000)
+        lon = number(n, "lon", cell(values, "lon"), -180, 180)
+        lat = number(n, "lat", cell(values, "lat"), -90, 90)
+        if (lon is None) != (lat is None):
+            err(n, "lat" if lat is None else "lon", "经度和纬度要一起填")
+        elif (
+            lon is not None
+            and lat is not None
+            and code in shapes
+            and not shapes[code].covers(shapely.Point(lon, lat))
+        ):
+            err(n, "lon", f"坐标 {lon}, {lat} 不在网格 {code} 内（须为 WGS-84 经纬度）")
+        hazards = []
+        for item in re.split(r"[、,，;；\s]+", cell(values, "hazards")):
+            if not item:
+                continue
+            grade = ""
+            if item.startswith("危房"):
+                grade = item[2:].strip().upper()
+                item = "危房"
+                if grade not in {"A", "B", "C", "D"}:
+                    err(n, "hazards", "危房须注明鉴定等级，如“危房C”")
+                    continue
+            if item not in HAZARD_KINDS:
+                err(n, "hazards", f"未知的隐患：{item}（可填：{'、'.join(HAZARD_KINDS)}）")
+                continue
+            hazards.append((HAZARD_KINDS[item], grade))
+        if len(report.errors) == before:
+            prepared.append(
+                {
+                    "grid": grids[code],
+                    "address": address,
+                    "building": cell(values, "building"),
+                    "room": cell(values, "room"),
+                    "use": use,
+                    "area": area,
+                    "lon": lon,
+                    "lat": lat,
+                    "hazards": hazards,
+                }
+            )
+    report.errors.sort(key=lambda e: (e.row, e.column))
+    report.persons = len(prepared)
+    return report, ([] if report.errors else prepared)
+
+
+@transaction.atomic
+def commit_houses(prepared: list[dict], report: LedgerReport, *, by=None) -> LedgerReport:
+    from wangge.registry.models import Building, Hazard
+
+    buildings: dict[tuple[int, str], Building] = {
+        (b.grid_id, b.name): b for b in Building.objects.filter(grid__in={p["grid"] for p in prepared})
+    }
+    for p in prepared:
+        key = (p["grid"].pk, p["building"])
+        if p["building"] and key not in buildings:
+            buildings[key] = Building.objects.create(
+                grid=p["grid"], name=p["building"], address=p["address"], lon=p["lon"], lat=p["lat"]
+            )
+    houses = [
+        House(
+            grid=p["grid"],
+            building=buildings.get((p["grid"].pk, p["building"])) if p["building"] else None,
+            address=p["address"],
+            room=p["room"],
+            use=p["use"],
+            area_m2=p["area"],
+            lon=p["lon"],
+            lat=p["lat"],
+        )
+        for p in prepared
+    ]
+    House.objects.bulk_create(houses, batch_size=2000)
+    today = date.today()
+    Hazard.objects.bulk_create(
+        [
+            Hazard(house=h, kind=kind, grade=grade, found_on=today)
+            for h, p in zip(houses, prepared, strict=True)
+            for kind, grade in p["hazards"]
+        ],
+        batch_size=2000,
+    )
+    audit.record(
+        audit.Action.IMPORT,
+        actor=by,
+        object_type="registry.house",
+        object_repr=f"导入房屋台账 {len(houses)} 套",
+        detail={"houses": len(houses)},
+    )
+    report.committed = True
+    return report
+
+
 def import_ledger(
     content: bytes,
     *,
@@ -657,6 +834,11 @@ def import_ledger(
         header, body = read_rows(content)
     except Exception:  # calamine's own error types for files that are not spreadsheets
         return LedgerReport(errors=[RowError(0, "", "", "无法读取文件：请上传 .xlsx 格式的 Excel 文件")])
+    if kind == "houses":
+        house_report, houses = check_houses(header, body, mapping=mapping, user=user)
+        if commit and house_report.ok and houses:
+            commit_houses(houses, house_report, by=user)
+        return house_report
     if kind == "organisations":
         org_report, orgs = check_organisations(header, body, mapping=mapping, user=user)
         if commit and org_report.ok and orgs:

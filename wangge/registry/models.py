@@ -324,6 +324,7 @@ class ImportJob(TimeStamped):
     class Kind(models.TextChoices):
         PERSONS = "persons", _("人员台账")
         ORGANISATIONS = "organisations", _("单位台账")
+        HOUSES = "houses", _("房屋台账")
 
     user = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("导入人"))
     kind = models.CharField(_("台账类型"), max_length=16, choices=Kind, default=Kind.PERSONS)

@@ -228,3 +228,39 @@ def test_an_organisation_ledger_is_checked_by_row_and_column_then_imported(clien
         client.get(reverse("registry:import_template"), {"kind": "organisations"}).content
     )
     assert header_row[:3] == ["网格编码*", "名称*", "类型*"]
+
+
+def test_a_house_ledger_with_points_and_hazards(client, town):
+    import shapely
+
+    from wangge.registry.models import Hazard, House
+
+    unit = town.units[0]
+    x, y = shapely.geometry.shape(unit.boundary).centroid.coords[0]
+    client.force_login(grid_worker(unit))
+    header = ["网格编码", "地址", "楼栋", "用途", "面积", "经度", "纬度", "隐患"]
+    bad = write_workbook(
+        header,
+        [
+            [unit.code, "幸福路1号", "1栋", "自住", "86", x, y, "电路老化、危房C"],
+            [unit.code, "幸福路1号", "1栋", "出租", "abc", x, y, ""],
+            [unit.code, "幸福路2号", "", "仓库", "50", 100.0, 30.0, "危房"],
+        ],
+    )
+    client.post(reverse("registry:import"), {"kind": "houses", "file": SimpleUploadedFile("h.xlsx", bad)})
+    got = {(e["row"], e["column"], e["message"]) for e in ImportJob.objects.get().report["errors"]}
+    assert (3, "B", "地址与第 2 行重复") in got and (3, "E", "“abc”不是数字") in got
+    assert any(r == 4 and c == "D" and m.startswith("未知的房屋用途：仓库") for r, c, m in got)
+    assert any(r == 4 and c == "F" and "不在网格" in m for r, c, m in got)
+    assert (4, "H", "危房须注明鉴定等级，如“危房C”") in got
+    assert not House.objects.exists()
+    good = write_workbook(header, [[unit.code, "幸福路1号", "1栋", "自住", "86", x, y, "电路老化、危房C"]])
+    client.post(reverse("registry:import"), {"kind": "houses", "file": SimpleUploadedFile("h2.xlsx", good)})
+    job = ImportJob.objects.order_by("-pk").first()
+    client.post(reverse("registry:import_commit", args=[job.pk]))
+    house = House.objects.get()
+    assert house.building.name == "1栋" and house.area_m2 == 86
+    assert sorted(Hazard.objects.values_list("kind", "grade")) == [
+        ("dangerous_building", "C"),
+        ("old_wiring", ""),
+    ]
