@@ -110,3 +110,16 @@ def can_see_grid(user, grid) -> bool:
     if sees_everything(user):
         return True
     return any(grid.path.startswith(p) for p in jurisdiction_paths(user))
+
+
+def get_visible_grid_or_404(user, code: str) -> Grid:
+    """A grid by its code, if the user may see it; 404 otherwise."""
+    return get_visible_or_404(Grid.objects.select_related("level", "kind"), user, grid_field="", code=code)
+
+
+def top_grids(user, *, on=None) -> QuerySet[Grid]:
+    """The highest grids a user sees: the roots for administrators, else the tops of their subtrees."""
+    qs = Grid.objects.select_related("level", "kind").filter(grids.active_q(on))
+    if sees_everything(user):
+        return qs.filter(depth=1).order_by("code")
+    return qs.filter(path__in=jurisdiction_paths(user)).order_by("path")

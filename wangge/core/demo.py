@@ -205,52 +205,28 @@ def load(*, stdout=None) -> list[DemoLogin]:
 
     # Role holders: 114 full-time workers over 170 unit grids (some cover two), a leader per
     # third-level grid, a liaison cadre per second-level grid, micro-grid leaders in every unit grid.
+    def appoint(grid, role_key, name=None, phone=None, user=None):
+        name = name or person_name(rng)
+        grids.assign_role(
+            grid,
+            role=roles[role_key],
+            person_name=name,
+            user=user,
+            duty_phone=phone or mobile(rng),
+            valid_from=VALID_FROM,
+            audited=False,
+        )
+
     for second in seconds:
-        grids.assign_role(
-            second,
-            role=roles["liaison_cadre"],
-            person_name=person_name(rng),
-            duty_phone=mobile(rng),
-            valid_from=VALID_FROM,
-            audited=False,
-        )
-    grids.assign_role(
-        town,
-        role=roles["supervisor"],
-        person_name=person_name(rng),
-        duty_phone=mobile(rng),
-        valid_from=VALID_FROM,
-        audited=False,
-    )
+        appoint(second, "liaison_cadre")
+    appoint(town, "supervisor")
     for third in thirds:
-        grids.assign_role(
-            third,
-            role=roles["grid_leader"],
-            person_name=person_name(rng),
-            duty_phone=mobile(rng),
-            valid_from=VALID_FROM,
-            audited=False,
-        )
+        appoint(third, "grid_leader")
     workers = [(person_name(rng), mobile(rng)) for _ in range(114)]
     for idx, unit in enumerate(units):
-        name, phone = workers[idx if idx < 114 else (idx - 114) * 2 % 114]
-        grids.assign_role(
-            unit,
-            role=roles["full_time_worker"],
-            person_name=name,
-            duty_phone=phone,
-            valid_from=VALID_FROM,
-            audited=False,
-        )
+        appoint(unit, "full_time_worker", *workers[idx if idx < 114 else (idx - 114) * 2 % 114])
         for _ in range(rng.randint(2, 4)):
-            grids.assign_role(
-                unit,
-                role=roles["micro_grid_leader"],
-                person_name=person_name(rng),
-                duty_phone=mobile(rng),
-                valid_from=VALID_FROM,
-                audited=False,
-            )
+            appoint(unit, "micro_grid_leader")
 
     # One login per role. One hash for all: hashing ten passwords one by one costs seconds.
     pw = make_password(DEMO_PASSWORD)
@@ -283,9 +259,7 @@ def load(*, stdout=None) -> list[DemoLogin]:
         if how == "scope" or how == "micro_grid_leader":  # a micro-grid leader's role grants no jurisdiction
             accounts.grant_scope(u, grid)
         if how and how != "scope":
-            grids.assign_role(
-                grid, role=roles[how], user=u, duty_phone=phone, valid_from=VALID_FROM, audited=False
-            )
+            appoint(grid, how, str(u), phone, user=u)
         logins.append(DemoLogin(username, User.Role(role).label, str(u), grid.name if grid else "—"))
 
     for _order, name, fn in sorted(_STEPS, key=lambda s: s[0]):

@@ -61,6 +61,16 @@ def subtree(grid: Grid, *, on: date | None = None, include_closed: bool = False)
     return qs if include_closed else qs.filter(active_q(on))
 
 
+def subtree_ids(grid: Grid) -> QuerySet:
+    """Ids of every grid in the subtree, open or closed (records of redrawn grids stay in it)."""
+    return Grid.objects.filter(subtree_q(grid.path)).values("id")
+
+
+def leaf_grids(*, on: date | None = None) -> QuerySet[Grid]:
+    """Grids valid on a day that have no children (the ones households live in)."""
+    return active_grids(on).filter(numchild=0).select_related("level", "kind").order_by("code")
+
+
 def children(grid: Grid, *, on: date | None = None) -> QuerySet[Grid]:
     return (
         Grid.objects.filter(subtree_q(grid.path), depth=grid.depth + 1)
@@ -80,6 +90,10 @@ def chain(grid: Grid) -> list[Grid]:
 
 def roots(*, on: date | None = None) -> QuerySet[Grid]:
     return Grid.get_root_nodes().filter(active_q(on))
+
+
+def by_codes(codes) -> QuerySet[Grid]:
+    return Grid.objects.filter(code__in=list(codes))
 
 
 def get_by_code(code: str) -> Grid:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wangge.accounts import permissions as perms
-from wangge.accounts.jurisdiction import get_visible_or_404, jurisdiction_paths, sees_everything, visible
+from wangge.accounts.jurisdiction import get_visible_or_404, top_grids, visible
 from wangge.accounts.models import User
 from wangge.audit import services as audit
 from wangge.core.downloads import download
@@ -38,13 +38,6 @@ def _on(request) -> date | None:
         return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-
-
-def _scope_roots(user, on: date | None):
-    qs = Grid.objects.select_related("level", "kind").filter(grids.active_q(on))
-    if sees_everything(user):
-        return qs.filter(depth=1).order_by("code")
-    return qs.filter(path__in=jurisdiction_paths(user)).order_by("path")
 
 
 def _search_qs(request):
@@ -71,7 +64,7 @@ def tree(request):
         request,
         "grids/tree.html",
         {
-            "roots": _scope_roots(request.user, on),
+            "roots": top_grids(request.user, on=on),
             "page": page,
             "query": query,
             "q": q,
@@ -154,7 +147,7 @@ def grid_map(request, code: str):
 @login_required
 @permission_required(perms.VIEW_GRIDS, raise_exception=True)
 def my_map(request):
-    root = _scope_roots(request.user, None).first()
+    root = top_grids(request.user).first()
     if root is None:
         messages.error(request, _("您还没有辖区网格，请联系管理员。"))
         return redirect("grids:tree")

@@ -7,8 +7,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.accounts.guards import require
-from wangge.accounts.jurisdiction import get_visible_or_404
-from wangge.grids.models import Grid
+from wangge.accounts.jurisdiction import get_visible_grid_or_404, get_visible_or_404
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
 from wangge.registry.models import Person
@@ -136,9 +135,7 @@ def list_persons(
     page: int = Query(1, ge=1),
 ):
     require(request.user, perms.VIEW_ARCHIVE)
-    grid_obj = (
-        get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=grid) if grid else None
-    )
+    grid_obj = get_visible_grid_or_404(request.user, grid) if grid else None
     qs = registry.search_persons(
         request.user,
         text=q,
@@ -175,7 +172,7 @@ def create_person(request, body: PersonInSchema):
             registry.households_for(request.user), request.user, pk=body.household_id
         )
     elif body.grid_code:
-        grid = get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=body.grid_code)
+        grid = get_visible_grid_or_404(request.user, body.grid_code)
     else:
         raise ValidationError({"household_id": "请指定户或网格"})
     data = registry.PersonIn(
@@ -246,12 +243,12 @@ class SummaryOut(Schema):
 
 @router.get("/registry/grids/{code}/summary", response=SummaryOut, summary="网格档案概况")
 def grid_summary(request, code: str):
-    from wangge.grids.services import subtree_q
+    from wangge.grids.services import subtree_ids
     from wangge.registry.models import Hazard
 
     require(request.user, perms.VIEW_ARCHIVE)
-    grid = get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=code)
-    ids = Grid.objects.filter(subtree_q(grid.path)).values("id")
+    grid = get_visible_grid_or_404(request.user, code)
+    ids = subtree_ids(grid)
     return {
         "grid": grid.code,
         "persons": registry.persons_for(request.user).filter(grid__in=ids, status="active").count(),
@@ -338,7 +335,7 @@ def create_household(request, body: HouseholdIn):
     from django.db import transaction
 
     require(request.user, perms.EDIT_ARCHIVE)
-    grid = get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=body.grid_code)
+    grid = get_visible_grid_or_404(request.user, body.grid_code)
     with transaction.atomic():
         house = registry.create_house(grid=grid, address=body.address, use=body.use, by=request.user)
         hh = registry.create_household(

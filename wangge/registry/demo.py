@@ -59,7 +59,7 @@ def _point_in(geom, prepared_bounds, rng: random.Random) -> tuple[float, float]:
 
 
 def load(rng: random.Random) -> None:
-    from wangge.grids.models import Grid
+    from wangge.grids import services as grids
     from wangge.registry.models import (
         Building,
         GroupMembership,
@@ -73,9 +73,7 @@ def load(rng: random.Random) -> None:
     )
 
     groups = {g.key: g for g in SpecialGroup.objects.all()}
-    units = list(
-        Grid.objects.filter(numchild=0, valid_to__isnull=True).select_related("kind").order_by("code")
-    )
+    units = list(grids.leaf_grids())
     used_ids: set[str] = set()
     serial = [0]
 

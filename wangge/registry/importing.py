@@ -18,6 +18,7 @@ from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import crypto
 from wangge.core.excel import RowError, column_letter, read_rows, write_workbook
+from wangge.grids import services as grids_service
 from wangge.grids.models import Grid
 from wangge.registry.models import (
     GroupMembership,
@@ -60,7 +61,6 @@ COLUMNS = [
     Column("political_status", "政治面貌", False, (), "群众"),
     Column("groups", "人群类别", False, ("特殊人群", "重点人群"), "独居老人"),
 ]
-BY_FIELD = {c.field: c for c in COLUMNS}
 
 
 ORG_COLUMNS = [
@@ -191,6 +191,46 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _grids_for(codes, user) -> tuple[dict[str, Grid], set[str]]:
+    """The grids a ledger names, by code, and the codes the importing user may write to."""
+    found = {g.code: g for g in grids_service.by_codes(codes)}
+    return found, {c for c, g in found.items() if user is None or accounts.can_see_grid(user, g)}
+
+
+@dataclass
+class _Sheet:
+    """What every ledger check shares: the columns, their mapping, the report, errors by row and column."""
+
+    columns: list[Column]
+    mapping: dict[str, int]
+    report: LedgerReport
+
+    @classmethod
+    def open(cls, header, body, columns, mapping):
+        mapping = mapping if mapping is not None else auto_mapping(header, columns)
+        sheet = cls(columns, mapping, LedgerReport(rows=len(body), mapping=mapping))
+        missing = missing_required(mapping, columns)
+        if missing:
+            sheet.report.errors.append(
+                RowError(1, "", "、".join(missing), "缺少必填列（请在第 1 行放表头，或指定列对应关系）")
+            )
+        return sheet
+
+    def err(self, row: int, f: str, message: str) -> None:
+        header = next(c.header for c in self.columns if c.field == f)
+        col = column_letter(self.mapping[f]) if f in self.mapping else ""
+        self.report.errors.append(RowError(row, col, header, message))
+
+    def cell(self, values: list, f: str) -> str:
+        i = self.mapping.get(f)
+        return _text(values[i]) if i is not None and i < len(values) else ""
+
+    def finish(self, prepared: list) -> tuple[LedgerReport, list]:
+        self.report.errors.sort(key=lambda e: (e.row, e.column))
+        self.report.persons = len(prepared)
+        return self.report, ([] if self.report.errors else prepared)
+
+
 def _date(value) -> date | None | str:
     """A date from an Excel cell (a date, or text like 1950-03-04, 1950/3/4, 19500304); "bad" if not."""
     if value in (None, ""):
@@ -217,28 +257,17 @@ def check_ledger(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[LedgerReport, list[PreparedRow]]:
     """Validate every row; return the report and, when there are no errors, the rows ready to write."""
-    mapping = mapping if mapping is not None else auto_mapping(header)
-    report = LedgerReport(rows=len(body), mapping=mapping)
-    errors = report.errors
-    missing = missing_required(mapping)
-    if missing:
-        errors.append(
-            RowError(1, "", "、".join(missing), "缺少必填列（请在第 1 行放表头，或指定列对应关系）")
-        )
+    sheet = _Sheet.open(header, body, COLUMNS, mapping)
+    report, errors, err, mapping = sheet.report, sheet.report.errors, sheet.err, sheet.mapping
+    if errors:
         return report, []
 
-    def err(r: int, f: str, message: str) -> None:
-        errors.append(
-            RowError(r, column_letter(mapping[f]) if f in mapping else "", BY_FIELD[f].header, message)
-        )
-
-    def cell(values: list, f: str):
+    def cell(values: list, f: str):  # the raw value: dates stay dates here
         i = mapping.get(f)
         return values[i] if i is not None and i < len(values) else None
 
     codes = {_text(cell(v, "grid_code")) for v in body}
-    grids = {g.code: g for g in Grid.objects.filter(code__in=codes)}
-    visible = {g.code for g in grids.values() if user is None or accounts.can_see_grid(user, g)}
+    grids, visible = _grids_for(codes, user)
     groups = {g.name: g for g in SpecialGroup.objects.all()} | {g.key: g for g in SpecialGroup.objects.all()}
     existing_hh = {
         h.number: h
@@ -554,27 +583,11 @@ def check_organisations(
     from wangge.registry.models import Organisation
     from wangge.registry.validators import check_credit_code
 
-    mapping = mapping if mapping is not None else auto_mapping(header, ORG_COLUMNS)
-    report = LedgerReport(rows=len(body), mapping=mapping)
-    by_field = {c.field: c for c in ORG_COLUMNS}
-    missing = missing_required(mapping, ORG_COLUMNS)
-    if missing:
-        report.errors.append(
-            RowError(1, "", "、".join(missing), "缺少必填列（请在第 1 行放表头，或指定列对应关系）")
-        )
-        return report, []
-
-    def err(r: int, f: str, message: str) -> None:
-        report.errors.append(
-            RowError(r, column_letter(mapping[f]) if f in mapping else "", by_field[f].header, message)
-        )
-
-    def cell(values: list, f: str) -> str:
-        i = mapping.get(f)
-        return _text(values[i]) if i is not None and i < len(values) else ""
-
-    grids = {g.code: g for g in Grid.objects.filter(code__in={cell(v, "grid_code") for v in body})}
-    visible = {c for c, g in grids.items() if user is None or accounts.can_see_grid(user, g)}
+    sheet = _Sheet.open(header, body, ORG_COLUMNS, mapping)
+    if sheet.report.errors:
+        return sheet.report, []
+    report, err, cell = sheet.report, sheet.err, sheet.cell
+    grids, visible = _grids_for({cell(v, "grid_code") for v in body}, user)
     seen: dict[str, int] = {}
     prepared = []
     for n, values in enumerate(body, start=2):
@@ -623,9 +636,7 @@ def check_organisations(
                 "该统一社会信用代码已登记",
             )
         )
-    report.errors.sort(key=lambda e: (e.row, e.column))
-    report.persons = len(prepared)
-    return report, ([] if report.errors else prepared)
+    return sheet.finish(prepared)
 
 
 @transaction.atomic
@@ -672,24 +683,10 @@ def check_houses(
     """Validate a house ledger: grid, address (no duplicates), use, area, point inside the grid, hazards."""
     import shapely
 
-    mapping = mapping if mapping is not None else auto_mapping(header, HOUSE_COLUMNS)
-    report = LedgerReport(rows=len(body), mapping=mapping)
-    by_field = {c.field: c for c in HOUSE_COLUMNS}
-    missing = missing_required(mapping, HOUSE_COLUMNS)
-    if missing:
-        report.errors.append(
-            RowError(1, "", "、".join(missing), "缺少必填列（请在第 1 行放表头，或指定列对应关系）")
-        )
-        return report, []
-
-    def err(r: int, f: str, message: str) -> None:
-        report.errors.append(
-            RowError(r, column_letter(mapping[f]) if f in mapping else "", by_field[f].header, message)
-        )
-
-    def cell(values: list, f: str) -> str:
-        i = mapping.get(f)
-        return _text(values[i]) if i is not None and i < len(values) else ""
+    sheet = _Sheet.open(header, body, HOUSE_COLUMNS, mapping)
+    if sheet.report.errors:
+        return sheet.report, []
+    report, err, cell = sheet.report, sheet.err, sheet.cell
 
     def number(r: int, f: str, raw: str, low: float, high: float) -> float | None:
         if not raw:
@@ -704,8 +701,7 @@ def check_houses(
             return None
         return value
 
-    grids = {g.code: g for g in Grid.objects.filter(code__in={cell(v, "grid_code") for v in body})}
-    visible = {c for c, g in grids.items() if user is None or accounts.can_see_grid(user, g)}
+    grids, visible = _grids_for({cell(v, "grid_code") for v in body}, user)
     shapes = {c: shapely.geometry.shape(g.boundary) for c, g in grids.items() if c in visible and g.boundary}
     existing = set(
         House.objects.filter(grid__in=[grids[c] for c in visible]).values_list("grid__code", "address")
@@ -769,9 +765,7 @@ def check_houses(
                     "hazards": hazards,
                 }
             )
-    report.errors.sort(key=lambda e: (e.row, e.column))
-    report.persons = len(prepared)
-    return report, ([] if report.errors else prepared)
+    return sheet.finish(prepared)
 
 
 @transaction.atomic

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import crypto
-from wangge.grids.models import Grid
+from wangge.grids import services as grids
+from wangge.grids.models import Grid  # type hints only: grids are read through grids.services
 from wangge.registry import permissions as perms
 from wangge.registry.models import (
     Building,
@@ -123,9 +124,7 @@ def search_persons(
     """
     qs = persons_for(user)
     if grid is not None:
-        from wangge.grids.services import subtree_q
-
-        qs = qs.filter(grid__in=Grid.objects.filter(subtree_q(grid.path)).values("id"))
+        qs = qs.filter(grid__in=grids.subtree_ids(grid))
     if on is not None:
         qs = qs.filter(registered_on__lte=on).filter(
             Q(status=Person.Status.ACTIVE) | Q(status_changed__gt=on)
@@ -182,10 +181,8 @@ def age(person: Person, on: date | None = None) -> int | None:
 
 def group_counts(user, grid: Grid) -> list[tuple[SpecialGroup, int]]:
     """People in each special group the user may see, inside a grid's subtree, today."""
-    from wangge.grids.services import subtree_q
-
     on = today()
-    grid_ids = Grid.objects.filter(subtree_q(grid.path)).values("id")
+    grid_ids = grids.subtree_ids(grid)
     rows = (
         accounts.visible(GroupMembership.objects.all(), user, grid_field="person__grid")
         .filter(person__grid__in=grid_ids, person__status=Person.Status.ACTIVE, start__lte=on)

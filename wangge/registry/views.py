@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wangge.accounts.jurisdiction import get_visible_or_404
+from wangge.accounts.jurisdiction import get_visible_grid_or_404, get_visible_or_404, top_grids
 from wangge.audit import services as audit
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
@@ -94,7 +94,7 @@ class PersonCreateForm(PersonEditForm):
 def _grid_or_none(user, code: str) -> Grid | None:
     if not code:
         return None
-    return get_visible_or_404(Grid.objects.all(), user, grid_field="", code=code)
+    return get_visible_grid_or_404(user, code)
 
 
 def _filtered_persons(request):
@@ -325,7 +325,7 @@ def household_list(request):
     )
     grid = _grid_or_none(request.user, request.GET.get("grid", ""))
     if grid is not None:
-        qs = qs.filter(grid__in=Grid.objects.filter(grids.subtree_q(grid.path)).values("id"))
+        qs = qs.filter(grid__in=grids.subtree_ids(grid))
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(house__address__icontains=q) | Q(head__name__icontains=q))
@@ -362,7 +362,7 @@ def hazard_list(request):
     qs = registry.hazards_for(request.user)
     grid = _grid_or_none(request.user, request.GET.get("grid", ""))
     if grid is not None:
-        qs = qs.filter(house__grid__in=Grid.objects.filter(grids.subtree_q(grid.path)).values("id"))
+        qs = qs.filter(house__grid__in=grids.subtree_ids(grid))
     state = request.GET.get("state", "open")
     if state in Hazard.State.values:
         qs = qs.filter(state=state)
@@ -429,8 +429,8 @@ def hazard_fix(request, hazard_id: int):
 @permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
 def grid_archive(request, code: str):
     """One grid, one archive: counts, special groups, open hazards, a map of buildings and hazards."""
-    grid = get_visible_or_404(Grid.objects.select_related("level"), request.user, grid_field="", code=code)
-    ids = Grid.objects.filter(grids.subtree_q(grid.path)).values("id")
+    grid = get_visible_grid_or_404(request.user, code)
+    ids = grids.subtree_ids(grid)
     persons = registry.persons_for(request.user).filter(grid__in=ids, status=Person.Status.ACTIVE)
     on = registry.today()
     counts = {
@@ -460,8 +460,8 @@ def grid_archive(request, code: str):
 @permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
 def grid_points(request, code: str):
     """Buildings and open hazards of a grid's subtree as GeoJSON points, for the archive map."""
-    grid = get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=code)
-    ids = Grid.objects.filter(grids.subtree_q(grid.path)).values("id")
+    grid = get_visible_grid_or_404(request.user, code)
+    ids = grids.subtree_ids(grid)
     features = []
     for b in registry.buildings_for(request.user).filter(grid__in=ids, lon__isnull=False)[:5000]:
         features.append(
@@ -488,12 +488,7 @@ def grid_points(request, code: str):
 @login_required
 @permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
 def archive_home(request):
-    from wangge.accounts.jurisdiction import jurisdiction_paths, sees_everything
-
-    if sees_everything(request.user):
-        root = Grid.objects.filter(depth=1, valid_to__isnull=True).order_by("code").first()
-    else:
-        root = Grid.objects.filter(path__in=jurisdiction_paths(request.user)).order_by("path").first()
+    root = top_grids(request.user).first()
     if root is None:
         messages.error(request, _("您还没有辖区网格，请联系管理员。"))
         return redirect("home")
@@ -585,7 +580,7 @@ def organisation_list(request):
     qs = registry.organisations_for(request.user)
     grid = _grid_or_none(request.user, request.GET.get("grid", ""))
     if grid is not None:
-        qs = qs.filter(grid__in=Grid.objects.filter(grids.subtree_q(grid.path)).values("id"))
+        qs = qs.filter(grid__in=grids.subtree_ids(grid))
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()) | Q(address__icontains=q))
@@ -665,7 +660,7 @@ class MembershipForm(forms.Form):
 @permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def household_create(request, code: str):
-    grid = get_visible_or_404(Grid.objects.all(), request.user, grid_field="", code=code)
+    grid = get_visible_grid_or_404(request.user, code)
     form = HouseholdCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
