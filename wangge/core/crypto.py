@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,6 +118,26 @@ def encrypt(value: str | None) -> str | None:
     return f"{ring.current}:{ring.algorithm}:{base64.b64encode(blob).decode()}"
 
 
+def encrypt_many(values: list[str]) -> list[str]:
+    """encrypt() for a column of values at once (ledger imports): one key lookup, one urandom call."""
+    ring = keyring()
+    prefix = f"{ring.current}:{ring.algorithm}:"
+    key = ring.keys[ring.current]
+    nonces = os.urandom(12 * len(values))
+    out = []
+    b64 = base64.b64encode
+    if ring.algorithm == "aes-gcm":
+        seal = _aesgcm(key).encrypt
+        for i, value in enumerate(values):
+            if not value:
+                out.append(value)
+                continue
+            nonce = nonces[12 * i : 12 * i + 12]
+            out.append(prefix + b64(nonce + seal(nonce, value.encode(), None)).decode())
+        return out
+    return [encrypt(v) or "" for v in values]
+
+
 def decrypt(token: str | None) -> str | None:
     if token is None or token == "":
         return token
@@ -142,6 +163,10 @@ def blind_index(value: str | None) -> str | None:
     if not value:
         return None
     ring = keyring()
-    h = crypto_hmac.HMAC(ring.index_key, hashes.SM3() if ring.algorithm == "sm4-gcm" else hashes.SHA256())
-    h.update(value.strip().upper().encode())
+    message = value.strip().upper().encode()
+    if ring.algorithm != "sm4-gcm":
+        # the standard library's one-shot HMAC: same bytes as cryptography's, a third of the time
+        return hmac.digest(ring.index_key, message, "sha256").hex()
+    h = crypto_hmac.HMAC(ring.index_key, hashes.SM3())
+    h.update(message)
     return h.finalize().hex()

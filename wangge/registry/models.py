@@ -143,13 +143,14 @@ class Household(TimeStamped):
         "Person", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("户主")
     )
     phone = EncryptedTextField(_("联系电话"), blank=True, default="")
-    phone_index = models.CharField(_("电话索引"), max_length=64, blank=True, db_index=True)
+    phone_index = models.CharField(_("电话索引"), max_length=64, blank=True)
     active = models.BooleanField(_("在册"), default=True)
 
     class Meta:
         verbose_name = _("户")
         verbose_name_plural = _("户")
         ordering = ["number"]
+        indexes = [models.Index(fields=["phone_index"], name="household_phone_index_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["number"], name="household_number_unique", violation_error_message=_("户号已存在")
@@ -211,18 +212,21 @@ class Person(TimeStamped):
         SIBLING = "sibling", _("兄弟姐妹")
         OTHER = "other", _("其他")
 
-    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    # db_index off: the (grid, status) index serves grid lookups; every index slows a ledger import
+    grid = models.ForeignKey(
+        "grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"), db_index=False
+    )
     household = models.ForeignKey(
         Household, models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("户")
     )
     name = models.CharField(_("姓名"), max_length=64)
     doc_type = models.CharField(_("证件类型"), max_length=24, choices=DocType, default=DocType.CITIZEN_ID)
     id_number = EncryptedTextField(_("证件号码"), blank=True, default="")
-    id_index = models.CharField(_("证件索引"), max_length=64, null=True, blank=True, unique=True)
+    id_index = models.CharField(_("证件索引"), max_length=64, null=True, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
     sex = models.CharField(_("性别"), max_length=8, choices=Sex, blank=True)
     phone = EncryptedTextField(_("手机号"), blank=True, default="")
-    phone_index = models.CharField(_("手机索引"), max_length=64, blank=True, db_index=True)
+    phone_index = models.CharField(_("手机索引"), max_length=64, blank=True)
     address = EncryptedTextField(_("现住址"), blank=True, default="")
     relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation, default=Relation.OTHER)
     ethnicity = models.CharField(_("民族"), max_length=16, blank=True, default="汉族")
@@ -235,14 +239,28 @@ class Person(TimeStamped):
     registered_on = models.DateField(_("登记日期"), default=timezone.localdate)
     status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.ACTIVE)
     status_changed = models.DateField(_("状态变更日期"), null=True, blank=True)
-    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
 
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["grid", "status"]), models.Index(fields=["name"])]
-        constraints = [models.CheckConstraint(condition=~Q(name=""), name="person_name_not_blank")]
+        # Indexes and unique constraints in Meta, not on the fields: on PostgreSQL a field's unique=True
+        # or db_index=True on a CharField adds a second, pattern-ops index that exact lookups never use.
+        indexes = [
+            models.Index(fields=["grid", "status"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["phone_index"], name="person_phone_index_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="person_name_not_blank"),
+            models.UniqueConstraint(
+                fields=["id_index"],
+                name="person_id_index_unique",
+                violation_error_message=_("证件号码已登记"),
+            ),
+            models.UniqueConstraint(fields=["client_id"], name="person_client_id_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_ZERO_SUM = ord("0") * sum(_ID_WEIGHTS)
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -24,21 +26,22 @@ class IdInfo:
 
 
 def id_check_char(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    # Over the ASCII bytes, less '0' for each: this runs once per row of a 100,000-row ledger.
+    return _ID_CHECK[(sum(map(mul, first17.encode(), _ID_WEIGHTS)) - _ZERO_SUM) % 11]
 
 
-def parse_citizen_id(raw: str) -> IdInfo:
+def parse_citizen_id(raw: str, *, today: date | None = None) -> IdInfo:
     """A mainland resident ID (also the HK/Macao/Taiwan residence permits, same format)."""
     number = (raw or "").strip().upper().replace(" ", "")
     if len(number) != 18:
         raise IdError(f"身份证号应为 18 位，现为 {len(number)} 位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not (number.isascii() and number[:17].isdigit()) or not (number[17].isdigit() or number[17] == "X"):
         raise IdError("身份证号前 17 位应为数字，最后一位为数字或 X")
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise IdError(f"身份证号中的出生日期 {number[6:14]} 不是有效日期") from exc
-    if born > date.today() or born.year < 1880:
+    if born > (today or date.today()) or born.year < 1880:
         raise IdError(f"身份证号中的出生日期 {born.isoformat()} 不合理")
     if id_check_char(number[:17]) != number[17]:
         raise IdError("身份证号校验位不正确")
@@ -55,9 +58,9 @@ _OTHER_FORMATS = {
 }
 
 
-def parse_document(doc_type: str, raw: str) -> IdInfo:
+def parse_document(doc_type: str, raw: str, *, today: date | None = None) -> IdInfo:
     if doc_type == "citizen_id":
-        return parse_citizen_id(raw)
+        return parse_citizen_id(raw, today=today)
     number = (raw or "").strip().upper().replace(" ", "")
     if doc_type not in _OTHER_FORMATS:
         raise IdError(f"未知的证件类型：{doc_type}")
