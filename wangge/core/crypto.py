@@ -124,7 +124,7 @@ def encrypt_many(values: list[str]) -> list[str]:
     prefix = f"{ring.current}:{ring.algorithm}:"
     key = ring.keys[ring.current]
     nonces = os.urandom(12 * len(values))
-    out = []
+    out: list[str] = []
     b64 = base64.b64encode
     if ring.algorithm == "aes-gcm":
         seal = _aesgcm(key).encrypt
