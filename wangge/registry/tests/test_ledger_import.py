@@ -264,3 +264,57 @@ def test_a_house_ledger_with_points_and_hazards(client, town):
         ("dangerous_building", "C"),
         ("old_wiring", ""),
     ]
+
+
+def test_a_commit_after_a_dry_run_catches_what_changed_in_between_and_writes_nothing(town):
+    from wangge.grids import services as grids
+    from wangge.registry import services as registry
+
+    unit, other = town.units[0], town.units[1]
+    taken = citizen_id(date(1961, 6, 1))
+    content = ledger(
+        [
+            [unit.code, "C1", "和平路1号", "", "甲", citizen_id(date(1960, 5, 5)), "户主", "", "", ""],
+            [unit.code, "C2", "和平路2号", "", "乙", taken, "户主", "", "", ""],
+            [other.code, "C3", "和平路3号", "", "丙", "", "户主", "", "", ""],
+        ]
+    )
+    assert importing.import_ledger(content).ok
+    # Meanwhile: someone registers the second row's ID number, and the third row's grid closes.
+    registry.register_person(registry.PersonIn(name="乙", id_number=taken), grid=unit)
+    grids.close_grid(other)
+    before = Person.objects.count()
+    report = importing.import_ledger(content, commit=True)
+    got = {(e.row, e.column, e.message) for e in report.errors}
+    assert (3, "F", "该证件号已在档案中登记") in got
+    assert (4, "A", f"网格编码 {other.code} 已停用或不在您的辖区内") in got
+    assert not report.committed and Person.objects.count() == before
+
+
+def test_a_clean_dry_run_then_commit_writes_every_row_once(town):
+    unit = town.units[0]
+    content = ledger(
+        [
+            [
+                unit.code,
+                "D1",
+                "和平路9号",
+                "",
+                "丁",
+                citizen_id(date(1970, 7, 7)),
+                "户主",
+                "13700001111",
+                "",
+                "",
+            ],
+            [unit.code, "D1", "和平路9号", "", "戊", citizen_id(date(1972, 8, 8)), "配偶", "", "", ""],
+        ]
+    )
+    assert importing.import_ledger(content).ok
+    report = importing.import_ledger(content, commit=True)
+    assert report.committed and report.persons == 2
+    household = Household.objects.get(number="D1")
+    assert household.head.name == "丁" and sorted(p.name for p in household.members.all()) == ["丁", "戊"]
+    assert household.members.get(name="丁").phone == "13700001111"  # encrypted on the way in, read back
+    again = importing.import_ledger(content, commit=True)  # the same file twice: refused, not doubled
+    assert not again.committed and Person.objects.filter(household=household).count() == 2
