@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "wangge.grids",
     "wangge.accounts",
     "wangge.registry",
+    "wangge.cases",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,23 @@ TASKS = {
         )
     }
 }
+
+# Cases (事件): office hours for deadlines in working hours; the share of a stage's time left at which a
+# case turns yellow; how long a department may return a misrouted case; duplicate and repeat windows.
+OFFICE_HOURS = os.environ.get("WANGGE_OFFICE_HOURS", "08:30-12:00,14:00-17:30")
+CASE_WARNING_SHARE = float(os.environ.get("WANGGE_CASE_WARNING_SHARE", "0.25"))
+CASE_RETURN_LIMIT = os.environ.get("WANGGE_CASE_RETURN_LIMIT", "2d")
+CASE_NEARBY_METRES = env_int("WANGGE_CASE_NEARBY_METRES", 200)
+CASE_REPEAT_DAYS = env_int("WANGGE_CASE_REPEAT_DAYS", 30)
+CASE_MAX_PHOTOS = 9
+CASE_MAX_PHOTO_BYTES = env_int("WANGGE_CASE_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+# 12345's weighted score: response, resolution, satisfaction (percent weights)
+HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS", "30,35,35").split(","))
+# Notification channels beyond the in-site message centre: "log" records them (no provider reachable
+# here); a deployment names its adapter class, e.g. "myorg.sms.AliyunSms".
+SMS_ADAPTER = os.environ.get("WANGGE_SMS_ADAPTER", "wangge.core.outbox.RecordingAdapter")
+WECHAT_ADAPTER = os.environ.get("WANGGE_WECHAT_ADAPTER", "wangge.core.outbox.RecordingAdapter")
+OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
 
 # Maps: no tile server by default (intranets have no internet); set a template such as
 # 天地图 "https://t{s}.tianditu.gov.cn/vec_w/wmts?...&tk=KEY" or OSM "https://tile.openstreetmap.org/{z}/{x}/{y}.png".

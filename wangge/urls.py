@@ -6,11 +6,13 @@ from wangge.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("messages/", core_views.message_centre, name="messages"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("wangge.accounts.urls")),
     path("grids/", include("wangge.grids.urls")),
     path("registry/", include("wangge.registry.urls")),
     path("audit/", include("wangge.audit.urls")),
-    path("report/", include("wangge.grids.public_urls")),
+    path("cases/", include("wangge.cases.urls")),
+    path("report/", include("wangge.cases.public_urls")),
     path("api/", api.urls),
 ]

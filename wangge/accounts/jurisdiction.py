@@ -92,16 +92,23 @@ def scope_q(user, *, grid_field: str = "grid") -> Q | None:
     return Q(**{f"{grid_field}__in": Grid.objects.filter(_paths_q(j.paths)).values("id")})
 
 
-def visible(qs: QuerySet[M], user, *, grid_field: str = "grid") -> QuerySet[M]:
-    """Limit a queryset of grid-bound rows (or of grids, with grid_field="") to the user's jurisdiction."""
+def visible(qs: QuerySet[M], user, *, grid_field: str = "grid", also: Q | None = None) -> QuerySet[M]:
+    """Limit a queryset of grid-bound rows (or of grids, with grid_field="") to the user's jurisdiction.
+
+    `also` widens it with rows a module hands the user outside their grids (a case dispatched to the
+    user's department); it is OR-ed with the jurisdiction, never replaces it."""
     q = scope_q(user, grid_field=grid_field)
-    return qs if q is None else qs.filter(q)
+    if q is None:
+        return qs
+    return qs.filter(q | also) if also is not None else qs.filter(q)
 
 
-def get_visible_or_404(qs: QuerySet[M], user, *, grid_field: str = "grid", **lookup) -> M:
+def get_visible_or_404(
+    qs: QuerySet[M], user, *, grid_field: str = "grid", also: Q | None = None, **lookup
+) -> M:
     """One answer for "does not exist" and "not yours": 404."""
     try:
-        return visible(qs, user, grid_field=grid_field).get(**lookup)
+        return visible(qs, user, grid_field=grid_field, also=also).get(**lookup)
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
 

@@ -2,20 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.models import AppendOnly, AppendOnlyModel
 
-class AppendOnly(Exception):
-    pass
-
-
-class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnly("audit records are append-only")
-
-    def delete(self):
-        raise AppendOnly("audit records are append-only")
+__all__ = ["AppendOnly", "AuditRecord"]
 
 
-class AuditRecord(models.Model):
+class AuditRecord(AppendOnlyModel):
     """Who did what to which record, or looked at whose personal data; never changed, never deleted."""
 
     class Action(models.TextChoices):
@@ -52,8 +44,6 @@ class AuditRecord(models.Model):
     detail = models.JSONField(_("详情"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
 
-    objects = AuditQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
@@ -61,11 +51,3 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnly("audit records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnly("audit records are append-only")

@@ -3,6 +3,35 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnly(Exception):
+    """Raised when code tries to change or remove a history row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly(f"{self.model._meta.label} rows are append-only")
+
+    def delete(self):
+        raise AppendOnly(f"{self.model._meta.label} rows are append-only")
+
+
+class AppendOnlyModel(models.Model):
+    """History (audit records, case steps, visits): written once, never changed or removed by the ORM."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly(f"{self._meta.label} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly(f"{self._meta.label} rows are append-only")
+
+
 class TimeStamped(models.Model):
     """Created and last-updated times, on every model that can change."""
 
@@ -44,6 +73,63 @@ class SceneApplication(models.Model):
         verbose_name = _("场景")
         verbose_name_plural = _("场景")
         ordering = ["-applied"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OutboxMessage(models.Model):
+    """A notification waiting to be sent (transactional outbox): written in the same transaction as the
+    change it tells about, so it is never lost; delivered once by `outbox.deliver`."""
+
+    class Channel(models.TextChoices):
+        SITE = "site", _("站内消息")
+        SMS = "sms", _("短信")
+        WECHAT = "wechat", _("微信模板消息")
+
+    key = models.CharField(_("去重键"), max_length=128, unique=True)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel)
+    user = models.ForeignKey(
+        "accounts.User", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("接收账号")
+    )
+    phone = models.CharField(_("接收手机"), max_length=200, blank=True)  # encrypted (crypto.encrypt)
+    title = models.CharField(_("标题"), max_length=128)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=255, blank=True)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("错误"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("待发通知")
+        verbose_name_plural = _("待发通知")
+        indexes = [
+            models.Index(fields=["created"], name="outbox_pending", condition=models.Q(sent_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.title}"
+
+
+class Message(models.Model):
+    """The in-site message centre (站内消息): what a user was told, read or not."""
+
+    user = models.ForeignKey(
+        "accounts.User", models.CASCADE, related_name="messages", verbose_name=_("接收人")
+    )
+    title = models.CharField(_("标题"), max_length=128)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=255, blank=True)
+    created = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    outbox_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
 
     def __str__(self) -> str:
         return self.title

@@ -6,6 +6,7 @@ the platform never needs to know the modules: a module adds its section from its
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict
@@ -116,8 +118,10 @@ def apply_scene(name_or_path: str) -> SceneApplication:
     for section in sorted(_SECTIONS.values(), key=lambda s: s.order):
         if section.key in parsed:
             section.apply(parsed[section.key])
+    # YAML reads 2026-01-01 as a date: keep the record as plain JSON
+    plain = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
     return SceneApplication.objects.create(
-        name=data["name"], title=data.get("title", data["name"]), data=data
+        name=data["name"], title=data.get("title", data["name"]), data=plain
     )
 
 

@@ -18,3 +18,20 @@ def healthz(request):
 
 def bad_request(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+@login_required
+def message_centre(request):
+    """站内消息: what the user was told; opening the page marks them read."""
+    from django.utils import timezone
+
+    from wangge.core.models import Message
+    from wangge.core.pagination import paginate
+
+    qs = Message.objects.filter(user=request.user)
+    page, query = paginate(request, qs)
+    unread = [m.pk for m in page if m.read_at is None]
+    if request.method == "POST":
+        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("messages")
+    return render(request, "messages.html", {"page": page, "query": query, "unread": set(unread)})

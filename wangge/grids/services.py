@@ -89,7 +89,7 @@ def chain(grid: Grid) -> list[Grid]:
 
 
 def roots(*, on: date | None = None) -> QuerySet[Grid]:
-    return Grid.get_root_nodes().filter(active_q(on))
+    return Grid.objects.filter(depth=1).filter(active_q(on))
 
 
 def by_codes(codes) -> QuerySet[Grid]:

@@ -43,13 +43,13 @@ def test_bad_scene_reports_every_problem_with_its_place(tmp_path):
         "  roles:\n"
         "    - {key: worker, name: 网格员, levels: [nowhere]}\n"
         "  colour: red\n"
-        "cases: {}\n",
+        "caseload: {}\n",
         encoding="utf-8",
     )
     with pytest.raises(SceneError) as exc:
         validate_scene(read_scene(str(bad)))
     text = "\n".join(exc.value.messages)
-    assert "cases：未知的场景段落" in text
+    assert "caseload：未知的场景段落" in text
     assert (
         "grids.levels.1.key" in text
         and "grids.levels.1.name" in text

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "wangge.cases"
+    label = "cases"
+    verbose_name = _("事件办理")
+
+    def ready(self) -> None:
+        from wangge.cases import permissions, scene
+
+        scene.register()
+        permissions.register()

@@ -1,0 +1,314 @@
+"""Cases (事件/工单): what was reported, where, by whom, who handles it now, and every step as history."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from wangge.core.fields import EncryptedTextField
+from wangge.core.models import AppendOnlyModel, TimeStamped
+
+
+class WorkCalendarDay(models.Model):
+    """A date that differs from the plain week: a holiday on a weekday, or a make-up workday (调休) on a
+    weekend. Seeded from the `holidays` package, editable by an administrator."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("说明"), max_length=64, blank=True)
+    source = models.CharField(_("来源"), max_length=16, default="holidays")  # holidays | admin
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
+
+
+class CatalogueVersion(TimeStamped):
+    """A version of the dispatch catalogue (派单目录): applies to cases reported from its date on."""
+
+    number = models.PositiveIntegerField(_("版本号"), unique=True)
+    valid_from = models.DateField(_("生效日期"))
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("派单目录版本")
+        verbose_name_plural = _("派单目录版本")
+        ordering = ["-valid_from", "-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}（{self.valid_from} 起）"
+
+
+class Category(models.Model):
+    """A category of the catalogue: a main class (大类, no parent) or a subclass (小类) with its handler,
+    deadlines and extra questions."""
+
+    class Kind(models.TextChoices):
+        EVENT = "event", _("事件")
+        COMPONENT = "component", _("部件")
+        SERVICE = "service", _("服务")
+
+    version = models.ForeignKey(
+        CatalogueVersion, models.CASCADE, related_name="categories", verbose_name=_("目录版本")
+    )
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("大类")
+    )
+    key = models.SlugField(_("标识"), max_length=48)
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=96, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind, default=Kind.EVENT)
+    # who handles it: a grid level of the scene (its key), or a department; neither: the territorial grid
+    handler_level = models.CharField(_("处置层级"), max_length=32, blank=True)
+    handler_department = models.ForeignKey(
+        "accounts.Department",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处置部门"),
+    )
+    on_spot = models.BooleanField(_("可就地解决"), default=False)
+    visit_required = models.BooleanField(_("必到现场"), default=False)
+    # stage -> limit, e.g. {"accept": "2h", "dispatch": "2h", "handle": "3d", "verify": "1d"}
+    deadlines = models.JSONField(_("办理时限"), default=dict, blank=True)
+    attributes = models.JSONField(_("补充问题"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("事件类别")
+        verbose_name_plural = _("事件类别")
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="category_key_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name}/{self.name}" if self.parent_id and self.parent else self.name
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Case(TimeStamped):
+    """One reported problem or work order, from intake to rating."""
+
+    class Channel(models.TextChoices):
+        RESIDENT = "resident", _("群众上报")
+        WORKER = "worker", _("网格员随手拍")
+        HOTLINE = "hotline", _("12345热线")
+        MODULE = "module", _("业务模块")
+        OPEN311 = "open311", _("Open311")
+        STAFF = "staff", _("工作人员录入")
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("待受理")
+        ACCEPTED = "accepted", _("待派遣")
+        DISPATCHED = "dispatched", _("办理中")
+        HANDLED = "handled", _("待核查")
+        SUSPENDED = "suspended", _("挂起")
+        CLOSED = "closed", _("已结案")
+        REJECTED = "rejected", _("不予受理")
+
+    class Outcome(models.TextChoices):
+        SOLVED = "solved", _("已解决")
+        ON_SPOT = "on_spot", _("就地解决")
+        UNSOLVABLE = "unsolvable", _("不能解决")
+        DUPLICATE = "duplicate", _("重复件")
+
+    class Rating(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASIC = "basic", _("基本满意")
+        UNSATISFIED = "unsatisfied", _("不满意")
+
+    code = models.CharField(_("事件编号"), max_length=24, unique=True)
+    token = models.CharField(_("查询凭证"), max_length=24, unique=True, default=_token)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
+    channel = models.CharField(_("来源"), max_length=16, choices=Channel, default=Channel.RESIDENT)
+    category = models.ForeignKey(Category, models.PROTECT, related_name="cases", verbose_name=_("类别"))
+    catalogue_version = models.ForeignKey(
+        CatalogueVersion, models.PROTECT, related_name="+", verbose_name=_("派单目录版本")
+    )
+    description = models.TextField(_("问题描述"))
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    attributes = models.JSONField(_("补充信息"), default=dict, blank=True)
+    grid = models.ForeignKey(
+        "grids.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("所在网格")
+    )
+    handler_grid = models.ForeignKey(
+        "grids.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("承办网格")
+    )
+    handler_department = models.ForeignKey(
+        "accounts.Department",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("承办部门"),
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.REPORTED)
+    suspended_from = models.CharField(_("挂起前状态"), max_length=16, blank=True)
+    outcome = models.CharField(_("结果"), max_length=16, choices=Outcome, blank=True)
+    answer = models.TextField(_("答复"), blank=True)
+    stage_due_at = models.DateTimeField(_("本环节时限"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    # when the sweep must look at this case next (yellow, red, escalation); null: nothing pending
+    next_check_at = models.DateTimeField(_("下次检查"), null=True, blank=True)
+    warning = models.BooleanField(_("临期"), default=False)
+    overdue = models.BooleanField(_("超时"), default=False)
+    escalation_level = models.PositiveSmallIntegerField(_("升级次数"), default=0)
+    escalated_to = models.ForeignKey(
+        "grids.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("升级至")
+    )
+    supervised = models.BooleanField(_("督办"), default=False)
+    extension_requested_until = models.DateTimeField(_("申请延期至"), null=True, blank=True)
+    reopened = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    rating = models.CharField(_("评价"), max_length=16, choices=Rating, blank=True)
+    rating_comment = models.CharField(_("评价意见"), max_length=255, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("重复于")
+    )
+    reporter_name = models.CharField(_("反映人"), max_length=64, blank=True)
+    reporter_phone = EncryptedTextField(_("反映人电话"), blank=True, default="")
+    reporter_phone_index = models.CharField(_("电话索引"), max_length=64, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("上报账号"),
+    )
+    hotline_number = models.CharField(_("热线工单编号"), max_length=48, null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处置完成时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    returned_until = models.DateTimeField(_("可退回截止"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("事件")
+        verbose_name_plural = _("事件")
+        ordering = ["-created", "-pk"]
+        indexes = [
+            models.Index(fields=["grid", "status"]),
+            models.Index(fields=["handler_department", "status"]),
+            models.Index(fields=["status", "created"]),
+            # the sweep reads only the cases whose time has come (partial: open cases with a check due)
+            models.Index(
+                fields=["next_check_at"], name="case_next_check", condition=Q(next_check_at__isnull=False)
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["client_id"], name="case_client_id_unique"),
+            models.UniqueConstraint(fields=["hotline_number"], name="case_hotline_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.category}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:detail", args=[self.code])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.CLOSED, self.Status.REJECTED)
+
+
+class CaseEvent(AppendOnlyModel):
+    """One step of a case (who, when, what, why, photos)."""
+
+    class Action(models.TextChoices):
+        REPORT = "report", _("上报")
+        ACCEPT = "accept", _("受理立案")
+        REJECT = "reject", _("不予受理")
+        DISPATCH = "dispatch", _("派遣")
+        RETURN = "return", _("退回")
+        NOTE = "note", _("处置记录")
+        HANDLE = "handle", _("处置反馈")
+        VERIFY_PASS = "verify_pass", _("核查通过")
+        VERIFY_FAIL = "verify_fail", _("核查不通过")
+        CLOSE = "close", _("结案")
+        ON_SPOT = "on_spot", _("就地解决")
+        RATE = "rate", _("评价")
+        REOPEN = "reopen", _("重新办理")
+        EXTEND_REQUEST = "extend_request", _("申请延期")
+        EXTEND_APPROVE = "extend_approve", _("同意延期")
+        EXTEND_REFUSE = "extend_refuse", _("不同意延期")
+        SUSPEND = "suspend", _("挂起")
+        RESUME = "resume", _("恢复办理")
+        SUPERVISE = "supervise", _("督办")
+        UNSOLVABLE = "unsolvable", _("不能解决")
+        DUPLICATE = "duplicate", _("标记重复")
+        WARN = "warn", _("临期提醒")
+        OVERDUE = "overdue", _("超时升级")
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="events", verbose_name=_("事件"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    actor_name = models.CharField(_("操作人"), max_length=64, blank=True)
+    action = models.CharField(_("操作"), max_length=24, choices=Action)
+    comment = models.TextField(_("意见"), blank=True)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    to_grid = models.ForeignKey(
+        "grids.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("至网格")
+    )
+    to_department = models.ForeignKey(
+        "accounts.Department",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("至部门"),
+    )
+    # a late case (overdue at this step), for the figures
+    late = models.BooleanField(_("超时"), default=False)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["to_department", "case"]), models.Index(fields=["action", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_action_display()}"
+
+
+def photo_path(instance: CasePhoto, filename: str) -> str:
+    return f"cases/{instance.case_id}/{secrets.token_hex(8)}.jpg"
+
+
+class CasePhoto(TimeStamped):
+    """A photo of a case, attached at one of its steps (before, during, after)."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="photos", verbose_name=_("事件"))
+    event = models.ForeignKey(
+        CaseEvent, models.CASCADE, null=True, blank=True, related_name="photos", verbose_name=_("办理记录")
+    )
+    image = models.ImageField(_("照片"), upload_to=photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["pk"]

@@ -1,0 +1,25 @@
+"""What each role may do with cases; where is decided by jurisdiction (and, for departments, dispatch)."""
+
+from wangge.accounts.permissions import grant
+
+VIEW = "cases.view_case"
+ACCEPT = "cases.accept_case"  # 受理/立案, reject, dispatch, mark duplicates
+HANDLE = "cases.handle_case"  # notes, done, return, ask for more time, suspend, cannot solve
+VERIFY = "cases.verify_case"  # 核查
+SUPERVISE = "cases.supervise_case"  # 督办, decide extensions
+IMPORT_HOTLINE = "cases.import_hotline"
+VIEW_FIGURES = "cases.view_figures"
+
+GRID_STAFF = ["grid_worker", "grid_leader", "community_staff", "centre_staff"]
+
+
+def register() -> None:
+    grant([*GRID_STAFF, "micro_grid_leader", "department_staff", "leader", "admin"], VIEW)
+    grant([*GRID_STAFF, "admin"], ACCEPT, VERIFY)
+    grant([*GRID_STAFF, "department_staff", "admin"], HANDLE)
+    grant(["centre_staff", "community_staff", "leader", "admin"], SUPERVISE)
+    grant(["centre_staff", "admin"], IMPORT_HOTLINE)
+    grant(
+        ["grid_leader", "community_staff", "centre_staff", "department_staff", "leader", "admin"],
+        VIEW_FIGURES,
+    )

@@ -1,0 +1,166 @@
+"""The resident's pages: report a problem from a phone (no login, no app), get a receipt, follow the case
+and rate the answer. Everything a resident sees of a case is through its unguessable token."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from wangge.cases import services as cases
+from wangge.cases.models import Case, CasePhoto
+from wangge.grids.models import Grid
+
+
+def _float(value: str) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def report_form(
+    request, *, channel: str = Case.Channel.RESIDENT, template: str = "cases/report.html", extra=None
+):
+    """GET: the form (with a fresh client id, so a resubmitted form is the same report); POST: the case."""
+    grid = Grid.objects.filter(
+        code=request.GET.get("grid") or request.POST.get("grid_code", ""), valid_to__isnull=True
+    ).first()
+    errors: dict[str, list[str]] = {}
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        data = cases.ReportIn(
+            category=request.POST.get("category", ""),
+            description=request.POST.get("description", ""),
+            lon=_float(request.POST.get("lon", "")),
+            lat=_float(request.POST.get("lat", "")),
+            crs=request.POST.get("crs", "wgs84"),
+            address=request.POST.get("address", ""),
+            reporter_name=request.POST.get("reporter_name", ""),
+            reporter_phone=request.POST.get("reporter_phone", ""),
+            attributes={k[10:-1]: v for k, v in request.POST.items() if k.startswith("attribute[")},
+            client_id=request.POST.get("client_id", "")[:64],
+            channel=channel,
+            on_spot=request.POST.get("on_spot") == "1",
+            grid_code=grid.code if grid else "",
+        )
+        for k in request.POST:
+            if k.startswith("attribute[") and len(request.POST.getlist(k)) > 1:
+                data.attributes[k[10:-1]] = request.POST.getlist(k)
+        try:
+            user = request.user if request.user.is_authenticated else None
+            case = cases.report(
+                data,
+                by=user,
+                photos=request.FILES.getlist("photos"),
+                after_photos=request.FILES.getlist("after_photos"),
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        except PermissionDenied as exc:
+            errors = {"on_spot": [str(exc)]}
+        else:
+            if channel == Case.Channel.RESIDENT:
+                return redirect("report:follow", token=case.token)
+            return redirect(case.get_absolute_url())
+    groups: dict[str, list] = {}
+    for c in cases.categories():
+        groups.setdefault(c.parent.name, []).append(c)
+    context = {
+        "grid": grid,
+        "groups": groups,
+        "errors": errors,
+        "values": values,
+        "client_id": values.get("client_id") or uuid.uuid4().hex,
+        "max_photos": settings.CASE_MAX_PHOTOS,
+        "channel": channel,
+        **(extra or {}),
+    }
+    return render(request, template, context, status=400 if errors else 200)
+
+
+def report(request):
+    return report_form(request)
+
+
+def category_questions(request):
+    """The extra questions of a category (htmx, on picking one)."""
+    key = request.GET.get("category", "")
+    category = cases.categories().filter(key=key).first()
+    return render(request, "cases/_questions.html", {"category": category, "values": {}})
+
+
+def nearby(request):
+    """Open cases near the pinned point in the same category (htmx): "is it one of these?"."""
+    lon, lat = _float(request.GET.get("lon", "")), _float(request.GET.get("lat", ""))
+    found = []
+    if lon is not None and lat is not None and -180 <= lon <= 180 and -90 <= lat <= 90:
+        category = cases.categories().filter(key=request.GET.get("category", "")).first()
+        found = cases.nearby_open(lon, lat, category, request.GET.get("description", ""))
+    return render(request, "cases/_nearby.html", {"found": found})
+
+
+def follow(request, token: str):
+    case = get_object_or_404(Case.objects.select_related("category", "duplicate_of"), token=token)
+    shown = cases.follow(case)
+    events = shown.events.exclude(action__in=["note", "warn"]).order_by("at", "pk")
+    return render(request, "cases/follow.html", {"case": case, "shown": shown, "events": events,
+                                                 "ratings": Case.Rating.choices})  # fmt: skip
+
+
+@require_POST
+def rate(request, token: str):
+    case = get_object_or_404(Case, token=token)
+    try:
+        cases.rate(case, rating=request.POST.get("rating", ""), comment=request.POST.get("comment", ""),
+                   by=request.user if request.user.is_authenticated else None)  # fmt: skip
+    except ValidationError as exc:
+        from django.contrib import messages
+
+        messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
+    return redirect("report:follow", token=token)
+
+
+def public_photo(request, token: str, pk: int):
+    """A photo of a case, for the reporter (the token) — staff use the jurisdiction-checked view."""
+    photo = get_object_or_404(CasePhoto, pk=pk, case__token=token)
+    return _photo_response(photo)
+
+
+def _photo_response(photo: CasePhoto) -> HttpResponse:
+    try:
+        data = photo.image.read()
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def grid_outlines(request):
+    """The outlines a resident pins against (what the public boards show anyway: names and shapes, no
+    people): the top two levels, and the QR code's own grid marked."""
+    from django.http import JsonResponse
+
+    from wangge.grids import services as grids
+
+    features = []
+    for root in grids.roots():
+        for f in grids.subtree_geojson(root, max_depth=1)["features"]:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": f["geometry"],
+                    "properties": {"name": f["properties"]["name"]},
+                }
+            )
+    here = Grid.objects.filter(code=request.GET.get("grid", ""), valid_to__isnull=True).first()
+    if here is not None and here.boundary:
+        features.append(
+            {"type": "Feature", "geometry": here.boundary, "properties": {"name": here.name, "here": True}}
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})

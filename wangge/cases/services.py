@@ -1,0 +1,1001 @@
+"""The verbs of the event loop: report, accept, dispatch, handle, verify, close, rate, and the side
+branches (return, extend, suspend, supervise, cannot solve, duplicate), plus the deadline sweep.
+
+Every verb checks the actor may act on the case, moves its status, writes one append-only CaseEvent,
+sets the next deadline, and queues its notifications in the same transaction (the outbox)."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.accounts import jurisdiction
+from wangge.accounts.models import Department, User
+from wangge.cases import permissions as perms
+from wangge.cases.calendar import WorkTime
+from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category
+from wangge.core import crypto, outbox
+from wangge.grids import services as grids
+from wangge.grids.models import Grid
+
+S = Case.Status
+A = CaseEvent.Action
+OPEN = [S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLED, S.SUSPENDED]
+STAGE_OF = {S.REPORTED: "accept", S.ACCEPTED: "dispatch", S.DISPATCHED: "handle", S.HANDLED: "verify"}
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+def catalogue(on: date | None = None) -> CatalogueVersion | None:
+    """The catalogue version in force on a date (the latest that started on or before it)."""
+    on = on or timezone.localdate()
+    return CatalogueVersion.objects.filter(valid_from__lte=on).order_by("-valid_from", "-number").first()
+
+
+def categories(on: date | None = None) -> QuerySet[Category]:
+    """The subclasses (小类) a report can pick, with their main class."""
+    version = catalogue(on)
+    qs = Category.objects.select_related("parent", "handler_department")
+    if version is None:
+        return qs.none()
+    return qs.filter(version=version, parent__isnull=False)
+
+
+def category_by_key(key: str, on: date | None = None) -> Category:
+    found = categories(on).filter(key=key).first()
+    if found is None:
+        raise ValidationError({"category": _("未知的事件类别：%(key)s") % {"key": key}})
+    return found
+
+
+def clean_attributes(category: Category, raw: dict) -> dict:
+    """The category's extra questions answered: required ones present, numbers numbers, dates dates,
+    choices among the choices. Unknown answers are dropped."""
+    out: dict = {}
+    errors: dict[str, str] = {}
+    for q in category.attributes:
+        code, label = q["code"], q["label"]
+        value = raw.get(code)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, "", []):
+            if q.get("required"):
+                errors[f"attribute[{code}]"] = _("请填写：%(label)s") % {"label": label}
+            continue
+        kind = q.get("type", "text")
+        if kind == "number":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                errors[f"attribute[{code}]"] = _("%(label)s 应为数字") % {"label": label}
+                continue
+        elif kind == "date":
+            try:
+                value = date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                errors[f"attribute[{code}]"] = _("%(label)s 应为日期（如 2026-03-04）") % {"label": label}
+                continue
+        elif kind == "single":
+            if value not in q.get("choices", []):
+                errors[f"attribute[{code}]"] = _("%(label)s 的选项无效") % {"label": label}
+                continue
+        elif kind == "multi":
+            values = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
+            if any(v not in q.get("choices", []) for v in values):
+                errors[f"attribute[{code}]"] = _("%(label)s 的选项无效") % {"label": label}
+                continue
+            value = values
+        else:
+            value = str(value)[:500]
+        out[code] = value
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+# --- routing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    grid: Grid | None  # the located leaf grid (None: outside every grid)
+    handler_grid: Grid | None
+    handler_department: Department | None
+    reason: str
+
+
+def route(category: Category, lon: float | None, lat: float | None) -> Route:
+    """谁主管谁负责: the category's level in the place's grid chain, or its department; 属地兜底: the
+    place's own grid when the catalogue names nobody; outside every grid: the centre's intake queue."""
+    hit = grids.locate(lon, lat) if lon is not None and lat is not None else None
+    if hit is None:
+        top = grids.roots().order_by("path").first()
+        return Route(None, top, None, _("位置不在任何网格内，转街镇中心受理"))
+    chain = {g.pk: g for g in Grid.objects.select_related("level").filter(pk__in=[r.id for r in hit.chain])}
+    leaf = chain[hit.leaf.id]
+    if category.handler_department_id:
+        return Route(leaf, None, category.handler_department, _("按派单目录由部门办理"))
+    if category.handler_level:
+        for ref in reversed(hit.chain):
+            g = chain[ref.id]
+            if g.level.key == category.handler_level:
+                return Route(leaf, g, None, _("按派单目录由%(level)s办理") % {"level": g.level.name})
+    return Route(leaf, leaf, None, _("属地兜底：由所在网格办理"))
+
+
+# --- who sees and who may act -------------------------------------------------------------------
+
+
+def department_q(user) -> Q | None:
+    """Cases dispatched to the user's department, now or before (their history stays theirs)."""
+    if getattr(user, "department_id", None):
+        return Q(handler_department_id=user.department_id) | Q(
+            pk__in=CaseEvent.objects.filter(to_department_id=user.department_id).values("case_id")
+        )
+    return None
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    """Every case list, search, export and API answer starts here: the user's grids (and, for the
+    centre, cases outside every grid), or what was dispatched to their department."""
+    qs = Case.objects.select_related(
+        "category", "category__parent", "grid", "handler_grid", "handler_department"
+    )
+    if not getattr(user, "is_authenticated", False) or not user.has_perm(perms.VIEW):
+        return qs.none()
+    also = department_q(user)
+    if any(g.depth == 1 for g in jurisdiction.top_grids(user)):
+        outside = Q(grid__isnull=True)
+        also = outside if also is None else also | outside
+    return jurisdiction.visible(qs, user, also=also)
+
+
+def get_case_or_404(user, code: str) -> Case:
+    """One answer for "no such case" and "not yours": 404."""
+    from django.http import Http404
+
+    case = visible_cases(user).filter(code=code).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def is_handler(user, case: Case) -> bool:
+    if jurisdiction.sees_everything(user):
+        return True
+    if case.handler_department_id:
+        return case.handler_department_id == getattr(user, "department_id", None)
+    return case.handler_grid is not None and jurisdiction.can_see_grid(user, case.handler_grid)
+
+
+def _require(user, perm: str, case: Case | None = None, *, handler: bool = False) -> None:
+    if user is None:
+        return  # the system itself (the sweep, modules raising cases)
+    if not user.has_perm(perm):
+        raise PermissionDenied(_("您没有此操作的权限"))
+    if case is not None:
+        if handler and not is_handler(user, case):
+            raise PermissionDenied(_("该事件不在您这里办理"))
+        if not visible_cases(user).filter(pk=case.pk).exists():
+            raise PermissionDenied(_("该事件不在您的辖区内"))
+
+
+def _need(comment: str, what: str) -> str:
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("请填写%(what)s") % {"what": what}})
+    return comment
+
+
+def _from(case: Case, *allowed: str) -> None:
+    if case.status not in allowed:
+        raise ValidationError(
+            {"status": _("事件当前为“%(status)s”，不能进行此操作") % {"status": case.get_status_display()}}
+        )
+
+
+# --- deadlines ----------------------------------------------------------------------------------
+
+
+def _limit(case: Case, stage: str) -> str:
+    return (case.category.deadlines or {}).get(stage) or {
+        "accept": "4h",
+        "dispatch": "4h",
+        "handle": "5d",
+        "verify": "2d",
+    }[stage]
+
+
+def _start_stage(case: Case, now: datetime, *, due: datetime | None = None) -> None:
+    """Set the current stage's deadline and when the sweep must look at the case next."""
+    stage = STAGE_OF.get(case.status)
+    case.warning = case.overdue = False
+    if stage is None:
+        case.stage_due_at = case.next_check_at = None
+        return
+    work = WorkTime.around(now)
+    case.stage_due_at = due or work.add(now, _limit(case, stage))
+    total = work.minutes_between(now, case.stage_due_at)
+    case.next_check_at = (
+        work.add_minutes(now, total * (1 - settings.CASE_WARNING_SHARE)) if total else case.stage_due_at
+    )
+
+
+def light(case: Case, now: datetime | None = None) -> str:
+    """green / yellow / red, as the lists show it."""
+    if not case.is_open or case.status == S.SUSPENDED:
+        return ""
+    if case.overdue or (case.stage_due_at and (now or timezone.now()) > case.stage_due_at):
+        return "red"
+    return "yellow" if case.warning else "green"
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def unit_users(grid: Grid | None = None, department: Department | None = None) -> QuerySet[User]:
+    """The people of a unit: a department's staff, or those holding a role or a scope on the grid."""
+    if department is not None:
+        return User.objects.filter(department=department, is_active=True)
+    if grid is None:
+        return User.objects.none()
+    return User.objects.filter(
+        Q(grid_assignments__grid=grid, grid_assignments__valid_to__isnull=True) | Q(scopes__grid=grid),
+        is_active=True,
+    ).distinct()
+
+
+def _tell_unit(case: Case, key: str, title: str, *, grid=None, department=None) -> None:
+    for u in unit_users(grid, department)[:50]:
+        outbox.notify(
+            f"{key}:{u.pk}", user=u, title=title, body=case.description[:200], link=case.get_absolute_url()
+        )
+
+
+def _tell_reporter(case: Case, key: str, title: str) -> None:
+    from django.urls import reverse
+
+    link = reverse("report:follow", args=[case.token])
+    if case.reporter_id:
+        outbox.notify(f"{key}:site", user=case.reporter, title=title, link=link)
+    phone = case.reporter_phone  # the field decrypts on load; in memory it is plain
+    if phone:
+        outbox.notify(
+            f"{key}:sms", channel="sms", phone=phone, title=title, body=f"{case.code} {title}", link=link
+        )
+
+
+# --- writing a step -----------------------------------------------------------------------------
+
+
+def _step(
+    case: Case, action: str, by, *, comment: str = "", to_grid=None, to_department=None, photos=()
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        action=action,
+        actor=by,
+        actor_name=(getattr(by, "full_name", "") or getattr(by, "username", "")) if by else _("系统"),
+        comment=comment,
+        from_status=getattr(case, "_status_before", case.status),
+        to_status=case.status,
+        to_grid=to_grid,
+        to_department=to_department,
+        late=bool(case.stage_due_at and timezone.now() > case.stage_due_at),
+    )
+    for image in photos:
+        save_photo(case, image, event)
+    return event
+
+
+def _move(case: Case, status: str) -> None:
+    case._status_before = case.status  # type: ignore[attr-defined]
+    case.status = status
+
+
+def save_photo(case: Case, upload, event: CaseEvent | None = None) -> CasePhoto:
+    """Store one uploaded photo, re-encoded as JPEG (which also drops its EXIF location and metadata)."""
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from PIL import ImageOps
+
+    image = check_photo(upload)
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    image.thumbnail((2048, 2048))
+    buf = BytesIO()
+    image.save(buf, "JPEG", quality=82)
+    photo = CasePhoto(case=case, event=event, width=image.width, height=image.height)
+    photo.image.save("photo.jpg", ContentFile(buf.getvalue()), save=True)
+    return photo
+
+
+def check_photo(upload):
+    """The photo as a Pillow image, or a Chinese ValidationError (not an image, too large, a type we
+    do not take)."""
+    from PIL import Image, UnidentifiedImageError
+
+    name = getattr(upload, "name", "photo")
+    if getattr(upload, "size", 0) > settings.CASE_MAX_PHOTO_BYTES:
+        raise ValidationError(
+            {
+                "photos": _("照片 %(name)s 超过 %(mb)d MB")
+                % {"name": name, "mb": settings.CASE_MAX_PHOTO_BYTES // 2**20}
+            }
+        )
+    try:
+        upload.seek(0)
+        image = Image.open(upload)
+        image.verify()
+        upload.seek(0)
+        image = Image.open(upload)
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError({"photos": _("%(name)s 不是图片文件") % {"name": name}}) from exc
+    if image.format not in {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"}:
+        raise ValidationError(
+            {"photos": _("不支持的图片格式：%(fmt)s（请用 JPG 或 PNG）") % {"fmt": image.format}}
+        )
+    return image
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportIn:
+    """What a phone page, a worker, the API, a 12345 import or another module reports."""
+
+    category: str
+    description: str
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    attributes: dict = field(default_factory=dict)
+    client_id: str = ""
+    channel: str = Case.Channel.RESIDENT
+    hotline_number: str = ""
+    on_spot: bool = False  # a grid worker solved it there and then (就地解决)
+    grid_code: str = ""  # a place given as a grid (the public board's QR code) when there is no point
+
+
+def _new_code(now: datetime) -> str:
+    return f"{timezone.localtime(now):%y%m%d}" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | None]:
+    errors: dict[str, str] = {}
+    try:
+        category = category_by_key(data.category)
+    except ValidationError as exc:
+        raise ValidationError(
+            {"category": _("请选择事件类别")} if not data.category else exc.message_dict
+        ) from exc
+    description = (data.description or "").strip()
+    if not description:
+        errors["description"] = _("请描述问题")
+    elif len(description) > 2000:
+        errors["description"] = _("问题描述不能超过 2000 字")
+    lon, lat = data.lon, data.lat
+    if (lon is None) != (lat is None):
+        errors["lat"] = _("经度和纬度要一起提供")
+    elif lon is not None and lat is not None:
+        if data.crs not in ("wgs84", "gcj02", "bd09"):
+            errors["crs"] = _("坐标系必须是 wgs84、gcj02 或 bd09")
+        elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            errors["lon"] = _("经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间")
+        else:
+            from wangge.grids import coords
+
+            lon, lat = coords.to_wgs84(lon, lat, data.crs)
+    phone = (data.reporter_phone or "").replace(" ", "").replace("-", "")
+    if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+        errors["reporter_phone"] = _("电话号码格式不正确")
+    if lon is None and not data.address.strip() and not data.grid_code:
+        errors["lon"] = _("请在地图上标出位置，或填写地址")
+    attributes: dict = {}
+    try:
+        attributes = clean_attributes(category, data.attributes or {})
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    data.reporter_phone = phone
+    return category, attributes, lon, lat
+
+
+@transaction.atomic
+def report(data: ReportIn, *, by=None, photos=(), after_photos=()) -> Case:
+    """Take in a report. A retried submission (same client id) returns the first case unchanged."""
+    if data.client_id:
+        existing = Case.objects.filter(client_id=data.client_id).first()
+        if existing is not None:
+            return existing
+    category, attributes, lon, lat = clean_report(data)
+    photos = list(photos)
+    if len(photos) > settings.CASE_MAX_PHOTOS:
+        raise ValidationError({"photos": _("最多上传 %(n)d 张照片") % {"n": settings.CASE_MAX_PHOTOS}})
+    for p in [*photos, *after_photos]:
+        check_photo(p)
+    if data.on_spot:
+        if by is None or not by.has_perm(perms.HANDLE) or data.channel != Case.Channel.WORKER:
+            raise PermissionDenied(_("只有网格员可以就地解决"))
+        if not category.on_spot:
+            raise ValidationError({"on_spot": _("该类别不能就地解决，请上报")})
+        if not after_photos:
+            raise ValidationError({"after_photos": _("就地解决请上传处置后的照片")})
+    r = route(category, lon, lat)
+    if r.grid is None and data.grid_code:
+        g = Grid.objects.filter(code=data.grid_code, valid_to__isnull=True).first()
+        if g is not None:
+            r = route(category, *(_centroid(g) or (None, None)))
+            if r.grid is None:
+                r = Route(g, g, None, _("按二维码所在网格"))
+    now = timezone.now()
+    case = Case(
+        channel=data.channel,
+        category=category,
+        catalogue_version_id=category.version_id,
+        description=data.description.strip(),
+        address=data.address.strip()[:255],
+        lon=lon,
+        lat=lat,
+        attributes=attributes,
+        grid=r.grid,
+        handler_grid=r.handler_grid,
+        handler_department=r.handler_department,
+        reporter=by if by is not None and by.role == "resident" else None,
+        reporter_name=data.reporter_name.strip()[:64],
+        reporter_phone=data.reporter_phone,
+        reporter_phone_index=crypto.blind_index(data.reporter_phone) or "",
+        client_id=data.client_id or None,
+        hotline_number=data.hotline_number or None,
+    )
+    if data.on_spot:
+        case.status, case.outcome = S.CLOSED, Case.Outcome.ON_SPOT
+        case.handler_grid, case.handler_department = r.grid, None
+        case.accepted_at = case.dispatched_at = case.handled_at = case.closed_at = now
+        case.answer = _("网格员已现场处理")
+    elif data.channel == Case.Channel.WORKER and by is not None and by.has_perm(perms.ACCEPT):
+        case.status, case.accepted_at = S.ACCEPTED, now  # a worker's report is accepted on entry (立案)
+    _start_stage(case, now)
+    for _attempt in range(5):
+        case.code = _new_code(now)
+        try:
+            with transaction.atomic():
+                case.save()
+            break
+        except IntegrityError:
+            if data.client_id and Case.objects.filter(client_id=data.client_id).exists():
+                return Case.objects.get(client_id=data.client_id)  # a concurrent retry won
+            if data.hotline_number and Case.objects.filter(hotline_number=data.hotline_number).exists():
+                raise ValidationError(
+                    {"hotline_number": _("热线工单 %(n)s 已导入") % {"n": data.hotline_number}}
+                ) from None
+            continue
+    case._status_before = ""  # type: ignore[attr-defined]
+    _step(
+        case,
+        A.REPORT,
+        by,
+        comment=r.reason,
+        to_grid=r.handler_grid,
+        to_department=r.handler_department,
+        photos=photos,
+    )
+    if data.on_spot:
+        case._status_before = S.REPORTED  # type: ignore[attr-defined]
+        _step(case, A.ON_SPOT, by, comment=case.answer, photos=after_photos)
+    else:
+        intake = r.grid or r.handler_grid
+        _tell_unit(case, f"case:{case.pk}:new", _("新事件待处理：%(c)s") % {"c": category.name}, grid=intake)
+    _tell_reporter(
+        case, f"case:{case.pk}:receipt", _("已收到您反映的问题，编号 %(code)s") % {"code": case.code}
+    )
+    return case
+
+
+def _centroid(grid: Grid) -> tuple[float, float] | None:
+    if not grid.boundary:
+        return None
+    import shapely
+
+    p = shapely.geometry.shape(grid.boundary).representative_point()
+    return p.x, p.y
+
+
+# --- the workflow -------------------------------------------------------------------------------
+
+
+def _save(case: Case, **extra) -> None:
+    case.save()
+
+
+@transaction.atomic
+def accept(case: Case, *, by, comment: str = "") -> Case:
+    _require(by, perms.ACCEPT, case)
+    _from(case, S.REPORTED)
+    _move(case, S.ACCEPTED)
+    case.accepted_at = timezone.now()
+    _start_stage(case, case.accepted_at)
+    _save(case)
+    _step(case, A.ACCEPT, by, comment=comment)
+    return case
+
+
+REJECT_REASONS = {
+    "not_ours": "不属于受理范围",
+    "duplicate": "重复反映",
+    "insufficient": "信息不全，无法办理",
+}
+
+
+@transaction.atomic
+def reject(case: Case, *, by, reason: str, comment: str) -> Case:
+    _require(by, perms.ACCEPT, case)
+    _from(case, S.REPORTED, S.ACCEPTED)
+    if reason not in REJECT_REASONS:
+        raise ValidationError({"reason": _("请选择不予受理的原因")})
+    comment = _need(comment, _("不予受理的说明"))
+    _move(case, S.REJECTED)
+    case.answer = f"{REJECT_REASONS[reason]}：{comment}"
+    case.closed_at = timezone.now()
+    _start_stage(case, case.closed_at)
+    _save(case)
+    _step(case, A.REJECT, by, comment=case.answer)
+    _tell_reporter(
+        case, f"case:{case.pk}:rejected", _("您反映的问题未予受理：%(a)s") % {"a": case.answer[:60]}
+    )
+    return case
+
+
+@transaction.atomic
+def dispatch(
+    case: Case, *, by, to_grid: Grid | None = None, to_department: Department | None = None, comment: str = ""
+) -> Case:
+    """派遣 to the responsible unit (by default the one routing chose)."""
+    _require(by, perms.ACCEPT, case)
+    _from(case, S.ACCEPTED)
+    if to_grid is None and to_department is None:
+        to_grid, to_department = case.handler_grid, case.handler_department
+    if to_grid is None and to_department is None:
+        raise ValidationError({"to": _("请选择承办网格或部门")})
+    now = timezone.now()
+    _move(case, S.DISPATCHED)
+    case.handler_grid, case.handler_department = (None, to_department) if to_department else (to_grid, None)
+    case.dispatched_at = now
+    case.returned_until = WorkTime.around(now).add(now, settings.CASE_RETURN_LIMIT) if to_department else None
+    _start_stage(case, now)
+    case.due_at = case.stage_due_at
+    _save(case)
+    _step(
+        case,
+        A.DISPATCH,
+        by,
+        comment=comment,
+        to_grid=case.handler_grid,
+        to_department=case.handler_department,
+    )
+    _tell_unit(
+        case,
+        f"case:{case.pk}:dispatch:{now.timestamp()}",
+        _("派遣给您的事件：%(c)s") % {"c": case.category.name},
+        grid=case.handler_grid,
+        department=case.handler_department,
+    )
+    return case
+
+
+@transaction.atomic
+def return_case(case: Case, *, by, comment: str) -> Case:
+    """退回: a department gives back a misrouted case within the return window."""
+    _require(by, perms.HANDLE, case, handler=True)
+    _from(case, S.DISPATCHED)
+    if not case.handler_department_id:
+        raise ValidationError({"status": _("只有派给部门的事件可以退回")})
+    if case.returned_until and timezone.now() > case.returned_until:
+        raise ValidationError(
+            {
+                "status": _("已超过可退回期限（%(limit)s），请办理或联系中心")
+                % {"limit": settings.CASE_RETURN_LIMIT}
+            }
+        )
+    comment = _need(comment, _("退回理由"))
+    department = case.handler_department
+    _move(case, S.ACCEPTED)
+    case.handler_department, case.handler_grid = (
+        None,
+        grids.roots().order_by("path").first() if case.grid is None else _top_of(case),
+    )
+    now = timezone.now()
+    _start_stage(case, now)
+    _save(case)
+    _step(case, A.RETURN, by, comment=comment, to_grid=case.handler_grid)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:return:{now.timestamp()}",
+        _("%(d)s 退回事件：%(c)s") % {"d": department, "c": case.code},
+        grid=case.handler_grid,
+    )
+    return case
+
+
+def _top_of(case: Case) -> Grid | None:
+    """The street/town centre of the case's place: the root of its chain."""
+    if case.grid is None:
+        return grids.roots().order_by("path").first()
+    return Grid.objects.filter(path=case.grid.path[: Grid.steplen]).first()
+
+
+@transaction.atomic
+def add_note(case: Case, *, by, comment: str, photos=()) -> CaseEvent:
+    _require(by, perms.HANDLE, case, handler=True)
+    _from(case, S.DISPATCHED)
+    return _step(case, A.NOTE, by, comment=_need(comment, _("处置情况")), photos=photos)
+
+
+@transaction.atomic
+def handle(case: Case, *, by, comment: str, photos=()) -> Case:
+    """反馈: the handler reports it done (with after-photos), for verification."""
+    _require(by, perms.HANDLE, case, handler=True)
+    _from(case, S.DISPATCHED)
+    comment = _need(comment, _("处置结果"))
+    _move(case, S.HANDLED)
+    case.handled_at = timezone.now()
+    case.answer = comment
+    _start_stage(case, case.handled_at)
+    _save(case)
+    _step(case, A.HANDLE, by, comment=comment, photos=photos)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:handled:{case.handled_at.timestamp()}",
+        _("事件待核查：%(c)s") % {"c": case.code},
+        grid=case.grid or case.handler_grid,
+    )
+    return case
+
+
+@transaction.atomic
+def verify(case: Case, *, by, passed: bool, comment: str = "", photos=()) -> Case:
+    """核查 on site: passed closes the case (结案) and asks the reporter to rate it; failed sends it back
+    to the same handler (a rework)."""
+    _require(by, perms.VERIFY, case)
+    _from(case, S.HANDLED)
+    now = timezone.now()
+    if passed:
+        _move(case, S.CLOSED)
+        case.outcome, case.closed_at = Case.Outcome.SOLVED, now
+        case.rating = case.rating_comment = ""  # after a rework the reporter rates the new answer
+        _start_stage(case, now)
+        _save(case)
+        _step(case, A.VERIFY_PASS, by, comment=comment, photos=photos)
+        _tell_reporter(
+            case,
+            f"case:{case.pk}:closed:{now.timestamp()}",
+            _("您反映的问题已办结，请评价：%(a)s") % {"a": case.answer[:60]},
+        )
+        return case
+    _move(case, S.DISPATCHED)
+    case.reopened += 1
+    _start_stage(case, now)
+    _save(case)
+    _step(case, A.VERIFY_FAIL, by, comment=_need(comment, _("核查不通过的原因")), photos=photos)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:rework:{now.timestamp()}",
+        _("核查未通过，请重新处置：%(c)s") % {"c": case.code},
+        grid=case.handler_grid,
+        department=case.handler_department,
+    )
+    return case
+
+
+@transaction.atomic
+def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
+    """回访/评价 by the reporter (through the follow link). Not satisfied reopens it to the same handler."""
+    if case.status != S.CLOSED or case.outcome not in (
+        Case.Outcome.SOLVED,
+        Case.Outcome.UNSOLVABLE,
+        Case.Outcome.ON_SPOT,
+    ):
+        raise ValidationError({"rating": _("事件办结后才能评价")})
+    if case.rating:
+        raise ValidationError({"rating": _("该事件已评价过")})
+    if rating not in Case.Rating.values:
+        raise ValidationError({"rating": _("请选择满意、基本满意或不满意")})
+    reopen = rating == Case.Rating.UNSATISFIED and case.outcome != Case.Outcome.ON_SPOT
+    if reopen:
+        _need(comment, _("不满意的原因"))
+    case.rating, case.rating_comment = rating, (comment or "").strip()[:255]
+    now = timezone.now()
+    if reopen:
+        _move(case, S.DISPATCHED)
+        case.reopened += 1
+        case.outcome, case.closed_at = "", None
+        _start_stage(case, now)
+        _save(case)
+        _step(case, A.RATE, by, comment=f"{case.get_rating_display()}：{case.rating_comment}")
+        _step(
+            case,
+            A.REOPEN,
+            None,
+            comment=case.rating_comment,
+            to_grid=case.handler_grid,
+            to_department=case.handler_department,
+        )
+        _tell_unit(
+            case,
+            f"case:{case.pk}:reopen:{now.timestamp()}",
+            _("群众不满意，请重新办理：%(c)s") % {"c": case.code},
+            grid=case.handler_grid,
+            department=case.handler_department,
+        )
+        return case
+    _save(case)
+    _step(case, A.RATE, by, comment=f"{case.get_rating_display()}：{case.rating_comment}".rstrip("："))
+    return case
+
+
+@transaction.atomic
+def request_extension(case: Case, *, by, until: datetime, comment: str) -> Case:
+    _require(by, perms.HANDLE, case, handler=True)
+    _from(case, S.DISPATCHED)
+    comment = _need(comment, _("延期理由"))
+    if case.stage_due_at and until <= case.stage_due_at:
+        raise ValidationError({"until": _("延期后的时限须晚于当前时限")})
+    if case.extension_requested_until:
+        raise ValidationError({"until": _("已有待审批的延期申请")})
+    case.extension_requested_until = until
+    _save(case)
+    _step(
+        case,
+        A.EXTEND_REQUEST,
+        by,
+        comment=f"{comment}（申请延至 {timezone.localtime(until):%Y-%m-%d %H:%M}）",
+    )
+    return case
+
+
+@transaction.atomic
+def decide_extension(case: Case, *, by, approve: bool, comment: str = "") -> Case:
+    _require(by, perms.SUPERVISE, case)
+    if not case.extension_requested_until:
+        raise ValidationError({"status": _("没有待审批的延期申请")})
+    until, case.extension_requested_until = case.extension_requested_until, None
+    if approve:
+        _start_stage(case, timezone.now(), due=until)
+        case.due_at = until
+        _save(case)
+        _step(case, A.EXTEND_APPROVE, by, comment=comment)
+    else:
+        _save(case)
+        _step(case, A.EXTEND_REFUSE, by, comment=_need(comment, _("不同意延期的理由")))
+    return case
+
+
+@transaction.atomic
+def suspend(case: Case, *, by, comment: str) -> Case:
+    _require(by, perms.HANDLE, case)
+    _from(case, S.ACCEPTED, S.DISPATCHED)
+    comment = _need(comment, _("挂起原因"))
+    case.suspended_from = case.status
+    _move(case, S.SUSPENDED)
+    _start_stage(case, timezone.now())
+    _save(case)
+    _step(case, A.SUSPEND, by, comment=comment)
+    return case
+
+
+@transaction.atomic
+def resume(case: Case, *, by, comment: str = "") -> Case:
+    _require(by, perms.HANDLE, case)
+    _from(case, S.SUSPENDED)
+    _move(case, case.suspended_from or S.DISPATCHED)
+    case.suspended_from = ""
+    _start_stage(case, timezone.now())
+    _save(case)
+    _step(case, A.RESUME, by, comment=comment)
+    return case
+
+
+@transaction.atomic
+def supervise(case: Case, *, by, comment: str = "") -> Case:
+    """督办: marked and watched by the centre or a leader."""
+    _require(by, perms.SUPERVISE, case)
+    if not case.is_open:
+        raise ValidationError({"status": _("事件已办结")})
+    case.supervised = True
+    _save(case)
+    _step(case, A.SUPERVISE, by, comment=comment)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:supervise:{timezone.now().timestamp()}",
+        _("督办：%(c)s") % {"c": case.code},
+        grid=case.handler_grid,
+        department=case.handler_department,
+    )
+    return case
+
+
+@transaction.atomic
+def cannot_solve(case: Case, *, by, explanation: str) -> Case:
+    """不能解决: closed with a public explanation to the reporter."""
+    _require(by, perms.HANDLE, case)
+    _from(case, S.ACCEPTED, S.DISPATCHED, S.SUSPENDED, S.HANDLED)
+    explanation = _need(explanation, _("向群众的解释说明"))
+    _move(case, S.CLOSED)
+    case.outcome, case.answer, case.closed_at = Case.Outcome.UNSOLVABLE, explanation, timezone.now()
+    _start_stage(case, case.closed_at)
+    _save(case)
+    _step(case, A.UNSOLVABLE, by, comment=explanation)
+    _tell_reporter(
+        case, f"case:{case.pk}:unsolvable", _("关于您反映的问题的说明：%(a)s") % {"a": explanation[:60]}
+    )
+    return case
+
+
+@transaction.atomic
+def mark_duplicate(case: Case, *, of: Case, by, comment: str = "") -> Case:
+    """The duplicate closes, linked to the original; its reporter follows the original from then on."""
+    _require(by, perms.ACCEPT, case)
+    if of.pk == case.pk or of.duplicate_of_id:
+        raise ValidationError({"of": _("请选择另一件原始事件")})
+    if not case.is_open:
+        raise ValidationError({"status": _("事件已办结")})
+    _move(case, S.CLOSED)
+    case.outcome, case.duplicate_of, case.closed_at = Case.Outcome.DUPLICATE, of, timezone.now()
+    case.answer = _("与事件 %(code)s 为同一问题，合并办理") % {"code": of.code}
+    _start_stage(case, case.closed_at)
+    _save(case)
+    _step(case, A.DUPLICATE, by, comment=comment or case.answer)
+    _tell_reporter(case, f"case:{case.pk}:duplicate", case.answer)
+    return case
+
+
+# --- the sweep ----------------------------------------------------------------------------------
+
+
+def sweep(now: datetime | None = None, *, batch: int = 1000) -> dict:
+    """Yellow, red and escalation for the cases whose time has come (next_check_at <= now): reads only
+    those, through a partial index, so its cost follows the cases that change, not the open ones.
+    Idempotent: a case handled here gets a later next_check_at (or none)."""
+    now = now or timezone.now()
+    counts = {"warned": 0, "escalated": 0}
+    while True:
+        ids = list(
+            Case.objects.filter(next_check_at__lte=now)
+            .order_by("next_check_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return counts
+        for pk in ids:
+            with transaction.atomic():
+                case = (
+                    Case.objects.select_for_update()
+                    .select_related("category", "grid", "handler_grid")
+                    .filter(pk=pk, next_check_at__lte=now)
+                    .first()
+                )
+                if case is None:
+                    continue
+                if not case.is_open or case.status == S.SUSPENDED or case.stage_due_at is None:
+                    case.next_check_at = None
+                    case.save(update_fields=["next_check_at"])
+                elif now < case.stage_due_at:
+                    case.warning, case.next_check_at = True, case.stage_due_at
+                    case.save(update_fields=["warning", "next_check_at"])
+                    counts["warned"] += 1
+                else:
+                    _escalate(case, now)
+                    counts["escalated"] += 1
+
+
+def _escalate(case: Case, now: datetime) -> None:
+    """One level up the chain (grid → community → street → the leader's view), and notify it."""
+    current = case.escalated_to or case.handler_grid or case.grid
+    if case.handler_department_id and case.escalated_to is None:
+        target = _top_of(case)
+    elif current is not None and current.depth > 1:
+        target = Grid.objects.filter(path=current.path[: (current.depth - 1) * Grid.steplen]).first()
+    else:
+        target = None  # already at the top: the leader's supervision list
+    case.overdue, case.warning = True, True
+    case.escalation_level += 1
+    if target is not None:
+        case.escalated_to = target
+    else:
+        case.supervised = True
+    # look again after another stage-length of working time: each further lapse goes one more level up
+    work = WorkTime.around(now)
+    stage = STAGE_OF.get(case.status, "handle")
+    case.next_check_at = work.add(now, _limit(case, stage))
+    case.save(
+        update_fields=[
+            "overdue",
+            "warning",
+            "escalation_level",
+            "escalated_to",
+            "supervised",
+            "next_check_at",
+        ]
+    )
+    CaseEvent.objects.create(
+        case=case,
+        action=A.OVERDUE,
+        actor_name=_("系统"),
+        from_status=case.status,
+        to_status=case.status,
+        to_grid=target,
+        late=True,
+        comment=_("超过本环节时限，升级至 %(unit)s") % {"unit": target.name if target else _("领导督办")},
+    )
+    key = f"case:{case.pk}:escalate:{case.escalation_level}"
+    if target is not None:
+        _tell_unit(case, key, _("超时事件升级：%(c)s") % {"c": case.code}, grid=target)
+
+
+# --- duplicates ---------------------------------------------------------------------------------
+
+
+def nearby_open(
+    lon: float,
+    lat: float,
+    category: Category | None = None,
+    text: str = "",
+    *,
+    metres: int | None = None,
+    limit: int = 5,
+) -> list[tuple[Case, int]]:
+    """Open cases near a point (a bounding box, then the exact distance), same category first, with
+    similar words ranked higher; for the report page's "is it this one?"."""
+    from rapidfuzz import fuzz
+
+    metres = metres or settings.CASE_NEARBY_METRES
+    dlat = metres / 111_320
+    dlon = metres / (111_320 * max(0.1, math.cos(math.radians(lat))))
+    qs = Case.objects.filter(
+        status__in=OPEN, lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat)
+    )
+    if category is not None:
+        qs = qs.filter(category__key=category.key)
+    found = []
+    for c in qs.select_related("category")[:200]:
+        d = _metres(lon, lat, c.lon or 0, c.lat or 0)
+        if d <= metres:
+            score = fuzz.partial_ratio(text, c.description) if text else 0
+            found.append((c, round(d), score))
+    found.sort(key=lambda t: (-t[2], t[1]))
+    return [(c, d) for c, d, _s in found[:limit]]
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    r = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def follow(case: Case) -> Case:
+    """What the reporter follows: the original when theirs was merged into it."""
+    return case.duplicate_of if case.duplicate_of_id and case.duplicate_of else case
+
+
+def timedelta_text(td: timedelta) -> str:
+    minutes = int(td.total_seconds() // 60)
+    return f"{minutes // 60} 小时 {minutes % 60} 分" if minutes >= 60 else f"{minutes} 分"

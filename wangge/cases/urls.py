@@ -1,0 +1,13 @@
+from django.urls import path
+
+from wangge.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.worker_report, name="new"),
+    path("dispatch/", views.bulk_dispatch, name="bulk_dispatch"),
+    path("photo/<int:pk>/", views.photo, name="photo"),
+    path("<str:code>/", views.detail, name="detail"),
+    path("<str:code>/act/<slug:action>/", views.act, name="act"),
+]

@@ -1,0 +1,241 @@
+"""Staff pages: the unit's queue, a case with its timeline and the actions open to the user, the worker's
+随手拍, and photos behind the jurisdiction check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wangge.accounts.models import Department
+from wangge.cases import permissions as perms
+from wangge.cases import services as cases
+from wangge.cases.models import Case, CasePhoto
+from wangge.cases.public_views import _photo_response, report_form
+from wangge.core.downloads import download
+from wangge.core.excel import write_workbook
+from wangge.core.pagination import paginate
+from wangge.grids.models import Grid
+
+S = Case.Status
+TABS = [
+    ("reported", _("待受理"), Q(status=S.REPORTED)),
+    ("accepted", _("待派遣"), Q(status=S.ACCEPTED)),
+    ("dispatched", _("办理中"), Q(status=S.DISPATCHED)),
+    ("handled", _("待核查"), Q(status=S.HANDLED)),
+    ("overdue", _("已超时"), Q(status__in=cases.OPEN, overdue=True)),
+    ("suspended", _("挂起"), Q(status=S.SUSPENDED)),
+    ("supervised", _("督办"), Q(status__in=cases.OPEN, supervised=True)),
+    ("closed", _("已办结"), Q(status__in=[S.CLOSED, S.REJECTED])),
+    ("all", _("全部"), Q()),
+]
+
+
+def _tab_q(key: str) -> Q:
+    return next((q for k, _label, q in TABS if k == key), Q())
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def queue(request):
+    tab = request.GET.get("tab", "reported")
+    qs = cases.visible_cases(request.user)
+    mine = request.GET.get("mine") == "1"
+    if mine and request.user.department_id:
+        qs = qs.filter(handler_department_id=request.user.department_id)
+    counts = {k: qs.filter(q).count() for k, _label, q in TABS if k != "all"}
+    qs = qs.filter(_tab_q(tab))
+    text = request.GET.get("q", "").strip()
+    if text:
+        qs = qs.filter(
+            Q(code__iexact=text)
+            | Q(hotline_number=text)
+            | Q(description__icontains=text)
+            | Q(address__icontains=text)
+        )
+    if request.GET.get("category"):
+        qs = qs.filter(
+            Q(category__key=request.GET["category"]) | Q(category__parent__key=request.GET["category"])
+        )
+    if request.GET.get("channel"):
+        qs = qs.filter(channel=request.GET["channel"])
+    qs = qs.order_by("stage_due_at" if tab not in ("closed", "all") else "-created", "pk")
+    if request.GET.get("format") == "xlsx":
+        return _export(qs, tab)
+    page, query = paginate(request, qs)
+    now = timezone.now()
+    rows = [(c, cases.light(c, now)) for c in page]
+    return render(request, "cases/queue.html", {
+        "tabs": [(k, label, counts.get(k)) for k, label, _q in TABS], "tab": tab, "page": page, "rows": rows,
+        "query": query, "q": text, "categories": cases.categories(), "channels": Case.Channel.choices,
+        "can_dispatch": request.user.has_perm(perms.ACCEPT),
+    })  # fmt: skip
+
+
+def _export(qs, tab: str):
+    headers = (
+        "事件编号 热线工单编号 来源 大类 小类 问题描述 地址 所在网格 承办单位 状态 "
+        "上报时间 本环节时限 是否超时 结果 评价"
+    )
+
+    rows = []
+    for c in qs[:50000]:
+        handler = (
+            c.handler_department.name
+            if c.handler_department
+            else (c.handler_grid.name if c.handler_grid else "")
+        )
+        main = c.category.parent.name if c.category.parent else ""
+        rows.append([
+            c.code, c.hotline_number or "", c.get_channel_display(), main,
+            c.category.name, c.description, c.address, c.grid.name if c.grid else "", handler,
+            c.get_status_display(),
+            timezone.localtime(c.created).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(c.stage_due_at).strftime("%Y-%m-%d %H:%M") if c.stage_due_at else "",
+            "是" if c.overdue else "", c.get_outcome_display(), c.get_rating_display(),
+        ])  # fmt: skip
+    return download(write_workbook(headers.split(), rows, sheet="事件"), f"cases-{tab}.xlsx")
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def detail(request, code: str):
+    case = cases.get_case_or_404(request.user, code)
+    user = request.user
+    events = case.events.select_related("to_grid", "to_department").prefetch_related("photos")
+    handler = cases.is_handler(user, case)
+    can = {
+        "accept": user.has_perm(perms.ACCEPT) and case.status == S.REPORTED,
+        "reject": user.has_perm(perms.ACCEPT) and case.status in (S.REPORTED, S.ACCEPTED),
+        "dispatch": user.has_perm(perms.ACCEPT) and case.status == S.ACCEPTED,
+        "note": handler and user.has_perm(perms.HANDLE) and case.status == S.DISPATCHED,
+        "return": handler and bool(case.handler_department_id) and case.status == S.DISPATCHED,
+        "verify": user.has_perm(perms.VERIFY) and case.status == S.HANDLED,
+        "extend": handler and case.status == S.DISPATCHED and not case.extension_requested_until,
+        "decide": user.has_perm(perms.SUPERVISE) and bool(case.extension_requested_until),
+        "suspend": user.has_perm(perms.HANDLE) and case.status in (S.ACCEPTED, S.DISPATCHED),
+        "resume": user.has_perm(perms.HANDLE) and case.status == S.SUSPENDED,
+        "supervise": user.has_perm(perms.SUPERVISE) and case.is_open and not case.supervised,
+        "unsolvable": user.has_perm(perms.HANDLE)
+        and case.status in (S.ACCEPTED, S.DISPATCHED, S.SUSPENDED, S.HANDLED),
+        "duplicate": user.has_perm(perms.ACCEPT) and case.is_open,
+    }
+    nearby = []
+    if case.is_open and case.lon is not None and case.lat is not None and can["duplicate"]:
+        nearby = [
+            (c, d)
+            for c, d in cases.nearby_open(case.lon, case.lat, case.category, case.description)
+            if c.pk != case.pk
+        ]
+    return render(request, "cases/detail.html", {
+        "case": case, "events": events, "can": can, "light": cases.light(case),
+        "departments": Department.objects.all(), "reasons": cases.REJECT_REASONS.items(),
+        "chain": _chain(case), "nearby": nearby,
+    })  # fmt: skip
+
+
+def _chain(case: Case) -> list[Grid]:
+    from wangge.grids import services as grids
+
+    return grids.chain(case.grid) if case.grid else list(grids.roots())
+
+
+@login_required
+@require_POST
+def act(request, code: str, action: str):
+    """One workflow step from the case page; errors come back as messages, nothing half-done."""
+    case = cases.get_case_or_404(request.user, code)
+    p, user, comment = request.POST, request.user, request.POST.get("comment", "")
+    photos = request.FILES.getlist("photos")
+    try:
+        if action == "accept":
+            cases.accept(case, by=user, comment=comment)
+        elif action == "reject":
+            cases.reject(case, by=user, reason=p.get("reason", ""), comment=comment)
+        elif action == "dispatch":
+            target = p.get("to", "")
+            grid = dept = None
+            if target.startswith("grid:"):
+                grid = get_object_or_404(Grid, pk=target[5:])
+            elif target.startswith("department:"):
+                dept = get_object_or_404(Department, pk=target[11:])
+            cases.dispatch(case, by=user, to_grid=grid, to_department=dept, comment=comment)
+        elif action == "return":
+            cases.return_case(case, by=user, comment=comment)
+        elif action == "note":
+            cases.add_note(case, by=user, comment=comment, photos=photos)
+        elif action == "handle":
+            cases.handle(case, by=user, comment=comment, photos=photos)
+        elif action in ("verify_pass", "verify_fail"):
+            cases.verify(case, by=user, passed=action == "verify_pass", comment=comment, photos=photos)
+        elif action == "extend":
+            try:
+                until = timezone.make_aware(datetime.fromisoformat(p.get("until", "")))
+            except ValueError as exc:
+                raise ValidationError({"until": _("请填写延期后的时限")}) from exc
+            cases.request_extension(case, by=user, until=until, comment=comment)
+        elif action in ("extend_approve", "extend_refuse"):
+            cases.decide_extension(case, by=user, approve=action == "extend_approve", comment=comment)
+        elif action == "suspend":
+            cases.suspend(case, by=user, comment=comment)
+        elif action == "resume":
+            cases.resume(case, by=user, comment=comment)
+        elif action == "supervise":
+            cases.supervise(case, by=user, comment=comment)
+        elif action == "unsolvable":
+            cases.cannot_solve(case, by=user, explanation=comment)
+        elif action == "duplicate":
+            original = cases.get_case_or_404(user, p.get("of", "").strip())
+            cases.mark_duplicate(case, of=original, by=user, comment=comment)
+        else:
+            raise ValidationError({"action": _("未知的操作")})
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("您没有此操作的权限"))
+    else:
+        messages.success(request, _("已办理"))
+    return redirect(case.get_absolute_url())
+
+
+@login_required
+@permission_required(perms.ACCEPT, raise_exception=True)
+@require_POST
+def bulk_dispatch(request):
+    """派遣 several accepted cases at once, each to the unit routing chose for it."""
+    done, failed = 0, []
+    for code in request.POST.getlist("codes"):
+        case = cases.get_case_or_404(request.user, code)
+        try:
+            cases.dispatch(case, by=request.user)
+            done += 1
+        except ValidationError as exc:
+            failed.append(f"{code}：{'；'.join(m for v in exc.message_dict.values() for m in v)}")
+        except PermissionDenied as exc:
+            failed.append(f"{code}：{exc}")
+    if done:
+        messages.success(request, _("已派遣 %(n)d 件") % {"n": done})
+    for f in failed:
+        messages.error(request, f)
+    return redirect(f"{request.path.rsplit('/', 2)[0]}/?tab=accepted")
+
+
+@login_required
+@permission_required(perms.HANDLE, raise_exception=True)
+def worker_report(request):
+    """随手拍: a grid worker's report from the phone, optionally solved on the spot."""
+    return report_form(request, channel=Case.Channel.WORKER, template="cases/worker_report.html")
+
+
+@login_required
+def photo(request, pk: int):
+    p = get_object_or_404(CasePhoto.objects.select_related("case"), pk=pk)
+    cases.get_case_or_404(request.user, p.case.code)  # 404 unless the user may see the case
+    return _photo_response(p)
