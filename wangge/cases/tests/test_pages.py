@@ -127,9 +127,11 @@ def test_a_worker_reports_with_the_phone_and_solves_it_on_the_spot(client, town)
     cast = Cast(town)
     client.force_login(cast.worker)
     lon, lat = inside(town.units[0])
-    r = client.post(reverse("cases:new"), {"category": "garbage_dumping", "description": "路边垃圾", "lon": lon,
-                                           "lat": lat, "on_spot": "1", "client_id": "w-1", "photos": [photo()],
-                                           "after_photos": [photo("after.jpg", "green")]})  # fmt: skip
+    form = {"category": "garbage_dumping", "description": "路边垃圾", "lon": lon, "lat": lat, "on_spot": "1"}
+    r = client.post(
+        reverse("cases:new"),
+        {**form, "client_id": "w-1", "photos": [photo()], "after_photos": [photo("after.jpg", "green")]},
+    )
     case = Case.objects.get(client_id="w-1")
     assert r.status_code == 302 and case.outcome == "on_spot" and case.photos.count() == 2
 
