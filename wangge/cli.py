@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         execute_from_command_line(["wangge", "runserver", *argv[1:]])
         return
     if argv[0] == "worker":
-        execute_from_command_line(["wangge", "db_worker", *argv[1:]])
+        execute_from_command_line(["wangge", "worker", *argv[1:]])
         return
     if len(argv) < 2 or argv[1].startswith("-"):
         print(__doc__, file=sys.stderr)

@@ -10,5 +10,8 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from wangge.cases import permissions, scene
 
+        from wangge.core import periodic
+
         scene.register()
+        periodic.register("wangge.cases.tasks.sweep_deadlines", every=60)
         permissions.register()

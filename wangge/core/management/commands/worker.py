@@ -1,0 +1,20 @@
+"""`wangge worker`: run the background queue, and enqueue the periodic sweeps while it runs."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from wangge.core import periodic
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (imports, notifications) and the periodic sweeps (deadlines, escalation)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-periodic", action="store_true", help="only run the queue")
+
+    def handle(self, *args, **options):
+        if not options["no_periodic"]:
+            periodic.start_scheduler()
+            names = ", ".join(p.task.rsplit(".", 1)[-1] for p in periodic.registered())
+            self.stdout.write(f"periodic: {names}")
+        call_command("db_worker")
