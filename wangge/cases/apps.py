@@ -8,10 +8,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("事件办理")
 
     def ready(self) -> None:
-        from wangge.cases import permissions, scene
-
+        from wangge.cases import demo, permissions, scene
         from wangge.core import periodic
 
         scene.register()
+        demo.register()
         periodic.register("wangge.cases.tasks.sweep_deadlines", every=60)
         permissions.register()

@@ -231,12 +231,15 @@ def load(*, stdout=None) -> list[DemoLogin]:
     # One login per role. One hash for all: hashing ten passwords one by one costs seconds.
     pw = make_password(DEMO_PASSWORD)
     police = Department.objects.get(key="police")
+    housing = Department.objects.get(key="housing")
     # username, role, name, grid it sees, how (scope or a role in the grid), extra fields
     accounts_table = [
         ("admin", User.Role.ADMIN, "系统管理员", None, None, {}),
         ("leader", User.Role.LEADER, "林书记", town, "scope", {}),
         ("centre", User.Role.CENTRE_STAFF, "综治中心值班员", town, "scope", {}),
         ("police", User.Role.DEPARTMENT_STAFF, "派出所民警", town, "scope", {"department": police}),
+        # a department officer with no grids: sees only what is dispatched to the department
+        ("housing", User.Role.DEPARTMENT_STAFF, "住建局办事员", None, None, {"department": housing}),
         ("community", User.Role.COMMUNITY_STAFF, "社区干部", seconds[0], "scope", {}),
         ("gridleader", User.Role.GRID_LEADER, person_name(rng), thirds[0], "grid_leader", {}),
         ("worker", User.Role.GRID_WORKER, person_name(rng), units[0], "full_time_worker", {}),
@@ -278,6 +281,7 @@ def logins() -> list[DemoLogin]:
             "leader",
             "centre",
             "police",
+            "housing",
             "community",
             "gridleader",
             "worker",

@@ -38,3 +38,14 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     assert Person.objects.filter(memberships__group__key="elderly_alone").exists()
     assert 200 <= Hazard.objects.count() <= 1000
     assert not Household.objects.filter(head__isnull=True).exists()
+
+    # Four weeks of cases, in every state of the loop, each with its history from the first step.
+    from wangge.cases.models import Case
+
+    states = set(Case.objects.values_list("status", flat=True))
+    assert {"reported", "dispatched", "handled", "closed", "rejected"} <= states
+    assert Case.objects.count() == 400 and Case.objects.exclude(rating="").exists()
+    assert not Case.objects.filter(events__isnull=True).exists()
+    assert Case.objects.filter(
+        events__action="report", events__at__lt=Case.objects.order_by("-created")[0].created
+    ).exists()

@@ -1,0 +1,146 @@
+"""Demo cases: four weeks of reports in the demo town, in every state of the loop, so that the queues,
+the case pages, the follow pages and the figures have something to show. Written through the services
+(the same verbs users call), on a demo clock set back to each step's moment."""
+
+from __future__ import annotations
+
+import random
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import shapely
+from django.utils import timezone
+
+CASES = 400
+DESCRIPTIONS = {
+    "garbage_dumping": ["小区门口垃圾堆放多日无人清理", "路边有人倾倒建筑垃圾", "垃圾桶满了溢出来"],
+    "sewage": ["下水道堵塞污水外溢", "雨水井冒污水，气味很大"],
+    "dead_animal": ["路中间有死猫", "河边有死鱼"],
+    "street_lamp": ["路灯不亮，晚上很黑", "一排路灯都坏了", "路灯白天也亮着"],
+    "manhole_cover": ["井盖缺失，很危险", "井盖松动有响声"],
+    "road_damage": ["路面坑洼积水", "人行道砖块松动"],
+    "water_supply": ["自来水管爆裂漏水", "整栋楼停水两天了"],
+    "illegal_parking": ["车辆长期占用消防通道", "有车堵在小区门口"],
+    "street_vending": ["流动摊贩占道经营", "早市摊位摆到马路上"],
+    "illegal_building": ["楼顶加盖违章建筑", "院子里私搭铁皮棚"],
+    "noise": ["夜间施工噪音很大", "广场舞音响太吵"],
+    "fire_hazard": ["楼道堆放杂物堵塞通道", "电动车在楼道里充电"],
+    "elderly_care": ["独居老人几天没出门", "老人摔倒需要帮助"],
+    "neighbour_dispute": ["楼上漏水邻居不处理", "邻居占用公共通道"],
+    "other_issue": ["公告栏破损", "小区健身器材损坏"],
+}
+
+
+@contextmanager
+def demo_clock(moment: datetime):
+    """Let the services believe it is `moment` (only while the demo is written)."""
+    real = timezone.now
+    timezone.now = lambda: moment  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        timezone.now = real  # type: ignore[assignment]
+
+
+def load(rng: random.Random) -> None:
+    from wangge.accounts.models import User
+    from wangge.cases import calendar
+    from wangge.cases import services as cases
+    from wangge.grids import services as grids
+    from wangge.grids.models import Grid
+
+    now = timezone.now()
+    calendar.seed_from_holidays(range(now.year - 1, now.year + 2))
+    units = list(grids.leaf_grids().order_by("code"))
+    centre = User.objects.get(username="centre")
+    admin = User.objects.get(username="admin")
+    departments = {u.department_id: u for u in User.objects.filter(role="department_staff")}
+    keys = list(DESCRIPTIONS)
+    for n in range(CASES):
+        start = now - timedelta(days=rng.uniform(0.05, 28))
+        unit = units[0] if n % 5 == 0 else rng.choice(units)  # the demo worker's grid gets its share
+        point = _point_in(unit, rng)
+        key = rng.choice(keys)
+        data = cases.ReportIn(
+            category=key,
+            description=rng.choice(DESCRIPTIONS[key]),
+            lon=point[0],
+            lat=point[1],
+            reporter_phone=f"139{rng.randint(10000000, 99999999)}" if rng.random() < 0.6 else "",
+            channel="hotline" if rng.random() < 0.2 else "resident",
+            client_id=f"demo-{n}",
+            attributes={"kind": "漏水"} if key == "neighbour_dispute" else {},
+        )
+        with demo_clock(start):
+            case = cases.report(data)
+        fate = rng.random()
+        actor_grid = Grid.objects.get(pk=case.grid_id) if case.grid_id else None
+        acting = _worker_of(actor_grid) or centre  # most demo grids' workers have no login
+        t = start
+        steps = []
+        if fate < 0.08:
+            continue  # still waiting to be accepted
+        steps.append(("accept", acting))
+        if fate < 0.12:
+            steps.append(("reject", acting))
+        else:
+            steps.append(("dispatch", centre))
+            if fate > 0.3:
+                if case.handler_department_id:
+                    handler = departments.get(case.handler_department_id) or admin
+                else:
+                    handler = acting if case.handler_grid_id == case.grid_id else centre
+                steps.append(("handle", handler))
+                if fate > 0.42:
+                    steps.append(("verify", acting))
+                    if fate > 0.6:
+                        steps.append(("rate", None))
+        for step, who in steps:
+            t = t + timedelta(hours=min(48, rng.expovariate(1 / 3)))  # mostly within hours, a few late
+            if t >= now:
+                break
+            with demo_clock(t):
+                if step == "accept":
+                    cases.accept(case, by=who)
+                elif step == "reject":
+                    cases.reject(case, by=who, reason="not_ours", comment="属于物业管理范围，已告知物业")
+                elif step == "dispatch":
+                    cases.dispatch(case, by=who)
+                elif step == "handle":
+                    cases.handle(case, by=who, comment="已到现场处理完毕")
+                elif step == "verify":
+                    cases.verify(case, by=who, passed=rng.random() < 0.92, comment="现场核查")
+                elif step == "rate" and case.status == "closed":
+                    r = rng.choices(["satisfied", "basic", "unsatisfied"], [80, 15, 5])[0]
+                    cases.rate(case, rating=r, comment="还是没弄好" if r == "unsatisfied" else "")
+    cases.sweep(now)
+
+
+def _point_in(grid, rng: random.Random) -> tuple[float, float]:
+    shape = shapely.geometry.shape(grid.boundary)
+    minx, miny, maxx, maxy = shape.bounds
+    for _ in range(100):
+        p = shapely.Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+        if shape.contains(p):
+            return p.x, p.y
+    p = shape.representative_point()
+    return p.x, p.y
+
+
+def _worker_of(grid):
+    if grid is None:
+        return None
+    from wangge.grids.models import RoleAssignment
+
+    a = (
+        RoleAssignment.objects.filter(grid=grid, user__isnull=False, valid_to__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    return a.user if a else None
+
+
+def register() -> None:
+    from wangge.core.demo import register_step
+
+    register_step("事件（四周的上报与办理）", load, order=60)
