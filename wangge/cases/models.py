@@ -231,6 +231,7 @@ class CaseEvent(AppendOnlyModel):
 
     class Action(models.TextChoices):
         REPORT = "report", _("上报")
+        PLACE = "place", _("人工定位")
         ACCEPT = "accept", _("受理立案")
         REJECT = "reject", _("不予受理")
         DISPATCH = "dispatch", _("派遣")

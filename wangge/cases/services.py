@@ -419,13 +419,16 @@ def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | 
 
 
 @transaction.atomic
-def report(data: ReportIn, *, by=None, photos=(), after_photos=()) -> Case:
+def report(
+    data: ReportIn, *, by=None, photos=(), after_photos=(), attributes_extra: dict | None = None
+) -> Case:
     """Take in a report. A retried submission (same client id) returns the first case unchanged."""
     if data.client_id:
         existing = Case.objects.filter(client_id=data.client_id).first()
         if existing is not None:
             return existing
     category, attributes, lon, lat = clean_report(data)
+    attributes.update(attributes_extra or {})  # facts an import brings along (not the category's questions)
     photos = list(photos)
     if len(photos) > settings.CASE_MAX_PHOTOS:
         raise ValidationError({"photos": _("最多上传 %(n)d 张照片") % {"n": settings.CASE_MAX_PHOTOS}})
@@ -519,6 +522,31 @@ def _centroid(grid: Grid) -> tuple[float, float] | None:
 
 
 # --- the workflow -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def place(case: Case, *, by, lon: float, lat: float, crs: str = "wgs84") -> Case:
+    """人工定位: a person puts a case that came without a usable place (a 12345 address that did not
+    match) on the map; it is then located and routed as if it had come with the point."""
+    from wangge.grids import coords
+
+    _require(by, perms.ACCEPT, case)
+    if not case.is_open or case.status not in (S.REPORTED, S.ACCEPTED):
+        raise ValidationError({"status": _("只有待受理或待派遣的事件可以重新定位")})
+    if crs not in coords.CRS_CHOICES or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError({"lon": _("坐标无效")})
+    lon, lat = coords.to_wgs84(lon, lat, crs)
+    r = route(case.category, lon, lat)
+    if r.grid is None:
+        raise ValidationError({"lon": _("该位置不在任何网格内")})
+    case.lon, case.lat, case.grid = lon, lat, r.grid
+    case.handler_grid, case.handler_department = r.handler_grid, r.handler_department
+    _save(case)
+    _step(case, A.PLACE, by, comment=r.reason, to_grid=r.handler_grid, to_department=r.handler_department)
+    _tell_unit(
+        case, f"case:{case.pk}:placed", _("新事件待处理：%(c)s") % {"c": case.category.name}, grid=r.grid
+    )
+    return case
 
 
 def _save(case: Case, **extra) -> None:

@@ -8,6 +8,8 @@ urlpatterns = [
     path("new/", views.worker_report, name="new"),
     path("dispatch/", views.bulk_dispatch, name="bulk_dispatch"),
     path("photo/<int:pk>/", views.photo, name="photo"),
+    path("12345/import/", views.hotline_import, name="hotline_import"),
+    path("12345/answers.xlsx", views.hotline_answers, name="hotline_answers"),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/act/<slug:action>/", views.act, name="act"),
 ]

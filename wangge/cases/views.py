@@ -126,6 +126,9 @@ def detail(request, code: str):
         "unsolvable": user.has_perm(perms.HANDLE)
         and case.status in (S.ACCEPTED, S.DISPATCHED, S.SUSPENDED, S.HANDLED),
         "duplicate": user.has_perm(perms.ACCEPT) and case.is_open,
+        "place": user.has_perm(perms.ACCEPT)
+        and case.grid_id is None
+        and case.status in (S.REPORTED, S.ACCEPTED),
     }
     nearby = []
     if case.is_open and case.lon is not None and case.lat is not None and can["duplicate"]:
@@ -191,6 +194,12 @@ def act(request, code: str, action: str):
             cases.supervise(case, by=user, comment=comment)
         elif action == "unsolvable":
             cases.cannot_solve(case, by=user, explanation=comment)
+        elif action == "place":
+            try:
+                lon, lat = float(p.get("lon", "")), float(p.get("lat", ""))
+            except ValueError as exc:
+                raise ValidationError({"lon": _("请在地图上点选位置")}) from exc
+            cases.place(case, by=user, lon=lon, lat=lat, crs=p.get("crs", "wgs84"))
         elif action == "duplicate":
             original = cases.get_case_or_404(user, p.get("of", "").strip())
             cases.mark_duplicate(case, of=original, by=user, comment=comment)
@@ -239,3 +248,40 @@ def photo(request, pk: int):
     p = get_object_or_404(CasePhoto.objects.select_related("case"), pk=pk)
     cases.get_case_or_404(request.user, p.case.code)  # 404 unless the user may see the case
     return _photo_response(p)
+
+
+@login_required
+@permission_required(perms.IMPORT_HOTLINE, raise_exception=True)
+def hotline_import(request):
+    """12345 work orders from the hotline centre's Excel: every bad row reported, nothing imported until
+    fixed (or, by choice, the good rows imported and the bad ones returned as a file)."""
+    from wangge.cases import hotline
+    from wangge.core.excel import errors_workbook
+
+    report = None
+    if request.GET.get("template"):
+        return download(hotline.template_xlsx(), "12345-template.xlsx")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择要导入的 Excel 文件"))
+        else:
+            content = upload.read()
+            report = hotline.import_orders(
+                content, by=request.user, keep_good=request.POST.get("keep_good") == "1"
+            )
+            if report.errors and request.POST.get("errors_file") == "1":
+                return download(errors_workbook(report.errors), "12345-errors.xlsx")
+    return render(request, "cases/hotline_import.html", {"report": report})
+
+
+@login_required
+@permission_required(perms.IMPORT_HOTLINE, raise_exception=True)
+def hotline_answers(request):
+    """The answers back to the hotline centre, in its format (all hotline orders the user sees)."""
+    from wangge.cases import hotline
+
+    qs = cases.visible_cases(request.user).filter(hotline_number__isnull=False)
+    if request.GET.get("closed") == "1":
+        qs = qs.filter(status__in=[S.CLOSED, S.REJECTED])
+    return download(hotline.answers_xlsx(qs), "12345-answers.xlsx")

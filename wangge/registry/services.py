@@ -731,3 +731,19 @@ def rotate_keys(*, batch: int = 1000, progress=None) -> int:
         object_repr=f"re-encrypted {done} rows with key {current}",
     )
     return done
+
+
+def address_base() -> list[tuple[str, float, float, int]]:
+    """The standard address base (标准地址库): every house and building with a point, as
+    (address, lon, lat, grid id), for matching addresses that come without a point (12345 orders)."""
+    rows = list(
+        House.objects.filter(lon__isnull=False, lat__isnull=False).values_list(
+            "address", "lon", "lat", "grid_id"
+        )
+    )
+    rows += list(
+        Building.objects.filter(lon__isnull=False, lat__isnull=False).values_list(
+            "address", "lon", "lat", "grid_id"
+        )
+    )
+    return rows

@@ -1,0 +1,287 @@
+"""12345 hotline work orders: import (Excel in the hotline centre's columns, or the API), addresses matched
+against the standard address base, and the answers exported back in the hotline's format.
+
+An order carries an address, not a point, and there is no internet geocoder here: the address is matched
+fuzzily (rapidfuzz) against the registry's houses and buildings; a match scoring at least MATCH_SCORE
+places the case there, anything less goes to the centre's queue to be placed on the map by a person."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from wangge.cases import services as cases
+from wangge.cases.models import Case
+from wangge.core.excel import RowError, column_letter, read_rows, write_workbook
+
+MATCH_SCORE = 88
+COLUMNS = ["工单编号", "来电时间", "诉求人", "电话", "地址", "诉求内容", "诉求类型", "办理时限"]
+REQUIRED = {"工单编号", "地址", "诉求内容"}
+ANSWER_COLUMNS = [
+    "工单编号",
+    "办理状态",
+    "办理结果",
+    "承办单位",
+    "受理时间",
+    "办结时间",
+    "是否按期",
+    "回访评价",
+]
+
+
+def normalise(address: str) -> str:
+    """Full-width to half-width, no spaces or punctuation, so 胜利街１２号 matches 胜利街12号."""
+    text = unicodedata.normalize("NFKC", address or "")
+    return re.sub(r"[\s,，.。、\-—()（）#]", "", text)
+
+
+class AddressIndex:
+    """The address base loaded once per import."""
+
+    def __init__(self, rows: list[tuple[str, float, float, int]]):
+        self.rows = rows
+        self.keys = [normalise(r[0]) for r in rows]
+
+    @classmethod
+    def load(cls) -> AddressIndex:
+        from wangge.registry import services as registry
+
+        return cls(registry.address_base())
+
+    def match(self, address: str) -> tuple[tuple[str, float, float, int] | None, float]:
+        from rapidfuzz import fuzz, process
+
+        key = normalise(address)
+        if not key or not self.keys:
+            return None, 0.0
+        hit = process.extractOne(key, self.keys, scorer=fuzz.WRatio, score_cutoff=50)
+        if hit is None:
+            return None, 0.0
+        _choice, score, i = hit
+        return self.rows[i], float(score)
+
+
+@dataclass
+class OrderIn:
+    number: str
+    called_at: datetime | None
+    caller: str
+    phone: str
+    address: str
+    content: str
+    kind: str
+    due: datetime | None
+    row: int = 0
+
+
+@dataclass
+class HotlineReport:
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    imported: list[Case] = field(default_factory=list)
+    matched: int = 0
+    unmatched: list[tuple[str, str, float]] = field(default_factory=list)  # number, address, best score
+    committed: bool = False
+    bad_rows: bytes | None = None  # with keep_good: the rows not imported, with their problems, as .xlsx
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def matched_share(self) -> float:
+        return self.matched / len(self.imported) if self.imported else 0.0
+
+
+def _when(value, *, end_of_day: bool = False) -> datetime | None | str:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, datetime.max.time() if end_of_day else datetime.min.time())
+    else:
+        text = str(value).strip()
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"):
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            return "bad"
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def check_orders(header: list[str], body: list[list]) -> tuple[list[OrderIn], list[RowError]]:
+    """Every row checked; each problem by row, column and a Chinese message."""
+    clean = [re.sub(r"[\s*＊]", "", h) for h in header]
+    errors: list[RowError] = []
+    missing = [c for c in REQUIRED if c not in clean]
+    if missing:
+        return [], [RowError(1, "", "、".join(sorted(missing)), "缺少必填列")]
+    col = {c: clean.index(c) for c in COLUMNS if c in clean}
+
+    def cell(values, name):
+        i = col.get(name)
+        v = values[i] if i is not None and i < len(values) else None
+        return v.strip() if isinstance(v, str) else v
+
+    def err(row, name, message):
+        errors.append(RowError(row, column_letter(col[name]) if name in col else "", name, message))
+
+    orders: list[OrderIn] = []
+    seen: dict[str, int] = {}
+    for n, values in enumerate(body, start=2):
+        number = str(cell(values, "工单编号") or "").strip()
+        if number.endswith(".0"):
+            number = number[:-2]
+        if not number:
+            err(n, "工单编号", "缺少工单编号")
+        elif number in seen:
+            err(n, "工单编号", f"工单编号与第 {seen[number]} 行重复")
+        seen.setdefault(number, n)
+        content = str(cell(values, "诉求内容") or "")
+        if not content:
+            err(n, "诉求内容", "缺少诉求内容")
+        address = str(cell(values, "地址") or "")
+        if not address:
+            err(n, "地址", "缺少地址")
+        called = _when(cell(values, "来电时间"))
+        if called == "bad":
+            err(n, "来电时间", f"“{cell(values, '来电时间')}”不是时间（如 2026-03-04 09:30）")
+        due = _when(cell(values, "办理时限"), end_of_day=True)
+        if due == "bad":
+            err(n, "办理时限", f"“{cell(values, '办理时限')}”不是日期（如 2026-03-10）")
+        phone = re.sub(r"[\s-]", "", str(cell(values, "电话") or ""))
+        if phone.endswith(".0"):
+            phone = phone[:-2]
+        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+            err(n, "电话", f"电话号码格式不正确：{phone}")
+        orders.append(
+            OrderIn(
+                number,
+                called if isinstance(called, datetime) else None,
+                str(cell(values, "诉求人") or ""),
+                phone,
+                address,
+                content,
+                str(cell(values, "诉求类型") or ""),
+                due if isinstance(due, datetime) else None,
+                n,
+            )  # fmt: skip
+        )
+    already = set(Case.objects.filter(hotline_number__in=list(seen)).values_list("hotline_number", flat=True))
+    for o in orders:
+        if o.number in already:
+            err(o.row, "工单编号", f"工单 {o.number} 已导入过")
+    errors.sort(key=lambda e: (e.row, e.column))
+    return orders, errors
+
+
+def _category_for(kind: str):
+    """The catalogue's subclass named like the hotline's type (exact, then close), else 其他."""
+    from rapidfuzz import fuzz, process
+
+    options = {c.name: c for c in cases.categories()}
+    if kind in options:
+        return options[kind]
+    if kind:
+        hit = process.extractOne(kind, list(options), scorer=fuzz.partial_ratio, score_cutoff=80)
+        if hit:
+            return options[hit[0]]
+    other = cases.categories().filter(key__in=["other_issue", "other"]).first()
+    return other or cases.categories().first()
+
+
+def import_orders(content: bytes, *, by=None, keep_good: bool = False) -> HotlineReport:
+    """Check every row; import all (or, with keep_good, the good ones) in one transaction."""
+    try:
+        header, body = read_rows(content)
+    except Exception:  # calamine's own errors for files that are not spreadsheets
+        return HotlineReport(errors=[RowError(0, "", "", "无法读取文件：请上传 .xlsx 格式的 Excel 文件")])
+    orders, errors = check_orders(header, body)
+    report = HotlineReport(rows=len(body), errors=errors)
+    if errors and not keep_good:
+        return report
+    bad_rows = {e.row for e in errors}
+    good = [o for o in orders if o.row not in bad_rows]
+    if bad_rows:
+        problems: dict[int, list[str]] = {}
+        for e in errors:
+            problems.setdefault(e.row, []).append(f"{e.column}列 {e.message}" if e.column else e.message)
+        report.bad_rows = write_workbook(
+            [*header, "问题"], [[*body[r - 2], "；".join(problems[r])] for r in sorted(bad_rows) if r >= 2]
+        )
+    report.imported = []
+    index = AddressIndex.load()
+    with transaction.atomic():
+        for o in good:
+            case = import_one(o, index=index, by=by)
+            report.imported.append(case)
+            if case.grid_id:
+                report.matched += 1
+            else:
+                report.unmatched.append((o.number, o.address, case.attributes.get("地址匹配度", 0)))
+    report.committed = True
+    return report
+
+
+def import_one(o: OrderIn, *, index: AddressIndex, by=None) -> Case:
+    hit, score = index.match(o.address)
+    lon = lat = None
+    if hit is not None and score >= MATCH_SCORE:
+        lon, lat = hit[1], hit[2]
+    category = _category_for(o.kind)
+    data = cases.ReportIn(
+        category=category.key,
+        description=o.content,
+        lon=lon,
+        lat=lat,
+        address=o.address,
+        reporter_name=o.caller,
+        reporter_phone=o.phone,
+        channel=Case.Channel.HOTLINE,
+        hotline_number=o.number,
+        client_id=f"12345:{o.number}",
+    )
+    case = cases.report(data, by=by, attributes_extra={
+        "诉求类型": o.kind, "匹配地址": hit[0] if hit else "", "地址匹配度": round(score, 1),
+        **({"来电时间": o.called_at.isoformat()} if o.called_at else {}),
+    })  # fmt: skip
+    if o.due is not None:
+        Case.objects.filter(pk=case.pk).update(due_at=o.due)
+        case.due_at = o.due
+    return case
+
+
+def answers_xlsx(qs) -> bytes:
+    """The answers in the hotline's format, one row per order."""
+    rows = []
+    for c in qs.filter(hotline_number__isnull=False).select_related("handler_department", "handler_grid"):
+        handler = (
+            c.handler_department.name
+            if c.handler_department
+            else (c.handler_grid.name if c.handler_grid else "")
+        )
+        on_time = ""
+        if c.closed_at and c.due_at:
+            on_time = "是" if c.closed_at <= c.due_at else "否"
+        rows.append([
+            c.hotline_number, c.get_status_display(), c.answer, handler,
+            timezone.localtime(c.accepted_at).strftime("%Y-%m-%d %H:%M") if c.accepted_at else "",
+            timezone.localtime(c.closed_at).strftime("%Y-%m-%d %H:%M") if c.closed_at else "",
+            on_time, c.get_rating_display(),
+        ])  # fmt: skip
+    return write_workbook(ANSWER_COLUMNS, rows, sheet="办理结果")
+
+
+def template_xlsx() -> bytes:
+    example = ["GD202603040001", "2026-03-04 09:30", "王先生", "13800001234", "胜利街12号", "楼下路灯不亮", "路灯不亮",
+               "2026-03-10"]  # fmt: skip
+    return write_workbook(COLUMNS, [example], sheet="12345工单")

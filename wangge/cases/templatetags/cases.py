@@ -1,0 +1,19 @@
+import base64
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def b64(data: bytes) -> str:
+    return base64.b64encode(data or b"").decode()
+
+
+@register.filter
+def percent(value) -> str:
+    """0.8581 -> 85.81%"""
+    try:
+        return f"{float(value) * 100:.2f}%"
+    except (TypeError, ValueError):
+        return ""
