@@ -282,6 +282,5 @@ def answers_xlsx(qs) -> bytes:
 
 
 def template_xlsx() -> bytes:
-    example = ["GD202603040001", "2026-03-04 09:30", "王先生", "13800001234", "胜利街12号", "楼下路灯不亮", "路灯不亮",
-               "2026-03-10"]  # fmt: skip
-    return write_workbook(COLUMNS, [example], sheet="12345工单")
+    example = "GD202603040001|2026-03-04 09:30|王先生|13800001234|胜利街12号|楼下路灯不亮|路灯不亮|2026-03-10"
+    return write_workbook(COLUMNS, [example.split("|")], sheet="12345工单")
