@@ -254,10 +254,38 @@ def import_one(o: OrderIn, *, index: AddressIndex, by=None) -> Case:
         "诉求类型": o.kind, "匹配地址": hit[0] if hit else "", "地址匹配度": round(score, 1),
         **({"来电时间": o.called_at.isoformat()} if o.called_at else {}),
     })  # fmt: skip
+    changes: dict = {}
     if o.due is not None:
-        Case.objects.filter(pk=case.pk).update(due_at=o.due)
-        case.due_at = o.due
+        changes["due_at"] = case.due_at = o.due
+    first = repeat_of(case)
+    if first is not None:
+        changes["repeat_of"] = case.repeat_of = first
+    if changes:
+        Case.objects.filter(pk=case.pk).update(**changes)
     return case
+
+
+def repeat_of(case: Case) -> Case | None:
+    """The first open hotline order this one repeats: the same caller, or the same address and category,
+    within settings.CASE_REPEAT_DAYS. Repeats are grouped under it to be handled together."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import Q
+
+    since = case.created - timedelta(days=settings.CASE_REPEAT_DAYS)
+    same = Q(address=case.address, category__key=case.category.key) if case.address else Q(pk__in=[])
+    if case.reporter_phone_index:
+        same |= Q(reporter_phone_index=case.reporter_phone_index)
+    earlier = (
+        Case.objects.filter(same, channel=Case.Channel.HOTLINE, created__gte=since, status__in=cases.OPEN)
+        .exclude(pk=case.pk)
+        .order_by("created", "pk")
+        .first()
+    )
+    if earlier is None:
+        return None
+    return earlier.repeat_of or earlier
 
 
 def answers_xlsx(qs) -> bytes:

@@ -177,6 +177,10 @@ class Case(TimeStamped):
     duplicate_of = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("重复于")
     )
+    # a repeated 12345 call (same caller, or same address and topic, in the window): grouped with the first
+    repeat_of = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="repeats", verbose_name=_("重复来电于")
+    )
     reporter_name = models.CharField(_("反映人"), max_length=64, blank=True)
     reporter_phone = EncryptedTextField(_("反映人电话"), blank=True, default="")
     reporter_phone_index = models.CharField(_("电话索引"), max_length=64, blank=True)

@@ -59,7 +59,7 @@ def category_by_key(key: str, on: date | None = None) -> Category:
     return found
 
 
-def clean_attributes(category: Category, raw: dict) -> dict:
+def clean_attributes(category: Category, raw: dict, *, require: bool = True) -> dict:
     """The category's extra questions answered: required ones present, numbers numbers, dates dates,
     choices among the choices. Unknown answers are dropped."""
     out: dict = {}
@@ -70,7 +70,7 @@ def clean_attributes(category: Category, raw: dict) -> dict:
         if isinstance(value, str):
             value = value.strip()
         if value in (None, "", []):
-            if q.get("required"):
+            if q.get("required") and require:
                 errors[f"attribute[{code}]"] = _("请填写：%(label)s") % {"label": label}
             continue
         kind = q.get("type", "text")
@@ -409,7 +409,9 @@ def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | 
         errors["lon"] = _("请在地图上标出位置，或填写地址")
     attributes: dict = {}
     try:
-        attributes = clean_attributes(category, data.attributes or {})
+        # orders from the hotline or other modules come without answers to the form's questions
+        required = data.channel not in (Case.Channel.HOTLINE, Case.Channel.MODULE)
+        attributes = clean_attributes(category, data.attributes or {}, require=required)
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if errors:

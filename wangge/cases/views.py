@@ -72,11 +72,21 @@ def queue(request):
     page, query = paginate(request, qs)
     now = timezone.now()
     rows = [(c, cases.light(c, now)) for c in page]
-    return render(request, "cases/queue.html", {
-        "tabs": [(k, label, counts.get(k)) for k, label, _q in TABS], "tab": tab, "page": page, "rows": rows,
-        "query": query, "q": text, "categories": cases.categories(), "channels": Case.Channel.choices,
-        "can_dispatch": request.user.has_perm(perms.ACCEPT),
-    })  # fmt: skip
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "tabs": [(k, label, counts.get(k)) for k, label, _q in TABS],
+            "tab": tab,
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "q": text,
+            "categories": cases.categories(),
+            "channels": Case.Channel.choices,
+            "can_dispatch": request.user.has_perm(perms.ACCEPT),
+        },
+    )
 
 
 def _export(qs, tab: str):
@@ -137,11 +147,20 @@ def detail(request, code: str):
             for c, d in cases.nearby_open(case.lon, case.lat, case.category, case.description)
             if c.pk != case.pk
         ]
-    return render(request, "cases/detail.html", {
-        "case": case, "events": events, "can": can, "light": cases.light(case),
-        "departments": Department.objects.all(), "reasons": cases.REJECT_REASONS.items(),
-        "chain": _chain(case), "nearby": nearby,
-    })  # fmt: skip
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "events": events,
+            "can": can,
+            "light": cases.light(case),
+            "departments": Department.objects.all(),
+            "reasons": cases.REJECT_REASONS.items(),
+            "chain": _chain(case),
+            "nearby": nearby,
+        },
+    )
 
 
 def _chain(case: Case) -> list[Grid]:
@@ -285,3 +304,119 @@ def hotline_answers(request):
     if request.GET.get("closed") == "1":
         qs = qs.filter(status__in=[S.CLOSED, S.REJECTED])
     return download(hotline.answers_xlsx(qs), "12345-answers.xlsx")
+
+
+def _figure_scope(request):
+    """The cases a figures page counts: the user's (jurisdiction), narrowed to a grid's subtree or, for a
+    department, to what was dispatched to it; and the period (this month by default)."""
+    from wangge.accounts import jurisdiction
+    from wangge.cases.figures import Period
+    from wangge.grids import services as grids
+
+    qs = cases.visible_cases(request.user)
+    today = timezone.localdate()
+    try:
+        start = datetime.strptime(request.GET.get("from", ""), "%Y-%m-%d").date()
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = datetime.strptime(request.GET.get("to", ""), "%Y-%m-%d").date()
+    except ValueError:
+        end = today
+    if end < start:
+        start, end = end, start
+    unit = None
+    code = request.GET.get("grid", "")
+    if code:
+        unit = jurisdiction.get_visible_grid_or_404(request.user, code)
+        qs = qs.filter(grids.subtree_q(unit.path, prefix="grid__"))
+    elif request.user.department_id and not jurisdiction.top_grids(request.user).exists():
+        qs = qs.filter(cases.department_q(request.user))
+    return qs, Period(start, end), unit
+
+
+@login_required
+@permission_required(perms.VIEW_FIGURES, raise_exception=True)
+def figures(request):
+    from wangge.accounts import jurisdiction
+    from wangge.cases import figures as fig
+    from wangge.grids import services as grids
+
+    qs, period, unit = _figure_scope(request)
+    leave_out = request.GET.get("leave_out_suspended") == "1"
+    rows = fig.compute(qs, period, leave_out_suspended=leave_out)
+    score = fig.hotline_score(rows)
+    if request.GET.get("format") == "xlsx":
+        data = [
+            [f.name, f.formula, f.num, f.den, f"{f.value * 100:.2f}%" if f.value is not None else "—"]
+            for f in rows
+        ]
+        data.append(
+            [
+                "12345 综合得分",
+                "响应率×30% + 解决率×35% + 满意率×35%",
+                "",
+                "",
+                f"{score * 100:.2f}" if score else "—",
+            ]
+        )
+        return download(
+            write_workbook(["指标", "公式", "分子", "分母", "值"], data, sheet="指标"), "figures.xlsx"
+        )
+    choices = []
+    for top in jurisdiction.top_grids(request.user):
+        choices += list(
+            grids.subtree(top).filter(depth__lte=top.depth + 2).select_related("level").order_by("path")
+        )
+    params = request.GET.copy()
+    params.pop("format", None)
+    return render(
+        request,
+        "cases/figures.html",
+        {
+            "figures": rows,
+            "score": score,
+            "period": period,
+            "unit": unit,
+            "choices": choices,
+            "leave_out": leave_out,
+            "query": params.urlencode(),
+            "weights": settings_weights(),
+        },
+    )
+
+
+def settings_weights() -> str:
+    from django.conf import settings
+
+    return "/".join(str(w) for w in settings.HOTLINE_WEIGHTS)
+
+
+@login_required
+@permission_required(perms.VIEW_FIGURES, raise_exception=True)
+def figure_cases(request, key: str, part: str):
+    """The cases behind one figure's numerator or denominator."""
+    from django.http import Http404
+
+    from wangge.cases import figures as fig
+
+    qs, period, _unit = _figure_scope(request)
+    leave_out = request.GET.get("leave_out_suspended") == "1"
+    found = next((f for f in fig.compute(qs, period, leave_out_suspended=leave_out) if f.key == key), None)
+    if found is None or part not in ("num", "den"):
+        raise Http404
+    chosen = (found.numerator if part == "num" else found.denominator).distinct().order_by("-created", "pk")
+    if request.GET.get("format") == "xlsx":
+        return _export(chosen, f"{key}-{part}")
+    page, query = paginate(request, chosen)
+    return render(
+        request,
+        "cases/figure_cases.html",
+        {
+            "figure": found,
+            "part": part,
+            "page": page,
+            "query": query,
+            "rows": [(c, cases.light(c)) for c in page],
+        },
+    )

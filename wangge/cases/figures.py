@@ -1,0 +1,156 @@
+"""The loop's figures for a unit and a period, computed from the cases and their event log, never typed
+in. Each has its formula, numerator and denominator (querysets: every figure drills down to its cases).
+
+Outcomes, not activity: nothing here counts log-ins, time online or cases per worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from wangge.cases.models import Case, CaseEvent
+
+A = CaseEvent.Action
+S = Case.Status
+
+
+@dataclass
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        zone = ZoneInfo(settings.TIME_ZONE)
+        return (
+            datetime.combine(self.start, time.min, tzinfo=zone),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone),
+        )
+
+
+@dataclass
+class Figure:
+    key: str
+    name: str
+    formula: str
+    numerator: QuerySet[Case]
+    denominator: QuerySet[Case]
+    num: int = 0
+    den: int = 0
+
+    @property
+    def value(self) -> float | None:
+        return self.num / self.den if self.den else None
+
+
+def _has(action: str, *, within: tuple[datetime, datetime] | None = None) -> Exists:
+    q = CaseEvent.objects.filter(case=OuterRef("pk"), action=action)
+    if within:
+        q = q.filter(at__gte=within[0], at__lt=within[1])
+    return Exists(q)
+
+
+def compute(cases: QuerySet[Case], period: Period, *, leave_out_suspended: bool = False) -> list[Figure]:
+    """Every figure over `cases` (already limited to the unit and the user's jurisdiction)."""
+    lo, hi = period.bounds
+    received = cases.filter(created__gte=lo, created__lt=hi)
+    hotline = received.filter(channel=Case.Channel.HOTLINE)
+    due = cases.filter(due_at__gte=lo, due_at__lt=hi).exclude(status=S.REJECTED)
+    if leave_out_suspended:
+        due = due.exclude(status=S.SUSPENDED)
+    closed_in = cases.filter(closed_at__gte=lo, closed_at__lt=hi, status=S.CLOSED)
+    dispatched = cases.filter(dispatched_at__gte=lo, dispatched_at__lt=hi)
+    hotline_closed = closed_in.filter(channel=Case.Channel.HOTLINE)
+    rated = (
+        cases.filter(channel=Case.Channel.HOTLINE)
+        .exclude(rating="")
+        .filter(closed_at__gte=lo, closed_at__lt=hi)
+    )
+    late_accept = Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=A.ACCEPT, late=True))
+    responded = hotline.filter(accepted_at__isnull=False).exclude(late_accept)
+    figures = [
+        Figure(
+            "acceptance",
+            "立案率",
+            "立案数 ÷ 受理（上报）数",
+            received.filter(accepted_at__isnull=False),
+            received,
+        ),
+        Figure(
+            "closure", "结案率", "期内应结案件中已结案数 ÷ 期内应结案数", due.filter(status=S.CLOSED), due
+        ),
+        Figure(
+            "on_time",
+            "按期结案率",
+            "按期结案数 ÷ 期内应结案数",
+            due.filter(status=S.CLOSED, closed_at__lte=F("due_at")),
+            due,
+        ),
+        Figure(
+            "rework",
+            "返工率",
+            "核查不通过或群众不满意而重办的已结案数 ÷ 期内结案数",
+            closed_in.filter(reopened__gt=0),
+            closed_in,
+        ),
+        Figure(
+            "extension",
+            "延期率",
+            "获批延期的派遣数 ÷ 期内派遣数",
+            dispatched.filter(_has(A.EXTEND_APPROVE)),
+            dispatched,
+        ),
+        Figure(
+            "returned",
+            "回退率",
+            "被部门退回的派遣数 ÷ 期内派遣数",
+            dispatched.filter(_has(A.RETURN)),
+            dispatched,
+        ),
+        Figure(
+            "in_grid",
+            "网格内解决率",
+            "由所在网格办结（未升级）的结案数 ÷ 期内结案数",
+            closed_in.filter(handler_grid=F("grid"), escalation_level=0),
+            closed_in,
+        ),
+        Figure(
+            "repeat",
+            "重复率",
+            "重复反映（重复件、热线重复来电）数 ÷ 受理数",
+            received.filter(Q(outcome=Case.Outcome.DUPLICATE) | Q(repeat_of__isnull=False)),
+            received,
+        ),
+        Figure("response", "响应率（12345）", "按时受理的热线工单数 ÷ 热线工单数", responded, hotline),
+        Figure(
+            "resolution",
+            "解决率（12345）",
+            "已解决的热线工单数 ÷ 已办结的热线工单数",
+            hotline_closed.filter(outcome__in=[Case.Outcome.SOLVED, Case.Outcome.ON_SPOT]),
+            hotline_closed,
+        ),
+        Figure(
+            "satisfaction",
+            "满意率（12345）",
+            "满意与基本满意数 ÷ 参评数",
+            rated.filter(rating__in=[Case.Rating.SATISFIED, Case.Rating.BASIC]),
+            rated,
+        ),
+    ]
+    for f in figures:
+        f.num, f.den = f.numerator.distinct().count(), f.denominator.distinct().count()
+    return figures
+
+
+def hotline_score(figures: list[Figure]) -> float | None:
+    """12345's weighted score of response, resolution and satisfaction (weights: settings, 30/35/35)."""
+    by_key = {f.key: f.value for f in figures}
+    parts = [by_key.get("response"), by_key.get("resolution"), by_key.get("satisfaction")]
+    if any(p is None for p in parts):
+        return None
+    weights = settings.HOTLINE_WEIGHTS
+    return sum(w * p for w, p in zip(weights, parts, strict=True)) / sum(weights)  # type: ignore[operator]
