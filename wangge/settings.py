@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "wangge.accounts",
     "wangge.registry",
     "wangge.cases",
+    "wangge.open311",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("audit/", include("wangge.audit.urls")),
     path("cases/", include("wangge.cases.urls")),
     path("report/", include("wangge.cases.public_urls")),
+    path("open311/v2/", include("wangge.open311.urls")),
     path("api/", api.urls),
 ]

@@ -1,0 +1,92 @@
+"""Open311 GeoReport v2 over the cases module: the catalogue's subclasses are the services, cases are the
+service requests. Only what the public may see leaves here: no reporter names or phones, and no cases of
+categories that need a visit to a family (disputes, hardship), which would place private matters on a map."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from wangge.cases import services as cases
+from wangge.cases.models import Case, Category
+
+DATATYPES = {"text": "string", "number": "number", "date": "datetime", "single": "singlevaluelist",
+             "multi": "multivaluelist"}  # fmt: skip
+
+
+def services() -> list[dict]:
+    out = []
+    for c in cases.categories().order_by("order", "pk"):
+        out.append(
+            {
+                "service_code": c.key,
+                "service_name": c.name,
+                "description": f"{c.parent.name} / {c.name}" if c.parent else c.name,
+                "metadata": bool(c.attributes),
+                "type": "realtime",
+                "keywords": ",".join(x for x in (c.parent.name if c.parent else "", c.name_en) if x),
+                "group": c.parent.name if c.parent else "",
+            }
+        )
+    return out
+
+
+def definition(category: Category) -> dict:
+    attributes = []
+    for order, q in enumerate(category.attributes, start=1):
+        a = {
+            "variable": True,
+            "code": q["code"],
+            "datatype": DATATYPES.get(q.get("type", "text"), "string"),
+            "required": bool(q.get("required")),
+            "datatype_description": "",
+            "order": order,
+            "description": q["label"],
+        }
+        if q.get("type") in ("single", "multi"):
+            a["values"] = [{"key": v, "name": v} for v in q.get("choices", [])]
+        attributes.append(a)
+    return {"service_code": category.key, "attributes": attributes}
+
+
+def public_requests() -> QuerySet[Case]:
+    return Case.objects.select_related("category", "handler_department", "handler_grid").filter(
+        category__visit_required=False
+    )
+
+
+def _iso(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def as_request(case: Case, request=None) -> dict:
+    agency = (
+        case.handler_department.name
+        if case.handler_department
+        else (case.handler_grid.name if case.handler_grid else "")
+    )
+    media = ""
+    first = case.photos.order_by("pk").first()
+    if first is not None and request is not None:
+        from django.urls import reverse
+
+        media = request.build_absolute_uri(reverse("report:photo", args=[case.token, first.pk]))
+    return {
+        "service_request_id": case.code,
+        "status": "open" if case.is_open else "closed",
+        "status_notes": case.answer if not case.is_open else case.get_status_display(),
+        "service_name": case.category.name,
+        "service_code": case.category.key,
+        "description": case.description,
+        "agency_responsible": agency,
+        "service_notice": "",
+        "requested_datetime": _iso(case.created),
+        "updated_datetime": _iso(case.last_updated),
+        "expected_datetime": _iso(case.due_at or case.stage_due_at),
+        "address": case.address,
+        "address_id": "",
+        "zipcode": "",
+        "lat": case.lat if case.lat is not None else "",
+        "long": case.lon if case.lon is not None else "",
+        "media_url": media,
+    }
