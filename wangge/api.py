@@ -95,6 +95,7 @@ def unauthenticated(request, exc):
 def register_routers() -> None:
     from wangge.accounts.api import router as accounts_router
     from wangge.audit.api import router as audit_router
+    from wangge.cases.api import router as cases_router
     from wangge.grids.api import router as grids_router
     from wangge.registry.api import router as registry_router
 
@@ -102,6 +103,7 @@ def register_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/audit", audit_router)
     api.add_router("/", registry_router)
+    api.add_router("/", cases_router)
 
 
 register_routers()

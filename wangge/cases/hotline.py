@@ -218,6 +218,12 @@ def import_orders(content: bytes, *, by=None, keep_good: bool = False) -> Hotlin
         report.bad_rows = write_workbook(
             [*header, "问题"], [[*body[r - 2], "；".join(problems[r])] for r in sorted(bad_rows) if r >= 2]
         )
+    return import_checked(good, report=report, by=by)
+
+
+def import_checked(good: list[OrderIn], *, report: HotlineReport | None = None, by=None) -> HotlineReport:
+    """Write checked orders in one transaction (all or none), matching each address."""
+    report = report or HotlineReport(rows=len(good))
     report.imported = []
     index = AddressIndex.load()
     with transaction.atomic():

@@ -1,0 +1,288 @@
+"""Cases in the JSON API: the queue, a case with its history, reporting (with a client id), every
+workflow step, and 12345 orders pushed by the hotline's system."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+
+from wangge.accounts.guards import require
+from wangge.accounts.models import Department
+from wangge.cases import hotline
+from wangge.cases import permissions as perms
+from wangge.cases import services as cases
+from wangge.cases.models import Case
+from wangge.grids.models import Grid
+
+router = Router(tags=["事件 cases"])
+
+
+class CategoryOut(Schema):
+    key: str
+    name: str
+    group: str
+    on_spot: bool
+    visit_required: bool
+    attributes: list[dict]
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    action_name: str
+    actor: str
+    comment: str
+    to_grid: str | None
+    to_department: str | None
+
+
+class CaseOut(Schema):
+    code: str
+    status: str
+    status_name: str
+    category: str
+    category_name: str
+    description: str
+    address: str
+    lon: float | None
+    lat: float | None
+    grid: str | None
+    handler: str | None
+    channel: str
+    hotline_number: str | None
+    stage_due_at: datetime | None
+    due_at: datetime | None
+    light: str
+    outcome: str
+    answer: str
+    rating: str
+    created: datetime
+
+
+class CaseDetailOut(CaseOut):
+    events: list[EventOut]
+
+
+class CasePage(Schema):
+    count: int
+    page: int
+    items: list[CaseOut]
+
+
+def _out(c: Case) -> dict:
+    handler = (
+        c.handler_department.name
+        if c.handler_department
+        else (c.handler_grid.code if c.handler_grid else None)
+    )
+    return {
+        "code": c.code,
+        "status": c.status,
+        "status_name": c.get_status_display(),
+        "category": c.category.key,
+        "category_name": c.category.name,
+        "description": c.description,
+        "address": c.address,
+        "lon": c.lon,
+        "lat": c.lat,
+        "grid": c.grid.code if c.grid else None,
+        "handler": handler,
+        "channel": c.channel,
+        "hotline_number": c.hotline_number,
+        "stage_due_at": c.stage_due_at,
+        "due_at": c.due_at,
+        "light": cases.light(c),
+        "outcome": c.outcome,
+        "answer": c.answer,
+        "rating": c.rating,
+        "created": c.created,
+    }
+
+
+@router.get("/cases/categories", response=list[CategoryOut], summary="可上报的事件类别")
+def categories(request):
+    return [
+        {
+            "key": c.key,
+            "name": c.name,
+            "group": c.parent.name if c.parent else "",
+            "on_spot": c.on_spot,
+            "visit_required": c.visit_required,
+            "attributes": c.attributes,
+        }  # fmt: skip
+        for c in cases.categories()
+    ]
+
+
+class ListFilter(Schema):
+    status: str | None = None
+    q: str | None = None
+    page: int = 1
+
+
+@router.get("/cases", response=CasePage, summary="我能看到的事件（按辖区或本部门）")
+def case_list(request, f: Query[ListFilter]):
+    require(request.user, perms.VIEW)
+    qs = cases.visible_cases(request.user)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.q:
+        qs = qs.filter(description__icontains=f.q)
+    count = qs.count()
+    start = (max(f.page, 1) - 1) * 50
+    return {
+        "count": count,
+        "page": f.page,
+        "items": [_out(c) for c in qs.order_by("-created", "pk")[start : start + 50]],
+    }
+
+
+@router.get("/cases/{case_code}", response=CaseDetailOut, summary="事件详情与办理记录")
+def case_detail(request, case_code: str):
+    case = cases.get_case_or_404(request.user, case_code)
+    events = [
+        {
+            "at": e.at,
+            "action": e.action,
+            "action_name": e.get_action_display(),
+            "actor": e.actor_name,
+            "comment": e.comment,
+            "to_grid": e.to_grid.code if e.to_grid else None,
+            "to_department": e.to_department.key if e.to_department else None,
+        }  # fmt: skip
+        for e in case.events.select_related("to_grid", "to_department")
+    ]
+    return {**_out(case), "events": events}
+
+
+class ReportSchema(Schema):
+    category: str
+    description: str
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    address: str = ""
+    attributes: dict = {}
+    client_id: str | None = None
+    on_spot: bool = False
+
+
+@router.post("/cases", response={201: CaseOut}, summary="上报事件（随手拍；client_id 防重复提交）")
+def case_report(request, body: ReportSchema):
+    require(request.user, perms.HANDLE)
+    data = cases.ReportIn(
+        category=body.category,
+        description=body.description,
+        lon=body.lon,
+        lat=body.lat,
+        crs=body.crs,
+        address=body.address,
+        attributes=body.attributes,
+        client_id=body.client_id or "",
+        channel=Case.Channel.WORKER,
+        on_spot=body.on_spot,
+    )
+    return Status(201, _out(cases.report(data, by=request.user)))
+
+
+class ActionSchema(Schema):
+    comment: str = ""
+    reason: str = ""
+    to_grid: str | None = None
+    to_department: str | None = None
+    until: datetime | None = None
+    of: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+ACTIONS = tuple(
+    "accept reject dispatch return note handle verify_pass verify_fail extend extend_approve extend_refuse "
+    "suspend resume supervise unsolvable duplicate place".split()
+)
+
+
+@router.post(
+    "/cases/{case_code}/actions/{action}", response=CaseOut, summary="办理一步（受理、派遣、处置、核查……）"
+)
+def case_action(request, case_code: str, action: str, body: ActionSchema):
+    case = cases.get_case_or_404(request.user, case_code)
+    u, c = request.user, body.comment
+    if action not in ACTIONS:
+        raise ValidationError({"action": f"未知的操作：{action}（可用：{'、'.join(ACTIONS)}）"})
+    if action == "accept":
+        cases.accept(case, by=u, comment=c)
+    elif action == "reject":
+        cases.reject(case, by=u, reason=body.reason, comment=c)
+    elif action == "dispatch":
+        grid = get_object_or_404(Grid, code=body.to_grid) if body.to_grid else None
+        dept = get_object_or_404(Department, key=body.to_department) if body.to_department else None
+        cases.dispatch(case, by=u, to_grid=grid, to_department=dept, comment=c)
+    elif action == "return":
+        cases.return_case(case, by=u, comment=c)
+    elif action == "note":
+        cases.add_note(case, by=u, comment=c)
+    elif action == "handle":
+        cases.handle(case, by=u, comment=c)
+    elif action in ("verify_pass", "verify_fail"):
+        cases.verify(case, by=u, passed=action == "verify_pass", comment=c)
+    elif action == "extend":
+        if body.until is None:
+            raise ValidationError({"until": "请填写延期后的时限"})
+        cases.request_extension(case, by=u, until=body.until, comment=c)
+    elif action in ("extend_approve", "extend_refuse"):
+        cases.decide_extension(case, by=u, approve=action == "extend_approve", comment=c)
+    elif action == "suspend":
+        cases.suspend(case, by=u, comment=c)
+    elif action == "resume":
+        cases.resume(case, by=u, comment=c)
+    elif action == "supervise":
+        cases.supervise(case, by=u, comment=c)
+    elif action == "unsolvable":
+        cases.cannot_solve(case, by=u, explanation=c)
+    elif action == "duplicate":
+        cases.mark_duplicate(case, of=cases.get_case_or_404(u, body.of or ""), by=u, comment=c)
+    elif action == "place":
+        if body.lon is None or body.lat is None:
+            raise ValidationError({"lon": "请提供经纬度"})
+        cases.place(case, by=u, lon=body.lon, lat=body.lat)
+    return _out(case)
+
+
+class OrderSchema(Schema):
+    工单编号: str
+    来电时间: datetime | None = None
+    诉求人: str = ""
+    电话: str = ""
+    地址: str
+    诉求内容: str
+    诉求类型: str = ""
+    办理时限: datetime | None = None
+
+
+class HotlineResult(Schema):
+    imported: list[str]
+    matched: int
+    unmatched: list[str]
+
+
+@router.post(
+    "/cases/hotline/orders", response={201: HotlineResult}, summary="推送 12345 工单（全部无误才导入）"
+)
+def hotline_push(request, orders: list[OrderSchema]):
+    require(request.user, perms.IMPORT_HOTLINE)
+    rows = [
+        [o.工单编号, o.来电时间, o.诉求人, o.电话, o.地址, o.诉求内容, o.诉求类型, o.办理时限] for o in orders
+    ]
+    body = [
+        [v.isoformat(sep=" ", timespec="minutes") if isinstance(v, datetime) else v for v in r] for r in rows
+    ]
+    checked, errors = hotline.check_orders(hotline.COLUMNS, body)
+    if errors:
+        raise ValidationError({f"{e.row - 2}.{e.header}": [e.message] for e in errors})
+    report = hotline.import_checked(checked, by=request.user)
+    return Status(201, {"imported": [c.hotline_number for c in report.imported], "matched": report.matched,
+                 "unmatched": [n for n, _a, _s in report.unmatched]})  # fmt: skip
