@@ -9,6 +9,7 @@ VERIFY = "cases.verify_case"  # 核查
 SUPERVISE = "cases.supervise_case"  # 督办, decide extensions
 IMPORT_HOTLINE = "cases.import_hotline"
 VIEW_FIGURES = "cases.view_figures"
+MANAGE_CALENDAR = "cases.manage_calendar"  # the working-day calendar (holidays, make-up workdays)
 
 GRID_STAFF = ["grid_worker", "grid_leader", "community_staff", "centre_staff"]
 
@@ -19,6 +20,7 @@ def register() -> None:
     grant([*GRID_STAFF, "department_staff", "admin"], HANDLE)
     grant(["centre_staff", "community_staff", "leader", "admin"], SUPERVISE)
     grant(["centre_staff", "admin"], IMPORT_HOTLINE)
+    grant(["admin"], MANAGE_CALENDAR)
     grant(
         ["grid_leader", "community_staff", "centre_staff", "department_staff", "leader", "admin"],
         VIEW_FIGURES,

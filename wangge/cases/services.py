@@ -916,7 +916,7 @@ def sweep(now: datetime | None = None, *, batch: int = 1000) -> dict:
         for pk in ids:
             with transaction.atomic():
                 case = (
-                    Case.objects.select_for_update()
+                    Case.objects.select_for_update(of=("self",))
                     .select_related("category", "grid", "handler_grid")
                     .filter(pk=pk, next_check_at__lte=now)
                     .first()

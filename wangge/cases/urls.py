@@ -9,6 +9,7 @@ urlpatterns = [
     path("dispatch/", views.bulk_dispatch, name="bulk_dispatch"),
     path("photo/<int:pk>/", views.photo, name="photo"),
     path("figures/", views.figures, name="figures"),
+    path("calendar/", views.work_calendar, name="calendar"),
     path("figures/<slug:key>/<slug:part>/", views.figure_cases, name="figure_cases"),
     path("12345/import/", views.hotline_import, name="hotline_import"),
     path("12345/answers.xlsx", views.hotline_answers, name="hotline_answers"),

@@ -85,8 +85,16 @@ def queue(request):
             "categories": cases.categories(),
             "channels": Case.Channel.choices,
             "can_dispatch": request.user.has_perm(perms.ACCEPT),
+            "calendar_missing": _calendar_missing() if request.user.has_perm(perms.MANAGE_CALENDAR) else [],
         },
     )
+
+
+def _calendar_missing() -> list[int]:
+    from wangge.cases import calendar
+
+    this = timezone.localdate().year
+    return calendar.years_without_data([this, this + 1] if timezone.localdate().month >= 11 else [this])
 
 
 def _export(qs, tab: str):
@@ -420,3 +428,41 @@ def figure_cases(request, key: str, part: str):
             "rows": [(c, cases.light(c)) for c in page],
         },
     )
+
+
+@login_required
+@permission_required(perms.MANAGE_CALENDAR, raise_exception=True)
+def work_calendar(request):
+    """The working-day calendar: seeded from the `holidays` package, corrected here when the State
+    Council's schedule for next year is announced (or differs locally)."""
+    from wangge.cases import calendar
+    from wangge.cases.models import WorkCalendarDay
+
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    if request.method == "POST":
+        if request.POST.get("seed"):
+            n = calendar.seed_from_holidays([year])
+            messages.success(
+                request,
+                _("已按 holidays 包生成 %(year)d 年的节假日与调休（%(n)d 天）") % {"year": year, "n": n},
+            )
+        else:
+            try:
+                day = datetime.strptime(request.POST.get("day", ""), "%Y-%m-%d").date()
+            except ValueError:
+                messages.error(request, _("请填写日期（如 2027-02-06）"))
+            else:
+                if request.POST.get("delete"):
+                    WorkCalendarDay.objects.filter(day=day).delete()
+                else:
+                    WorkCalendarDay.objects.update_or_create(day=day, defaults={
+                        "is_workday": request.POST.get("is_workday") == "1",
+                        "name": request.POST.get("name", "")[:64], "source": "admin"})  # fmt: skip
+                messages.success(request, _("已保存 %(day)s") % {"day": day})
+        return redirect(f"{request.path}?year={year}")
+    days = WorkCalendarDay.objects.filter(day__year=year)
+    missing = calendar.years_without_data([year, year + 1])
+    return render(request, "cases/calendar.html", {"year": year, "days": days, "missing": missing})

@@ -141,3 +141,31 @@ def test_a_failing_channel_is_retried_and_keeps_the_reason(town, settings):
 class BrokenSms:
     def send(self, **kw):
         raise RuntimeError("provider down")
+
+
+def test_an_administrator_seeds_and_corrects_the_calendar_from_its_page(client, town):
+    from django.urls import reverse
+
+    from wangge.core.testing import staff
+
+    client.force_login(staff("admin"))
+    url = reverse("cases:calendar")
+    assert "缺少 2031、2032 年的数据" in client.get(url, {"year": 2031}).content.decode()
+    client.post(url, {"year": 2026, "seed": "1"})
+    assert WorkCalendarDay.objects.filter(day=date(2026, 2, 14), is_workday=True).exists()
+    client.post(url, {"year": 2027, "day": "2027-02-06", "is_workday": "1", "name": "春节调休"})
+    assert WorkCalendarDay.objects.get(day=date(2027, 2, 6)).source == "admin"
+    client.force_login(Cast(town).centre)
+    assert client.get(url).status_code == 403
+
+
+def test_the_queue_warns_the_administrator_when_the_calendar_has_no_data_for_the_year(client, town):
+    from django.urls import reverse
+
+    from wangge.core.testing import staff
+
+    client.force_login(staff("admin"))
+    assert "工作日历缺少" in client.get(reverse("cases:queue")).content.decode()
+    this = date.today().year
+    calendar.seed_from_holidays([this, this + 1])
+    assert "工作日历缺少" not in client.get(reverse("cases:queue")).content.decode()

@@ -205,3 +205,21 @@ def test_duplicates_link_to_the_original_and_nearby_cases_are_suggested(town):
     assert far == []
     cases.mark_duplicate(second, of=first, by=cast.worker)
     assert second.status == S.CLOSED and second.outcome == "duplicate" and cases.follow(second) == first
+
+
+@pytest.mark.parametrize("scene,items", [("county-town", 51), ("urban-street", 17), ("rural-town", 25)])
+def test_every_scene_carries_a_catalogue_whose_handlers_exist(scene, items):
+    from wangge.cases.models import Category
+    from wangge.core.scenes import apply_scene
+    from wangge.grids.models import GridLevel
+
+    apply_scene(scene)
+    leaves = Category.objects.filter(parent__isnull=False)
+    assert leaves.count() == items
+    levels = set(GridLevel.objects.values_list("key", flat=True))
+    assert {c.handler_level for c in leaves if c.handler_level} <= levels
+    assert all(set(c.deadlines) == {"accept", "dispatch", "handle", "verify"} for c in leaves)
+    if scene == "county-town":  # one task list across twelve departments
+        assert leaves.exclude(handler_department=None).values("handler_department").distinct().count() == 12
+    if scene == "urban-street":
+        assert set(leaves.values_list("kind", flat=True)) == {"component", "event"}
