@@ -1,6 +1,8 @@
 """Shared fixtures: a small scene-built town, users of each kind, API helpers."""
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,32 @@ def _chinese_by_default():
     translation.activate("zh-hans")
     yield
     translation.deactivate()
+
+
+CHROMIUM = os.environ.get("WANGGE_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+        # Database work done while Playwright's loop runs opens its own connection: close it here,
+        # or PostgreSQL refuses to drop the test database at the end.
+        from django.db import connections
+
+        connections.close_all()

@@ -1,7 +1,5 @@
 """Browser tests in Debian's headless Chromium, driven by Playwright (no browser download)."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,36 +9,9 @@ from wangge.core.testing import UserFactory
 from wangge.grids import services as grids
 from wangge.grids.models import GridRole
 
-CHROMIUM = os.environ.get("WANGGE_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-        # Database work done while Playwright's loop runs opens its own connection: close it here,
-        # or PostgreSQL refuses to drop the test database at the end.
-        from django.db import connections
-
-        connections.close_all()
 
 
 def test_worker_logs_in_sees_own_grid_on_the_map_not_another_and_switches_to_english(browser, live_server):
