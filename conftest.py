@@ -22,6 +22,16 @@ def _fresh_index():
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_catalogue():
+    """The catalogue and calendar a process keeps belong to the database the last test rolled back."""
+    from wangge.cases import services
+
+    services.forget_caches()
+    yield
+    services.forget_caches()
+
+
+@pytest.fixture(autouse=True)
 def _no_kept_ledger_check():
     """A ledger checked in one test is not the same archive's in the next (it was rolled back)."""
     from wangge.registry import importing

@@ -8,6 +8,7 @@ office day is in TIME_ZONE (Asia/Shanghai).
 from __future__ import annotations
 
 import re
+import time as time_module
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +16,15 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+CALENDAR_SECONDS = 60.0
+_cache: dict = {"at": None, "days": {}}
+
+
+def forget() -> None:
+    """Read the calendar again on next use (after an edit; between tests)."""
+    _cache["at"] = None
+
 
 LIMIT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
 
@@ -57,6 +67,7 @@ def seed_from_holidays(years) -> int:
                 day=d, defaults={"is_workday": work, "name": name[:64], "source": "holidays"}
             )
             written += 1
+    forget()
     return written
 
 
@@ -80,15 +91,16 @@ class WorkTime:
     zone: ZoneInfo
 
     @classmethod
-    def around(cls, moment: datetime, *, days: int = 400) -> WorkTime:
-        from wangge.cases.models import WorkCalendarDay
+    def around(cls, moment: datetime | None = None) -> WorkTime:
+        """The calendar as this process knows it: every exception day (a few hundred rows), read at most
+        every CALENDAR_SECONDS; an edit in this process is seen at once, in others within that time."""
+        now = time_module.monotonic()
+        if _cache["at"] is None or now - _cache["at"] > CALENDAR_SECONDS:
+            from wangge.cases.models import WorkCalendarDay
 
-        zone = ZoneInfo(settings.TIME_ZONE)
-        local = moment.astimezone(zone).date()
-        rows = WorkCalendarDay.objects.filter(
-            day__gte=local - timedelta(days=days), day__lte=local + timedelta(days=days)
-        ).values_list("day", "is_workday")
-        return cls(dict(rows), office_hours(), zone)
+            _cache["days"] = dict(WorkCalendarDay.objects.values_list("day", "is_workday"))
+            _cache["at"] = now
+        return cls(_cache["days"], office_hours(), ZoneInfo(settings.TIME_ZONE))
 
     def is_workday(self, d: date) -> bool:
         if d in self.exceptions:

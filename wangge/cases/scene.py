@@ -106,6 +106,9 @@ def apply(section: CasesSection) -> None:
 
     for item in c.categories:
         write(item, None)
+    from wangge.cases import services
+
+    services.forget_caches()
 
 
 def register() -> None:

@@ -457,7 +457,9 @@ def work_calendar(request):
             else:
                 if request.POST.get("delete"):
                     WorkCalendarDay.objects.filter(day=day).delete()
+                    calendar.forget()
                 else:
+                    calendar.forget()
                     WorkCalendarDay.objects.update_or_create(day=day, defaults={
                         "is_workday": request.POST.get("is_workday") == "1",
                         "name": request.POST.get("name", "")[:64], "source": "admin"})  # fmt: skip

@@ -92,6 +92,19 @@ class OutboxMessage(models.Model):
     user = models.ForeignKey(
         "accounts.User", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("接收账号")
     )
+    # or a whole unit: the people holding a role or a scope on a grid, or a department's staff, looked up
+    # when the message is delivered (not on the request that raised it)
+    to_grid = models.ForeignKey(
+        "grids.Grid", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("接收网格")
+    )
+    to_department = models.ForeignKey(
+        "accounts.Department",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("接收部门"),
+    )
     phone = models.CharField(_("接收手机"), max_length=200, blank=True)  # encrypted (crypto.encrypt)
     title = models.CharField(_("标题"), max_length=128)
     body = models.TextField(_("内容"), blank=True)

@@ -1,17 +1,20 @@
 """Notifications through a transactional outbox: `notify` writes a row inside the caller's transaction;
 `deliver` (a task the worker runs) sends what is pending, once, through the channel's adapter.
 
-Channels: the in-site message centre (a Message row, written in the same transaction that marks the
+Channels: the in-site message centre (Message rows, written in the same transaction that marks the
 outbox row sent: exactly once), SMS and WeChat template messages (adapters named in settings; each call
-carries the outbox key, which a real provider uses as its idempotency key)."""
+carries the outbox key, which a real provider uses as its idempotency key). A row may name a whole unit
+(a grid or a department): its people are looked up at delivery, off the request that raised it."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -20,6 +23,7 @@ from wangge.core.models import Message, OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+UNIT_LIMIT = 50  # people told per unit notification
 
 
 class Adapter(Protocol):
@@ -42,35 +46,66 @@ def _adapter(channel: str) -> Adapter:
     return import_string(path)()
 
 
+def unit_users(grid_id: int | None = None, department_id: int | None = None) -> QuerySet:
+    """The people of a unit: a department's staff, or those holding a role or a scope on the grid."""
+    from wangge.accounts.models import User
+
+    if department_id is not None:
+        return User.objects.filter(department_id=department_id, is_active=True)
+    if grid_id is None:
+        return User.objects.none()
+    held = Q(grid_assignments__grid_id=grid_id, grid_assignments__valid_to__isnull=True)
+    return User.objects.filter(held | Q(scopes__grid_id=grid_id), is_active=True).distinct()
+
+
 def notify(
-    key: str, *, title: str, body: str = "", link: str = "", user=None, phone: str = "", channel: str = "site"
+    key: str,
+    *,
+    title: str,
+    body: str = "",
+    link: str = "",
+    user=None,
+    grid_id: int | None = None,
+    department_id: int | None = None,
+    phone: str = "",
+    channel: str = "site",
 ) -> None:
-    """Queue one notification (call inside the transaction that makes the change). The key makes it
-    unique: queuing the same key twice queues it once."""
-    if channel == OutboxMessage.Channel.SITE and user is None:
+    """Queue one notification (call inside the transaction that makes the change): to a user, to a
+    unit (grid or department), or by SMS/WeChat to a phone. The same key queues it once."""
+    if channel == OutboxMessage.Channel.SITE and user is None and grid_id is None and department_id is None:
         return
     if channel != OutboxMessage.Channel.SITE and not phone:
         return
-    OutboxMessage.objects.get_or_create(
+    row = OutboxMessage(
         key=key[:128],
-        defaults=dict(
-            channel=channel,
-            user=user,
-            phone=crypto.encrypt(phone) or "",
-            title=title[:128],
-            body=body,
-            link=link[:255],
-        ),
+        channel=channel,
+        user=user,
+        to_grid_id=grid_id if department_id is None else None,
+        to_department_id=department_id,
+        phone=crypto.encrypt(phone) or "",
+        title=title[:128],
+        body=body,
+        link=link[:255],
     )
+    OutboxMessage.objects.bulk_create([row], ignore_conflicts=True)  # one statement, no savepoint
     transaction.on_commit(_deliver_soon)
 
 
+_last_enqueued = [0.0]
+
+
 def _deliver_soon() -> None:
+    """Ask a worker to deliver now; at most once a second per process (the rows wait in the table, and
+    the periodic delivery picks up anything missed)."""
+    now = time.monotonic()
+    if now - _last_enqueued[0] < 1.0:
+        return
+    _last_enqueued[0] = now
     from wangge.core.tasks import deliver_outbox
 
     try:
         deliver_outbox.enqueue()
-    except Exception:  # the periodic delivery picks it up anyway
+    except Exception:
         log.exception("could not enqueue outbox delivery")
 
 
@@ -81,8 +116,7 @@ def deliver(limit: int = 500) -> int:
     pending = OutboxMessage.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).order_by(
         "created"
     )
-    ids = list(pending.values_list("pk", flat=True)[:limit])
-    for pk in ids:
+    for pk in list(pending.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             qs = OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True)
             if connection.features.has_select_for_update_skip_locked:
@@ -91,19 +125,7 @@ def deliver(limit: int = 500) -> int:
             if row is None:
                 continue  # another worker has it
             try:
-                if row.channel == OutboxMessage.Channel.SITE:
-                    Message.objects.get_or_create(
-                        outbox_key=row.key,
-                        defaults=dict(user=row.user, title=row.title, body=row.body, link=row.link),
-                    )
-                else:
-                    _adapter(row.channel).send(
-                        key=row.key,
-                        phone=crypto.decrypt(row.phone) or "",
-                        title=row.title,
-                        body=row.body,
-                        link=row.link,
-                    )
+                _send(row)
             except Exception as exc:  # a provider failed: try again later, keep the reason
                 OutboxMessage.objects.filter(pk=pk).update(
                     attempts=row.attempts + 1, last_error=str(exc)[:255]
@@ -112,6 +134,20 @@ def deliver(limit: int = 500) -> int:
             OutboxMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), attempts=row.attempts + 1)
             sent += 1
     return sent
+
+
+def _send(row: OutboxMessage) -> None:
+    if row.channel != OutboxMessage.Channel.SITE:
+        _adapter(row.channel).send(
+            key=row.key, phone=crypto.decrypt(row.phone) or "", title=row.title, body=row.body, link=row.link
+        )
+        return
+    users = [row.user] if row.user_id else list(unit_users(row.to_grid_id, row.to_department_id)[:UNIT_LIMIT])
+    for u in users:
+        Message.objects.get_or_create(
+            outbox_key=f"{row.key}:{u.pk}"[:128],
+            defaults=dict(user=u, title=row.title, body=row.body, link=row.link),
+        )
 
 
 def unread_count(user) -> int:

@@ -25,6 +25,7 @@ class GridRef:
     name: str
     level: str
     depth: int
+    level_key: str = ""  # the scene's level key (routing by level needs it without a query)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "code": self.code, "name": self.name, "level": self.level, "depth": self.depth}
@@ -65,7 +66,10 @@ def build_index(rows: list[dict], on: date) -> LeafIndex:
     """rows: active grids with id, path, code, name, level name, depth, boundary (GeoJSON)."""
     by_path = {r["path"]: r for r in rows}
     parents = {r["path"][:-4] for r in rows if len(r["path"]) > 4}
-    refs = {r["path"]: GridRef(r["id"], r["code"], r["name"], r["level"], r["depth"]) for r in rows}
+    refs = {
+        r["path"]: GridRef(r["id"], r["code"], r["name"], r["level"], r["depth"], r.get("level_key", ""))
+        for r in rows
+    }
     geoms, located = [], []
     leaves = [r for r in rows if r["path"] not in parents and r["boundary"]]
     import json

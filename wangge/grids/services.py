@@ -111,7 +111,8 @@ def _boundary_version() -> int:
 def _load_index(on: date):
     fields = ("id", "path", "code", "name", "depth", "boundary")
     rows: list[dict] = [
-        {**r, "level": r["level_name"]} for r in active_grids(on).values(*fields, level_name=F("level__name"))
+        {**r, "level": r["level_name"]}
+        for r in active_grids(on).values(*fields, level_name=F("level__name"), level_key=F("level__key"))
     ]
     return build_index(rows, on)
 

@@ -89,7 +89,9 @@ def test_the_sweep_warns_then_escalates_one_level_at_a_time_and_is_idempotent(to
             assert case.escalated_to == expected
     assert case.supervised and case.escalation_level == 4
     # the escalated-to unit hears of it: the centre holds a scope on the town (the third step up)
-    assert OutboxMessage.objects.filter(key=f"case:{case.pk}:escalate:3:{cast.centre.pk}").exists()
+    assert OutboxMessage.objects.filter(key=f"case:{case.pk}:escalate:3", to_grid=town.root).exists()
+    outbox.deliver()
+    assert Message.objects.filter(user=cast.centre, title__startswith="超时事件升级").count() == 1
 
 
 def test_the_sweep_reads_only_cases_whose_time_has_come(town, django_assert_max_num_queries):
@@ -116,7 +118,7 @@ def test_notifications_go_through_the_outbox_once(town):
     cast = Cast(town)
     case = report(town.units[0], reporter_phone="13800002222")
     keys = set(OutboxMessage.objects.values_list("key", flat=True))
-    assert f"case:{case.pk}:new:{cast.worker.pk}" in keys  # the grid's worker
+    assert OutboxMessage.objects.get(key=f"case:{case.pk}:new").to_grid == town.units[0]  # the grid's people
     assert f"case:{case.pk}:receipt:sms" in keys  # the reporter, by SMS
     assert "13800002222" not in str(list(OutboxMessage.objects.values_list("phone", flat=True)))  # encrypted
     outbox.RecordingAdapter.sent.clear()
