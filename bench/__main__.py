@@ -1,7 +1,7 @@
 import importlib
 import sys
 
-BENCHES = ["locate", "scoped_list", "import_persons", "registry"]
+BENCHES = ["locate", "scoped_list", "import_persons", "registry", "intake", "sweep"]
 
 
 def main() -> None:

@@ -203,6 +203,8 @@ HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS",
 SMS_ADAPTER = os.environ.get("WANGGE_SMS_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 WECHAT_ADAPTER = os.environ.get("WANGGE_WECHAT_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
+# `make bench` only: mounts /bench/insert, the one-insert view the intake benchmark compares against
+BENCH_VIEWS = env_bool("WANGGE_BENCH_VIEWS", False)
 
 # Maps: no tile server by default (intranets have no internet); set a template such as
 # 天地图 "https://t{s}.tianditu.gov.cn/vec_w/wmts?...&tk=KEY" or OSM "https://tile.openstreetmap.org/{z}/{x}/{y}.png".

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 from wangge.api import api
@@ -17,3 +18,6 @@ urlpatterns = [
     path("open311/v2/", include("wangge.open311.urls")),
     path("api/", api.urls),
 ]
+
+if settings.BENCH_VIEWS:  # the benchmarks' baseline, never mounted otherwise
+    urlpatterns.append(path("bench/insert", core_views.bench_insert))

@@ -43,7 +43,7 @@ def normalise(address: str) -> str:
 class AddressIndex:
     """The address base loaded once per import."""
 
-    def __init__(self, rows: list[tuple[str, float, float, int]]):
+    def __init__(self, rows: list[tuple[str, float | None, float | None, int]]):
         self.rows = rows
         self.keys = [normalise(r[0]) for r in rows]
 
@@ -53,7 +53,7 @@ class AddressIndex:
 
         return cls(registry.address_base())
 
-    def match(self, address: str) -> tuple[tuple[str, float, float, int] | None, float]:
+    def match(self, address: str) -> tuple[tuple[str, float | None, float | None, int] | None, float]:
         from rapidfuzz import fuzz, process
 
         key = normalise(address)

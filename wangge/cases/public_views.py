@@ -27,9 +27,8 @@ def report_form(
     request, *, channel: str = Case.Channel.RESIDENT, template: str = "cases/report.html", extra=None
 ):
     """GET: the form (with a fresh client id, so a resubmitted form is the same report); POST: the case."""
-    grid = Grid.objects.filter(
-        code=request.GET.get("grid") or request.POST.get("grid_code", ""), valid_to__isnull=True
-    ).first()
+    code = request.GET.get("grid") or request.POST.get("grid_code", "")
+    grid = Grid.objects.filter(code=code, valid_to__isnull=True).first() if code else None
     errors: dict[str, list[str]] = {}
     values = request.POST if request.method == "POST" else {}
     if request.method == "POST":

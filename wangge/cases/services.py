@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,12 @@ from wangge.grids.models import Grid
 S = Case.Status
 A = CaseEvent.Action
 OPEN = [S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLED, S.SUSPENDED]
-STAGE_OF = {S.REPORTED: "accept", S.ACCEPTED: "dispatch", S.DISPATCHED: "handle", S.HANDLED: "verify"}
+STAGE_OF: dict[str, str] = {
+    S.REPORTED: "accept",
+    S.ACCEPTED: "dispatch",
+    S.DISPATCHED: "handle",
+    S.HANDLED: "verify",
+}
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -98,7 +103,7 @@ def clean_attributes(category: Category, raw: dict, *, require: bool = True) -> 
         kind = q.get("type", "text")
         if kind == "number":
             try:
-                value = float(value)
+                value = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 errors[f"attribute[{code}]"] = _("%(label)s 应为数字") % {"label": label}
                 continue
@@ -434,11 +439,8 @@ def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | 
 def report(
     data: ReportIn, *, by=None, photos=(), after_photos=(), attributes_extra: dict | None = None
 ) -> Case:
-    """Take in a report. A retried submission (same client id) returns the first case unchanged."""
-    if data.client_id:
-        existing = Case.objects.filter(client_id=data.client_id).first()
-        if existing is not None:
-            return existing
+    """Take in a report. A retried submission (same client id) returns the first case unchanged: the
+    unique client id refuses the second insert, and the first case is read back after the rollback."""
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -909,49 +911,67 @@ def mark_duplicate(case: Case, *, of: Case, by, comment: str = "") -> Case:
 # --- the sweep ----------------------------------------------------------------------------------
 
 
-def sweep(now: datetime | None = None, *, batch: int = 1000) -> dict:
+def sweep(now: datetime | None = None, *, batch: int = 500) -> dict:
     """Yellow, red and escalation for the cases whose time has come (next_check_at <= now): reads only
     those, through a partial index, so its cost follows the cases that change, not the open ones.
-    Idempotent: a case handled here gets a later next_check_at (or none)."""
+    Each batch is one transaction of three bulk statements (cases, events, notifications); rows another
+    worker holds are skipped (PostgreSQL). Idempotent: a case handled here gets a later next_check_at."""
     now = now or timezone.now()
     counts = {"warned": 0, "escalated": 0}
     while True:
-        ids = list(
-            Case.objects.filter(next_check_at__lte=now)
-            .order_by("next_check_at")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
+        # a plain indexed look first: most minutes nothing is due, and no write lock is taken for that
+        if not Case.objects.filter(next_check_at__lte=now).exists():
             return counts
-        for pk in ids:
-            with transaction.atomic():
-                case = (
-                    Case.objects.select_for_update(of=("self",))
-                    .select_related("category", "grid", "handler_grid")
-                    .filter(pk=pk, next_check_at__lte=now)
-                    .first()
-                )
-                if case is None:
-                    continue
+        with transaction.atomic():
+            qs = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            due = list(qs.select_related("category", "grid", "handler_grid", "escalated_to")[:batch])
+            if not due:
+                return counts
+            parents = _parents_of(due)
+            events: list[CaseEvent] = []
+            work = WorkTime.around(now)
+            for case in due:
                 if not case.is_open or case.status == S.SUSPENDED or case.stage_due_at is None:
                     case.next_check_at = None
-                    case.save(update_fields=["next_check_at"])
                 elif now < case.stage_due_at:
                     case.warning, case.next_check_at = True, case.stage_due_at
-                    case.save(update_fields=["warning", "next_check_at"])
                     counts["warned"] += 1
                 else:
-                    _escalate(case, now)
+                    events.append(_escalate(case, now, parents, work))
                     counts["escalated"] += 1
+            Case.objects.bulk_update(
+                due, ["next_check_at", "warning", "overdue", "escalation_level", "escalated_to", "supervised"]
+            )
+            CaseEvent.objects.bulk_create(events)
+            outbox.queue([
+                outbox.row(f"case:{e.case_id}:escalate:{e.case.escalation_level}", grid_id=e.to_grid_id,
+                           title=_("超时事件升级：%(c)s") % {"c": e.case.code}, body=e.case.description[:200],
+                           link=e.case.get_absolute_url())
+                for e in events if e.to_grid_id
+            ])  # fmt: skip
 
 
-def _escalate(case: Case, now: datetime) -> None:
-    """One level up the chain (grid → community → street → the leader's view), and notify it."""
+def _parents_of(due: list[Case]) -> dict[str, Grid]:
+    """The grids one level up from where each case stands, in one query, by path."""
+    paths = set()
+    for case in due:
+        current = case.escalated_to or case.handler_grid or case.grid
+        if current is not None and current.depth > 1:
+            paths.add(current.path[: (current.depth - 1) * Grid.steplen])
+        if case.grid is not None:
+            paths.add(case.grid.path[: Grid.steplen])
+    return {g.path: g for g in Grid.objects.filter(path__in=paths)}
+
+
+def _escalate(case: Case, now: datetime, parents: dict[str, Grid], work: WorkTime) -> CaseEvent:
+    """One level up the chain (grid → community → street → the leader's view); returns its event."""
     current = case.escalated_to or case.handler_grid or case.grid
     if case.handler_department_id and case.escalated_to is None:
-        target = _top_of(case)
+        target = parents.get(case.grid.path[: Grid.steplen]) if case.grid else _top_of(case)
     elif current is not None and current.depth > 1:
-        target = Grid.objects.filter(path=current.path[: (current.depth - 1) * Grid.steplen]).first()
+        target = parents.get(current.path[: (current.depth - 1) * Grid.steplen])
     else:
         target = None  # already at the top: the leader's supervision list
     case.overdue, case.warning = True, True
@@ -961,32 +981,12 @@ def _escalate(case: Case, now: datetime) -> None:
     else:
         case.supervised = True
     # look again after another stage-length of working time: each further lapse goes one more level up
-    work = WorkTime.around(now)
-    stage = STAGE_OF.get(case.status, "handle")
-    case.next_check_at = work.add(now, _limit(case, stage))
-    case.save(
-        update_fields=[
-            "overdue",
-            "warning",
-            "escalation_level",
-            "escalated_to",
-            "supervised",
-            "next_check_at",
-        ]
-    )
-    CaseEvent.objects.create(
-        case=case,
-        action=A.OVERDUE,
-        actor_name=_("系统"),
-        from_status=case.status,
-        to_status=case.status,
-        to_grid=target,
-        late=True,
+    case.next_check_at = work.add(now, _limit(case, STAGE_OF.get(case.status, "handle")))
+    return CaseEvent(
+        case=case, action=A.OVERDUE, actor_name=_("系统"), from_status=case.status, to_status=case.status,
+        to_grid=target, late=True, at=now,
         comment=_("超过本环节时限，升级至 %(unit)s") % {"unit": target.name if target else _("领导督办")},
-    )
-    key = f"case:{case.pk}:escalate:{case.escalation_level}"
-    if target is not None:
-        _tell_unit(case, key, _("超时事件升级：%(c)s") % {"c": case.code}, grid=target)
+    )  # fmt: skip
 
 
 # --- duplicates ---------------------------------------------------------------------------------

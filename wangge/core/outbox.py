@@ -58,6 +58,11 @@ def unit_users(grid_id: int | None = None, department_id: int | None = None) -> 
     return User.objects.filter(held | Q(scopes__grid_id=grid_id), is_active=True).distinct()
 
 
+def row(key: str, **kw) -> OutboxMessage:
+    """An outbox row to pass to `queue` (same arguments as `notify`)."""
+    return _row(key, **kw)
+
+
 def notify(
     key: str,
     *,
@@ -76,7 +81,20 @@ def notify(
         return
     if channel != OutboxMessage.Channel.SITE and not phone:
         return
-    row = OutboxMessage(
+    queue([_row(key, title=title, body=body, link=link, user=user, grid_id=grid_id,
+                department_id=department_id, phone=phone, channel=channel)])  # fmt: skip
+
+
+def queue(rows: list[OutboxMessage]) -> None:
+    """Queue several notifications in one statement (the sweep's batch); keys already queued are kept."""
+    if rows:
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        transaction.on_commit(_deliver_soon)
+
+
+def _row(key: str, *, title: str, body: str = "", link: str = "", user=None, grid_id=None, department_id=None,
+         phone: str = "", channel: str = "site") -> OutboxMessage:  # fmt: skip
+    return OutboxMessage(
         key=key[:128],
         channel=channel,
         user=user,
@@ -87,8 +105,6 @@ def notify(
         body=body,
         link=link[:255],
     )
-    OutboxMessage.objects.bulk_create([row], ignore_conflicts=True)  # one statement, no savepoint
-    transaction.on_commit(_deliver_soon)
 
 
 _last_enqueued = [0.0]
@@ -142,7 +158,11 @@ def _send(row: OutboxMessage) -> None:
             key=row.key, phone=crypto.decrypt(row.phone) or "", title=row.title, body=row.body, link=row.link
         )
         return
-    users = [row.user] if row.user_id else list(unit_users(row.to_grid_id, row.to_department_id)[:UNIT_LIMIT])
+    users = (
+        [row.user]
+        if row.user is not None
+        else list(unit_users(row.to_grid_id, row.to_department_id)[:UNIT_LIMIT])
+    )
     for u in users:
         Message.objects.get_or_create(
             outbox_key=f"{row.key}:{u.pk}"[:128],

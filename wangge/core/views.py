@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 
 
 @login_required
@@ -35,3 +36,13 @@ def message_centre(request):
         qs.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("messages")
     return render(request, "messages.html", {"page": page, "query": query, "unread": set(unread)})
+
+
+@csrf_exempt
+def bench_insert(request):
+    """The intake benchmark's baseline: a bare view doing one insert (mounted only with BENCH_VIEWS)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO bench_row (v) VALUES (%s)", [request.POST.get("v", "")])
+    return HttpResponse("ok", content_type="text/plain")

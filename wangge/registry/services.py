@@ -733,7 +733,7 @@ def rotate_keys(*, batch: int = 1000, progress=None) -> int:
     return done
 
 
-def address_base() -> list[tuple[str, float, float, int]]:
+def address_base() -> list[tuple[str, float | None, float | None, int]]:
     """The standard address base (标准地址库): every house and building with a point, as
     (address, lon, lat, grid id), for matching addresses that come without a point (12345 orders)."""
     rows = list(

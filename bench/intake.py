@@ -1,0 +1,209 @@
+"""Reports per second through the real HTTP intake path — the resident's phone form at /report/ (CSRF,
+validation, locate, routing by the catalogue, deadlines on the working calendar, the case, its first
+event, the outbox rows, the delivery task) — served by gunicorn on SQLite and on PostgreSQL, beside a bare
+Django view doing one insert behind the same middleware (the ratio). Targets: at least half the bare
+view's rate, and at least 500 reports/s on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from bench.common import ROOT, figure, run_per_database, setup_django
+from bench.locate import _free_port, _wait_for
+
+SECONDS = 10
+LUA = """
+local counter = 0
+local threadid = 0
+local points = {%(points)s}
+local n = 0
+function setup(thread)
+  n = n + 1
+  thread:set("tid", n)
+end
+function init(args)
+  threadid = tid
+end
+request = function()
+  counter = counter + 1
+  local p = points[(counter %% #points) + 1]
+  local body = "category=street_lamp&description=bench+%%E8%%B7%%AF%%E7%%81%%AF&crs=wgs84&lon=" .. p[1] ..
+    "&lat=" .. p[2] .. "&csrfmiddlewaretoken=%(token)s&client_id=%(run)s-" .. threadid .. "-" .. counter
+  return wrk.format("POST", "/report/", {["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=%(token)s"}, body)
+end
+"""
+BARE_LUA = """
+request = function()
+  local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+  return wrk.format("POST", "/bench/insert", headers, "v=bench")
+end
+"""
+
+
+def wrk(url: str, script: str, seconds: int) -> tuple[float, int]:
+    """Requests/s and the number of failed responses (4xx/5xx or socket errors)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", f.name, url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+    os.unlink(f.name)
+    rps, bad = None, 0
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Requests/sec:"):
+            rps = float(line.split()[1])
+        if line.startswith("Non-2xx or 3xx responses:"):
+            bad += int(line.split()[-1])
+        if line.startswith("Socket errors:"):
+            bad += sum(int(x.split()[-1]) for x in line.split(":", 1)[1].split(","))
+    if rps is None:
+        raise RuntimeError(out)
+    return rps, bad
+
+
+SERVER = os.environ.get("WANGGE_BENCH_SERVER", "granian")
+
+
+def server_command(port: int, workers: int) -> list[str]:
+    """granian (docs/deploy.md's recommendation: a Rust HTTP front, measured faster here) or gunicorn."""
+    if SERVER == "gunicorn":
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "wangge.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "error",
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        "4",
+        "--log-level",
+        "error",
+        "--no-ws",
+        "wangge.wsgi:application",
+    ]
+
+
+def run_one(database_url: str | None) -> dict:
+    setup_django("intake", database_url=database_url)
+    import shapely
+    from django.db import connection
+
+    from wangge.cases import calendar
+    from wangge.cases.models import Case
+    from wangge.core.testing import build_town
+
+    if not shutil.which("wrk"):
+        raise SystemExit("bench/intake.py needs wrk (Debian package wrk): apt-get install wrk")
+    town = build_town()
+    calendar.seed_from_holidays([time.localtime().tm_year, time.localtime().tm_year + 1])
+    rng = random.Random(7)
+    points = []
+    for unit in town.units:
+        shape = shapely.geometry.shape(unit.boundary)
+        minx, miny, maxx, maxy = shape.bounds
+        for _ in range(20):
+            points.append((rng.uniform(minx, maxx), rng.uniform(miny, maxy)))
+    with connection.cursor() as cur:
+        key = "id SERIAL PRIMARY KEY" if connection.vendor == "postgresql" else "id INTEGER PRIMARY KEY"
+        cur.execute(f"CREATE TABLE bench_row ({key}, v text)")
+    connection.close()
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "WANGGE_DEBUG": "0",
+        "WANGGE_SECRET_KEY": "bench-only",
+        "WANGGE_PII_KEYS": "k1:" + "A" * 43 + "=",
+        "WANGGE_PII_INDEX_KEY": "B" * 43 + "=",
+        "WANGGE_ALLOWED_HOSTS": "127.0.0.1",
+        "WANGGE_LOG_LEVEL": "ERROR",
+        "WANGGE_BENCH_VIEWS": "1",
+    }
+    workers = os.cpu_count() or 2
+    server = subprocess.Popen(server_command(port, workers), env=env, cwd=ROOT, start_new_session=True)
+    try:
+        _wait_for(port)
+        base = f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(f"{base}/report/") as r:  # a CSRF cookie, as a phone would have
+            cookie = r.headers.get("Set-Cookie", "")
+        token = cookie.split("csrftoken=", 1)[1].split(";", 1)[0]
+        lua = LUA % {
+            "points": ", ".join(f"{{{x:.6f}, {y:.6f}}}" for x, y in points),
+            "token": token,
+            "run": f"r{int(time.time())}",
+        }
+        wrk(f"{base}/bench/insert", BARE_LUA, 2)  # warm up both paths and every worker
+        wrk(base, lua, 2)
+        bare, bare_bad = wrk(f"{base}/bench/insert", BARE_LUA, SECONDS)
+        before = Case.objects.count()
+        intake, intake_bad = wrk(base, lua, SECONDS)
+        made = Case.objects.count() - before
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    vendor = connection.vendor
+    assert intake_bad == 0 and bare_bad == 0, (intake_bad, bare_bad)
+    print(f"{vendor}: intake {intake:.0f}/s ({made} cases), bare insert {bare:.0f}/s", flush=True)
+    note = f"{SERVER} {workers} workers x 4 threads, wrk -t2 -c16 on the same 2 cores; {made} cases, 0 errors"
+    figures = {
+        f"{vendor}_intake_rps": figure(
+            intake,
+            "req/s",
+            baseline=bare,
+            target=500 if vendor == "postgresql" else None,
+            lower_is_better=False,
+            note=note,
+        ),
+        f"{vendor}_intake_ratio": figure(
+            intake / bare,
+            "x",
+            baseline=None,
+            target=0.5,
+            lower_is_better=False,
+            note="intake rate / bare insert rate",
+        ),
+    }
+    return figures
+
+
+def main() -> None:
+    run_per_database("intake", "bench.intake", run_one, {"seconds": SECONDS})
+
+
+if __name__ == "__main__":
+    main()
