@@ -44,8 +44,8 @@ bench: install
 
 # Needs gettext's msgfmt; the compiled .mo files are committed so that `make run` does not.
 messages: install
-	cd wangge && ../$(BIN)/django-admin makemessages -l en --settings=wangge.settings --ignore "*/tests/*"
-	cd wangge && ../$(BIN)/django-admin compilemessages --settings=wangge.settings
+	cd wangge && WANGGE_DEBUG=1 ../$(BIN)/django-admin makemessages -l en --settings=wangge.settings --ignore "*/tests/*"
+	cd wangge && WANGGE_DEBUG=1 ../$(BIN)/django-admin compilemessages --settings=wangge.settings
 
 clean:
 	rm -rf $(VENV) node_modules var

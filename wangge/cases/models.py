@@ -90,7 +90,15 @@ class Category(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "key"], name="category_key_per_version")]
 
     def __str__(self) -> str:
-        return f"{self.parent.name}/{self.name}" if self.parent_id and self.parent else self.name
+        return f"{self.parent.label}/{self.label}" if self.parent_id and self.parent else self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language (the scene gives both)."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
 
 def _token() -> str:

@@ -68,7 +68,7 @@ def report_form(
             return redirect(case.get_absolute_url())
     groups: dict[str, list] = {}
     for c in cases.categories():
-        groups.setdefault(c.parent.name, []).append(c)
+        groups.setdefault(c.parent.label, []).append(c)
     context = {
         "grid": grid,
         "groups": groups,
