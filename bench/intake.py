@@ -55,7 +55,7 @@ def wrk(url: str, script: str, seconds: int) -> tuple[float, int]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", f.name, url],
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s", "-s", f.name, url],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -72,6 +72,8 @@ def wrk(url: str, script: str, seconds: int) -> tuple[float, int]:
             bad += sum(int(x.split()[-1]) for x in line.split(":", 1)[1].split(","))
     if rps is None:
         raise RuntimeError(out)
+    if bad:
+        print(out, file=sys.stderr)  # which failures: status codes or socket errors
     return rps, bad
 
 

@@ -147,3 +147,11 @@ def test_the_message_centre_lists_and_marks_read(client, town):
     assert "新事件待处理" in page and "未读" in page
     client.post(reverse("messages"))
     assert "未读" not in client.get(reverse("messages")).content.decode().split("<table>")[1]
+
+
+def test_the_phone_page_speaks_english_when_asked(client, town):
+    client.post(reverse("set_language"), {"language": "en", "next": "/report/"})
+    page = client.get(reverse("report:start")).content.decode()
+    assert "Report a problem" in page and "Street lamp out" in page and "Public facilities" in page
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/report/"})
+    assert "我要反映问题" in client.get(reverse("report:start")).content.decode()
