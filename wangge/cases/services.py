@@ -295,13 +295,23 @@ def _tell_reporter(case: Case, key: str, title: str) -> None:
 
 
 def _step(
-    case: Case, action: str, by, *, comment: str = "", to_grid=None, to_department=None, photos=()
+    case: Case,
+    action: str,
+    by,
+    *,
+    comment: str = "",
+    to_grid=None,
+    to_department=None,
+    photos=(),
+    who: str = "",
 ) -> CaseEvent:
+    """One append-only step; `who` names an actor without an account (a resident, the hotline)."""
+    name = (getattr(by, "full_name", "") or getattr(by, "username", "")) if by else (who or _("系统"))
     event = CaseEvent.objects.create(
         case=case,
         action=action,
         actor=by,
-        actor_name=(getattr(by, "full_name", "") or getattr(by, "username", "")) if by else _("系统"),
+        actor_name=name[:64],
         comment=comment,
         from_status=getattr(case, "_status_before", case.status),
         to_status=case.status,
@@ -510,8 +520,10 @@ def _report(data: ReportIn, *, by, photos, after_photos, extra) -> Case:
     _start_stage(case, now)
     case.save(force_insert=True)
     case._status_before = ""  # type: ignore[attr-defined]
+    who = data.reporter_name.strip() or dict(Case.Channel.choices).get(data.channel, "")
     _step(case, A.REPORT, by, comment=r.reason, to_grid=case.handler_grid_id,
-          to_department=case.handler_department_id, photos=photos)  # fmt: skip
+          to_department=case.handler_department_id, photos=photos, who=str(who))  # fmt: skip
+
     if data.on_spot:
         case._status_before = S.REPORTED  # type: ignore[attr-defined]
         _step(case, A.ON_SPOT, by, comment=case.answer, photos=after_photos)
