@@ -17,4 +17,4 @@ class Command(BaseCommand):
             periodic.start_scheduler()
             names = ", ".join(p.task.rsplit(".", 1)[-1] for p in periodic.registered())
             self.stdout.write(f"periodic: {names}")
-        call_command("db_worker")
+        call_command("db_worker", verbosity=options["verbosity"])  # -v 0 quiets the per-task lines
