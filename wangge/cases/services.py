@@ -742,6 +742,7 @@ def verify(case: Case, *, by, passed: bool, comment: str = "", photos=()) -> Cas
             f"case:{case.pk}:closed:{now.timestamp()}",
             _("您反映的问题已办结，请评价：%(a)s") % {"a": case.answer[:60]},
         )
+        _close_repeats(case, by)
         return case
     _move(case, S.DISPATCHED)
     case.reopened += 1
@@ -899,7 +900,29 @@ def cannot_solve(case: Case, *, by, explanation: str) -> Case:
     _tell_reporter(
         case, f"case:{case.pk}:unsolvable", _("关于您反映的问题的说明：%(a)s") % {"a": explanation[:60]}
     )
+    _close_repeats(case, by)
     return case
+
+
+def _close_repeats(case: Case, by) -> None:
+    """Repeated 12345 calls grouped under this case are answered with it: each closes with the same
+    outcome and answer, as its own step, and its caller is told."""
+    for repeat in Case.objects.filter(repeat_of=case, status__in=OPEN).select_related("category"):
+        _move(repeat, S.CLOSED)
+        repeat.outcome, repeat.answer, repeat.closed_at = case.outcome, case.answer, case.closed_at
+        _start_stage(repeat, case.closed_at or timezone.now())
+        _save(repeat)
+        _step(
+            repeat,
+            A.CLOSE,
+            by,
+            comment=_("与重复来电的首件 %(code)s 一并办结：%(a)s") % {"code": case.code, "a": case.answer},
+        )
+        _tell_reporter(
+            repeat,
+            f"case:{repeat.pk}:closed-with:{case.pk}",
+            _("您反映的问题已办结：%(a)s") % {"a": case.answer[:60]},
+        )
 
 
 @transaction.atomic

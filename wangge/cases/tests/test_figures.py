@@ -7,7 +7,7 @@ from django.utils import timezone
 from wangge.cases import figures
 from wangge.cases import services as cases
 from wangge.cases.models import Case
-from wangge.cases.tests.helpers import Cast, report
+from wangge.cases.tests.helpers import Cast, inside, report
 from wangge.core.excel import read_rows
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +126,24 @@ def test_repeated_hotline_calls_are_grouped(town):
     assert second.repeat_of == first and third.repeat_of is None
     got = {f.key: (f.num, f.den) for f in figures.compute(Case.objects.all(), period())}
     assert got["repeat"] == (1, 3)
+
+
+def test_repeated_calls_are_answered_with_the_first(town):
+    from wangge.cases import hotline
+    from wangge.core.excel import write_workbook
+
+    cast = Cast(town)
+    rows = [
+        ["Q1", "", "王", "13800007777", "胜利街5号", "门口井盖没了", "井盖缺失破损", ""],
+        ["Q2", "", "王", "13800007777", "胜利街5号", "井盖还是没有", "井盖缺失破损", ""],
+    ]
+    first, second = hotline.import_orders(write_workbook(hotline.COLUMNS, rows)).imported
+    lon, lat = inside(town.units[0])
+    cases.place(first, by=cast.centre, lon=lon, lat=lat)
+    cases.accept(first, by=cast.centre)
+    cases.dispatch(first, by=cast.centre)
+    cases.handle(first, by=cast.housing, comment="已补装井盖")
+    cases.verify(first, by=cast.centre, passed=True)
+    second.refresh_from_db()
+    assert second.status == "closed" and second.outcome == "solved" and second.answer == "已补装井盖"
+    assert second.events.last().action == "close"
