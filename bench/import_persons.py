@@ -60,8 +60,9 @@ def floor_seconds(content: bytes, grid_ids: dict[str, int]) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from wangge.core.bulk import insert_rows
     from wangge.core.excel import read_rows
-    from wangge.registry.importing import PERSON_COLUMNS, _insert
+    from wangge.registry.importing import PERSON_COLUMNS
     from wangge.registry.models import Household, Person
 
     first_grid = next(iter(grid_ids.values()))
@@ -76,7 +77,7 @@ def floor_seconds(content: bytes, grid_ids: dict[str, int]) -> float:
         for n, r in enumerate(body)
     ]  # fmt: skip
     with transaction.atomic():
-        _insert(Person, PERSON_COLUMNS, rows)
+        insert_rows(Person, PERSON_COLUMNS, rows)
     seconds = time.perf_counter() - t0
     with connection.cursor() as cur:
         cur.execute("DELETE FROM registry_person WHERE household_id = %s", [household.pk])

@@ -22,8 +22,8 @@ def run_one(database_url: str | None) -> dict:
 
     from wangge.cases import services as cases
     from wangge.cases.models import Case, Category
+    from wangge.core.bulk import insert_rows, reserve_ids
     from wangge.core.testing import build_town
-    from wangge.registry.importing import _insert, _reserve_ids
 
     town = build_town()
     category = Category.objects.get(key="garbage_dumping")
@@ -67,7 +67,7 @@ def run_one(database_url: str | None) -> dict:
     batch = 100_000
     for start in range(0, OPEN_CASES, batch):
         with transaction.atomic():
-            ids = _reserve_ids(Case, batch)
+            ids = reserve_ids(Case, batch)
             rows = []
             for k, pk in enumerate(ids):
                 n = start + k
@@ -111,7 +111,7 @@ def run_one(database_url: str | None) -> dict:
                         "",
                     )
                 )
-            _insert(Case, cols, rows)
+            insert_rows(Case, cols, rows)
     load = time.perf_counter() - t0
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:

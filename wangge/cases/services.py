@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -185,6 +185,14 @@ def visible_cases(user) -> QuerySet[Case]:
         outside = Q(grid__isnull=True)
         also = outside if also is None else also | outside
     return jurisdiction.visible(qs, user, also=also)
+
+
+def public_cases() -> QuerySet[Case]:
+    """What may be shown to anyone (Open311): no cases of categories that need a visit to a family
+    (disputes, hardship), which would put private matters on a public map."""
+    return Case.objects.select_related("category", "handler_department", "handler_grid").filter(
+        category__visit_required=False
+    )
 
 
 def get_case_or_404(user, code: str) -> Case:
@@ -565,7 +573,7 @@ def place(case: Case, *, by, lon: float, lat: float, crs: str = "wgs84") -> Case
         raise ValidationError({"lon": _("该位置不在任何网格内")})
     case.lon, case.lat, case.grid_id = lon, lat, r.grid_id
     case.handler_grid_id, case.handler_department_id = r.handler_grid_id, r.handler_department_id
-    _save(case)
+    case.save()
     _step(
         case, A.PLACE, by, comment=r.reason, to_grid=r.handler_grid_id, to_department=r.handler_department_id
     )
@@ -575,10 +583,6 @@ def place(case: Case, *, by, lon: float, lat: float, crs: str = "wgs84") -> Case
     return case
 
 
-def _save(case: Case, **extra) -> None:
-    case.save()
-
-
 @transaction.atomic
 def accept(case: Case, *, by, comment: str = "") -> Case:
     _require(by, perms.ACCEPT, case)
@@ -586,7 +590,7 @@ def accept(case: Case, *, by, comment: str = "") -> Case:
     _move(case, S.ACCEPTED)
     case.accepted_at = timezone.now()
     _start_stage(case, case.accepted_at)
-    _save(case)
+    case.save()
     _step(case, A.ACCEPT, by, comment=comment)
     return case
 
@@ -609,7 +613,7 @@ def reject(case: Case, *, by, reason: str, comment: str) -> Case:
     case.answer = f"{REJECT_REASONS[reason]}：{comment}"
     case.closed_at = timezone.now()
     _start_stage(case, case.closed_at)
-    _save(case)
+    case.save()
     _step(case, A.REJECT, by, comment=case.answer)
     _tell_reporter(
         case, f"case:{case.pk}:rejected", _("您反映的问题未予受理：%(a)s") % {"a": case.answer[:60]}
@@ -635,7 +639,7 @@ def dispatch(
     case.returned_until = WorkTime.around(now).add(now, settings.CASE_RETURN_LIMIT) if to_department else None
     _start_stage(case, now)
     case.due_at = case.stage_due_at
-    _save(case)
+    case.save()
     _step(
         case,
         A.DISPATCH,
@@ -677,7 +681,7 @@ def return_case(case: Case, *, by, comment: str) -> Case:
     )
     now = timezone.now()
     _start_stage(case, now)
-    _save(case)
+    case.save()
     _step(case, A.RETURN, by, comment=comment, to_grid=case.handler_grid)
     _tell_unit(
         case,
@@ -712,7 +716,7 @@ def handle(case: Case, *, by, comment: str, photos=()) -> Case:
     case.handled_at = timezone.now()
     case.answer = comment
     _start_stage(case, case.handled_at)
-    _save(case)
+    case.save()
     _step(case, A.HANDLE, by, comment=comment, photos=photos)
     _tell_unit(
         case,
@@ -735,7 +739,7 @@ def verify(case: Case, *, by, passed: bool, comment: str = "", photos=()) -> Cas
         case.outcome, case.closed_at = Case.Outcome.SOLVED, now
         case.rating = case.rating_comment = ""  # after a rework the reporter rates the new answer
         _start_stage(case, now)
-        _save(case)
+        case.save()
         _step(case, A.VERIFY_PASS, by, comment=comment, photos=photos)
         _tell_reporter(
             case,
@@ -747,7 +751,7 @@ def verify(case: Case, *, by, passed: bool, comment: str = "", photos=()) -> Cas
     _move(case, S.DISPATCHED)
     case.reopened += 1
     _start_stage(case, now)
-    _save(case)
+    case.save()
     _step(case, A.VERIFY_FAIL, by, comment=_need(comment, _("核查不通过的原因")), photos=photos)
     _tell_unit(
         case,
@@ -782,7 +786,7 @@ def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
         case.reopened += 1
         case.outcome, case.closed_at = "", None
         _start_stage(case, now)
-        _save(case)
+        case.save()
         _step(case, A.RATE, by, comment=f"{case.get_rating_display()}：{case.rating_comment}")
         _step(
             case,
@@ -800,7 +804,7 @@ def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
             department=case.handler_department,
         )
         return case
-    _save(case)
+    case.save()
     _step(case, A.RATE, by, comment=f"{case.get_rating_display()}：{case.rating_comment}".rstrip("："))
     return case
 
@@ -815,7 +819,7 @@ def request_extension(case: Case, *, by, until: datetime, comment: str) -> Case:
     if case.extension_requested_until:
         raise ValidationError({"until": _("已有待审批的延期申请")})
     case.extension_requested_until = until
-    _save(case)
+    case.save()
     _step(
         case,
         A.EXTEND_REQUEST,
@@ -834,10 +838,10 @@ def decide_extension(case: Case, *, by, approve: bool, comment: str = "") -> Cas
     if approve:
         _start_stage(case, timezone.now(), due=until)
         case.due_at = until
-        _save(case)
+        case.save()
         _step(case, A.EXTEND_APPROVE, by, comment=comment)
     else:
-        _save(case)
+        case.save()
         _step(case, A.EXTEND_REFUSE, by, comment=_need(comment, _("不同意延期的理由")))
     return case
 
@@ -850,7 +854,7 @@ def suspend(case: Case, *, by, comment: str) -> Case:
     case.suspended_from = case.status
     _move(case, S.SUSPENDED)
     _start_stage(case, timezone.now())
-    _save(case)
+    case.save()
     _step(case, A.SUSPEND, by, comment=comment)
     return case
 
@@ -862,7 +866,7 @@ def resume(case: Case, *, by, comment: str = "") -> Case:
     _move(case, case.suspended_from or S.DISPATCHED)
     case.suspended_from = ""
     _start_stage(case, timezone.now())
-    _save(case)
+    case.save()
     _step(case, A.RESUME, by, comment=comment)
     return case
 
@@ -874,7 +878,7 @@ def supervise(case: Case, *, by, comment: str = "") -> Case:
     if not case.is_open:
         raise ValidationError({"status": _("事件已办结")})
     case.supervised = True
-    _save(case)
+    case.save()
     _step(case, A.SUPERVISE, by, comment=comment)
     _tell_unit(
         case,
@@ -895,7 +899,7 @@ def cannot_solve(case: Case, *, by, explanation: str) -> Case:
     _move(case, S.CLOSED)
     case.outcome, case.answer, case.closed_at = Case.Outcome.UNSOLVABLE, explanation, timezone.now()
     _start_stage(case, case.closed_at)
-    _save(case)
+    case.save()
     _step(case, A.UNSOLVABLE, by, comment=explanation)
     _tell_reporter(
         case, f"case:{case.pk}:unsolvable", _("关于您反映的问题的说明：%(a)s") % {"a": explanation[:60]}
@@ -911,7 +915,7 @@ def _close_repeats(case: Case, by) -> None:
         _move(repeat, S.CLOSED)
         repeat.outcome, repeat.answer, repeat.closed_at = case.outcome, case.answer, case.closed_at
         _start_stage(repeat, case.closed_at or timezone.now())
-        _save(repeat)
+        repeat.save()
         _step(
             repeat,
             A.CLOSE,
@@ -937,7 +941,7 @@ def mark_duplicate(case: Case, *, of: Case, by, comment: str = "") -> Case:
     case.outcome, case.duplicate_of, case.closed_at = Case.Outcome.DUPLICATE, of, timezone.now()
     case.answer = _("与事件 %(code)s 为同一问题，合并办理") % {"code": of.code}
     _start_stage(case, case.closed_at)
-    _save(case)
+    case.save()
     _step(case, A.DUPLICATE, by, comment=comment or case.answer)
     _tell_reporter(case, f"case:{case.pk}:duplicate", case.answer)
     return case
@@ -1069,8 +1073,3 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 def follow(case: Case) -> Case:
     """What the reporter follows: the original when theirs was merged into it."""
     return case.duplicate_of if case.duplicate_of_id and case.duplicate_of else case
-
-
-def timedelta_text(td: timedelta) -> str:
-    minutes = int(td.total_seconds() // 60)
-    return f"{minutes // 60} 小时 {minutes % 60} 分" if minutes >= 60 else f"{minutes} 分"

@@ -50,9 +50,7 @@ def definition(category: Category) -> dict:
 
 
 def public_requests() -> QuerySet[Case]:
-    return Case.objects.select_related("category", "handler_department", "handler_grid").filter(
-        category__visit_required=False
-    )
+    return cases.public_cases()
 
 
 def _iso(moment) -> str:

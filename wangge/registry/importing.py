@@ -18,7 +18,7 @@ from django.db import transaction
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
-from wangge.core import crypto
+from wangge.core import bulk, crypto
 from wangge.core.excel import RowError, column_letter, read_rows, write_workbook
 from wangge.grids import services as grids_service
 from wangge.grids.models import Grid
@@ -301,7 +301,7 @@ def check_ledger(
         g.key: g.pk for g in SpecialGroup.objects.all()
     }
     existing_hh = dict(
-        _rows_where_in(Household, "number", {_text(v[i_hh]) for v in rows}, ("number", "grid_id"))
+        bulk.rows_where_in(Household, "number", {_text(v[i_hh]) for v in rows}, ("number", "grid_id"))
     )
     prepared: list[PreparedRow] = []
     seen_ids: dict[str, int] = {}
@@ -420,10 +420,10 @@ def _archive_conflicts(prepared: list[PreparedRow], mapping: dict[str, int]) -> 
     out = []
     id_column = column_letter(mapping["id_number"]) if "id_number" in mapping else ""
     by_index = {p.person["id_index"]: p.row for p in prepared if p.person["id_index"]}
-    for (idx,) in _rows_where_in(Person, "id_index", by_index, ("id_index",)):
+    for (idx,) in bulk.rows_where_in(Person, "id_index", by_index, ("id_index",)):
         out.append(RowError(by_index[idx], id_column, "证件号码", "该证件号已在档案中登记"))
     grid_of = dict(
-        _rows_where_in(Household, "number", {p.household_number for p in prepared}, ("number", "grid_id"))
+        bulk.rows_where_in(Household, "number", {p.household_number for p in prepared}, ("number", "grid_id"))
     )
     hh_column = column_letter(mapping["household_number"])
     for p in prepared:
@@ -454,45 +454,6 @@ def recheck(prepared: list[PreparedRow], report: LedgerReport, user=None) -> Led
     return report
 
 
-def _rows_where_in(model, column: str, values, select: tuple[str, ...]) -> list[tuple]:
-    """The rows whose column holds one of these values, as plain tuples of the selected columns (raw SQL:
-    the ORM spent 0.4 s building IN-lists for 33,000 household numbers, measured)."""
-    from django.db import connection
-
-    q = connection.ops.quote_name
-    table, name = q(model._meta.db_table), q(column)
-    names = ", ".join(q(c) for c in select)
-    values = list(values)
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(f"SELECT {names} FROM {table} WHERE {name} = ANY(%s)", [values])
-            return cur.fetchall()
-        found: list[tuple] = []
-        for i in range(0, len(values), 900):  # SQLite's parameter limit
-            chunk = values[i : i + 900]
-            marks = ", ".join(["%s"] * len(chunk))
-            cur.execute(f"SELECT {names} FROM {table} WHERE {name} IN ({marks})", chunk)
-            found.extend(cur.fetchall())
-    return found
-
-
-def _insert(model, columns, rows) -> None:
-    from django.db import connection
-
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "end" is a keyword in PostgreSQL
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            # COPY: PostgreSQL's bulk path (executemany sends a statement per row).
-            with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-        for i in range(0, len(rows), 5000):
-            cur.executemany(sql, rows[i : i + 5000])
-
-
 PERSON_COLUMNS = (
     "grid_id",
     "household_id",
@@ -521,35 +482,6 @@ PERSON_COLUMNS = (
 )
 
 
-def _reserve_ids(model, n: int) -> list[int]:
-    """n primary keys for rows about to be inserted raw, so that rows can point at each other without
-    reading ids back. Must run inside the import's transaction (SQLite: under its write lock)."""
-    from django.db import connection
-
-    if n == 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            # Other writers of this table wait until the import commits (their INSERT needs a lock this
-            # one excludes), so one jump of the sequence reserves a block no one else can draw from.
-            cur.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE")
-            cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-            sequence = cur.fetchone()[0]
-            cur.execute("SELECT setval(%s, nextval(%s) + %s)", [sequence, sequence, n - 1])
-            last = cur.fetchone()[0]
-            return list(range(last - n + 1, last + 1))
-        # Atomic blocks on SQLite begin IMMEDIATE (settings): no other writer until this one commits.
-        # AUTOINCREMENT never reuses a key: start past both the highest row and the highest ever issued.
-        cur.execute(
-            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0), "
-            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
-            [table],
-        )
-        start = cur.fetchone()[0] + 1
-    return list(range(start, start + n))
-
-
 @transaction.atomic
 def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None) -> LedgerReport:
     """Write every row at once: new houses and households, persons, group memberships.
@@ -565,27 +497,27 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
     today_db = connection.ops.adapt_datefield_value(today)
     # number -> household id (existing ones first; new ones get reserved ids)
     households = dict(
-        _rows_where_in(Household, "number", {p.household_number for p in prepared}, ("number", "id"))
+        bulk.rows_where_in(Household, "number", {p.household_number for p in prepared}, ("number", "id"))
     )
     # new household number -> (grid id, address, residence): plain tuples, not model instances
     new: dict[str, tuple[int, str, str]] = {}
     for p in prepared:
         if p.household_number not in households and p.household_number not in new:
             new[p.household_number] = (p.grid_id, p.address or p.household_number, p.residence)
-    house_ids = _reserve_ids(House, len(new))
-    household_ids = _reserve_ids(Household, len(new))
-    person_ids = _reserve_ids(Person, len(prepared))
+    house_ids = bulk.reserve_ids(House, len(new))
+    household_ids = bulk.reserve_ids(Household, len(new))
+    person_ids = bulk.reserve_ids(Person, len(prepared))
     households.update(zip(new, household_ids, strict=True))
     heads: dict[str, int] = {}  # the first head of each new household, as the old one-by-one path chose
     for p, pk in zip(prepared, person_ids, strict=True):
         if p.person["relation"] == "head" and p.household_number in new:
             heads.setdefault(p.household_number, pk)
-    _insert(
+    bulk.insert_rows(
         House,
         ("id", "grid_id", "address", "room", "use", "created", "last_updated"),
         [(h, g, a, "", "own", now_db, now_db) for h, (g, a, _r) in zip(house_ids, new.values(), strict=True)],
     )
-    _insert(
+    bulk.insert_rows(
         Household,
         ("id", "grid_id", "house_id", "head_id", "number", "residence", "phone", "phone_index", "active")
         + ("created", "last_updated"),
@@ -594,7 +526,7 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
             for h, (n, (g, _a, r)) in zip(house_ids, new.items(), strict=True)
         ],
     )
-    _insert(
+    bulk.insert_rows(
         HouseholdGridHistory,
         ("household_id", "grid_id", "house_address", "valid_from"),
         [(households[n], g, a, today_db) for n, (g, a, _r) in new.items()],
@@ -634,8 +566,8 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
                 today_db,
             )
         )
-    _insert(Person, ("id", *PERSON_COLUMNS), values)
-    _insert(
+    bulk.insert_rows(Person, ("id", *PERSON_COLUMNS), values)
+    bulk.insert_rows(
         GroupMembership,
         ("person_id", "group_id", "start", "source", "note", "created", "last_updated"),
         [

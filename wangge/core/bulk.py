@@ -1,0 +1,73 @@
+"""Bulk writes and reads for imports and sweeps: plain tuples through the database's bulk path
+(executemany on SQLite, COPY on PostgreSQL), keys reserved beforehand, IN/ANY lookups without the ORM's
+per-parameter cost. Measured on 100,000-row ledgers (docs in registry/importing.py)."""
+
+from __future__ import annotations
+
+
+def rows_where_in(model, column: str, values, select: tuple[str, ...]) -> list[tuple]:
+    """The rows whose column holds one of these values, as plain tuples of the selected columns (raw SQL:
+    the ORM spent 0.4 s building IN-lists for 33,000 household numbers, measured)."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    table, name = q(model._meta.db_table), q(column)
+    names = ", ".join(q(c) for c in select)
+    values = list(values)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"SELECT {names} FROM {table} WHERE {name} = ANY(%s)", [values])
+            return cur.fetchall()
+        found: list[tuple] = []
+        for i in range(0, len(values), 900):  # SQLite's parameter limit
+            chunk = values[i : i + 900]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT {names} FROM {table} WHERE {name} IN ({marks})", chunk)
+            found.extend(cur.fetchall())
+    return found
+
+
+def insert_rows(model, columns, rows) -> None:
+    from django.db import connection
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "end" is a keyword in PostgreSQL
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # COPY: PostgreSQL's bulk path (executemany sends a statement per row).
+            with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        for i in range(0, len(rows), 5000):
+            cur.executemany(sql, rows[i : i + 5000])
+
+
+def reserve_ids(model, n: int) -> list[int]:
+    """n primary keys for rows about to be inserted raw, so that rows can point at each other without
+    reading ids back. Must run inside the import's transaction (SQLite: under its write lock)."""
+    from django.db import connection
+
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # Other writers of this table wait until the import commits (their INSERT needs a lock this
+            # one excludes), so one jump of the sequence reserves a block no one else can draw from.
+            cur.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE")
+            cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cur.fetchone()[0]
+            cur.execute("SELECT setval(%s, nextval(%s) + %s)", [sequence, sequence, n - 1])
+            last = cur.fetchone()[0]
+            return list(range(last - n + 1, last + 1))
+        # Atomic blocks on SQLite begin IMMEDIATE (settings): no other writer until this one commits.
+        # AUTOINCREMENT never reuses a key: start past both the highest row and the highest ever issued.
+        cur.execute(
+            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0), "
+            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        start = cur.fetchone()[0] + 1
+    return list(range(start, start + n))
