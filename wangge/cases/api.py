@@ -199,57 +199,22 @@ class ActionSchema(Schema):
     lat: float | None = None
 
 
-ACTIONS = tuple(
-    "accept reject dispatch return note handle verify_pass verify_fail extend extend_approve extend_refuse "
-    "suspend resume supervise unsolvable duplicate place".split()
-)
-
-
 @router.post(
     "/cases/{case_code}/actions/{action}", response=CaseOut, summary="办理一步（受理、派遣、处置、核查……）"
 )
 def case_action(request, case_code: str, action: str, body: ActionSchema):
     case = cases.get_case_or_404(request.user, case_code)
-    u, c = request.user, body.comment
-    if action not in ACTIONS:
-        raise ValidationError({"action": f"未知的操作：{action}（可用：{'、'.join(ACTIONS)}）"})
-    if action == "accept":
-        cases.accept(case, by=u, comment=c)
-    elif action == "reject":
-        cases.reject(case, by=u, reason=body.reason, comment=c)
-    elif action == "dispatch":
-        grid = get_object_or_404(Grid, code=body.to_grid) if body.to_grid else None
-        dept = get_object_or_404(Department, key=body.to_department) if body.to_department else None
-        cases.dispatch(case, by=u, to_grid=grid, to_department=dept, comment=c)
-    elif action == "return":
-        cases.return_case(case, by=u, comment=c)
-    elif action == "note":
-        cases.add_note(case, by=u, comment=c)
-    elif action == "handle":
-        cases.handle(case, by=u, comment=c)
-    elif action in ("verify_pass", "verify_fail"):
-        cases.verify(case, by=u, passed=action == "verify_pass", comment=c)
-    elif action == "extend":
-        if body.until is None:
-            raise ValidationError({"until": "请填写延期后的时限"})
-        cases.request_extension(case, by=u, until=body.until, comment=c)
-    elif action in ("extend_approve", "extend_refuse"):
-        cases.decide_extension(case, by=u, approve=action == "extend_approve", comment=c)
-    elif action == "suspend":
-        cases.suspend(case, by=u, comment=c)
-    elif action == "resume":
-        cases.resume(case, by=u, comment=c)
-    elif action == "supervise":
-        cases.supervise(case, by=u, comment=c)
-    elif action == "unsolvable":
-        cases.cannot_solve(case, by=u, explanation=c)
-    elif action == "duplicate":
-        cases.mark_duplicate(case, of=cases.get_case_or_404(u, body.of or ""), by=u, comment=c)
-    elif action == "place":
-        if body.lon is None or body.lat is None:
-            raise ValidationError({"lon": "请提供经纬度"})
-        cases.place(case, by=u, lon=body.lon, lat=body.lat)
-    return _out(case)
+    step = cases.StepIn(
+        comment=body.comment,
+        reason=body.reason,
+        to_grid=get_object_or_404(Grid, code=body.to_grid) if body.to_grid else None,
+        to_department=get_object_or_404(Department, key=body.to_department) if body.to_department else None,
+        until=body.until,
+        of=cases.get_case_or_404(request.user, body.of) if body.of else None,
+        lon=body.lon,
+        lat=body.lat,
+    )
+    return _out(cases.perform(case, action, by=request.user, step=step))
 
 
 class OrderSchema(Schema):

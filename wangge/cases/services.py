@@ -947,6 +947,75 @@ def mark_duplicate(case: Case, *, of: Case, by, comment: str = "") -> Case:
     return case
 
 
+# --- one step by name (the case page's forms and the API both come through here) -------------------
+
+
+@dataclass
+class StepIn:
+    """What a form or an API call gives for one workflow step."""
+
+    comment: str = ""
+    reason: str = ""
+    to_grid: Grid | None = None
+    to_department: Department | None = None
+    until: datetime | None = None
+    of: Case | None = None
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    photos: tuple = ()
+
+
+ACTIONS = tuple(
+    "accept reject dispatch return note handle verify_pass verify_fail extend extend_approve extend_refuse "
+    "suspend resume supervise unsolvable duplicate place".split()
+)
+
+
+def perform(case: Case, action: str, *, by, step: StepIn) -> Case:
+    """Run the named step on the case (ValidationError in Chinese for an unknown step or missing input)."""
+    c = step.comment
+    if action == "accept":
+        accept(case, by=by, comment=c)
+    elif action == "reject":
+        reject(case, by=by, reason=step.reason, comment=c)
+    elif action == "dispatch":
+        dispatch(case, by=by, to_grid=step.to_grid, to_department=step.to_department, comment=c)
+    elif action == "return":
+        return_case(case, by=by, comment=c)
+    elif action == "note":
+        add_note(case, by=by, comment=c, photos=step.photos)
+    elif action == "handle":
+        handle(case, by=by, comment=c, photos=step.photos)
+    elif action in ("verify_pass", "verify_fail"):
+        verify(case, by=by, passed=action == "verify_pass", comment=c, photos=step.photos)
+    elif action == "extend":
+        if step.until is None:
+            raise ValidationError({"until": _("请填写延期后的时限")})
+        request_extension(case, by=by, until=step.until, comment=c)
+    elif action in ("extend_approve", "extend_refuse"):
+        decide_extension(case, by=by, approve=action == "extend_approve", comment=c)
+    elif action == "suspend":
+        suspend(case, by=by, comment=c)
+    elif action == "resume":
+        resume(case, by=by, comment=c)
+    elif action == "supervise":
+        supervise(case, by=by, comment=c)
+    elif action == "unsolvable":
+        cannot_solve(case, by=by, explanation=c)
+    elif action == "duplicate":
+        if step.of is None:
+            raise ValidationError({"of": _("请选择另一件原始事件")})
+        mark_duplicate(case, of=step.of, by=by, comment=c)
+    elif action == "place":
+        if step.lon is None or step.lat is None:
+            raise ValidationError({"lon": _("请在地图上点选位置")})
+        place(case, by=by, lon=step.lon, lat=step.lat, crs=step.crs)
+    else:
+        raise ValidationError({"action": _("未知的操作：%(a)s") % {"a": action}})
+    return case
+
+
 # --- the sweep ----------------------------------------------------------------------------------
 
 

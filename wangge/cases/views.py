@@ -177,61 +177,40 @@ def _chain(case: Case) -> list[Grid]:
     return grids.chain(case.grid) if case.grid else list(grids.roots())
 
 
+def _number(raw) -> float | None:
+    try:
+        return float(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
 @login_required
 @require_POST
 def act(request, code: str, action: str):
     """One workflow step from the case page; errors come back as messages, nothing half-done."""
     case = cases.get_case_or_404(request.user, code)
-    p, user, comment = request.POST, request.user, request.POST.get("comment", "")
-    photos = request.FILES.getlist("photos")
+    p = request.POST
+    target = p.get("to", "")
     try:
-        if action == "accept":
-            cases.accept(case, by=user, comment=comment)
-        elif action == "reject":
-            cases.reject(case, by=user, reason=p.get("reason", ""), comment=comment)
-        elif action == "dispatch":
-            target = p.get("to", "")
-            grid = dept = None
-            if target.startswith("grid:"):
-                grid = get_object_or_404(Grid, pk=target[5:])
-            elif target.startswith("department:"):
-                dept = get_object_or_404(Department, pk=target[11:])
-            cases.dispatch(case, by=user, to_grid=grid, to_department=dept, comment=comment)
-        elif action == "return":
-            cases.return_case(case, by=user, comment=comment)
-        elif action == "note":
-            cases.add_note(case, by=user, comment=comment, photos=photos)
-        elif action == "handle":
-            cases.handle(case, by=user, comment=comment, photos=photos)
-        elif action in ("verify_pass", "verify_fail"):
-            cases.verify(case, by=user, passed=action == "verify_pass", comment=comment, photos=photos)
-        elif action == "extend":
-            try:
-                until = timezone.make_aware(datetime.fromisoformat(p.get("until", "")))
-            except ValueError as exc:
-                raise ValidationError({"until": _("请填写延期后的时限")}) from exc
-            cases.request_extension(case, by=user, until=until, comment=comment)
-        elif action in ("extend_approve", "extend_refuse"):
-            cases.decide_extension(case, by=user, approve=action == "extend_approve", comment=comment)
-        elif action == "suspend":
-            cases.suspend(case, by=user, comment=comment)
-        elif action == "resume":
-            cases.resume(case, by=user, comment=comment)
-        elif action == "supervise":
-            cases.supervise(case, by=user, comment=comment)
-        elif action == "unsolvable":
-            cases.cannot_solve(case, by=user, explanation=comment)
-        elif action == "place":
-            try:
-                lon, lat = float(p.get("lon", "")), float(p.get("lat", ""))
-            except ValueError as exc:
-                raise ValidationError({"lon": _("请在地图上点选位置")}) from exc
-            cases.place(case, by=user, lon=lon, lat=lat, crs=p.get("crs", "wgs84"))
-        elif action == "duplicate":
-            original = cases.get_case_or_404(user, p.get("of", "").strip())
-            cases.mark_duplicate(case, of=original, by=user, comment=comment)
-        else:
-            raise ValidationError({"action": _("未知的操作")})
+        until = timezone.make_aware(datetime.fromisoformat(p["until"])) if p.get("until") else None
+    except ValueError:
+        until = None  # perform() says what is missing
+    step = cases.StepIn(
+        comment=p.get("comment", ""),
+        reason=p.get("reason", ""),
+        to_grid=get_object_or_404(Grid, pk=target[5:]) if target.startswith("grid:") else None,
+        to_department=get_object_or_404(Department, pk=target[11:])
+        if target.startswith("department:")
+        else None,
+        until=until,
+        of=cases.get_case_or_404(request.user, p["of"].strip()) if p.get("of", "").strip() else None,
+        lon=_number(p.get("lon")),
+        lat=_number(p.get("lat")),
+        crs=p.get("crs", "wgs84"),
+        photos=tuple(request.FILES.getlist("photos")),
+    )
+    try:
+        cases.perform(case, action, by=request.user, step=step)
     except ValidationError as exc:
         messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
     except PermissionDenied as exc:
