@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "wangge.accounts",
     "wangge.registry",
     "wangge.cases",
+    "wangge.fieldwork",
     "wangge.open311",
 ]
 
@@ -203,6 +204,12 @@ HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS",
 SMS_ADAPTER = os.environ.get("WANGGE_SMS_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 WECHAT_ADAPTER = os.environ.get("WANGGE_WECHAT_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
+# Field work (走访): a visit point within this distance counts as "at the household"; how far back a
+# visit may be entered (a phone that was offline for days); how many stops a round page lists.
+FIELDWORK_NEAR_METRES = env_int("WANGGE_FIELDWORK_NEAR_METRES", 150)
+FIELDWORK_BACKDATE_DAYS = env_int("WANGGE_FIELDWORK_BACKDATE_DAYS", 15)
+FIELDWORK_MAX_PHOTOS = 9
+FIELDWORK_ROUND_LIMIT = env_int("WANGGE_FIELDWORK_ROUND_LIMIT", 2000)
 # `make bench` only: mounts /bench/insert, the one-insert view the intake benchmark compares against
 BENCH_VIEWS = env_bool("WANGGE_BENCH_VIEWS", False)
 

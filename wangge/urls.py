@@ -14,6 +14,7 @@ urlpatterns = [
     path("registry/", include("wangge.registry.urls")),
     path("audit/", include("wangge.audit.urls")),
     path("cases/", include("wangge.cases.urls")),
+    path("fieldwork/", include("wangge.fieldwork.urls")),
     path("report/", include("wangge.cases.public_urls")),
     path("open311/v2/", include("wangge.open311.urls")),
     path("api/", api.urls),

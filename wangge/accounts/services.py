@@ -19,6 +19,7 @@ from wangge.accounts.jurisdiction import (  # noqa: F401  (re-exported: the one 
     forget,
     get_visible_or_404,
     jurisdiction_paths,
+    top_grids,
     visible,
 )
 from wangge.accounts.models import ApiToken, Department, JurisdictionScope, User

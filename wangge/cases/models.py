@@ -249,6 +249,7 @@ class CaseEvent(AppendOnlyModel):
         DISPATCH = "dispatch", _("派遣")
         RETURN = "return", _("退回")
         NOTE = "note", _("处置记录")
+        SITE_VISIT = "site_visit", _("到场走访")
         HANDLE = "handle", _("处置反馈")
         VERIFY_PASS = "verify_pass", _("核查通过")
         VERIFY_FAIL = "verify_fail", _("核查不通过")

@@ -24,6 +24,7 @@ from wangge.cases import permissions as perms
 from wangge.cases.calendar import WorkTime
 from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category
 from wangge.core import crypto, outbox
+from wangge.core import photos as core_photos
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
@@ -339,48 +340,18 @@ def _move(case: Case, status: str) -> None:
 
 def save_photo(case: Case, upload, event: CaseEvent | None = None) -> CasePhoto:
     """Store one uploaded photo, re-encoded as JPEG (which also drops its EXIF location and metadata)."""
-    from io import BytesIO
-
     from django.core.files.base import ContentFile
-    from PIL import ImageOps
 
-    image = check_photo(upload)
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    image.thumbnail((2048, 2048))
-    buf = BytesIO()
-    image.save(buf, "JPEG", quality=82)
-    photo = CasePhoto(case=case, event=event, width=image.width, height=image.height)
-    photo.image.save("photo.jpg", ContentFile(buf.getvalue()), save=True)
+    data, width, height = core_photos.jpeg(check_photo(upload))
+    photo = CasePhoto(case=case, event=event, width=width, height=height)
+    photo.image.save("photo.jpg", ContentFile(data), save=True)
     return photo
 
 
 def check_photo(upload):
     """The photo as a Pillow image, or a Chinese ValidationError (not an image, too large, a type we
     do not take)."""
-    from PIL import Image, UnidentifiedImageError
-
-    name = getattr(upload, "name", "photo")
-    if getattr(upload, "size", 0) > settings.CASE_MAX_PHOTO_BYTES:
-        raise ValidationError(
-            {
-                "photos": _("照片 %(name)s 超过 %(mb)d MB")
-                % {"name": name, "mb": settings.CASE_MAX_PHOTO_BYTES // 2**20}
-            }
-        )
-    try:
-        upload.seek(0)
-        image = Image.open(upload)
-        image.verify()
-        upload.seek(0)
-        image = Image.open(upload)
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError({"photos": _("%(name)s 不是图片文件") % {"name": name}}) from exc
-    if image.format not in {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"}:
-        raise ValidationError(
-            {"photos": _("不支持的图片格式：%(fmt)s（请用 JPG 或 PNG）") % {"fmt": image.format}}
-        )
-    return image
+    return core_photos.check_image(upload, max_bytes=settings.CASE_MAX_PHOTO_BYTES)
 
 
 # --- intake -------------------------------------------------------------------------------------
@@ -704,6 +675,28 @@ def add_note(case: Case, *, by, comment: str, photos=()) -> CaseEvent:
     _require(by, perms.HANDLE, case, handler=True)
     _from(case, S.DISPATCHED)
     return _step(case, A.NOTE, by, comment=_need(comment, _("处置情况")), photos=photos)
+
+
+def visit_required_open(user) -> QuerySet[Case]:
+    """Open cases of a 五必到 category (family crisis, neighbour dispute...) that the user sees and that no
+    one has yet visited on site: a worker must go."""
+    visited = CaseEvent.objects.filter(action=A.SITE_VISIT).values("case_id")
+    return (
+        visible_cases(user)
+        .filter(category__visit_required=True, status__in=OPEN)
+        .exclude(pk__in=visited)
+        .order_by("created")
+    )
+
+
+@transaction.atomic
+def site_visit(case: Case, *, by, comment: str, at: datetime | None = None) -> CaseEvent:
+    """A worker was on site (五必到): recorded on the case by the visit that went there."""
+    _require(by, perms.VIEW, case)
+    if case.status not in OPEN:
+        raise ValidationError({"case": _("事件 %(code)s 已办结") % {"code": case.code}})
+    when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
+    return _step(case, A.SITE_VISIT, by, comment=f"{when} {comment}".strip())
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ def enqueue_due(last: dict[str, float], now: float) -> list[str]:
     """Enqueue every registered task whose interval has passed since `last`; returns their paths."""
     done = []
     for p in _REGISTRY:
-        if now - last.get(p.task, 0.0) >= p.every:
+        if p.task not in last or now - last[p.task] >= p.every:  # each runs once when the worker starts
             try:
                 import_string(p.task).enqueue()
             except Exception:  # a failed enqueue is tried again at the next tick

@@ -583,6 +583,9 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
         object_repr=f"导入人员台账 {len(values)} 人",
         detail={"persons": len(values), "households": len(new)},
     )
+    from wangge.registry import signals
+
+    signals.tell({households[p.household_number] for p in prepared}, bulk=True)
     report.committed = True
     return report
 

@@ -50,6 +50,24 @@ def propose(
             return existing
     if household_of_resident(by) != household:
         raise PermissionDenied("not the resident's household")
+    return _propose(household, by=by, person=person, values=values, client_id=client_id)
+
+
+@transaction.atomic
+def propose_from_visit(
+    household: Household, *, by, person: Person | None, values: dict, client_id: str | None = None
+) -> ProposedChange:
+    """A correction a grid worker noted on a visit: it waits for confirmation like a resident's."""
+    from wangge.registry import permissions as perms
+
+    if client_id and (existing := ProposedChange.objects.filter(client_id=client_id).first()):
+        return existing
+    if not by.has_perm(perms.EDIT_ARCHIVE) or not accounts.can_see_grid(by, household.grid):
+        raise PermissionDenied("outside jurisdiction")
+    return _propose(household, by=by, person=person, values=values, client_id=client_id)
+
+
+def _propose(household, *, by, person, values, client_id) -> ProposedChange:
     allowed = RESIDENT_FIELDS if person is not None else NEW_MEMBER_FIELDS
     values = {k: (v or "").strip() for k, v in values.items() if k in allowed}
     if person is not None and person.household_id != household.pk:
@@ -88,7 +106,7 @@ def difference(change: ProposedChange) -> list[tuple[str, str, str]]:
     values = json.loads(change.data)
     rows = []
     for field, new in values.items():
-        label = str(P._meta.get_field(field).verbose_name)
+        label = str(getattr(P._meta.get_field(field), "verbose_name", field))
         old = getattr(change.person, field, "") if change.person else ""
         rows.append((label, old or "", new))
     return rows

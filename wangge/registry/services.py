@@ -18,6 +18,7 @@ from wangge.core import crypto
 from wangge.grids import services as grids
 from wangge.grids.models import Grid  # type hints only: grids are read through grids.services
 from wangge.registry import permissions as perms
+from wangge.registry import signals
 from wangge.registry.models import (
     Building,
     GroupMembership,
@@ -93,6 +94,29 @@ def active_memberships(person: Person, user, on: date | None = None) -> QuerySet
         .filter(Q(end__isnull=True) | Q(end__gt=on))
         .select_related("group")
     )
+
+
+def households_where(
+    *, groups=(), residences=(), hazards: bool = False, on: date | None = None
+) -> QuerySet[Household]:
+    """Active households selected by their members' special groups (on a day), their residence type and
+    open hazards of their house; every active household when nothing is named. Not scoped: for rules
+    that run over the whole deployment (visit schedules); pages scope the result themselves."""
+    on = on or today()
+    qs = Household.objects.filter(active=True)
+    if groups:
+        members = GroupMembership.objects.filter(
+            Q(end__isnull=True) | Q(end__gt=on),
+            group__key__in=list(groups),
+            start__lte=on,
+            person__status=Person.Status.ACTIVE,
+        )
+        qs = qs.filter(pk__in=members.values("person__household_id"))
+    if residences:
+        qs = qs.filter(residence__in=list(residences))
+    if hazards:
+        qs = qs.filter(house__in=Hazard.objects.filter(state=Hazard.State.OPEN).values("house_id"))
+    return qs
 
 
 def find_by_id_number(number: str, user) -> Person | None:
@@ -290,6 +314,7 @@ def mark_hazard(
         note=note,
     )
     audit.record(audit.Action.CREATE, actor=by, obj=hazard)
+    signals.tell(house.households.values_list("pk", flat=True))
     return hazard
 
 
@@ -305,6 +330,7 @@ def fix_hazard(hazard: Hazard, *, fixed_on: date | None = None, fixed_by: str = 
     hazard.fixed_by = fixed_by.strip() or (str(by) if by else "")
     hazard.save()
     audit.record(audit.Action.UPDATE, actor=by, obj=hazard, detail={"state": "fixed"})
+    signals.tell(hazard.house.households.values_list("pk", flat=True))
     return hazard
 
 
@@ -347,6 +373,7 @@ def create_household(
         household=hh, grid=grid, house_address=house.address if house else "", valid_from=since or today()
     )
     audit.record(audit.Action.CREATE, actor=by, obj=hh)
+    signals.tell([hh.pk])
     return hh
 
 
@@ -496,6 +523,8 @@ def register_person(
             person=person, group=g, start=since or today(), source=GroupMembership.Source.REGISTRATION
         )
     audit.record(audit.Action.CREATE, actor=by, obj=person, object_repr=person.name)
+    if groups:
+        signals.tell([person.household_id])
     return person
 
 
@@ -568,6 +597,7 @@ def set_status(person: Person, *, status: str, on: date | None = None, by=None) 
     audit.record(
         audit.Action.UPDATE, actor=by, obj=person, object_repr=person.name, detail={"status": status}
     )
+    signals.tell([person.household_id])
     return person
 
 
@@ -586,6 +616,7 @@ def add_membership(
         raise ValidationError({"group": _("此人已在“%(g)s”中") % {"g": group.name}})
     m = GroupMembership.objects.create(person=person, group=group, start=start, source=source, note=note)
     audit.record(audit.Action.CREATE, actor=by, obj=m, object_repr=f"{person.name} {group.name}")
+    signals.tell([person.household_id])
     return m
 
 
@@ -605,6 +636,7 @@ def end_membership(membership: GroupMembership, *, end: date | None = None, by=N
         object_repr=str(membership),
         detail={"end": end.isoformat()},
     )
+    signals.tell([membership.person.household_id])
     return membership
 
 

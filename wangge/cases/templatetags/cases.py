@@ -2,6 +2,8 @@ import base64
 
 from django import template
 
+from wangge.core.templatetags.numbers import percent
+
 register = template.Library()
 
 
@@ -10,10 +12,4 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data or b"").decode()
 
 
-@register.filter
-def percent(value) -> str:
-    """0.8581 -> 85.81%"""
-    try:
-        return f"{float(value) * 100:.2f}%"
-    except (TypeError, ValueError):
-        return ""
+register.filter("percent", percent)

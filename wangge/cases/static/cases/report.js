@@ -72,28 +72,6 @@
     nearby();
   });
 
-  // Photos: shrink to at most 1600 px on the phone (a cheap phone's 12 MP photo is 4 MB; this is ~300 KB).
-  form.querySelectorAll("input[type=file][data-resize]").forEach(function (input) {
-    input.addEventListener("change", function () {
-      const max = parseInt(input.dataset.max || "9", 10);
-      const files = Array.prototype.slice.call(input.files, 0, max);
-      if (!window.DataTransfer || !window.createImageBitmap) return;
-      Promise.all(files.map(function (f) {
-        if (!/^image\/(jpeg|png|webp)$/.test(f.type)) return Promise.resolve(f);
-        return createImageBitmap(f).then(function (img) {
-          const scale = Math.min(1, 1600 / Math.max(img.width, img.height));
-          const c = document.createElement("canvas");
-          c.width = Math.round(img.width * scale); c.height = Math.round(img.height * scale);
-          c.getContext("2d").drawImage(img, 0, 0, c.width, c.height);
-          return new Promise(function (ok) { c.toBlob(function (b) {
-            ok(new File([b], f.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" })); }, "image/jpeg", 0.85); });
-        }).catch(function () { return f; });
-      })).then(function (out) {
-        const dt = new DataTransfer(); out.forEach(function (f) { dt.items.add(f); });
-        input.files = dt.files;
-        const note = document.getElementById(input.id + "-note");
-        if (note) note.textContent = out.length + " / " + max;
-      });
-    });
-  });
+  // Photos: shrunk on the phone before upload (wangge/photos.js).
+  if (window.WanggePhotos) WanggePhotos.shrinkInputs(form);
 })();

@@ -1,0 +1,45 @@
+"""Photos from phones: checked (an image, not too large, a format we take) and re-encoded as JPEG, which
+also drops EXIF (the phone's location, its owner). Shared by every module that takes photos."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+def check_image(upload, *, max_bytes: int, field: str = "photos"):
+    """The upload as a Pillow image, or a Chinese ValidationError on `field`."""
+    from PIL import Image, UnidentifiedImageError
+
+    name = getattr(upload, "name", "photo")
+    if getattr(upload, "size", 0) > max_bytes:
+        raise ValidationError(
+            {field: _("照片 %(name)s 超过 %(mb)d MB") % {"name": name, "mb": max_bytes // 2**20}}
+        )
+    try:
+        upload.seek(0)
+        image = Image.open(upload)
+        image.verify()
+        upload.seek(0)
+        image = Image.open(upload)
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError({field: _("%(name)s 不是图片文件") % {"name": name}}) from exc
+    if image.format not in {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"}:
+        raise ValidationError(
+            {field: _("不支持的图片格式：%(fmt)s（请用 JPG 或 PNG）") % {"fmt": image.format}}
+        )
+    return image
+
+
+def jpeg(image, *, longest: int = 2048) -> tuple[bytes, int, int]:
+    """The image upright, at most `longest` px, as JPEG bytes without metadata; and its size."""
+    from PIL import ImageOps
+
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    image.thumbnail((longest, longest))
+    buf = BytesIO()
+    image.save(buf, "JPEG", quality=82)
+    return buf.getvalue(), image.width, image.height

@@ -1,0 +1,96 @@
+"""Demo field work: every household's duties under the scene's rules, a past of visits (most in time,
+some late, some still owed) so that rounds and coverage have something to show, and a running campaign."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+VISITED_SHARE = 0.8  # of duties that fell due, the share visited
+LATE_SHARE = 0.15  # of those visited, the share visited after their day
+
+
+def load(rng: random.Random) -> None:
+    from wangge.accounts.models import User
+    from wangge.fieldwork import services
+    from wangge.fieldwork.models import Duty, Fulfilment, Mode, Visit
+    from wangge.grids.models import Grid
+
+    today = timezone.localdate()
+    services.sync(on=today)
+    start = today - timedelta(days=400)
+    worker_of = {}
+    for u in User.objects.filter(role="grid_worker"):
+        from wangge.grids import services as grids
+
+        for path in grids.paths_held_by(u):
+            worker_of[path] = u
+    admin = User.objects.filter(username="admin").first()
+    grid_worker = {}
+    for g in Grid.objects.all().only("pk", "path"):
+        owner = next((u for p, u in worker_of.items() if g.path.startswith(p)), admin)
+        grid_worker[g.pk] = owner
+    duties = list(Duty.objects.select_related("rule", "household"))
+    visits, fulfil, changed = [], [], []
+    n = 0
+    for d in duties:
+        # walk the duty's history from its start: each period visited (or not), on time or late
+        d.since = start
+        due = start + timedelta(days=d.rule.first_within_days)
+        last = None
+        while due <= today and d.rule.unit != "day":
+            if rng.random() > VISITED_SHARE and due >= today - timedelta(days=60):
+                break  # still owed
+            late = rng.random() < LATE_SHARE
+            day = (
+                due + timedelta(days=rng.randint(1, 20)) if late else due - timedelta(days=rng.randint(0, 10))
+            )
+            day = min(day, today)
+            n += 1
+            at = timezone.make_aware(datetime.combine(day, time(9 + n % 9, (n * 7) % 60)))
+            v = Visit(client_id=f"demo-{n}", household_id=d.household_id, grid_id=d.household.grid_id,
+                      worker=grid_worker.get(d.household.grid_id), mode=Mode.IN_PERSON, visited_at=at,
+                      answers={item: "ok" for item in d.rule.checklist})  # fmt: skip
+            visits.append(v)
+            fulfil.append((v, d, due, day))
+            last = day
+            due = services.next_due(d.rule, d.since, day)
+        if d.rule.unit == "day" and rng.random() < 0.7:
+            last = today - timedelta(days=1)
+            due = today
+        d.last_done, d.due_on = last, due
+        changed.append(d)
+    visits = [v for v in visits if v.worker is not None]
+    Visit.objects.bulk_create(visits, batch_size=2000)
+    Fulfilment.objects.bulk_create(
+        [
+            Fulfilment(
+                rule_id=d.rule_id,
+                household_id=d.household_id,
+                grid_id=v.grid_id,
+                visit=v,
+                due_on=due,
+                done_on=day,
+            )
+            for v, d, due, day in fulfil
+            if v.pk
+        ],  # fmt: skip
+        batch_size=2000,
+    )
+    Duty.objects.bulk_update(changed, ["since", "last_done", "due_on"], batch_size=2000)
+    town = Grid.objects.get(depth=1)
+    leader = User.objects.filter(username="centre").first()
+    if leader is not None:
+        services.create_campaign(
+            name="周一夜访：独居老人冬季安全", grid=town, start=today - timedelta(days=today.weekday()),
+            end=today + timedelta(days=13), groups=["elderly_alone", "empty_nest"],
+            checklist=["取暖用电安全", "燃气热水器通风"], by=leader,
+        )  # fmt: skip
+
+
+def register() -> None:
+    from wangge.core.demo import register_step
+
+    register_step("走访（应访与走访记录）", load, order=40)

@@ -1,0 +1,15 @@
+"""Who records visits and who runs campaigns; where is decided by jurisdiction."""
+
+from wangge.accounts.permissions import grant
+
+VIEW = "fieldwork.view_visit"
+RECORD = "fieldwork.add_visit"
+MANAGE_CAMPAIGNS = "fieldwork.manage_campaign"
+VIEW_COVERAGE = "fieldwork.view_coverage"
+
+
+def register() -> None:
+    grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "leader", "admin"], VIEW)
+    grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "admin"], RECORD)
+    grant(["grid_leader", "community_staff", "centre_staff", "admin"], MANAGE_CAMPAIGNS)
+    grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "leader", "admin"], VIEW_COVERAGE)

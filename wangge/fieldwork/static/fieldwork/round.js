@@ -1,0 +1,32 @@
+/* The round's map: the households due, red when late; a tap opens the visit form. Works without tiles. */
+(function () {
+  "use strict";
+  const el = document.getElementById("round-map"), data = document.getElementById("round-points");
+  if (!el || !data || !window.L) return;
+  const points = JSON.parse(data.textContent);
+  let map = null;
+  function draw() {
+    if (map) return;
+    map = L.map(el, { attributionControl: !!el.dataset.tiles });
+    if (el.dataset.tiles) L.tileLayer(el.dataset.tiles).addTo(map);
+    const layer = L.featureGroup(points.map(function (p) {
+      return L.circleMarker([p.lat, p.lon], { radius: 7, color: p.late ? "#dc2626" : "#1d4ed8" })
+        .bindPopup('<a href="' + p.url + '">' + p.label.replace(/</g, "&lt;") + "</a>");
+    })).addTo(map);
+    map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 17 });
+  }
+  el.closest("details").addEventListener("toggle", draw);
+})();
+
+/* While online, fetch the visit form of each stop once, so that the service worker has it for later
+   when the connection drops in the middle of the round. */
+(function () {
+  "use strict";
+  if (!("serviceWorker" in navigator) || !navigator.onLine) return;
+  navigator.serviceWorker.ready.then(function () {
+    const links = Array.prototype.slice.call(document.querySelectorAll(".stops a[href*='/visit/']"), 0, 80);
+    links.reduce(function (p, a) {
+      return p.then(function () { return fetch(a.href, { credentials: "same-origin" }).catch(function () {}); });
+    }, Promise.resolve());
+  });
+})();

@@ -1,0 +1,31 @@
+/* Field work's service worker: the round and visit pages (and their scripts) from the network when there
+   is one, from the cache when there is not, so a worker can open today's round and fill in visits in a
+   basement. Posts are not touched: offline.js keeps unsent visits in IndexedDB. */
+const CACHE = "wangge-fieldwork-v1";
+
+self.addEventListener("install", function (e) { self.skipWaiting(); });
+self.addEventListener("activate", function (e) { e.waitUntil(self.clients.claim()); });
+
+self.addEventListener("fetch", function (e) {
+  const req = e.request;
+  if (req.method !== "GET") return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  const page = url.pathname.startsWith("/fieldwork/") && !url.pathname.startsWith("/fieldwork/photos/");
+  const asset = url.pathname.startsWith("/static/");
+  if (!page && !asset) return;
+  e.respondWith(
+    fetch(req).then(function (res) {
+      if (res.ok && !res.redirected) {
+        const copy = res.clone();
+        caches.open(CACHE).then(function (c) { c.put(req, copy); });
+      }
+      return res;
+    }).catch(function () {
+      return caches.match(req, { ignoreSearch: asset }).then(function (hit) {
+        return hit || new Response("<h1>没有网络</h1><p>此页尚未缓存，请联网后再打开。</p>",
+          { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+      });
+    })
+  );
+});

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from wangge.fieldwork import views
+
+app_name = "fieldwork"
+
+urlpatterns = [
+    path("", views.round_page, name="round"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("households/<int:household_id>/visit/", views.visit_form, name="visit_form"),
+    path("visits/", views.visit_list, name="visit_list"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("photos/<int:pk>/", views.visit_photo, name="visit_photo"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("rules/", views.rules, name="rules"),
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
+]

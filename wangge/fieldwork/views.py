@@ -1,0 +1,351 @@
+"""Field work pages: the worker's round and visit form (phone first, offline-capable), visits, coverage,
+rules and campaigns. Thin: every verb is in services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from wangge.accounts import services as accounts
+from wangge.core.downloads import download
+from wangge.core.excel import write_workbook
+from wangge.core.pagination import paginate
+from wangge.fieldwork import permissions as perms
+from wangge.fieldwork import services
+from wangge.fieldwork.models import Mode, VisitPhoto, VisitRule
+from wangge.registry import services as registry
+
+
+def _float(raw) -> float | None:
+    try:
+        return float(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _top_grid(user):
+    """The grid a figure page starts from: the user's widest grid (or the root for the whole area)."""
+    return accounts.top_grids(user).first()
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def round_page(request):
+    """Today's round on the phone: overdue, due today, due this week, done; by building."""
+    tab = request.GET.get("tab", "today")
+    if tab not in services.TABS:
+        tab = "today"
+    context = {"tab": tab, "summary": services.summary(request.user), "tabs": services.TABS}
+    if tab == "done":
+        page, query = paginate(request, services.done_for(request.user))
+        context |= {"page": page, "query": query}
+    else:
+        stops = services.round_for(request.user, tab)
+        context |= {
+            "groups": services.stops_by_building(stops),
+            "count": len(stops),
+            "points": [
+                {
+                    "lon": s.point[0],
+                    "lat": s.point[1],
+                    "label": s.household.house.address if s.household.house else s.household.number,
+                    "url": reverse("fieldwork:visit_form", args=[s.household.pk]),
+                    "late": s.overdue,
+                }
+                for s in stops
+                if s.point
+            ],  # fmt: skip
+            "must_visit": services.must_visit(request.user)[:50],
+        }
+    return render(request, "fieldwork/round.html", context)
+
+
+def _visit_in(request, household_id: int) -> services.VisitIn:
+    post = request.POST
+    at = parse_datetime(post.get("visited_at") or "") if post.get("visited_at") else None
+    answers = {k[len("answer:") :]: v for k, v in post.items() if k.startswith("answer:")}
+    return services.VisitIn(
+        household=household_id,
+        client_id=post.get("client_id", ""),
+        mode=post.get("mode", Mode.IN_PERSON),
+        visited_at=at,
+        answers=answers,
+        notes=post.get("notes", ""),
+        lon=_float(post.get("lon")),
+        lat=_float(post.get("lat")),
+        crs=post.get("crs") or "wgs84",
+        case_code=post.get("case_code", ""),
+        correction_person=int(post["correction_person"])
+        if post.get("correction_person", "").isdigit()
+        else None,
+        correction_field=post.get("correction_field", ""),
+        correction_value=post.get("correction_value", ""),
+        hazard_kind=post.get("hazard_kind", ""),
+        hazard_grade=post.get("hazard_grade", ""),
+        hazard_note=post.get("hazard_note", ""),
+        problem_category=post.get("problem_category", ""),
+        problem_description=post.get("problem_description", ""),
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@permission_required(perms.RECORD, raise_exception=True)
+def visit_form(request, household_id: int):
+    """Record a visit: one tap for an ordinary visit with nothing found; findings when there are some.
+    The page's script sends it, or keeps it on the phone until the connection returns."""
+    household = registry.households_for(request.user).filter(pk=household_id).first()
+    if household is None:
+        if _wants_json(request):
+            return JsonResponse(
+                {"errors": {"household": [_("找不到该户，或该户不在您的网格内")]}}, status=404
+            )
+        raise Http404
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            visit = services.record_visit(
+                _visit_in(request, household_id), by=request.user, photos=request.FILES.getlist("photos")
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+            if _wants_json(request):
+                return JsonResponse({"errors": errors}, status=400)
+        except PermissionDenied as exc:
+            if _wants_json(request):
+                return JsonResponse({"errors": {"__all__": [str(exc) or _("没有权限")]}}, status=403)
+            raise
+        else:
+            url = reverse("fieldwork:visit_detail", args=[visit.pk])
+            if _wants_json(request):
+                return JsonResponse({"id": visit.pk, "url": url, "client_id": visit.client_id})
+            messages.success(request, _("走访已登记"))
+            return redirect(reverse("fieldwork:round"))
+    from wangge.cases import services as cases
+
+    items = services.checklist_for(household)
+    context = {
+        "household": household,
+        "members": household.members.filter(status="active").order_by("pk"),
+        "items": items,
+        "answers": {k[len("answer:") :]: v for k, v in request.POST.items() if k.startswith("answer:")},
+        "errors": errors,
+        "values": request.POST,
+        "client_id": request.POST.get("client_id") or uuid.uuid4().hex,
+        "modes": Mode.choices,
+        "hazard_kinds": registry.Hazard.Kind.choices,
+        "correctable": [(f, registry.Person._meta.get_field(f).verbose_name) for f in services.CORRECTABLE],
+        "categories": cases.categories().filter(parent__isnull=False).select_related("parent"),
+        "case_code": request.GET.get("case", "") or request.POST.get("case_code", ""),
+        "campaigns": services.active_campaigns_of(household),
+        "last": services.visits_for(request.user).filter(household=household).first(),
+        "near_metres": settings.FIELDWORK_NEAR_METRES,
+    }
+    return render(request, "fieldwork/visit_form.html", context, status=400 if errors else 200)
+
+
+VISIT_HEADERS = (
+    "走访时间 户号 地址 网格 走访人 方式 有问题的事项 情况记录 距住户（米） 发现 走访活动 录入时间".split()
+)
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def visit_list(request):
+    qs = services.visits_for(request.user).prefetch_related("findings")
+    q = request.GET.get("q", "").strip()
+    if q:
+        from django.db.models import Q
+
+        qs = qs.filter(Q(household__number__icontains=q) | Q(household__house__address__icontains=q)
+                       | Q(worker__full_name__icontains=q) | Q(notes__icontains=q))  # fmt: skip
+    mode = request.GET.get("mode", "")
+    if mode in Mode.values:
+        qs = qs.filter(mode=mode)
+    for key, lookup in (("from", "visited_at__date__gte"), ("to", "visited_at__date__lte")):
+        try:
+            if request.GET.get(key):
+                qs = qs.filter(**{lookup: date.fromisoformat(request.GET[key])})
+        except ValueError:
+            messages.error(request, _("日期格式应为 2026-01-31"))
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"), v.household.number,
+             v.household.house.address if v.household.house else "", v.grid.name, str(v.worker),
+             v.get_mode_display(), "、".join(v.problems), v.notes,
+             v.distance_m if v.distance_m is not None else "",
+             "；".join(f"{f.get_kind_display()}：{f.summary}" for f in v.findings.all()),
+             v.campaign.name if v.campaign else "", timezone.localtime(v.recorded).strftime("%Y-%m-%d %H:%M")]
+            for v in qs[:50000]
+        ]  # fmt: skip
+        return download(write_workbook(VISIT_HEADERS, rows, sheet="走访记录"), "visits.xlsx")
+    page, query = paginate(request, qs)
+    return render(request, "fieldwork/visit_list.html", {"page": page, "query": query, "modes": Mode.choices})
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def visit_detail(request, pk: int):
+    visit = services.get_visit_or_404(request.user, pk)
+    return render(
+        request,
+        "fieldwork/visit_detail.html",
+        {"visit": visit, "findings": visit.findings.all(), "photos": visit.photos.all(),
+         "fulfilments": visit.fulfilments.select_related("rule")},
+    )  # fmt: skip
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def visit_photo(request, pk: int):
+    photo = get_object_or_404(VisitPhoto, pk=pk)
+    services.get_visit_or_404(request.user, photo.visit_id)  # 404 unless the user sees the visit
+    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+
+
+def _month(raw: str | None) -> date:
+    try:
+        return datetime.strptime(raw or "", "%Y-%m").date()
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@login_required
+@permission_required(perms.VIEW_COVERAGE, raise_exception=True)
+def coverage(request):
+    """Share of due visits done in time, per grid, for a month: an outcome, not a count of log-ins."""
+    from wangge.grids.models import Grid
+
+    grid = None
+    if request.GET.get("grid"):
+        grid = (
+            accounts.visible(Grid.objects.all(), request.user, grid_field="")
+            .filter(pk=request.GET["grid"])
+            .first()
+        )
+        if grid is None:
+            raise Http404
+    grid = grid or _top_grid(request.user)
+    if grid is None:
+        raise Http404
+    month = _month(request.GET.get("month"))
+    start, end = services.month_bounds(month)
+    rows = services.coverage(request.user, grid, start, end)
+    if request.GET.get("format") == "xlsx":
+        headers = "网格 应访 按时 逾期完成 逾期未访 按时率".split()
+        data = [[r["grid"].name, r["due"], r["in_time"], r["late"], r["open_late"],
+                 f"{r['share']:.1%}" if r["share"] is not None else ""] for r in rows]  # fmt: skip
+        return download(write_workbook(headers, data, sheet="走访覆盖"), f"coverage-{month:%Y-%m}.xlsx")
+    due, in_time = sum(r["due"] for r in rows), sum(r["in_time"] for r in rows)
+    return render(request, "fieldwork/coverage.html", {
+        "grid": grid, "rows": rows, "month": month, "start": start, "end": end,
+        "total": {"due": due, "in_time": in_time, "share": in_time / due if due else None},
+        "query": request.GET.urlencode(),
+    })  # fmt: skip
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def rules(request):
+    from django.db.models import Count
+
+    rows = VisitRule.objects.annotate(households=Count("duties")).order_by("order", "pk")
+    return render(request, "fieldwork/rules.html", {"rules": rows})
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def campaign_list(request):
+    from wangge.grids import services as grids
+
+    errors: dict = {}
+    if request.method == "POST":
+        if not request.user.has_perm(perms.MANAGE_CAMPAIGNS):
+            raise PermissionDenied
+        from wangge.grids.models import Grid
+
+        grid = (
+            accounts.visible(Grid.objects.all(), request.user, grid_field="")
+            .filter(pk=request.POST.get("grid") or 0)
+            .first()
+        )
+        try:
+            if grid is None:
+                raise ValidationError({"grid": _("请选择范围（您辖区内的网格）")})
+            start = _date(request.POST.get("start"), "start")
+            end = _date(request.POST.get("end"), "end")
+            campaign = services.create_campaign(
+                name=request.POST.get("name", ""), grid=grid, start=start, end=end,
+                groups=request.POST.getlist("groups"), residences=request.POST.getlist("residences"),
+                hazards=request.POST.get("hazards") == "1",
+                checklist=[x.strip() for x in request.POST.get("checklist", "").splitlines()],
+                by=request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(
+                request,
+                _("已发起走访活动“%(n)s”，共 %(c)d 户") % {"n": campaign.name, "c": campaign.targets.count()},
+            )
+            return redirect("fieldwork:campaign_detail", pk=campaign.pk)
+    page, query = paginate(request, services.campaigns_for(request.user))
+    return render(request, "fieldwork/campaigns.html", {
+        "page": page, "query": query, "errors": errors, "values": request.POST,
+        "grids": accounts.visible(grids.active_grids(), request.user, grid_field="").order_by("path")[:500],
+        "groups": registry.groups_for(request.user), "residences": registry.Household.Residence.choices,
+    }, status=400 if errors else 200)  # fmt: skip
+
+
+def _date(raw, field: str) -> date:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        raise ValidationError({field: _("日期格式应为 2026-01-31")}) from None
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def campaign_detail(request, pk: int):
+    campaign = get_object_or_404(services.campaigns_for(request.user), pk=pk)
+    rows = services.campaign_progress(campaign, request.user)
+    if request.GET.get("format") == "xlsx":
+        data = [[r["grid"].name, r["targets"], r["visited"], f"{r['share']:.1%}"] for r in rows]
+        return download(write_workbook("网格 目标户数 已走访 完成率".split(), data, sheet="活动进度"),
+                        f"campaign-{campaign.pk}.xlsx")  # fmt: skip
+    targets = sum(r["targets"] for r in rows)
+    visited = sum(r["visited"] for r in rows)
+    return render(request, "fieldwork/campaign_detail.html", {
+        "campaign": campaign, "rows": rows, "targets": targets, "visited": visited,
+        "share": visited / targets if targets else None,
+    })  # fmt: skip
+
+
+@require_GET
+@never_cache
+def service_worker(request):
+    """The offline part: served from /fieldwork/ so that it may control the round and visit pages."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("fieldwork/sw.js")
+    with open(path, encoding="utf-8") as f:
+        body = f.read()
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/fieldwork/"
+    return response
