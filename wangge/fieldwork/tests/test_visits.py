@@ -46,7 +46,10 @@ def test_an_ordinary_visit_is_one_tap_and_a_retry_is_stored_once(client, town, w
     assert visit.grid == town.units[0] and visit.worker == worker
     detail = client.get(first.json()["url"]).content.decode()
     assert "普通家庭每年必访" in detail and "按时" in detail
-    assert client.get(reverse("fieldwork:visit_photo", args=[visit.photos.get().pk]))["Content-Type"] == "image/jpeg"
+    assert (
+        client.get(reverse("fieldwork:visit_photo", args=[visit.photos.get().pk]))["Content-Type"]
+        == "image/jpeg"
+    )
 
 
 def test_the_distance_from_the_household_is_kept(town, worker):
@@ -56,7 +59,9 @@ def test_the_distance_from_the_household_is_kept(town, worker):
     near = services.record_visit(
         services.VisitIn(household=hh.pk, client_id="a", lon=119.5005, lat=27.45), by=worker
     )
-    far = services.record_visit(services.VisitIn(household=hh.pk, client_id="b", lon=119.51, lat=27.45), by=worker)
+    far = services.record_visit(
+        services.VisitIn(household=hh.pk, client_id="b", lon=119.51, lat=27.45), by=worker
+    )
     assert near.distance_m == 49 and near.near
     assert far.distance_m == 987 and far.near is False
 
@@ -96,10 +101,19 @@ def test_a_bad_finding_writes_nothing_at_all(client, town, worker):
     assert r.status_code == 400
     errors = json.dumps(r.json()["errors"], ensure_ascii=False)
     assert "危房须注明鉴定等级" in errors
-    assert (Visit.objects.count(), Hazard.objects.count(), Case.objects.count(), Finding.objects.count()) == (0, 0, 0, 0)
+    assert (Visit.objects.count(), Hazard.objects.count(), Case.objects.count(), Finding.objects.count()) == (
+        0,
+        0,
+        0,
+        0,
+    )
     # without the script the page says it too, and keeps what was typed
     page = client.post(reverse("fieldwork:visit_form", args=[hh.pk]), {**data, "notes": "记一笔"})
-    assert page.status_code == 400 and "危房须注明鉴定等级" in page.content.decode() and "记一笔" in page.content.decode()
+    assert (
+        page.status_code == 400
+        and "危房须注明鉴定等级" in page.content.decode()
+        and "记一笔" in page.content.decode()
+    )
 
 
 def test_a_problem_answer_needs_words_or_a_finding(town, worker):
@@ -118,7 +132,9 @@ def test_five_must_go_cases_wait_for_a_visit_on_site(client, town, worker):
     client.force_login(worker)
     assert case.code in client.get(reverse("fieldwork:round")).content.decode()
     r = client.post(
-        reverse("fieldwork:visit_form", args=[hh.pk]), form(case_code=case.code.lower()), HTTP_ACCEPT="application/json"
+        reverse("fieldwork:visit_form", args=[hh.pk]),
+        form(case_code=case.code.lower()),
+        HTTP_ACCEPT="application/json",
     )
     assert r.status_code == 200
     assert CaseEvent.objects.filter(case=case, action="site_visit", actor=worker).exists()
@@ -154,7 +170,9 @@ def test_the_pages_open_from_the_menu_and_export(client, town, worker):
     coverage = client.get(reverse("fieldwork:coverage"), {"format": "xlsx"})
     headers, rows = read_rows(coverage.content)
     assert headers[:2] == ["网格", "应访"] and {r[0] for r in rows} == {g.name for g in town.seconds}
-    _h, rows = read_rows(client.get(reverse("fieldwork:visit_list"), {"format": "xlsx", "q": hh.number}).content)
+    _h, rows = read_rows(
+        client.get(reverse("fieldwork:visit_list"), {"format": "xlsx", "q": hh.number}).content
+    )
     assert [r[1] for r in rows] == [hh.number]
     today = timezone.localdate()
     made = client.post(
@@ -165,6 +183,8 @@ def test_the_pages_open_from_the_menu_and_export(client, town, worker):
     assert made.status_code == 302
     progress = client.get(made["Location"]).content.decode()
     assert "台风前排查" in progress and "目标 1 户" in progress
-    bad = client.post(reverse("fieldwork:campaigns"), {"name": "", "grid": town.root.pk, "start": "x", "end": ""})
+    bad = client.post(
+        reverse("fieldwork:campaigns"), {"name": "", "grid": town.root.pk, "start": "x", "end": ""}
+    )
     assert bad.status_code == 400 and "日期格式应为" in bad.content.decode()
     assert client.get(reverse("fieldwork:service_worker"))["Service-Worker-Allowed"] == "/fieldwork/"
