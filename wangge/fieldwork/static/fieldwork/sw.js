@@ -22,7 +22,9 @@ self.addEventListener("fetch", function (e) {
       }
       return res;
     }).catch(function () {
-      return caches.match(req, { ignoreSearch: asset }).then(function (hit) {
+      // ignoreVary: Django varies on Cookie and Accept-Language, which a page's fetch and a later
+      // navigation do not send alike.
+      return caches.match(req, { ignoreSearch: asset, ignoreVary: true }).then(function (hit) {
         return hit || new Response("<h1>没有网络</h1><p>此页尚未缓存，请联网后再打开。</p>",
           { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
       });
