@@ -99,7 +99,8 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(browser, live_se
     page.evaluate(
         """() => new Promise(ok => { const r = indexedDB.open('wangge-outbox', 1); r.onsuccess = () => {
              const t = r.result.transaction('visits', 'readwrite');
-             t.objectStore('visits').put(window.keptVisit); t.oncomplete = ok; }; }).then(() => WanggeOutbox.flush())"""
+             t.objectStore('visits').put(window.keptVisit); t.oncomplete = ok; }; })
+           .then(() => WanggeOutbox.flush())"""
     )
     expect(page.locator("#outbox-status")).to_be_hidden()
     assert Visit.objects.count() == 1
