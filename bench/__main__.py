@@ -1,7 +1,7 @@
 import importlib
 import sys
 
-BENCHES = ["locate", "scoped_list", "import_persons", "registry", "intake", "sweep"]
+BENCHES = ["locate", "scoped_list", "import_persons", "registry", "intake", "sweep", "due_visits"]
 
 
 def main() -> None:

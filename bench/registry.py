@@ -28,8 +28,9 @@ def fill(rng: random.Random) -> list[str]:
     from django.utils import timezone
 
     from wangge.core import crypto, demo
+    from wangge.core.bulk import insert_rows
     from wangge.grids.models import Grid
-    from wangge.registry.importing import PERSON_COLUMNS, _insert
+    from wangge.registry.importing import PERSON_COLUMNS
     from wangge.registry.models import GroupMembership, Person, SpecialGroup
     from wangge.registry.validators import id_check_char
 
@@ -79,10 +80,10 @@ def fill(rng: random.Random) -> list[str]:
                 )
             )
             if len(rows) == 20000:
-                _insert(Person, PERSON_COLUMNS, rows)
+                insert_rows(Person, PERSON_COLUMNS, rows)
                 n += len(rows)
                 rows = []
-        _insert(Person, PERSON_COLUMNS, rows)
+        insert_rows(Person, PERSON_COLUMNS, rows)
         n += len(rows)
         # Special groups for about 5% of the added people.
         ids = list(Person.objects.filter(name__startswith="居民").values_list("pk", flat=True))
@@ -91,7 +92,7 @@ def fill(rng: random.Random) -> list[str]:
             (pid, rng.choice(groups), start, None, "import", "", now, now)
             for pid in rng.sample(ids, len(ids) // 20)
         ]
-        _insert(
+        insert_rows(
             GroupMembership,
             ("person_id", "group_id", "start", "end", "source", "note", "created", "last_updated"),
             memberships,

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import photos as core_photos
+from wangge.core.bulk import insert_rows
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork.models import (
     Campaign,
@@ -101,9 +102,11 @@ def sync(household_ids: list[int] | None = None, *, on: date | None = None) -> d
             for chunk in _chunks(sorted(gone)):
                 Duty.objects.filter(rule=rule, household_id__in=chunk).delete()
         new = sorted(want - have)
-        due = on + timedelta(days=rule.first_within_days)
-        Duty.objects.bulk_create(
-            [Duty(rule=rule, household_id=h, since=on, due_on=due) for h in new], batch_size=2000
+        due = connection.ops.adapt_datefield_value(on + timedelta(days=rule.first_within_days))
+        since = connection.ops.adapt_datefield_value(on)
+        # the bulk path (COPY on PostgreSQL): a full sync after an import makes hundreds of thousands
+        insert_rows(
+            Duty, ("rule_id", "household_id", "since", "due_on"), [(rule.pk, h, since, due) for h in new]
         )
         created += len(new)
         dropped += len(gone)
