@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wangge.registry",
     "wangge.cases",
     "wangge.fieldwork",
+    "wangge.mediation",
     "wangge.open311",
 ]
 
@@ -210,6 +211,10 @@ FIELDWORK_NEAR_METRES = env_int("WANGGE_FIELDWORK_NEAR_METRES", 150)
 FIELDWORK_BACKDATE_DAYS = env_int("WANGGE_FIELDWORK_BACKDATE_DAYS", 15)
 FIELDWORK_MAX_PHOTOS = 9
 FIELDWORK_ROUND_LIMIT = env_int("WANGGE_FIELDWORK_ROUND_LIMIT", 2000)
+# Mediation: the day of the month by which each community files its dispute report, and how many days
+# before it the reminders start.
+MEDIATION_REPORT_DAY = env_int("WANGGE_MEDIATION_REPORT_DAY", 25)
+MEDIATION_REMIND_DAYS = env_int("WANGGE_MEDIATION_REMIND_DAYS", 3)
 # `make bench` only: mounts /bench/insert, the one-insert view the intake benchmark compares against
 BENCH_VIEWS = env_bool("WANGGE_BENCH_VIEWS", False)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("wangge.audit.urls")),
     path("cases/", include("wangge.cases.urls")),
     path("fieldwork/", include("wangge.fieldwork.urls")),
+    path("mediation/", include("wangge.mediation.urls")),
     path("report/", include("wangge.cases.public_urls")),
     path("open311/v2/", include("wangge.open311.urls")),
     path("api/", api.urls),

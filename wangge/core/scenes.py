@@ -96,7 +96,7 @@ def validate_scene(data: dict[str, Any]) -> dict[str, BaseModel]:
         except PydanticError as exc:
             for err in exc.errors():
                 where = ".".join([key, *(str(p) for p in err["loc"])])
-                errors.append(f"{where}：{_pydantic_message(err)}")
+                errors.append(f"{where}：{_pydantic_message(dict(err))}")
     if errors:
         raise SceneError(errors)
     return parsed

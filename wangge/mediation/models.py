@@ -1,0 +1,108 @@
+"""Disputes (矛盾纠纷) and their mediation, and each community's monthly report to the street centre."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wangge.core.models import AppendOnlyModel, SceneNamed, TimeStamped
+
+
+class DisputeType(SceneNamed):
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("纠纷类型")
+        verbose_name_plural = _("纠纷类型")
+        ordering = ["order", "pk"]
+
+
+class Dispute(TimeStamped):
+    class Risk(models.TextChoices):
+        LOW = "low", _("一般")
+        MEDIUM = "medium", _("较大")
+        HIGH = "high", _("重大")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待调解")
+        MEDIATING = "mediating", _("调解中")
+        AGREED = "agreed", _("调解成功")
+        PARTLY = "partly", _("部分达成")
+        FAILED = "failed", _("调解不成，已引导")
+
+    class Level(models.TextChoices):
+        UNIT = "unit", _("楼栋/单元长")
+        COMMUNITY = "community", _("社区调解员")
+        STREET = "street", _("街道（乡镇）中心")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    kind = models.ForeignKey(DisputeType, models.PROTECT, related_name="+", verbose_name=_("类型"))
+    summary = models.CharField(_("纠纷概况"), max_length=255)
+    place = models.CharField(_("地点"), max_length=255, blank=True)
+    parties = models.JSONField(_("当事人"), default=list)
+    found_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("发现人"))
+    found_on = models.DateField(_("发现日期"))
+    risk = models.CharField(_("风险等级"), max_length=8, choices=Risk, default=Risk.LOW)
+    level = models.CharField(_("调解层级"), max_length=16, choices=Level, default=Level.UNIT)
+    level_due = models.DateField(_("本层级调解期限"))
+    mediator = models.CharField(_("调解员"), max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.OPEN)
+    outcome = models.TextField(_("调解结果"), blank=True)
+    referred_to = models.CharField(
+        _("引导至"), max_length=64, blank=True, help_text=_("法院、仲裁、有关部门")
+    )
+    closed_on = models.DateField(_("办结日期"), null=True, blank=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("矛盾纠纷")
+        verbose_name_plural = _("矛盾纠纷")
+        ordering = ["-found_on", "-pk"]
+        indexes = [models.Index(fields=["grid", "found_on"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def closed(self) -> bool:
+        return self.status in (self.Status.AGREED, self.Status.PARTLY, self.Status.FAILED)
+
+
+class Session(AppendOnlyModel):
+    """A mediation session (append-only: the record of what was said and agreed)."""
+
+    dispute = models.ForeignKey(Dispute, models.CASCADE, related_name="sessions", verbose_name=_("纠纷"))
+    held_on = models.DateField(_("调解日期"))
+    mediator = models.CharField(_("调解员"), max_length=64)
+    notes = models.TextField(_("调解记录"))
+    recorded_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
+    recorded = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+        ordering = ["held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.held_on}"
+
+
+class MonthlyReport(models.Model):
+    """A community's monthly dispute report to the street centre (零报告 when there was none)."""
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("社区"))
+    month = models.DateField(_("月份"), help_text=_("该月 1 日"))
+    zero = models.BooleanField(_("零报告"), default=False)
+    figures = models.JSONField(_("数字"), default=dict)
+    filed = models.DateTimeField(_("报送时间"), auto_now_add=True)
+    filed_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("报送人"))
+    late = models.BooleanField(_("逾期报送"), default=False)
+
+    class Meta:
+        verbose_name = _("矛盾纠纷月报")
+        verbose_name_plural = _("矛盾纠纷月报")
+        ordering = ["-month", "grid"]
+        constraints = [models.UniqueConstraint(fields=["grid", "month"], name="monthly_report_once")]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} {self.month:%Y-%m}"

@@ -1,0 +1,46 @@
+"""The `mediation` section of a scene: dispute types, and the grid level that files the monthly report."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from wangge.core.scenes import SceneModel, register_section
+
+
+class TypeIn(SceneModel):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    name_en: str = ""
+
+
+class MediationSection(SceneModel):
+    report_level: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    # days a dispute may stay at each level before it goes up (楼栋/单元长 → 社区 → 街道中心)
+    level_days: dict[str, int] = {"unit": 3, "community": 15, "street": 30}
+    types: list[TypeIn] = []
+
+
+def settings() -> MediationSection | None:
+    """The applied scene's mediation section (one query; scenes change rarely, tests roll back often)."""
+    from wangge.core.models import SceneApplication
+
+    app = SceneApplication.objects.first()
+    data = (app.data if app else {}).get("mediation")
+    return MediationSection(**data) if data else None
+
+
+def apply(section: MediationSection) -> None:
+    from wangge.core.scenes import SceneError
+    from wangge.grids.models import GridLevel
+    from wangge.mediation.models import DisputeType
+
+    if not GridLevel.objects.filter(key=section.report_level).exists():
+        raise SceneError([f"mediation.report_level：网格层级 {section.report_level} 不在 grids.levels 中"])
+    for order, t in enumerate(section.types):
+        DisputeType.objects.update_or_create(
+            key=t.key, defaults={"name": t.name, "name_en": t.name_en, "order": order}
+        )
+
+
+def register() -> None:
+    register_section("mediation", MediationSection, apply, order=75)

@@ -1,0 +1,310 @@
+"""The verbs of mediation: record a dispute, mediate it up the levels, close it; the monthly report.
+
+The monthly figures are computed from the disputes themselves (never typed in), with their formulas:
+found = disputes found in the month; mediated = disputes closed in the month; success rate = agreed ÷
+mediated; outstanding = found by the month's end and not closed by it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.accounts import services as accounts
+from wangge.audit import services as audit
+from wangge.core import outbox
+from wangge.grids import services as grids
+from wangge.mediation import permissions as perms
+from wangge.mediation import scene
+from wangge.mediation.models import Dispute, DisputeType, MonthlyReport, Session
+
+S = Dispute.Status
+LEVELS = [Dispute.Level.UNIT, Dispute.Level.COMMUNITY, Dispute.Level.STREET]
+FORMULAS = {
+    "found": "本月发现 = 发现日期在本月的纠纷数",
+    "mediated": "本月调结 = 本月办结（成功、部分达成、不成引导）的纠纷数",
+    "agreed": "调解成功 = 本月办结且调解成功的纠纷数",
+    "success_rate": "调解成功率 = 调解成功 ÷ 本月调结",
+    "outstanding": "月末未结 = 月末前发现且月末仍未办结的纠纷数",
+}
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def level_days(level: str) -> int:
+    section = scene.settings()
+    return (section.level_days if section else {}).get(level, 15)
+
+
+def disputes_for(user) -> QuerySet[Dispute]:
+    return accounts.visible(Dispute.objects.select_related("grid", "kind", "found_by"), user)
+
+
+@dataclass
+class DisputeIn:
+    grid: int
+    kind: str
+    summary: str
+    parties: list[str] = field(default_factory=list)
+    place: str = ""
+    risk: str = Dispute.Risk.LOW
+    found_on: date | None = None
+    mediator: str = ""
+    client_id: str = ""
+
+
+def record(data: DisputeIn, *, by) -> Dispute:
+    """Record a dispute found (by a building or unit leader, a worker...). A retry returns the first."""
+    if data.client_id and (existing := Dispute.objects.filter(client_id=data.client_id).first()):
+        return existing
+    if not by.has_perm(perms.RECORD):
+        raise PermissionDenied(_("您没有登记矛盾纠纷的权限"))
+    errors: dict[str, str] = {}
+    grid = accounts.visible(grids.active_grids(), by, grid_field="").filter(pk=data.grid).first()
+    if grid is None:
+        errors["grid"] = _("请选择您辖区内的网格")
+    kind = DisputeType.objects.filter(key=data.kind).first()
+    if kind is None:
+        errors["kind"] = _("请选择纠纷类型")
+    summary = (data.summary or "").strip()
+    if not summary:
+        errors["summary"] = _("请写明纠纷概况")
+    elif len(summary) > 255:
+        errors["summary"] = _("纠纷概况不能超过 255 字")
+    parties = [p.strip() for p in data.parties if p and p.strip()]
+    if not parties:
+        errors["parties"] = _("请至少填写一方当事人")
+    if data.risk not in Dispute.Risk.values:
+        errors["risk"] = _("请选择风险等级")
+    found_on = data.found_on or today()
+    if found_on > today():
+        errors["found_on"] = _("发现日期不能晚于今天")
+    if errors or grid is None or kind is None:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            dispute = Dispute.objects.create(
+                grid=grid,
+                kind=kind,
+                summary=summary,
+                parties=[{"name": p} for p in parties],
+                place=data.place.strip(),
+                risk=data.risk,
+                found_by=by,
+                found_on=found_on,
+                level=Dispute.Level.UNIT,
+                level_due=found_on + timedelta(days=level_days("unit")),
+                mediator=data.mediator.strip(),
+                client_id=data.client_id or None,
+            )
+            audit.record(audit.Action.CREATE, actor=by, obj=dispute)
+    except IntegrityError:
+        if data.client_id and (again := Dispute.objects.filter(client_id=data.client_id).first()):
+            return again
+        raise
+    return dispute
+
+
+def _mine(dispute: Dispute, by) -> Dispute:
+    if not by.has_perm(perms.RECORD) or not disputes_for(by).filter(pk=dispute.pk).exists():
+        raise PermissionDenied(_("该纠纷不在您的辖区内"))
+    if dispute.closed:
+        raise ValidationError({"status": _("该纠纷已办结")})
+    return dispute
+
+
+@transaction.atomic
+def add_session(
+    dispute: Dispute, *, by, notes: str, mediator: str = "", held_on: date | None = None
+) -> Session:
+    _mine(dispute, by)
+    errors = {}
+    if not notes.strip():
+        errors["notes"] = _("请填写调解记录")
+    held_on = held_on or today()
+    if held_on > today() or held_on < dispute.found_on:
+        errors["held_on"] = _("调解日期应在发现日期与今天之间")
+    if errors:
+        raise ValidationError(errors)
+    session = Session.objects.create(
+        dispute=dispute,
+        held_on=held_on,
+        notes=notes.strip(),
+        mediator=(mediator.strip() or str(by))[:64],
+        recorded_by=by,
+    )
+    Dispute.objects.filter(pk=dispute.pk).update(status=S.MEDIATING, mediator=session.mediator)
+    return session
+
+
+@transaction.atomic
+def escalate(dispute: Dispute, *, by, reason: str) -> Dispute:
+    """Up one level (楼栋/单元长 → 社区调解员 → 街道中心), with that level's time."""
+    _mine(dispute, by)
+    if dispute.level == Dispute.Level.STREET:
+        raise ValidationError({"level": _("已在街道（乡镇）中心调解")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明上交的原因")})
+    dispute.level = LEVELS[[str(v) for v in LEVELS].index(dispute.level) + 1]
+    dispute.level_due = today() + timedelta(days=level_days(dispute.level))
+    dispute.save(update_fields=["level", "level_due", "last_updated"])
+    Session.objects.create(
+        dispute=dispute,
+        held_on=today(),
+        mediator=str(by)[:64],
+        recorded_by=by,
+        notes=_("上交%(level)s：%(reason)s")
+        % {"level": dispute.get_level_display(), "reason": reason.strip()},
+    )
+    audit.record(audit.Action.UPDATE, actor=by, obj=dispute, detail={"level": dispute.level})
+    return dispute
+
+
+@transaction.atomic
+def close(
+    dispute: Dispute, *, by, status: str, outcome: str, referred_to: str = "", on: date | None = None
+) -> Dispute:
+    _mine(dispute, by)
+    errors = {}
+    if status not in (S.AGREED, S.PARTLY, S.FAILED):
+        errors["status"] = _("请选择调解结果")
+    if not outcome.strip():
+        errors["outcome"] = _("请写明调解结果")
+    if status == S.FAILED and not referred_to.strip():
+        errors["referred_to"] = _("调解不成时请写明引导至何处（法院、仲裁或有关部门）")
+    if not dispute.sessions.exists():
+        errors["status"] = _("请先记录至少一次调解")
+    if errors:
+        raise ValidationError(errors)
+    dispute.status, dispute.outcome, dispute.referred_to = status, outcome.strip(), referred_to.strip()
+    dispute.closed_on = on or today()
+    dispute.save()
+    audit.record(audit.Action.UPDATE, actor=by, obj=dispute, detail={"status": status})
+    return dispute
+
+
+# --- the monthly report ------------------------------------------------------------------------
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def due_day(month: date) -> date:
+    """The day the report of `month` is due: the setting's day of that month (25th), or its last day."""
+    return month.replace(
+        day=min(settings.MEDIATION_REPORT_DAY, calendar.monthrange(month.year, month.month)[1])
+    )
+
+
+def communities_for(user) -> QuerySet:
+    """The grids that file monthly reports (the scene's level) within the user's jurisdiction."""
+    section = scene.settings()
+    if section is None:
+        return grids.active_grids().none()
+    qs = grids.active_grids().filter(level__key=section.report_level).order_by("path")
+    return accounts.visible(qs, user, grid_field="")
+
+
+def figures(grid, month: date) -> dict:
+    start, end = month_start(month), month_end(month)
+    qs = Dispute.objects.filter(grids.subtree_q(grid.path, prefix="grid__"))
+    closed = qs.filter(closed_on__gte=start, closed_on__lte=end)
+    f: dict[str, int | float | None] = {
+        "found": qs.filter(found_on__gte=start, found_on__lte=end).count(),
+        "mediated": closed.count(),
+        "agreed": closed.filter(status=S.AGREED).count(),
+        "partly": closed.filter(status=S.PARTLY).count(),
+        "failed": closed.filter(status=S.FAILED).count(),
+        "outstanding": qs.filter(found_on__lte=end)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=end))
+        .count(),
+    }
+    agreed, mediated = int(f["agreed"] or 0), int(f["mediated"] or 0)
+    f["success_rate"] = round(agreed / mediated, 4) if mediated else None
+    return f
+
+
+@transaction.atomic
+def file_report(grid, month: date, *, by, zero: bool = False) -> MonthlyReport:
+    """File a community's report for a month; a zero report only when the month had no dispute at all."""
+    month = month_start(month)
+    if not by.has_perm(perms.FILE_REPORT) or not communities_for(by).filter(pk=grid.pk).exists():
+        raise PermissionDenied(_("您不能为该社区报送月报"))
+    if month > month_start(today()):
+        raise ValidationError({"month": _("不能报送未来月份的月报")})
+    if MonthlyReport.objects.filter(grid=grid, month=month).exists():
+        raise ValidationError({"month": _("%(m)s 的月报已报送") % {"m": f"{month:%Y-%m}"}})
+    f = figures(grid, month)
+    if zero and (f["found"] or f["mediated"] or f["outstanding"]):
+        raise ValidationError(
+            {"zero": _("本月有矛盾纠纷（发现 %(found)d 件，未结 %(outstanding)d 件），不能报零报告") % f}
+        )
+    report = MonthlyReport.objects.create(
+        grid=grid, month=month, zero=zero, figures=f, filed_by=by, late=today() > due_day(month)
+    )
+    audit.record(audit.Action.CREATE, actor=by, obj=report, object_repr=f"{grid.name} {month:%Y-%m} 月报")
+    return report
+
+
+@dataclass
+class Filing:
+    grid: object
+    report: MonthlyReport | None
+    due: date
+
+    @property
+    def state(self) -> str:
+        if self.report is not None:
+            return "late" if self.report.late else "filed"
+        return "overdue" if today() > self.due else "waiting"
+
+
+def filings(user, month: date) -> list[Filing]:
+    """Who has filed the month's report and who has not (red after the day)."""
+    month = month_start(month)
+    reports = {r.grid_id: r for r in MonthlyReport.objects.filter(month=month).select_related("filed_by")}
+    return [Filing(g, reports.get(g.pk), due_day(month)) for g in communities_for(user)]
+
+
+def remind(on: date | None = None) -> int:
+    """Remind each community that has not filed: in the days before the day, and each day after it."""
+    on = on or today()
+    month = month_start(on)
+    due = due_day(month)
+    if on < due - timedelta(days=settings.MEDIATION_REMIND_DAYS):
+        return 0
+    section = scene.settings()
+    if section is None:
+        return 0
+    filed = set(MonthlyReport.objects.filter(month=month).values_list("grid_id", flat=True))
+    n = 0
+    for g in grids.active_grids().filter(level__key=section.report_level).exclude(pk__in=filed):
+        late = on > due
+        outbox.notify(
+            f"mediation-report-{g.pk}-{on:%Y%m%d}",
+            title=(
+                _("%(m)s 矛盾纠纷月报已逾期，请尽快报送")
+                if late
+                else _("请于 %(d)s 前报送 %(m)s 矛盾纠纷月报")
+            )
+            % {"m": f"{month:%Y-%m}", "d": f"{due:%m-%d}"},
+            link="/mediation/monthly/",
+            grid_id=g.pk,
+        )
+        n += 1
+    return n

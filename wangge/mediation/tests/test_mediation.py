@@ -1,0 +1,162 @@
+"""Disputes are recorded once, mediated up the levels and closed; each community files its monthly report
+(or a zero report) and the centre sees who is late."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from wangge.core.excel import read_rows
+from wangge.core.models import OutboxMessage
+from wangge.core.testing import grid_worker, staff
+from wangge.mediation import services
+from wangge.mediation.models import Dispute, MonthlyReport
+
+pytestmark = pytest.mark.django_db
+
+
+def dispute(grid, by, **kw):
+    data = {
+        "grid": grid.pk,
+        "kind": "neighbour",
+        "summary": "楼上漏水，邻里争执",
+        "parties": ["王某", "李某"],
+        **kw,
+    }
+    return services.record(services.DisputeIn(**data), by=by)
+
+
+def last_month() -> date:
+    return services.month_start(services.month_start(services.today()) - timedelta(days=1))
+
+
+def test_a_dispute_is_recorded_once_and_bad_input_says_where(town):
+    worker = grid_worker(town.units[0])
+    d = dispute(town.units[0], worker, client_id="c1")
+    assert dispute(town.units[0], worker, client_id="c1") == d and Dispute.objects.count() == 1
+    assert d.level == "unit" and d.level_due == d.found_on + timedelta(days=3)
+    with pytest.raises(ValidationError) as e:
+        dispute(town.units[7], worker, kind="nope", summary="", parties=[" "], found_on=date(2999, 1, 1))
+    errors = e.value.message_dict
+    assert set(errors) == {"grid", "kind", "summary", "parties", "found_on"}
+    assert Dispute.objects.count() == 1
+
+
+def test_mediation_goes_up_the_levels_and_closes_with_a_result(town):
+    worker = grid_worker(town.units[0])
+    d = dispute(town.units[0], worker)
+    with pytest.raises(ValidationError):
+        services.close(d, by=worker, status="agreed", outcome="和解")  # no session yet
+    services.add_session(d, by=worker, notes="双方到场，各执一词")
+    d = services.escalate(d, by=worker, reason="楼栋长调解不成")
+    assert d.level == "community" and d.level_due == services.today() + timedelta(days=15)
+    with pytest.raises(ValidationError) as e:
+        services.close(d, by=worker, status="failed", outcome="未达成")
+    assert "引导至何处" in str(e.value)
+    d = services.close(d, by=worker, status="agreed", outcome="楼上修好防水，赔偿 500 元")
+    assert d.closed and d.sessions.count() == 2
+    with pytest.raises(ValidationError):
+        services.add_session(d, by=worker, notes="再谈")
+
+
+def test_monthly_figures_are_computed_with_their_formulas(town):
+    worker = staff("community_staff", scope=town.seconds[0])
+    month = last_month()
+    a = dispute(town.units[0], worker, found_on=month)
+    b = dispute(town.units[1], worker, found_on=month + timedelta(days=3))
+    dispute(town.units[0], worker, found_on=month + timedelta(days=5))  # still open
+    for d, status in ((a, "agreed"), (b, "failed")):
+        services.add_session(d, by=worker, notes="调解", held_on=d.found_on)
+        services.close(
+            d, by=worker, status=status, outcome="结果", referred_to="法院", on=month + timedelta(days=10)
+        )
+    f = services.figures(town.seconds[0], month)
+    assert (f["found"], f["mediated"], f["agreed"], f["failed"], f["outstanding"]) == (3, 2, 1, 1, 1)
+    assert f["success_rate"] == 0.5
+    assert services.figures(town.seconds[1], month)["found"] == 0
+
+
+def test_zero_reports_late_reports_and_who_has_not_filed(town):
+    worker = grid_worker(town.units[0])
+    community = staff("community_staff", scope=town.seconds[0])
+    other = staff("community_staff", scope=town.seconds[1])
+    centre = staff("centre_staff", scope=town.root)
+    month = last_month()
+    dispute(town.units[0], worker, found_on=month)
+    with pytest.raises(ValidationError) as e:
+        services.file_report(town.seconds[0], month, by=community, zero=True)
+    assert "不能报零报告" in str(e.value)
+    with pytest.raises(PermissionDenied):
+        services.file_report(town.seconds[0], month, by=other)
+    states = {f.grid.pk: f.state for f in services.filings(centre, month)}
+    assert states == {town.seconds[0].pk: "overdue", town.seconds[1].pk: "overdue"}  # last month's day passed
+    r = services.file_report(town.seconds[0], month, by=community)
+    assert r.late and not r.zero and r.figures["found"] == 1
+    z = services.file_report(town.seconds[1], month, by=other, zero=True)
+    assert z.zero and z.figures["found"] == 0
+    with pytest.raises(ValidationError):
+        services.file_report(town.seconds[1], month, by=other, zero=True)
+    assert {f.state for f in services.filings(centre, month)} == {"late"}
+
+
+def test_the_day_is_the_25th_and_short_months_keep_their_last_day(settings):
+    assert services.due_day(date(2026, 11, 1)) == date(2026, 11, 25)
+    settings.MEDIATION_REPORT_DAY = 31
+    assert services.due_day(date(2026, 2, 1)) == date(2026, 2, 28)
+
+
+def test_reminders_before_the_day_and_after_it(town):
+    community = staff("community_staff", scope=town.seconds[0])
+    month = services.month_start(services.today())
+    due = services.due_day(month)
+    assert services.remind(due - timedelta(days=10)) == 0
+    assert services.remind(due - timedelta(days=1)) == 2
+    assert services.remind(due - timedelta(days=1)) == 2  # the same day again: queued once per key
+    assert OutboxMessage.objects.filter(key__startswith="mediation-report-").count() == 2
+    services.file_report(town.seconds[0], month, by=community, zero=True)
+    assert services.remind(due + timedelta(days=1)) == 1  # the day has passed: only the one still owing
+    assert "已逾期" in OutboxMessage.objects.filter(to_grid_id=town.seconds[1].pk).latest("pk").title
+
+
+def test_pages_exports_and_jurisdiction(client, town):
+    worker = grid_worker(town.units[0])
+    d = dispute(town.units[0], worker)
+    centre = staff("centre_staff", scope=town.root)
+    community = staff("community_staff", scope=town.seconds[1])
+    client.force_login(grid_worker(town.units[7]))
+    assert client.get(reverse("mediation:detail", args=[d.pk])).status_code == 404
+    assert d.summary not in client.get(reverse("mediation:list")).content.decode()
+    client.force_login(worker)
+    new = client.post(
+        reverse("mediation:new"),
+        {
+            "grid": town.units[0].pk,
+            "kind": "family",
+            "summary": "",
+            "parties": "张某、赵某",
+            "client_id": "n1",
+        },
+    )
+    assert (
+        new.status_code == 400
+        and "请写明纠纷概况" in new.content.decode()
+        and "张某、赵某" in new.content.decode()
+    )
+    page = client.post(reverse("mediation:detail", args=[d.pk]), {"action": "session", "notes": "当面调解"})
+    assert page.status_code == 302 and d.sessions.count() == 1
+    client.force_login(community)
+    month = services.month_start(services.today())
+    r = client.post(
+        reverse("mediation:monthly"), {"grid": town.seconds[1].pk, "month": f"{month:%Y-%m}", "zero": "1"}
+    )
+    assert r.status_code == 302 and MonthlyReport.objects.get().zero
+    client.force_login(centre)
+    text = client.get(reverse("mediation:monthly")).content.decode()
+    assert town.seconds[0].name in text and "零报告" in text and "调解成功率 = 调解成功 ÷ 本月调结" in text
+    headers, rows = read_rows(client.get(reverse("mediation:monthly"), {"format": "xlsx"}).content)
+    assert headers[0] == "社区" and {r[0] for r in rows} == {g.name for g in town.seconds}
+    _h, rows = read_rows(client.get(reverse("mediation:list"), {"format": "xlsx"}).content)
+    assert [r[3] for r in rows] == [d.summary]
+    pdf = client.get(reverse("mediation:monthly"), {"format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")

@@ -1,0 +1,260 @@
+"""Mediation pages: disputes (list, new, detail with sessions, escalation and outcome) and the monthly
+report (file or zero-report with one click; the centre sees who is late). Thin: verbs are in services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.accounts import services as accounts
+from wangge.core.downloads import download
+from wangge.core.excel import write_workbook
+from wangge.core.pagination import paginate
+from wangge.grids import services as grids
+from wangge.mediation import permissions as perms
+from wangge.mediation import services
+from wangge.mediation.models import Dispute, DisputeType
+
+HEADERS = (
+    "发现日期 网格 类型 纠纷概况 当事人 风险等级 调解层级 本层级期限 调解员 状态 调解结果 引导至 办结日期"
+).split()
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def dispute_list(request):
+    qs = services.disputes_for(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(summary__icontains=q) | Q(place__icontains=q) | Q(mediator__icontains=q))
+    if request.GET.get("status") in Dispute.Status.values:
+        qs = qs.filter(status=request.GET["status"])
+    if request.GET.get("kind"):
+        qs = qs.filter(kind__key=request.GET["kind"])
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [
+                d.found_on.isoformat(),
+                d.grid.name,
+                d.kind.name,
+                d.summary,
+                "、".join(p["name"] for p in d.parties),
+                d.get_risk_display(),
+                d.get_level_display(),
+                d.level_due.isoformat(),
+                d.mediator,
+                d.get_status_display(),
+                d.outcome,
+                d.referred_to,
+                d.closed_on.isoformat() if d.closed_on else "",
+            ]
+            for d in qs[:50000]
+        ]
+        return download(write_workbook(HEADERS, rows, sheet="矛盾纠纷"), "disputes.xlsx")
+    page, query = paginate(request, qs)
+    return render(
+        request,
+        "mediation/list.html",
+        {
+            "page": page,
+            "query": query,
+            "statuses": Dispute.Status.choices,
+            "kinds": DisputeType.objects.all(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise ValidationError({"found_on": _("日期格式应为 2026-01-31")}) from None
+
+
+@login_required
+@permission_required(perms.RECORD, raise_exception=True)
+def dispute_new(request):
+    errors: dict = {}
+    if request.method == "POST":
+        p = request.POST
+        try:
+            dispute = services.record(
+                services.DisputeIn(
+                    grid=int(p.get("grid") or 0),
+                    kind=p.get("kind", ""),
+                    summary=p.get("summary", ""),
+                    parties=p.get("parties", "").replace("，", ",").replace("、", ",").split(","),
+                    place=p.get("place", ""),
+                    risk=p.get("risk", "low"),
+                    found_on=_date(p.get("found_on")),
+                    mediator=p.get("mediator", ""),
+                    client_id=p.get("client_id", ""),
+                ),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, _("矛盾纠纷已登记"))
+            return redirect("mediation:detail", pk=dispute.pk)
+    return render(
+        request,
+        "mediation/new.html",
+        {
+            "errors": errors,
+            "values": request.POST,
+            "client_id": request.POST.get("client_id") or uuid.uuid4().hex,
+            "grids": accounts.visible(grids.active_grids(), request.user, grid_field="").order_by("path")[
+                :500
+            ],
+            "kinds": DisputeType.objects.all(),
+            "risks": Dispute.Risk.choices,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def dispute_detail(request, pk: int):
+    dispute = get_object_or_404(services.disputes_for(request.user), pk=pk)
+    errors: dict = {}
+    if request.method == "POST":
+        p, action = request.POST, request.POST.get("action")
+        try:
+            if action == "session":
+                services.add_session(
+                    dispute,
+                    by=request.user,
+                    notes=p.get("notes", ""),
+                    mediator=p.get("mediator", ""),
+                    held_on=_date(p.get("held_on")),
+                )
+            elif action == "escalate":
+                services.escalate(dispute, by=request.user, reason=p.get("reason", ""))
+            elif action == "close":
+                services.close(
+                    dispute,
+                    by=request.user,
+                    status=p.get("status", ""),
+                    outcome=p.get("outcome", ""),
+                    referred_to=p.get("referred_to", ""),
+                )
+            else:
+                raise ValidationError({"action": _("未知的操作")})
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            return redirect("mediation:detail", pk=dispute.pk)
+        dispute.refresh_from_db()
+    return render(
+        request,
+        "mediation/detail.html",
+        {
+            "dispute": dispute,
+            "sessions": dispute.sessions.all(),
+            "errors": errors,
+            "values": request.POST,
+            "outcomes": [c for c in Dispute.Status.choices if c[0] in ("agreed", "partly", "failed")],
+            "today": timezone.localdate(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _month(raw: str | None) -> date:
+    try:
+        return datetime.strptime(raw or "", "%Y-%m").date()
+    except ValueError:
+        return services.month_start(timezone.localdate())
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def monthly(request):
+    """The month's dispute reports: each community's figures, filed or not; file or zero-report here."""
+    month = _month(request.GET.get("month") or request.POST.get("month"))
+    if request.method == "POST":
+        grid = get_object_or_404(services.communities_for(request.user), pk=request.POST.get("grid") or 0)
+        try:
+            r = services.file_report(grid, month, by=request.user, zero=request.POST.get("zero") == "1")
+        except ValidationError as exc:
+            for msgs in exc.message_dict.values():
+                for m in msgs:
+                    messages.error(request, m)
+        else:
+            messages.success(request, _("%(g)s %(m)s 月报已报送") % {"g": grid.name, "m": f"{r.month:%Y-%m}"})
+        return redirect(f"{request.path}?month={month:%Y-%m}")
+    rows = [
+        (f, f.report.figures if f.report else services.figures(f.grid, month))
+        for f in services.filings(request.user, month)
+    ]
+    if request.GET.get("format") in ("xlsx", "pdf"):
+        return _export(request, month, rows)
+    return render(
+        request,
+        "mediation/monthly.html",
+        {
+            "month": month,
+            "rows": rows,
+            "due": services.due_day(month),
+            "formulas": services.FORMULAS,
+            "late": sum(1 for f, _x in rows if f.state == "overdue"),
+        },
+    )
+
+
+STATE = {"filed": "已报送", "late": "逾期报送", "waiting": "未报送", "overdue": "逾期未报"}
+
+
+def _export(request, month: date, rows):
+    headers = (
+        "社区 报送状态 零报告 本月发现 本月调结 调解成功 部分达成 不成引导 月末未结 调解成功率 报送时间"
+    ).split()
+    data = [
+        [
+            f.grid.name,
+            STATE[f.state],
+            "是" if f.report and f.report.zero else "",
+            x["found"],
+            x["mediated"],
+            x["agreed"],
+            x["partly"],
+            x["failed"],
+            x["outstanding"],
+            f"{x['success_rate']:.1%}" if x["success_rate"] is not None else "",
+            timezone.localtime(f.report.filed).strftime("%Y-%m-%d %H:%M") if f.report else "",
+        ]
+        for f, x in rows
+    ]
+    if request.GET["format"] == "xlsx":
+        return download(write_workbook(headers, data, sheet="矛盾纠纷月报"), f"disputes-{month:%Y-%m}.xlsx")
+    from wangge.core.pdf import PdfUnavailable, render_pdf
+
+    html = render_to_string(
+        "mediation/monthly_pdf.html",
+        {
+            "month": month,
+            "headers": headers,
+            "data": data,
+            "formulas": services.FORMULAS,
+            "due": services.due_day(month),
+            "printed": timezone.localtime(),
+        },
+    )
+    try:
+        pdf = render_pdf(html)
+    except PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{request.path}?month={month:%Y-%m}")
+    return download(pdf, f"disputes-{month:%Y-%m}.pdf", "application/pdf", inline=True)
