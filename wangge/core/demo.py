@@ -265,9 +265,12 @@ def load(*, stdout=None) -> list[DemoLogin]:
             appoint(grid, how, str(u), phone, user=u)
         logins.append(DemoLogin(username, User.Role(role).label, str(u), grid.name if grid else "—"))
 
+    import time
+
     for _order, name, fn in sorted(_STEPS, key=lambda s: s[0]):
-        say(f"加载：{name}")
+        t0 = time.perf_counter()
         fn(rng)
+        say(f"加载：{name}（{time.perf_counter() - t0:.1f} 秒）")
     return logins
 
 

@@ -629,6 +629,7 @@ def summary(user, *, on: date | None = None) -> dict:
     agg = qs.aggregate(
         overdue=Count("household", filter=Q(due_on__lt=on), distinct=True),
         today=Count("household", filter=Q(due_on=on), distinct=True),
+        due_now=Count("household", filter=Q(due_on__lte=on), distinct=True),
         week=Count("household", filter=Q(due_on__gt=on, due_on__lte=week_end(on)), distinct=True),
         first=Min("due_on"),
         last=Max("last_done"),
