@@ -47,8 +47,8 @@ def load(rng: random.Random) -> None:
             if rng.random() > VISITED_SHARE and due >= today - timedelta(days=60):
                 break  # still owed
             late = rng.random() < LATE_SHARE
-            day = due + timedelta(days=rng.randint(1, 20)) if late else due - timedelta(days=rng.randint(0, 10))
-            day = min(day, today)
+            shift = rng.randint(1, 20) if late else -rng.randint(0, 10)
+            day = min(due + timedelta(days=shift), today)
             if day >= recent and grid_worker.get(d.household.grid_id) is not None:
                 n += 1
                 at = timezone.make_aware(datetime.combine(day, time(9 + n % 9, (n * 7) % 60)))
@@ -65,8 +65,17 @@ def load(rng: random.Random) -> None:
         d.last_done, d.due_on = last, due
     Visit.objects.bulk_create(visits, batch_size=2000)
     Fulfilment.objects.bulk_create(
-        [Fulfilment(rule_id=d.rule_id, household_id=d.household_id, grid_id=v.grid_id, visit=v,
-                    due_on=due, done_on=day) for v, d, due, day in fulfil],  # fmt: skip
+        [
+            Fulfilment(
+                rule_id=d.rule_id,
+                household_id=d.household_id,
+                grid_id=v.grid_id,
+                visit=v,
+                due_on=due,
+                done_on=day,
+            )
+            for v, d, due, day in fulfil
+        ],  # fmt: skip
         batch_size=2000,
     )
     # rewritten rather than updated in place: one insert beats 23,000 single-row updates
