@@ -215,6 +215,7 @@ FIELDWORK_ROUND_LIMIT = env_int("WANGGE_FIELDWORK_ROUND_LIMIT", 2000)
 # before it the reminders start.
 MEDIATION_REPORT_DAY = env_int("WANGGE_MEDIATION_REPORT_DAY", 25)
 MEDIATION_REMIND_DAYS = env_int("WANGGE_MEDIATION_REMIND_DAYS", 3)
+MEDIATION_FOLLOW_UP_DAYS = env_int("WANGGE_MEDIATION_FOLLOW_UP_DAYS", 30)  # an agreement is visited again
 # `make bench` only: mounts /bench/insert, the one-insert view the intake benchmark compares against
 BENCH_VIEWS = env_bool("WANGGE_BENCH_VIEWS", False)
 

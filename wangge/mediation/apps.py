@@ -9,8 +9,9 @@ class MediationConfig(AppConfig):
 
     def ready(self) -> None:
         from wangge.core import periodic
-        from wangge.mediation import permissions, scene
+        from wangge.mediation import demo, permissions, scene
 
         scene.register()
+        demo.register()
         permissions.register()
         periodic.register("wangge.mediation.tasks.remind_reports", every=3600)

@@ -50,6 +50,8 @@ class Dispute(TimeStamped):
         _("引导至"), max_length=64, blank=True, help_text=_("法院、仲裁、有关部门")
     )
     closed_on = models.DateField(_("办结日期"), null=True, blank=True)
+    agreement = models.TextField(_("协议内容"), blank=True, help_text=_("人民调解协议书的约定事项"))
+    follow_up_due = models.DateField(_("回访期限"), null=True, blank=True)
     client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
@@ -85,6 +87,53 @@ class Session(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.held_on}"
+
+
+def signature_path(instance, filename: str) -> str:
+    return f"signatures/{instance.dispute_id}/{filename}"
+
+
+class Signature(AppendOnlyModel):
+    """A party's signature on the agreement: a photo of the signed paper or a signature drawn on the phone."""
+
+    class Kind(models.TextChoices):
+        DRAWN = "drawn", _("手写签名")
+        PHOTO = "photo", _("签字照片")
+
+    dispute = models.ForeignKey(Dispute, models.CASCADE, related_name="signatures", verbose_name=_("纠纷"))
+    party = models.CharField(_("签名人"), max_length=64)
+    kind = models.CharField(_("方式"), max_length=8, choices=Kind)
+    image = models.ImageField(_("签名"), upload_to=signature_path)
+    signed = models.DateTimeField(_("签名时间"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
+
+    class Meta:
+        verbose_name = _("协议签名")
+        verbose_name_plural = _("协议签名")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.party
+
+
+class FollowUp(AppendOnlyModel):
+    """The visit that checks an agreement is kept (回访)."""
+
+    dispute = models.ForeignKey(Dispute, models.CASCADE, related_name="follow_ups", verbose_name=_("纠纷"))
+    visited_on = models.DateField(_("回访日期"))
+    kept = models.BooleanField(_("协议已履行"))
+    note = models.TextField(_("回访情况"), blank=True)
+    by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("回访人"))
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        ordering = ["visited_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.visited_on}"
 
 
 class MonthlyReport(models.Model):

@@ -24,7 +24,7 @@ from wangge.core import outbox
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import scene
-from wangge.mediation.models import Dispute, DisputeType, MonthlyReport, Session
+from wangge.mediation.models import Dispute, DisputeType, FollowUp, MonthlyReport, Session, Signature
 
 S = Dispute.Status
 LEVELS = [Dispute.Level.UNIT, Dispute.Level.COMMUNITY, Dispute.Level.STREET]
@@ -61,6 +61,8 @@ class DisputeIn:
     found_on: date | None = None
     mediator: str = ""
     client_id: str = ""
+    # parties from the archive, by ID number (exact, through the blind index, within jurisdiction)
+    party_id_numbers: list[str] = field(default_factory=list)
 
 
 def record(data: DisputeIn, *, by) -> Dispute:
@@ -81,7 +83,17 @@ def record(data: DisputeIn, *, by) -> Dispute:
         errors["summary"] = _("请写明纠纷概况")
     elif len(summary) > 255:
         errors["summary"] = _("纠纷概况不能超过 255 字")
-    parties = [p.strip() for p in data.parties if p and p.strip()]
+    parties = [{"name": p.strip()} for p in data.parties if p and p.strip()]
+    from wangge.registry import services as registry
+
+    for number in [n.strip() for n in data.party_id_numbers if n and n.strip()]:
+        person = registry.find_by_id_number(number, by)
+        if person is None:
+            errors["party_id_numbers"] = _("在您辖区的档案中找不到证件号码 %(n)s") % {"n": _masked(number)}
+        elif all(p.get("person") != person.pk for p in parties):
+            parties = [p for p in parties if p["name"] != person.name] + [
+                {"name": person.name, "person": person.pk}
+            ]
     if not parties:
         errors["parties"] = _("请至少填写一方当事人")
     if data.risk not in Dispute.Risk.values:
@@ -97,7 +109,7 @@ def record(data: DisputeIn, *, by) -> Dispute:
                 grid=grid,
                 kind=kind,
                 summary=summary,
-                parties=[{"name": p} for p in parties],
+                parties=parties,
                 place=data.place.strip(),
                 risk=data.risk,
                 found_by=by,
@@ -113,6 +125,10 @@ def record(data: DisputeIn, *, by) -> Dispute:
             return again
         raise
     return dispute
+
+
+def _masked(number: str) -> str:
+    return number[:4] + "*" * max(len(number) - 8, 0) + number[-4:] if len(number) > 8 else "****"
 
 
 def _mine(dispute: Dispute, by) -> Dispute:
@@ -172,10 +188,21 @@ def escalate(dispute: Dispute, *, by, reason: str) -> Dispute:
 
 @transaction.atomic
 def close(
-    dispute: Dispute, *, by, status: str, outcome: str, referred_to: str = "", on: date | None = None
+    dispute: Dispute,
+    *,
+    by,
+    status: str,
+    outcome: str,
+    referred_to: str = "",
+    agreement: str = "",
+    on: date | None = None,
 ) -> Dispute:
+    """The outcome. An agreement (full or partial) has its terms written down (人民调解协议书) and is
+    visited again within the follow-up days to see it kept; a failure says where the parties were sent."""
     _mine(dispute, by)
     errors = {}
+    if status in (S.AGREED, S.PARTLY) and not agreement.strip():
+        errors["agreement"] = _("达成协议时请写明协议内容")
     if status not in (S.AGREED, S.PARTLY, S.FAILED):
         errors["status"] = _("请选择调解结果")
     if not outcome.strip():
@@ -187,10 +214,97 @@ def close(
     if errors:
         raise ValidationError(errors)
     dispute.status, dispute.outcome, dispute.referred_to = status, outcome.strip(), referred_to.strip()
+    dispute.agreement = agreement.strip() if status in (S.AGREED, S.PARTLY) else ""
     dispute.closed_on = on or today()
+    if status in (S.AGREED, S.PARTLY):
+        dispute.follow_up_due = dispute.closed_on + timedelta(days=settings.MEDIATION_FOLLOW_UP_DAYS)
     dispute.save()
     audit.record(audit.Action.UPDATE, actor=by, obj=dispute, detail={"status": status})
     return dispute
+
+
+def _signed(dispute: Dispute, by) -> None:
+    if not by.has_perm(perms.RECORD) or not disputes_for(by).filter(pk=dispute.pk).exists():
+        raise PermissionDenied(_("该纠纷不在您的辖区内"))
+    if dispute.status not in (S.AGREED, S.PARTLY):
+        raise ValidationError({"status": _("只有达成协议的纠纷才有协议书")})
+
+
+@transaction.atomic
+def sign(dispute: Dispute, *, by, party: str, upload=None, drawn: str = "") -> Signature:
+    """A party signs the agreement: a photo of the signed paper, or a signature drawn on the phone (a PNG
+    data URL from the page's canvas)."""
+    import base64
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wangge.core import photos
+
+    _signed(dispute, by)
+    names = [p["name"] for p in dispute.parties]
+    if party not in names:
+        raise ValidationError({"party": _("请选择一位当事人")})
+    if drawn:
+        head, _comma, body = drawn.partition(",")
+        if head != "data:image/png;base64" or not body:
+            raise ValidationError({"signature": _("手写签名的格式不对，请重新签")})
+        try:
+            upload = SimpleUploadedFile("sign.png", base64.b64decode(body, validate=True), "image/png")
+        except ValueError:
+            raise ValidationError({"signature": _("手写签名的格式不对，请重新签")}) from None
+    if upload is None:
+        raise ValidationError({"signature": _("请手写签名或上传签字照片")})
+    image = photos.check_image(upload, max_bytes=settings.CASE_MAX_PHOTO_BYTES, field="signature")
+    image.thumbnail((1200, 1200))
+    buf = io.BytesIO()
+    image.convert("RGBA" if drawn else "RGB").save(buf, "PNG")
+    sig = Signature(
+        dispute=dispute,
+        party=party,
+        kind=Signature.Kind.DRAWN if drawn else Signature.Kind.PHOTO,
+        recorded_by=by,
+    )
+    sig.image.save("sign.png", ContentFile(buf.getvalue()), save=False)
+    sig.save()
+    audit.record(audit.Action.CREATE, actor=by, obj=sig, object_repr=f"{party} 签名")
+    return sig
+
+
+@transaction.atomic
+def follow_up(dispute: Dispute, *, by, kept: bool, note: str = "", on: date | None = None) -> FollowUp:
+    _signed(dispute, by)
+    on = on or today()
+    if on < (dispute.closed_on or on) or on > today():
+        raise ValidationError({"visited_on": _("回访日期应在办结日期与今天之间")})
+    if not kept and not note.strip():
+        raise ValidationError({"note": _("协议未履行时请写明情况")})
+    return FollowUp.objects.create(dispute=dispute, visited_on=on, kept=kept, note=note.strip(), by=by)
+
+
+def follow_ups_due(user, on: date | None = None) -> QuerySet[Dispute]:
+    """Agreements whose follow-up visit is due and not yet made."""
+    on = on or today()
+    return disputes_for(user).filter(follow_up_due__lte=on, follow_ups__isnull=True)
+
+
+def sweep_levels(on: date | None = None) -> int:
+    """Disputes still open past their level's days: the grid is told (once per dispute and level)."""
+    on = on or today()
+    n = 0
+    for d in Dispute.objects.filter(level_due__lt=on, status__in=[S.OPEN, S.MEDIATING]).select_related(
+        "grid"
+    ):
+        outbox.notify(
+            f"mediation-level-{d.pk}-{d.level}",
+            title=_("矛盾纠纷超过%(level)s调解期限：%(s)s")
+            % {"level": d.get_level_display(), "s": d.summary[:30]},
+            link=f"/mediation/{d.pk}/",
+            grid_id=d.grid_id,
+        )
+        n += 1
+    return n
 
 
 # --- the monthly report ------------------------------------------------------------------------

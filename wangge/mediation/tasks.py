@@ -6,5 +6,5 @@ from wangge.mediation import services
 
 
 @task()
-def remind_reports() -> int:
-    return services.remind()
+def remind_reports() -> dict:
+    return {"reports": services.remind(), "late_disputes": services.sweep_levels()}

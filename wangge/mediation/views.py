@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -40,6 +41,8 @@ def dispute_list(request):
         qs = qs.filter(status=request.GET["status"])
     if request.GET.get("kind"):
         qs = qs.filter(kind__key=request.GET["kind"])
+    if request.GET.get("follow_up") == "1":
+        qs = qs.filter(pk__in=services.follow_ups_due(request.user).values("pk"))
     if request.GET.get("format") == "xlsx":
         rows = [
             [
@@ -139,6 +142,22 @@ def dispute_detail(request, pk: int):
                     notes=p.get("notes", ""),
                     mediator=p.get("mediator", ""),
                     held_on=_date(p.get("held_on")),
+                )
+            elif action == "sign":
+                services.sign(
+                    dispute,
+                    by=request.user,
+                    party=p.get("party", ""),
+                    upload=request.FILES.get("photo"),
+                    drawn=p.get("drawn", ""),
+                )
+            elif action == "follow_up":
+                services.follow_up(
+                    dispute,
+                    by=request.user,
+                    kept=p.get("kept") == "1",
+                    note=p.get("note", ""),
+                    on=_date(p.get("visited_on")),
                 )
             elif action == "escalate":
                 services.escalate(dispute, by=request.user, reason=p.get("reason", ""))
@@ -258,3 +277,43 @@ def _export(request, month: date, rows):
         messages.error(request, str(exc))
         return redirect(f"{request.path}?month={month:%Y-%m}")
     return download(pdf, f"disputes-{month:%Y-%m}.pdf", "application/pdf", inline=True)
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def agreement_pdf(request, pk: int):
+    """人民调解协议书, printed from the dispute's record with the parties' signatures."""
+    import base64
+
+    from wangge.core.pdf import PdfUnavailable, render_pdf
+
+    dispute = get_object_or_404(services.disputes_for(request.user), pk=pk)
+    if dispute.status not in ("agreed", "partly"):
+        raise Http404
+    signatures = [(s.party, base64.b64encode(s.image.read()).decode()) for s in dispute.signatures.all()]
+    html = render_to_string(
+        "mediation/agreement_pdf.html",
+        {
+            "dispute": dispute,
+            "signatures": signatures,
+            "sessions": dispute.sessions.all(),
+        },
+    )
+    try:
+        pdf = render_pdf(html)
+    except PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("mediation:detail", pk=pk)
+    return download(pdf, f"agreement-{dispute.pk}.pdf", "application/pdf", inline=True)
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def signature_image(request, pk: int):
+    from django.http import FileResponse
+
+    from wangge.mediation.models import Signature
+
+    sig = get_object_or_404(Signature, pk=pk)
+    get_object_or_404(services.disputes_for(request.user), pk=sig.dispute_id)  # 404 unless the user sees it
+    return FileResponse(sig.image.open("rb"), content_type="image/png")

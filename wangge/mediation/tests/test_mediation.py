@@ -54,8 +54,12 @@ def test_mediation_goes_up_the_levels_and_closes_with_a_result(town):
     with pytest.raises(ValidationError) as e:
         services.close(d, by=worker, status="failed", outcome="未达成")
     assert "引导至何处" in str(e.value)
-    d = services.close(d, by=worker, status="agreed", outcome="楼上修好防水，赔偿 500 元")
+    with pytest.raises(ValidationError) as e:
+        services.close(d, by=worker, status="agreed", outcome="和解")
+    assert "协议内容" in str(e.value)
+    d = services.close(d, by=worker, status="agreed", outcome="和解", agreement="楼上修好防水，赔偿 500 元")
     assert d.closed and d.sessions.count() == 2
+    assert d.follow_up_due == services.today() + timedelta(days=30)
     with pytest.raises(ValidationError):
         services.add_session(d, by=worker, notes="再谈")
 
@@ -69,7 +73,13 @@ def test_monthly_figures_are_computed_with_their_formulas(town):
     for d, status in ((a, "agreed"), (b, "failed")):
         services.add_session(d, by=worker, notes="调解", held_on=d.found_on)
         services.close(
-            d, by=worker, status=status, outcome="结果", referred_to="法院", on=month + timedelta(days=10)
+            d,
+            by=worker,
+            status=status,
+            outcome="结果",
+            referred_to="法院",
+            agreement="约定",
+            on=month + timedelta(days=10),
         )
     f = services.figures(town.seconds[0], month)
     assert (f["found"], f["mediated"], f["agreed"], f["failed"], f["outstanding"]) == (3, 2, 1, 1, 1)
@@ -160,3 +170,63 @@ def test_pages_exports_and_jurisdiction(client, town):
     assert [r[3] for r in rows] == [d.summary]
     pdf = client.get(reverse("mediation:monthly"), {"format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_parties_from_the_archive_by_id_number_within_jurisdiction(town):
+    from wangge.registry.tests.factories import household_with_people
+
+    worker = grid_worker(town.units[0])
+    _hh, (mine, _s) = household_with_people(town.units[0])
+    _hh2, (theirs, _s2) = household_with_people(town.units[7])
+    d = dispute(town.units[0], worker, parties=["李某"], party_id_numbers=[mine.id_number])
+    assert d.parties == [{"name": "李某"}, {"name": mine.name, "person": mine.pk}]
+    with pytest.raises(ValidationError) as e:
+        dispute(town.units[0], worker, party_id_numbers=[theirs.id_number])
+    message = str(e.value)
+    assert "找不到证件号码" in message and theirs.id_number not in message  # masked, and not a hint
+
+
+def test_the_agreement_is_signed_printed_and_followed_up(client, town):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from wangge.cases.tests.helpers import photo
+
+    worker = grid_worker(town.units[0])
+    d = dispute(town.units[0], worker)
+    services.add_session(d, by=worker, notes="双方同意")
+    with pytest.raises(ValidationError):
+        services.sign(d, by=worker, party="王某", upload=photo())  # no agreement yet
+    d = services.close(
+        d, by=worker, status="agreed", outcome="和解", agreement="李某赔偿王某 500 元，七日内付清"
+    )
+    buf = io.BytesIO()
+    Image.new("RGBA", (340, 140), (0, 0, 0, 0)).save(buf, "PNG")
+    drawn = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    services.sign(d, by=worker, party="王某", drawn=drawn)
+    services.sign(d, by=worker, party="李某", upload=photo())
+    with pytest.raises(ValidationError):
+        services.sign(d, by=worker, party="路人", drawn=drawn)
+    with pytest.raises(ValidationError):
+        services.sign(d, by=worker, party="王某", drawn="data:image/png;base64,not-base64!")
+    assert [(s.party, s.kind) for s in d.signatures.all()] == [("王某", "drawn"), ("李某", "photo")]
+    client.force_login(worker)
+    pdf = client.get(reverse("mediation:agreement", args=[d.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert list(services.follow_ups_due(worker, on=d.follow_up_due)) == [d]
+    with pytest.raises(ValidationError):
+        services.follow_up(d, by=worker, kept=False)
+    services.follow_up(d, by=worker, kept=True)
+    assert list(services.follow_ups_due(worker, on=d.follow_up_due)) == []
+    client.force_login(grid_worker(town.units[7]))
+    assert client.get(reverse("mediation:agreement", args=[d.pk])).status_code == 404
+    assert client.get(reverse("mediation:signature", args=[d.signatures.first().pk])).status_code == 404
+
+
+def test_disputes_past_their_level_days_are_flagged_once(town):
+    worker = grid_worker(town.units[0])
+    d = dispute(town.units[0], worker, found_on=services.today() - timedelta(days=5))
+    assert services.sweep_levels() == 1 and services.sweep_levels() == 1
+    assert OutboxMessage.objects.filter(key=f"mediation-level-{d.pk}-unit").count() == 1
