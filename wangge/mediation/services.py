@@ -83,7 +83,7 @@ def record(data: DisputeIn, *, by) -> Dispute:
         errors["summary"] = _("请写明纠纷概况")
     elif len(summary) > 255:
         errors["summary"] = _("纠纷概况不能超过 255 字")
-    parties = [{"name": p.strip()} for p in data.parties if p and p.strip()]
+    parties: list[dict] = [{"name": p.strip()} for p in data.parties if p and p.strip()]
     from wangge.registry import services as registry
 
     for number in [n.strip() for n in data.party_id_numbers if n and n.strip()]:
