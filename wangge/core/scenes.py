@@ -103,6 +103,14 @@ def validate_scene(data: dict[str, Any]) -> dict[str, BaseModel]:
 
 
 @transaction.atomic
+def applied_section(key: str, schema: type[BaseModel]) -> Any:
+    """The applied scene's section `key`, parsed with its schema; None when the scene has none. Read each
+    time (one query): scenes change rarely, and a cached copy would outlive a test's rollback."""
+    app = SceneApplication.objects.first()
+    data = (app.data if app else {}).get(key)
+    return schema.model_validate(data) if data is not None else None
+
+
 def apply_scene(name_or_path: str) -> SceneApplication:
     """Validate a scene file and write its sections; re-applying the same scene updates it in place."""
     data = read_scene(name_or_path)

@@ -216,3 +216,55 @@ class Fulfilment(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.due_on} → {self.done_on}"
+
+
+class PatrolPlan(TimeStamped):
+    """A community's monthly joint patrol (联动巡查): who walks, what they look at, what they found."""
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("社区"))
+    month = models.DateField(_("月份"), help_text=_("该月 1 日"))
+    planned_on = models.DateField(_("计划日期"))
+    walked_on = models.DateField(_("巡查日期"), null=True, blank=True)
+    members = models.JSONField(_("参加人员"), default=list)
+    checklist = models.JSONField(_("巡查事项"), default=dict)
+    note = models.TextField(_("巡查小结"), blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, related_name="+", verbose_name=_("制定人")
+    )
+
+    class Meta:
+        verbose_name = _("联动巡查")
+        verbose_name_plural = _("联动巡查")
+        ordering = ["-month", "grid"]
+        constraints = [models.UniqueConstraint(fields=["grid", "month"], name="patrol_once_a_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.grid_id}"
+
+
+class PatrolFinding(TimeStamped):
+    """One thing the patrol found, and what became of it."""
+
+    class Handling(models.TextChoices):
+        ON_SPOT = "on_spot", _("现场解决")
+        RECORDED = "recorded", _("记录在案")
+        CASE = "case", _("转交办理")
+        ESCALATED = "escalated", _("提交社区党委")
+
+    plan = models.ForeignKey(PatrolPlan, models.CASCADE, related_name="findings", verbose_name=_("巡查"))
+    area = models.CharField(_("类别"), max_length=32)
+    item = models.CharField(_("事项"), max_length=64)
+    description = models.CharField(_("问题"), max_length=255)
+    place = models.CharField(_("位置"), max_length=128, blank=True)
+    handling = models.CharField(_("处理方式"), max_length=16, choices=Handling)
+    assigned_to = models.CharField(_("交办单位"), max_length=64, blank=True)
+    case_code = models.CharField(_("事件编号"), max_length=16, blank=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("巡查发现")
+        verbose_name_plural = _("巡查发现")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.description

@@ -23,6 +23,15 @@ class RuleIn(SceneModel):
 
 class FieldworkSection(SceneModel):
     rules: list[RuleIn] = []
+    # the joint patrol's checklist by area (物业服务, 环境卫生, 公共设施) and who walks it
+    patrol_checklist: dict[str, list[str]] = {}
+    patrol_roles: list[str] = []
+
+
+def settings() -> FieldworkSection:
+    from wangge.core.scenes import applied_section
+
+    return applied_section("fieldwork", FieldworkSection) or FieldworkSection()
 
 
 UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}

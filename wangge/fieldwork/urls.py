@@ -15,4 +15,8 @@ urlpatterns = [
     path("rules/", views.rules, name="rules"),
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
+    path("patrols/", views.patrol_list, name="patrols"),
+    path("patrols/<int:pk>/", views.patrol_detail, name="patrol_detail"),
+    path("patrols/analysis/", views.patrol_analysis, name="patrol_analysis"),
+    path("patrols/public/<str:code>/", views.patrol_public, name="patrol_public"),
 ]

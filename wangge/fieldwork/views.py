@@ -67,7 +67,7 @@ def round_page(request):
                 }
                 for s in stops
                 if s.point
-            ],  # fmt: skip
+            ],
             "must_visit": services.must_visit(request.user)[:50],
         }
     return render(request, "fieldwork/round.html", context)
@@ -173,8 +173,12 @@ def visit_list(request):
     if q:
         from django.db.models import Q
 
-        qs = qs.filter(Q(household__number__icontains=q) | Q(household__house__address__icontains=q)
-                       | Q(worker__full_name__icontains=q) | Q(notes__icontains=q))  # fmt: skip
+        qs = qs.filter(
+            Q(household__number__icontains=q)
+            | Q(household__house__address__icontains=q)
+            | Q(worker__full_name__icontains=q)
+            | Q(notes__icontains=q)
+        )
     mode = request.GET.get("mode", "")
     if mode in Mode.values:
         qs = qs.filter(mode=mode)
@@ -186,14 +190,22 @@ def visit_list(request):
             messages.error(request, _("日期格式应为 2026-01-31"))
     if request.GET.get("format") == "xlsx":
         rows = [
-            [timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"), v.household.number,
-             v.household.house.address if v.household.house else "", v.grid.name, str(v.worker),
-             v.get_mode_display(), "、".join(v.problems), v.notes,
-             v.distance_m if v.distance_m is not None else "",
-             "；".join(f"{f.get_kind_display()}：{f.summary}" for f in v.findings.all()),
-             v.campaign.name if v.campaign else "", timezone.localtime(v.recorded).strftime("%Y-%m-%d %H:%M")]
+            [
+                timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
+                v.household.number,
+                v.household.house.address if v.household.house else "",
+                v.grid.name,
+                str(v.worker),
+                v.get_mode_display(),
+                "、".join(v.problems),
+                v.notes,
+                v.distance_m if v.distance_m is not None else "",
+                "；".join(f"{f.get_kind_display()}：{f.summary}" for f in v.findings.all()),
+                v.campaign.name if v.campaign else "",
+                timezone.localtime(v.recorded).strftime("%Y-%m-%d %H:%M"),
+            ]
             for v in qs[:50000]
-        ]  # fmt: skip
+        ]
         return download(write_workbook(VISIT_HEADERS, rows, sheet="走访记录"), "visits.xlsx")
     page, query = paginate(request, qs)
     return render(request, "fieldwork/visit_list.html", {"page": page, "query": query, "modes": Mode.choices})
@@ -206,9 +218,13 @@ def visit_detail(request, pk: int):
     return render(
         request,
         "fieldwork/visit_detail.html",
-        {"visit": visit, "findings": visit.findings.all(), "photos": visit.photos.all(),
-         "fulfilments": visit.fulfilments.select_related("rule")},
-    )  # fmt: skip
+        {
+            "visit": visit,
+            "findings": visit.findings.all(),
+            "photos": visit.photos.all(),
+            "fulfilments": visit.fulfilments.select_related("rule"),
+        },
+    )
 
 
 @login_required
@@ -249,15 +265,32 @@ def coverage(request):
     rows = services.coverage(request.user, grid, start, end)
     if request.GET.get("format") == "xlsx":
         headers = "网格 应访 按时 逾期完成 逾期未访 按时率".split()
-        data = [[r["grid"].name, r["due"], r["in_time"], r["late"], r["open_late"],
-                 f"{r['share']:.1%}" if r["share"] is not None else ""] for r in rows]  # fmt: skip
+        data = [
+            [
+                r["grid"].name,
+                r["due"],
+                r["in_time"],
+                r["late"],
+                r["open_late"],
+                f"{r['share']:.1%}" if r["share"] is not None else "",
+            ]
+            for r in rows
+        ]
         return download(write_workbook(headers, data, sheet="走访覆盖"), f"coverage-{month:%Y-%m}.xlsx")
     due, in_time = sum(r["due"] for r in rows), sum(r["in_time"] for r in rows)
-    return render(request, "fieldwork/coverage.html", {
-        "grid": grid, "rows": rows, "month": month, "start": start, "end": end,
-        "total": {"due": due, "in_time": in_time, "share": in_time / due if due else None},
-        "query": request.GET.urlencode(),
-    })  # fmt: skip
+    return render(
+        request,
+        "fieldwork/coverage.html",
+        {
+            "grid": grid,
+            "rows": rows,
+            "month": month,
+            "start": start,
+            "end": end,
+            "total": {"due": due, "in_time": in_time, "share": in_time / due if due else None},
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -291,12 +324,16 @@ def campaign_list(request):
             start = _date(request.POST.get("start"), "start")
             end = _date(request.POST.get("end"), "end")
             campaign = services.create_campaign(
-                name=request.POST.get("name", ""), grid=grid, start=start, end=end,
-                groups=request.POST.getlist("groups"), residences=request.POST.getlist("residences"),
+                name=request.POST.get("name", ""),
+                grid=grid,
+                start=start,
+                end=end,
+                groups=request.POST.getlist("groups"),
+                residences=request.POST.getlist("residences"),
                 hazards=request.POST.get("hazards") == "1",
                 checklist=[x.strip() for x in request.POST.get("checklist", "").splitlines()],
                 by=request.user,
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             errors = exc.message_dict
         else:
@@ -306,11 +343,22 @@ def campaign_list(request):
             )
             return redirect("fieldwork:campaign_detail", pk=campaign.pk)
     page, query = paginate(request, services.campaigns_for(request.user))
-    return render(request, "fieldwork/campaigns.html", {
-        "page": page, "query": query, "errors": errors, "values": request.POST,
-        "grids": accounts.visible(grids.active_grids(), request.user, grid_field="").order_by("path")[:500],
-        "groups": registry.groups_for(request.user), "residences": registry.Household.Residence.choices,
-    }, status=400 if errors else 200)  # fmt: skip
+    return render(
+        request,
+        "fieldwork/campaigns.html",
+        {
+            "page": page,
+            "query": query,
+            "errors": errors,
+            "values": request.POST,
+            "grids": accounts.visible(grids.active_grids(), request.user, grid_field="").order_by("path")[
+                :500
+            ],
+            "groups": registry.groups_for(request.user),
+            "residences": registry.Household.Residence.choices,
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _date(raw, field: str) -> date:
@@ -327,14 +375,23 @@ def campaign_detail(request, pk: int):
     rows = services.campaign_progress(campaign, request.user)
     if request.GET.get("format") == "xlsx":
         data = [[r["grid"].name, r["targets"], r["visited"], f"{r['share']:.1%}"] for r in rows]
-        return download(write_workbook("网格 目标户数 已走访 完成率".split(), data, sheet="活动进度"),
-                        f"campaign-{campaign.pk}.xlsx")  # fmt: skip
+        return download(
+            write_workbook("网格 目标户数 已走访 完成率".split(), data, sheet="活动进度"),
+            f"campaign-{campaign.pk}.xlsx",
+        )
     targets = sum(r["targets"] for r in rows)
     visited = sum(r["visited"] for r in rows)
-    return render(request, "fieldwork/campaign_detail.html", {
-        "campaign": campaign, "rows": rows, "targets": targets, "visited": visited,
-        "share": visited / targets if targets else None,
-    })  # fmt: skip
+    return render(
+        request,
+        "fieldwork/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "targets": targets,
+            "visited": visited,
+            "share": visited / targets if targets else None,
+        },
+    )
 
 
 @require_GET
@@ -349,3 +406,138 @@ def service_worker(request):
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/fieldwork/"
     return response
+
+
+# --- joint patrols (联动巡查) --------------------------------------------------------------------
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def patrol_list(request):
+    from wangge.fieldwork import patrols
+    from wangge.fieldwork import scene as fieldwork_scene
+    from wangge.grids import services as grids
+
+    errors: dict = {}
+    if request.method == "POST":
+        from wangge.grids.models import Grid
+
+        grid = (
+            accounts.visible(Grid.objects.all(), request.user, grid_field="")
+            .filter(pk=request.POST.get("grid") or 0)
+            .first()
+        )
+        names, roles = request.POST.getlist("member_name"), request.POST.getlist("member_role")
+        try:
+            if grid is None:
+                raise ValidationError({"grid": _("请选择您辖区内的社区")})
+            p = patrols.plan(
+                grid=grid,
+                planned_on=_date(request.POST.get("planned_on"), "planned_on"),
+                by=request.user,
+                members=[{"name": n, "role": r} for n, r in zip(names, roles, strict=False)],
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            return redirect("fieldwork:patrol_detail", pk=p.pk)
+    page, query = paginate(request, patrols.plans_for(request.user))
+    return render(
+        request,
+        "fieldwork/patrols.html",
+        {
+            "page": page,
+            "query": query,
+            "errors": errors,
+            "values": request.POST,
+            "grids": accounts.visible(grids.active_grids(), request.user, grid_field="")
+            .filter(depth__lte=3)
+            .order_by("path")[:300],
+            "roles": fieldwork_scene.settings().patrol_roles,
+            "month": _month(request.GET.get("month")),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def patrol_detail(request, pk: int):
+    from wangge.accounts.models import Department
+    from wangge.cases import services as cases
+    from wangge.fieldwork import patrols
+
+    p = get_object_or_404(patrols.plans_for(request.user), pk=pk)
+    errors: dict = {}
+    if request.method == "POST":
+        area, _sep, item = request.POST.get("item", "").partition("|")
+        try:
+            patrols.record(
+                p,
+                by=request.user,
+                area=area,
+                item=item,
+                description=request.POST.get("description", ""),
+                handling=request.POST.get("handling", ""),
+                place=request.POST.get("place", ""),
+                category=request.POST.get("category", ""),
+                department=request.POST.get("department", ""),
+                client_id=request.POST.get("client_id", "") or uuid.uuid4().hex,
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            return redirect("fieldwork:patrol_detail", pk=p.pk)
+    return render(
+        request,
+        "fieldwork/patrol_detail.html",
+        {
+            "plan": p,
+            "findings": p.findings.all(),
+            "summary": patrols.summary(p),
+            "errors": errors,
+            "values": request.POST,
+            "client_id": uuid.uuid4().hex,
+            "handlings": patrols.H.choices,
+            "categories": cases.categories().filter(parent__isnull=False).select_related("parent"),
+            "departments": Department.objects.order_by("pk"),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def patrol_analysis(request):
+    from wangge.fieldwork import patrols
+
+    month = _month(request.GET.get("month"))
+    rows = patrols.analysis(request.user, month)
+    if request.GET.get("format") == "xlsx":
+        data = [
+            [r["area"], r["item"], r["count"], r["communities"], r["recurring"], r["not_on_spot"]]
+            for r in rows
+        ]
+        return download(
+            write_workbook(
+                "类别 事项 发现次数 涉及社区 连续两月出现 未能现场解决".split(), data, sheet="共性问题"
+            ),
+            f"patrol-analysis-{month:%Y-%m}.xlsx",
+        )
+    return render(request, "fieldwork/patrol_analysis.html", {"rows": rows, "month": month})
+
+
+def patrol_public(request, code: str):
+    """What the month's patrol found in a community and what became of it: for residents, no login."""
+    from wangge.fieldwork import patrols
+    from wangge.grids import services as grids
+
+    grid = grids.active_grids().filter(code=code).first()
+    if grid is None:
+        raise Http404
+    month = _month(request.GET.get("month"))
+    return render(
+        request,
+        "fieldwork/patrol_public.html",
+        {"grid": grid, "month": month, "rows": patrols.public_outcomes(grid, month)},
+    )

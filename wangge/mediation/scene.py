@@ -21,12 +21,9 @@ class MediationSection(SceneModel):
 
 
 def settings() -> MediationSection | None:
-    """The applied scene's mediation section (one query; scenes change rarely, tests roll back often)."""
-    from wangge.core.models import SceneApplication
+    from wangge.core.scenes import applied_section
 
-    app = SceneApplication.objects.first()
-    data = (app.data if app else {}).get("mediation")
-    return MediationSection(**data) if data else None
+    return applied_section("mediation", MediationSection)
 
 
 def apply(section: MediationSection) -> None:
