@@ -268,3 +268,40 @@ class PatrolFinding(TimeStamped):
 
     def __str__(self) -> str:
         return self.description
+
+
+class ServiceRecord(TimeStamped):
+    """帮办代办: a service done for a resident (applying for 低保, a disability certificate, pension
+    certification...): what, for whom, the steps, the state, the result."""
+
+    class Mode(models.TextChoices):
+        HELP = "help", _("帮办")
+        PROXY = "proxy", _("代办")
+        AT_HOME = "at_home", _("上门办")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("办理中")
+        DONE = "done", _("已办结")
+        REFUSED = "refused", _("未能办成")
+
+    person = models.ForeignKey(
+        "registry.Person", models.PROTECT, related_name="+", verbose_name=_("服务对象")
+    )
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    kind = models.CharField(_("事项"), max_length=64)
+    mode = models.CharField(_("方式"), max_length=16, choices=Mode, default=Mode.HELP)
+    steps = models.JSONField(_("办理经过"), default=list)
+    state = models.CharField(_("状态"), max_length=16, choices=State, default=State.OPEN)
+    result = models.CharField(_("结果"), max_length=255, blank=True)
+    started_on = models.DateField(_("受理日期"))
+    finished_on = models.DateField(_("办结日期"), null=True, blank=True)
+    worker = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("经办人"))
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("帮办代办")
+        verbose_name_plural = _("帮办代办")
+        ordering = ["-started_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.kind

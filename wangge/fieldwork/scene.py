@@ -26,6 +26,8 @@ class FieldworkSection(SceneModel):
     # the joint patrol's checklist by area (物业服务, 环境卫生, 公共设施) and who walks it
     patrol_checklist: dict[str, list[str]] = {}
     patrol_roles: list[str] = []
+    # 帮办代办: the services grid workers help residents with
+    service_kinds: list[str] = []
 
 
 def settings() -> FieldworkSection:

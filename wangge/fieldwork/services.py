@@ -34,6 +34,7 @@ from wangge.fieldwork.models import (
     Finding,
     Fulfilment,
     Mode,
+    ServiceRecord,
     Visit,
     VisitPhoto,
     VisitRule,
@@ -649,3 +650,87 @@ def stops_by_building(stops: list[RoundStop]) -> list[tuple[str, list[RoundStop]
     for s in stops:
         grouped[s.building or _("（未登记楼栋）")].append(s)
     return list(grouped.items())
+
+
+# --- 帮办代办 --------------------------------------------------------------------------------------
+
+
+def service_records_for(user) -> QuerySet[ServiceRecord]:
+    return accounts.visible(ServiceRecord.objects.select_related("person", "grid", "worker"), user)
+
+
+def start_service(
+    *, person_id: int, kind: str, mode: str, note: str = "", by, client_id: str = ""
+) -> ServiceRecord:
+    """Take on a service for a resident of the worker's grids. A retry returns the first record."""
+    from wangge.fieldwork import scene
+
+    if client_id and (existing := ServiceRecord.objects.filter(client_id=client_id).first()):
+        return existing
+    if not by.has_perm(perms.SERVICE):
+        raise PermissionDenied(_("您没有登记帮办代办的权限"))
+    errors = {}
+    person = registry.persons_for(by).filter(pk=person_id, status="active").first()
+    if person is None:
+        errors["person"] = _("找不到该居民，或其不在您的网格内")
+    kinds = scene.settings().service_kinds
+    if not kind or (kinds and kind not in kinds):
+        errors["kind"] = _("请选择办理事项")
+    if mode not in ServiceRecord.Mode.values:
+        errors["mode"] = _("请选择办理方式")
+    if errors or person is None:
+        raise ValidationError(errors)
+    steps = [{"on": today().isoformat(), "note": note.strip() or _("受理"), "by": str(by)}]
+    try:
+        with transaction.atomic():
+            record = ServiceRecord.objects.create(
+                person=person,
+                grid=person.grid,
+                kind=kind,
+                mode=mode,
+                steps=steps,
+                started_on=today(),
+                worker=by,
+                client_id=client_id or None,
+            )
+            audit.record(audit.Action.CREATE, actor=by, obj=record, object_repr=f"帮办代办 {kind}")
+    except IntegrityError:
+        if client_id and (again := ServiceRecord.objects.filter(client_id=client_id).first()):
+            return again
+        raise
+    return record
+
+
+def _open_record(record: ServiceRecord, by) -> ServiceRecord:
+    if not by.has_perm(perms.SERVICE) or not service_records_for(by).filter(pk=record.pk).exists():
+        raise PermissionDenied(_("该记录不在您的网格内"))
+    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if record.state != ServiceRecord.State.OPEN:
+        raise ValidationError({"state": _("该事项已办结")})
+    return record
+
+
+@transaction.atomic
+def add_service_step(record: ServiceRecord, *, note: str, by) -> ServiceRecord:
+    record = _open_record(record, by)
+    if not note.strip():
+        raise ValidationError({"note": _("请写明办理进展")})
+    record.steps = [*record.steps, {"on": today().isoformat(), "note": note.strip()[:255], "by": str(by)}]
+    record.save(update_fields=["steps", "last_updated"])
+    return record
+
+
+@transaction.atomic
+def finish_service(record: ServiceRecord, *, state: str, result: str, by) -> ServiceRecord:
+    record = _open_record(record, by)
+    errors = {}
+    if state not in (ServiceRecord.State.DONE, ServiceRecord.State.REFUSED):
+        errors["state"] = _("请选择办理结果")
+    if not result.strip():
+        errors["result"] = _("请写明结果（办成了什么，或为什么没能办成）")
+    if errors:
+        raise ValidationError(errors)
+    record.state, record.result, record.finished_on = state, result.strip()[:255], today()
+    record.save()
+    audit.record(audit.Action.UPDATE, actor=by, obj=record, detail={"state": state})
+    return record

@@ -541,3 +541,136 @@ def patrol_public(request, code: str):
         "fieldwork/patrol_public.html",
         {"grid": grid, "month": month, "rows": patrols.public_outcomes(grid, month)},
     )
+
+
+# --- 帮办代办 ----------------------------------------------------------------------------------------
+
+SERVICE_HEADERS = "受理日期 服务对象 网格 事项 方式 状态 结果 办结日期 经办人 办理经过".split()
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def service_list(request):
+    from django.db.models import Q
+
+    from wangge.fieldwork import scene as fieldwork_scene
+    from wangge.fieldwork.models import ServiceRecord
+
+    qs = services.service_records_for(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(person__name__icontains=q) | Q(kind__icontains=q) | Q(result__icontains=q))
+    if request.GET.get("state") in ServiceRecord.State.values:
+        qs = qs.filter(state=request.GET["state"])
+    if request.GET.get("kind"):
+        qs = qs.filter(kind=request.GET["kind"])
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [
+                r.started_on.isoformat(),
+                r.person.name,
+                r.grid.name,
+                r.kind,
+                r.get_mode_display(),
+                r.get_state_display(),
+                r.result,
+                r.finished_on.isoformat() if r.finished_on else "",
+                str(r.worker),
+                "；".join(f"{s['on']} {s['note']}" for s in r.steps),
+            ]
+            for r in qs[:50000]
+        ]
+        return download(write_workbook(SERVICE_HEADERS, rows, sheet="帮办代办"), "services.xlsx")
+    page, query = paginate(request, qs)
+    return render(
+        request,
+        "fieldwork/services.html",
+        {
+            "page": page,
+            "query": query,
+            "states": ServiceRecord.State.choices,
+            "kinds": fieldwork_scene.settings().service_kinds,
+        },
+    )
+
+
+@login_required
+@permission_required(perms.SERVICE, raise_exception=True)
+def service_new(request):
+    from wangge.fieldwork import scene as fieldwork_scene
+    from wangge.fieldwork.models import ServiceRecord
+
+    person_id = request.POST.get("person") or request.GET.get("person") or "0"
+    person = (
+        registry.persons_for(request.user).filter(pk=int(person_id) if person_id.isdigit() else 0).first()
+    )
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            record = services.start_service(
+                person_id=person.pk if person else 0,
+                kind=request.POST.get("kind", ""),
+                mode=request.POST.get("mode", ""),
+                note=request.POST.get("note", ""),
+                by=request.user,
+                client_id=request.POST.get("client_id", ""),
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            return redirect("fieldwork:service_detail", pk=record.pk)
+    found = []
+    who = request.GET.get("who", "").strip()
+    if person is None and who:  # pick the resident first: by name, or exactly by ID number
+        by_id = registry.find_by_id_number(who, request.user)
+        people = registry.persons_for(request.user).filter(name__startswith=who, status="active")
+        found = [by_id] if by_id else list(people[:20])
+    return render(
+        request,
+        "fieldwork/service_new.html",
+        {
+            "found": found,
+            "who": who,
+            "person": person,
+            "errors": errors,
+            "values": request.POST,
+            "client_id": uuid.uuid4().hex,
+            "kinds": fieldwork_scene.settings().service_kinds,
+            "modes": ServiceRecord.Mode.choices,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def service_detail(request, pk: int):
+    from wangge.fieldwork.models import ServiceRecord
+
+    record = get_object_or_404(services.service_records_for(request.user), pk=pk)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "finish":
+                services.finish_service(
+                    record,
+                    state=request.POST.get("state", ""),
+                    result=request.POST.get("result", ""),
+                    by=request.user,
+                )
+            else:
+                services.add_service_step(record, note=request.POST.get("note", ""), by=request.user)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            return redirect("fieldwork:service_detail", pk=record.pk)
+    return render(
+        request,
+        "fieldwork/service_detail.html",
+        {
+            "record": record,
+            "errors": errors,
+            "outcomes": [c for c in ServiceRecord.State.choices if c[0] != "open"],
+        },
+        status=400 if errors else 200,
+    )
