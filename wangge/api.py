@@ -96,7 +96,9 @@ def register_routers() -> None:
     from wangge.accounts.api import router as accounts_router
     from wangge.audit.api import router as audit_router
     from wangge.cases.api import router as cases_router
+    from wangge.fieldwork.api import router as fieldwork_router
     from wangge.grids.api import router as grids_router
+    from wangge.mediation.api import router as mediation_router
     from wangge.registry.api import router as registry_router
 
     api.add_router("/", grids_router)
@@ -104,6 +106,8 @@ def register_routers() -> None:
     api.add_router("/audit", audit_router)
     api.add_router("/", registry_router)
     api.add_router("/", cases_router)
+    api.add_router("/", fieldwork_router)
+    api.add_router("/", mediation_router)
 
 
 register_routers()

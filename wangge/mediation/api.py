@@ -1,0 +1,138 @@
+"""Mediation in the JSON API: disputes within the caller's jurisdiction, recording one (with a client id),
+and the month's reports (who filed, the figures)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+
+from wangge.accounts.guards import require
+from wangge.mediation import permissions as perms
+from wangge.mediation import services
+
+router = Router(tags=["矛盾纠纷 mediation"])
+
+
+class DisputeOut(Schema):
+    id: int
+    grid: str
+    kind: str
+    summary: str
+    parties: list[str]
+    risk: str
+    level: str
+    level_due: date
+    status: str
+    found_on: date
+    closed_on: date | None
+    outcome: str
+
+
+def _out(d) -> dict:
+    return {
+        "id": d.pk,
+        "grid": d.grid.code,
+        "kind": d.kind.key,
+        "summary": d.summary,
+        "parties": [p["name"] for p in d.parties],
+        "risk": d.risk,
+        "level": d.level,
+        "level_due": d.level_due,
+        "status": d.status,
+        "found_on": d.found_on,
+        "closed_on": d.closed_on,
+        "outcome": d.outcome,
+    }
+
+
+class DisputeIn(Schema):
+    grid: str
+    kind: str
+    summary: str
+    parties: list[str] = []
+    party_id_numbers: list[str] = []
+    place: str = ""
+    risk: str = "low"
+    found_on: date | None = None
+    mediator: str = ""
+    client_id: str = ""
+
+
+class DisputeFilter(Schema):
+    status: str | None = None
+    page: int = 1
+
+
+class DisputePage(Schema):
+    count: int
+    page: int
+    items: list[DisputeOut]
+
+
+@router.get("/mediation/disputes", response=DisputePage, summary="矛盾纠纷（本辖区）")
+def disputes(request, f: Query[DisputeFilter]):
+    require(request.user, perms.VIEW)
+    qs = services.disputes_for(request.user)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    start = (max(f.page, 1) - 1) * 50
+    return {"count": qs.count(), "page": f.page, "items": [_out(d) for d in qs[start : start + 50]]}
+
+
+@router.get("/mediation/disputes/{dispute_id}", response=DisputeOut, summary="一件矛盾纠纷")
+def dispute(request, dispute_id: int):
+    require(request.user, perms.VIEW)
+    return _out(get_object_or_404(services.disputes_for(request.user), pk=dispute_id))
+
+
+@router.post(
+    "/mediation/disputes", response={201: DisputeOut}, summary="登记矛盾纠纷（client_id 防重复提交）"
+)
+def record(request, body: DisputeIn):
+    from wangge.grids import services as grids
+
+    require(request.user, perms.RECORD)
+    grid = grids.active_grids().filter(code=body.grid).first()
+    data = services.DisputeIn(**{**body.dict(), "grid": grid.pk if grid else 0})
+    return Status(201, _out(services.record(data, by=request.user)))
+
+
+class FilingOut(Schema):
+    grid: str
+    name: str
+    state: str
+    zero: bool
+    figures: dict
+
+
+class MonthFilter(Schema):
+    month: str = ""
+
+
+@router.get(
+    "/mediation/monthly",
+    response=list[FilingOut],
+    summary="月报报送情况（state: filed/late/waiting/overdue）",
+)
+def monthly(request, f: Query[MonthFilter]):
+    from datetime import datetime
+
+    require(request.user, perms.VIEW)
+    try:
+        month = datetime.strptime(f.month, "%Y-%m").date() if f.month else services.today()
+    except ValueError:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"month": "月份格式应为 2026-01"}) from None
+    return [
+        {
+            "grid": x.grid.code,
+            "name": x.grid.name,
+            "state": x.state,
+            "zero": bool(x.report and x.report.zero),
+            "figures": x.report.figures if x.report else services.figures(x.grid, month),
+        }
+        for x in services.filings(request.user, month)
+    ]
