@@ -93,7 +93,61 @@ def load(rng: random.Random) -> None:
         )  # fmt: skip
 
 
+PATROL_FINDINGS = [
+    ("环境卫生", "楼道杂物", "3 栋楼道堆放纸箱和旧家具", "on_spot", "", ""),
+    ("物业服务", "保洁是否到位", "垃圾桶周边脏乱，清运不及时", "case", "garbage_dumping", "property_company"),
+    ("公共设施", "路灯照明", "小区北门两盏路灯不亮", "case", "street_lamp", ""),
+    ("环境卫生", "占道与乱搭乱建", "一楼住户院内私搭铁皮棚", "escalated", "", ""),
+    ("公共设施", "消防设施", "5 栋消防栓箱门损坏", "recorded", "", ""),
+]
+SERVICES = [
+    ("低保特困申请", "proxy"),
+    ("残疾证办理", "help"),
+    ("养老保险资格认证", "at_home"),
+    ("高龄补贴申领", "at_home"),
+]
+
+
+def patrols_and_services(rng: random.Random) -> None:
+    from wangge.accounts.models import User
+    from wangge.fieldwork import patrols, services
+    from wangge.grids.models import Grid
+
+    centre = User.objects.get(username="centre")
+    today = timezone.localdate()
+    roles = ["居民小组长", "微网格长", "物业公司", "业主代表"]
+    for n, community in enumerate(Grid.objects.filter(depth=2).order_by("path")[:4]):
+        p = patrols.plan(
+            grid=community,
+            planned_on=today.replace(day=1) + timedelta(days=n),
+            by=centre,
+            members=[{"name": f"{r}{n + 1}", "role": r} for r in roles],
+        )
+        for k, (area, item, text, handling, category, dept) in enumerate(PATROL_FINDINGS[: 3 + n % 3]):
+            patrols.record(
+                p,
+                by=centre,
+                area=area,
+                item=item,
+                description=text,
+                handling=handling,
+                category=category,
+                department=dept,
+                client_id=f"demo-patrol-{n}-{k}",
+            )
+    worker = User.objects.get(username="worker")
+    people = list(services.registry.persons_for(worker).filter(status="active").order_by("pk")[:12])
+    for k, person in enumerate(people):
+        kind, mode = SERVICES[k % len(SERVICES)]
+        r = services.start_service(person_id=person.pk, kind=kind, mode=mode, note="居民来电求助", by=worker)
+        if k % 3:
+            services.add_service_step(r, note="材料已送交有关部门", by=worker)
+        if k % 3 == 2:
+            services.finish_service(r, state="done", result="已办结，结果已告知本人", by=worker)
+
+
 def register() -> None:
     from wangge.core.demo import register_step
 
     register_step("走访（应访与走访记录）", load, order=40)
+    register_step("联动巡查与帮办代办", patrols_and_services, order=41)

@@ -44,7 +44,13 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
 
     states = set(Case.objects.values_list("status", flat=True))
     assert {"reported", "dispatched", "handled", "closed", "rejected"} <= states
-    assert Case.objects.count() == 400 and Case.objects.exclude(rating="").exists()
+    # 400 reports, and the cases the demo's joint patrols handed over
+    from wangge.fieldwork.models import PatrolFinding, Visit
+
+    handed_over = PatrolFinding.objects.exclude(case_code="").count()
+    assert handed_over > 0 and Case.objects.count() == 400 + handed_over
+    assert Case.objects.exclude(rating="").exists()
+    assert Visit.objects.count() > 10000  # the last 90 days of visits
     assert not Case.objects.filter(events__isnull=True).exists()
     assert Case.objects.filter(
         events__action="report", events__at__lt=Case.objects.order_by("-created")[0].created
