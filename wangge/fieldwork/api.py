@@ -36,6 +36,7 @@ class VisitIn(Schema):
     lat: float | None = None
     crs: str = "wgs84"
     case_code: str = ""
+    persons: list[int] = []
     hazard_kind: str = ""
     hazard_grade: str = ""
     hazard_note: str = ""
@@ -50,6 +51,7 @@ class VisitOut(Schema):
     grid: str
     worker: str
     mode: str
+    persons: list[int]
     visited_at: datetime
     answers: dict
     notes: str
@@ -65,6 +67,7 @@ def _out(v) -> dict:
         "grid": v.grid.code,
         "worker": str(v.worker),
         "mode": v.mode,
+        "persons": v.persons,
         "visited_at": v.visited_at,
         "answers": v.answers,
         "notes": v.notes,

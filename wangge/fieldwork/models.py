@@ -126,6 +126,7 @@ class Visit(AppendOnlyModel):
     grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
     worker = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("走访人"))
     mode = models.CharField(_("方式"), max_length=16, choices=Mode, default=Mode.IN_PERSON)
+    persons = models.JSONField(_("见到的人"), default=list, blank=True, help_text=_("本户成员的编号"))
     visited_at = models.DateTimeField(_("走访时间"))
     recorded = models.DateTimeField(_("录入时间"), auto_now_add=True)
     answers = models.JSONField(_("走访事项"), default=dict, blank=True)

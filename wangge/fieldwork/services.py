@@ -262,6 +262,7 @@ class VisitIn:
     lat: float | None = None
     crs: str = "wgs84"
     case_code: str = ""
+    persons: list[int] = field(default_factory=list)  # the members met (whom)
     # findings (each optional)
     correction_person: int | None = None
     correction_field: str = ""
@@ -346,6 +347,9 @@ def _clean(data: VisitIn, by, photos: list) -> tuple:
             lon, lat = coords.to_wgs84(lon, lat, data.crs)
     if len(photos) > settings.FIELDWORK_MAX_PHOTOS:
         errors["photos"] = _("最多上传 %(n)d 张照片") % {"n": settings.FIELDWORK_MAX_PHOTOS}
+    persons = sorted({int(p) for p in data.persons or []})
+    if persons and household.members.filter(pk__in=persons, status="active").count() != len(persons):
+        errors["persons"] = _("见到的人须是本户在册成员")
     if data.correction_field or data.correction_value:
         if data.correction_field not in CORRECTABLE:
             errors["correction_field"] = _("请选择要更正的项目")
@@ -356,7 +360,7 @@ def _clean(data: VisitIn, by, photos: list) -> tuple:
     if errors:
         raise ValidationError(errors)
     images = [core_photos.check_image(p, max_bytes=settings.CASE_MAX_PHOTO_BYTES) for p in photos]
-    return household, at, answers, notes, lon, lat, images
+    return household, at, answers, notes, lon, lat, images, persons
 
 
 def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:
@@ -369,7 +373,7 @@ def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:
 def _record(data: VisitIn, *, by, photos: list) -> Visit:
     from django.core.files.base import ContentFile
 
-    household, at, answers, notes, lon, lat, images = _clean(data, by, photos)
+    household, at, answers, notes, lon, lat, images, persons = _clean(data, by, photos)
     place = household_point(household)
     day = timezone.localtime(at).date()
     campaigns = active_campaigns_of(household, on=day)
@@ -379,6 +383,7 @@ def _record(data: VisitIn, *, by, photos: list) -> Visit:
         grid=household.grid,
         worker=by,
         mode=data.mode,
+        persons=persons,
         visited_at=at,
         answers=answers,
         notes=notes,

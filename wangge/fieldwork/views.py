@@ -69,6 +69,7 @@ def round_page(request):
                 if s.point
             ],
             "must_visit": services.must_visit(request.user)[:50],
+            "now": timezone.now(),
         }
     return render(request, "fieldwork/round.html", context)
 
@@ -88,6 +89,7 @@ def _visit_in(request, household_id: int) -> services.VisitIn:
         lat=_float(post.get("lat")),
         crs=post.get("crs") or "wgs84",
         case_code=post.get("case_code", ""),
+        persons=[int(x) for x in post.getlist("persons") if x.isdigit()],
         correction_person=int(post["correction_person"])
         if post.get("correction_person", "").isdigit()
         else None,
@@ -223,6 +225,7 @@ def visit_detail(request, pk: int):
             "findings": visit.findings.all(),
             "photos": visit.photos.all(),
             "fulfilments": visit.fulfilments.select_related("rule"),
+            "met": list(visit.household.members.filter(pk__in=visit.persons).values_list("name", flat=True)),
         },
     )
 

@@ -233,6 +233,46 @@ def monthly(request):
     )
 
 
+def _export_disputes(request, month: date):
+    """Every dispute found, mediated or outstanding in the month, in the user's communities."""
+    start, end = services.month_start(month), services.month_end(month)
+    qs = (
+        services.disputes_for(request.user)
+        .filter(found_on__lte=end)
+        .filter(Q(found_on__gte=start) | Q(closed_on__isnull=True) | Q(closed_on__gte=start))
+    )
+    headers = ["本月情况", *HEADERS]
+    rows = []
+    for d in qs[:50000]:
+        if d.closed_on and start <= d.closed_on <= end:
+            state = "本月调结"
+        elif d.closed_on is None or d.closed_on > end:
+            state = "月末未结"
+        else:
+            state = "本月发现"
+        rows.append(
+            [
+                state,
+                d.found_on.isoformat(),
+                d.grid.name,
+                d.kind.name,
+                d.summary,
+                "、".join(p["name"] for p in d.parties),
+                d.get_risk_display(),
+                d.get_level_display(),
+                d.level_due.isoformat(),
+                d.mediator,
+                d.get_status_display(),
+                d.outcome,
+                d.referred_to,
+                d.closed_on.isoformat() if d.closed_on else "",
+            ]
+        )
+    return download(
+        write_workbook(headers, rows, sheet="本月纠纷明细"), f"disputes-detail-{month:%Y-%m}.xlsx"
+    )
+
+
 STATE = {"filed": "已报送", "late": "逾期报送", "waiting": "未报送", "overdue": "逾期未报"}
 
 
@@ -256,6 +296,8 @@ def _export(request, month: date, rows):
         ]
         for f, x in rows
     ]
+    if request.GET["format"] == "xlsx" and request.GET.get("detail") == "1":
+        return _export_disputes(request, month)
     if request.GET["format"] == "xlsx":
         return download(write_workbook(headers, data, sheet="矛盾纠纷月报"), f"disputes-{month:%Y-%m}.xlsx")
     from wangge.core.pdf import PdfUnavailable, render_pdf

@@ -188,3 +188,17 @@ def test_the_pages_open_from_the_menu_and_export(client, town, worker):
     )
     assert bad.status_code == 400 and "日期格式应为" in bad.content.decode()
     assert client.get(reverse("fieldwork:service_worker"))["Service-Worker-Allowed"] == "/fieldwork/"
+
+
+def test_whom_the_worker_met_is_kept_and_must_be_of_the_household(town, worker):
+    hh, (head, spouse) = household_with_people(town.units[0])
+    _other, (stranger, _x) = household_with_people(town.units[0])
+    visit = services.record_visit(
+        services.VisitIn(household=hh.pk, client_id="m", persons=[spouse.pk]), by=worker
+    )
+    assert visit.persons == [spouse.pk]
+    with pytest.raises(Exception) as e:
+        services.record_visit(
+            services.VisitIn(household=hh.pk, client_id="n", persons=[stranger.pk]), by=worker
+        )
+    assert "本户在册成员" in str(e.value)

@@ -168,6 +168,8 @@ def test_pages_exports_and_jurisdiction(client, town):
     assert headers[0] == "社区" and {r[0] for r in rows} == {g.name for g in town.seconds}
     _h, rows = read_rows(client.get(reverse("mediation:list"), {"format": "xlsx"}).content)
     assert [r[3] for r in rows] == [d.summary]
+    _h, rows = read_rows(client.get(reverse("mediation:monthly"), {"format": "xlsx", "detail": "1"}).content)
+    assert [(r[0], r[4]) for r in rows] == [("月末未结", d.summary)]
     pdf = client.get(reverse("mediation:monthly"), {"format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
