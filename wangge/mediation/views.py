@@ -102,6 +102,7 @@ def dispute_new(request):
                     found_on=_date(p.get("found_on")),
                     mediator=p.get("mediator", ""),
                     client_id=p.get("client_id", ""),
+                    party_id_numbers=p.get("party_id_numbers", "").replace("，", ",").split(","),
                 ),
                 by=request.user,
             )
@@ -168,6 +169,7 @@ def dispute_detail(request, pk: int):
                     status=p.get("status", ""),
                     outcome=p.get("outcome", ""),
                     referred_to=p.get("referred_to", ""),
+                    agreement=p.get("agreement", ""),
                 )
             else:
                 raise ValidationError({"action": _("未知的操作")})
@@ -182,6 +184,8 @@ def dispute_detail(request, pk: int):
         {
             "dispute": dispute,
             "sessions": dispute.sessions.all(),
+            "signatures": dispute.signatures.all(),
+            "follow_ups": dispute.follow_ups.select_related("by"),
             "errors": errors,
             "values": request.POST,
             "outcomes": [c for c in Dispute.Status.choices if c[0] in ("agreed", "partly", "failed")],

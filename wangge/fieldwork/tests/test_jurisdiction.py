@@ -48,6 +48,9 @@ def theirs(town):
         mediation.DisputeIn(grid=unit.pk, kind="neighbour", summary="邻格的纠纷", parties=["某甲"]),
         by=their_worker,
     )
+    mediation.add_session(dispute, by=their_worker, notes="调解")
+    mediation.close(dispute, by=their_worker, status="agreed", outcome="和解", agreement="互不追究")
+    mediation.sign(dispute, by=their_worker, party="某甲", upload=photo())
     return {
         "visit": visit,
         "plan": plan,
@@ -93,13 +96,9 @@ def test_every_page_with_an_id_of_another_grid_is_not_found(client, town, theirs
                 continue
             kwargs = {
                 ("fieldwork", "campaign_detail"): {"pk": campaign.pk},
-                ("fieldwork", "visit_photo"): {
-                    "pk": VisitPhoto.objects.last().pk if VisitPhoto.objects.exists() else 0
-                },
+                ("fieldwork", "visit_photo"): {"pk": VisitPhoto.objects.get().pk},
                 ("mediation", "agreement"): {"pk": theirs["dispute"].pk},
-                ("mediation", "signature"): {
-                    "pk": Signature.objects.last().pk if Signature.objects.exists() else 0
-                },
+                ("mediation", "signature"): {"pk": Signature.objects.get().pk},
             }.get((ns, name)) or IDS[(ns, name)](theirs)
             url = reverse(f"{ns}:{name}", kwargs=kwargs)
             assert client.get(url).status_code == 404, url
@@ -114,13 +113,10 @@ def test_every_page_with_an_id_of_another_grid_is_not_found(client, town, theirs
         {"item": "环境卫生|楼道杂物", "description": "越界", "handling": "on_spot", "client_id": "y"},
     )
     client.post(
-        reverse("mediation:detail", args=[theirs["dispute"].pk]), {"action": "session", "notes": "越界"}
+        reverse("mediation:detail", args=[theirs["dispute"].pk]), {"action": "follow_up", "kept": "1"}
     )
-    assert (Visit.objects.count(), PatrolFinding.objects.count(), theirs["dispute"].sessions.count()) == (
-        1,
-        1,
-        0,
-    )
+    counts = (Visit.objects.count(), PatrolFinding.objects.count(), theirs["dispute"].follow_ups.count())
+    assert counts == (1, 1, 0)
 
 
 def test_lists_and_exports_hold_nothing_of_another_grid(client, theirs):
@@ -153,3 +149,32 @@ def test_every_api_route_answers_not_found_or_nothing(client, theirs):
         content_type="application/json",
     )
     assert r.status_code == 422 and "不在您的网格内" in r.json()["household"][0]
+
+
+def test_the_same_pages_open_for_someone_whose_grids_hold_them(client, town, theirs):
+    """The counterpart of the not-found test: every page with an id opens for the centre."""
+    from wangge.fieldwork.models import VisitPhoto
+    from wangge.mediation.models import Signature
+
+    centre = staff("centre_staff", scope=town.root)
+    campaign = services.create_campaign(
+        name="全镇活动", grid=town.root, start=date(2026, 11, 1), end=date(2026, 11, 30), by=centre
+    )
+    client.force_login(centre)
+    ids = {
+        ("fieldwork", "campaign_detail"): {"pk": campaign.pk},
+        ("fieldwork", "visit_photo"): {"pk": VisitPhoto.objects.get().pk},
+        ("fieldwork", "patrol_public"): {"code": town.seconds[1].code},
+        ("mediation", "agreement"): {"pk": theirs["dispute"].pk},
+        ("mediation", "signature"): {"pk": Signature.objects.get().pk},
+    }
+    opened = []
+    for ns in ("fieldwork", "mediation"):
+        for name, params in pages(ns):
+            kwargs = (ids.get((ns, name)) or IDS[(ns, name)](theirs)) if params else {}
+            response = client.get(reverse(f"{ns}:{name}", kwargs=kwargs))
+            assert response.status_code == 200, (name, response.status_code)
+            opened.append(name)
+    assert len(opened) >= 20
+    text = client.get(reverse("fieldwork:patrol_analysis")).content.decode()
+    assert "联动巡查共性问题" in text

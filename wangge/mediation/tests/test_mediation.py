@@ -155,6 +155,9 @@ def test_pages_exports_and_jurisdiction(client, town):
     )
     page = client.post(reverse("mediation:detail", args=[d.pk]), {"action": "session", "notes": "当面调解"})
     assert page.status_code == 302 and d.sessions.count() == 1
+    shown = client.get(reverse("mediation:detail", args=[d.pk])).content.decode()
+    assert "当面调解" in shown and "上交上一级调解" in shown
+    assert client.get(reverse("mediation:new")).status_code == 200
     client.force_login(community)
     month = services.month_start(services.today())
     r = client.post(
@@ -215,6 +218,8 @@ def test_the_agreement_is_signed_printed_and_followed_up(client, town):
         services.sign(d, by=worker, party="王某", drawn="data:image/png;base64,not-base64!")
     assert [(s.party, s.kind) for s in d.signatures.all()] == [("王某", "drawn"), ("李某", "photo")]
     client.force_login(worker)
+    page = client.get(reverse("mediation:detail", args=[d.pk])).content.decode()
+    assert "李某赔偿王某 500 元" in page and "sign-pad" in page and "记录回访" in page
     pdf = client.get(reverse("mediation:agreement", args=[d.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert list(services.follow_ups_due(worker, on=d.follow_up_due)) == [d]
@@ -232,3 +237,47 @@ def test_disputes_past_their_level_days_are_flagged_once(town):
     d = dispute(town.units[0], worker, found_on=services.today() - timedelta(days=5))
     assert services.sweep_levels() == 1 and services.sweep_levels() == 1
     assert OutboxMessage.objects.filter(key=f"mediation-level-{d.pk}-unit").count() == 1
+
+
+def test_the_whole_mediation_through_the_pages(client, town):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from wangge.registry.tests.factories import household_with_people
+
+    worker = grid_worker(town.units[0])
+    _hh, (person, _s) = household_with_people(town.units[0])
+    client.force_login(worker)
+    made = client.post(
+        reverse("mediation:new"),
+        {
+            "grid": town.units[0].pk,
+            "kind": "neighbour",
+            "summary": "院墙归属争议",
+            "parties": "孙某",
+            "party_id_numbers": person.id_number,
+            "risk": "medium",
+            "client_id": "page-1",
+        },
+    )
+    assert made.status_code == 302
+    d = Dispute.objects.get(client_id="page-1")
+    assert d.parties == [{"name": "孙某"}, {"name": person.name, "person": person.pk}]
+    url = reverse("mediation:detail", args=[d.pk])
+    assert client.post(url, {"action": "session", "notes": "现场查看院墙"}).status_code == 302
+    no_terms = client.post(url, {"action": "close", "status": "agreed", "outcome": "和解"})
+    assert no_terms.status_code == 400 and "协议内容" in no_terms.content.decode()
+    closed = client.post(
+        url, {"action": "close", "status": "agreed", "outcome": "和解", "agreement": "院墙归孙某"}
+    )
+    assert closed.status_code == 302
+    buf = io.BytesIO()
+    Image.new("RGB", (200, 80), "white").save(buf, "PNG")
+    drawn = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    assert client.post(url, {"action": "sign", "party": "孙某", "drawn": drawn}).status_code == 302
+    assert client.post(url, {"action": "follow_up", "kept": "1", "note": "已履行"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "院墙归孙某" in page and reverse("mediation:signature", args=[d.signatures.get().pk]) in page
+    assert "已履行" in page
