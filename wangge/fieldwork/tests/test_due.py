@@ -209,3 +209,15 @@ def test_a_visit_cannot_be_in_the_future_or_for_another_grid(town):
         visit(hh, worker, answers={"不存在的事项": "ok"})
     assert "不在本户的清单中" in str(e.value)
     assert Visit.objects.count() == 0
+
+
+def test_a_ledger_import_leaves_the_sync_to_the_background(town, django_capture_on_commit_callbacks):
+    from wangge.registry import signals
+
+    hh, _people = household_with_people(town.units[0])
+    Duty.objects.all().delete()  # as if the import had written the household raw
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        signals.tell([hh.pk], bulk=True)
+        assert not Duty.objects.exists()  # the import does not wait for it
+    assert len(callbacks) == 1
+    assert rule_keys(hh) == {"ordinary_yearly"}  # the task ran (immediate backend in tests)
