@@ -202,3 +202,12 @@ def test_whom_the_worker_met_is_kept_and_must_be_of_the_household(town, worker):
             services.VisitIn(household=hh.pk, client_id="n", persons=[stranger.pk]), by=worker
         )
     assert "本户在册成员" in str(e.value)
+
+
+def test_someone_elses_client_id_is_refused_not_shown(town, worker):
+    hh, _ = household_with_people(town.units[0])
+    services.record_visit(services.VisitIn(household=hh.pk, client_id="shared"), by=worker)
+    colleague = grid_worker(town.units[0])
+    with pytest.raises(Exception) as e:
+        services.record_visit(services.VisitIn(household=hh.pk, client_id="shared"), by=colleague)
+    assert "客户端编号已被使用" in str(e.value)
