@@ -242,6 +242,8 @@ def public_outcomes(grid, month: date) -> list[dict]:
             outcome = _("已现场解决")
         elif case is not None:
             outcome = case.answer or case.get_status_display()
+        elif f.handling == H.CASE:  # a category kept off public pages (a family matter): just that it went on
+            outcome = _("已转交有关单位办理")
         elif f.handling == H.ESCALATED:
             outcome = _("已提交社区党委研究")
         else:

@@ -123,6 +123,7 @@ def test_residents_see_the_outcome_and_workers_elsewhere_see_nothing(client, tow
     p = patrols.plan(grid=town.seconds[0], planned_on=date(2026, 11, 2), members=MEMBERS, by=community)
     walk(p, community, 1, place="3 栋 2 单元")
     walk(p, community, 2, handling="escalated", description="电动车楼道充电")
+    walk(p, community, 3, handling="case", description="楼道堆满纸箱", category="fire_hazard")  # kept off public
     page = client.get(reverse("fieldwork:patrol_public", args=[town.seconds[0].code]), {"month": "2026-11"})
     text = page.content.decode()
     assert (
@@ -130,6 +131,7 @@ def test_residents_see_the_outcome_and_workers_elsewhere_see_nothing(client, tow
         and "已现场解决" in text
         and "已提交社区党委研究" in text
         and "张组长" not in text
+        and "已转交有关单位办理" in text
     )
     client.force_login(grid_worker(town.units[7]))
     assert client.get(reverse("fieldwork:patrol_detail", args=[p.pk])).status_code == 404
