@@ -123,7 +123,8 @@ def test_residents_see_the_outcome_and_workers_elsewhere_see_nothing(client, tow
     p = patrols.plan(grid=town.seconds[0], planned_on=date(2026, 11, 2), members=MEMBERS, by=community)
     walk(p, community, 1, place="3 栋 2 单元")
     walk(p, community, 2, handling="escalated", description="电动车楼道充电")
-    walk(p, community, 3, handling="case", description="楼道堆满纸箱", category="fire_hazard")  # kept off public
+    # a category kept off public pages
+    walk(p, community, 3, handling="case", description="楼道堆满纸箱", category="fire_hazard")
     page = client.get(reverse("fieldwork:patrol_public", args=[town.seconds[0].code]), {"month": "2026-11"})
     text = page.content.decode()
     assert (
@@ -146,4 +147,4 @@ def test_residents_see_the_outcome_and_workers_elsewhere_see_nothing(client, tow
     _h, rows = read_rows(
         client.get(reverse("fieldwork:patrol_analysis"), {"month": "2026-11", "format": "xlsx"}).content
     )
-    assert rows[0][1] == "楼道杂物" and rows[0][2] == 2
+    assert rows[0][1] == "楼道杂物" and rows[0][2] == 3
