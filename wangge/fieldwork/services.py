@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -87,36 +88,43 @@ def sync(household_ids: list[int] | None = None, *, on: date | None = None) -> d
     on = on or today()
     created = dropped = 0
     for rule in VisitRule.objects.all():
-        existing = Duty.objects.filter(rule=rule)
-        selected = _selected(rule, on)
-        if household_ids is not None:
-            existing = existing.filter(household_id__in=household_ids)
-            selected = selected.filter(pk__in=household_ids)
-        want = set(selected.values_list("pk", flat=True)) if rule.active else set()
-        have = set(existing.values_list("household_id", flat=True))
-        gone = have - want
-        if gone:
-            for chunk in _chunks(sorted(gone)):
-                Duty.objects.filter(rule=rule, household_id__in=chunk).delete()
-        new = sorted(want - have)
-        due = on + timedelta(days=rule.first_within_days)
-        if household_ids is not None:
-            # a few households inside someone's archive write: a duty the hourly sync made meanwhile is no
-            # reason to fail that write
-            Duty.objects.bulk_create(
-                [Duty(rule=rule, household_id=h, since=on, due_on=due) for h in new], ignore_conflicts=True
-            )
-        else:
-            # the bulk path (COPY on PostgreSQL): a full sync after an import makes hundreds of thousands
-            a = connection.ops.adapt_datefield_value
-            insert_rows(
-                Duty,
-                ("rule_id", "household_id", "since", "due_on"),
-                [(rule.pk, h, a(on), a(due)) for h in new],
-            )
-        created += len(new)
-        dropped += len(gone)
+        # a full sync writes each rule in one transaction (SQLite: one commit, not one per batch); a few
+        # households are synced inside the archive write that changed them
+        with transaction.atomic() if household_ids is None else nullcontext():
+            c, d = _sync_rule(rule, household_ids, on)
+        created, dropped = created + c, dropped + d
     return {"created": created, "dropped": dropped}
+
+
+def _sync_rule(rule: VisitRule, household_ids: list[int] | None, on: date) -> tuple[int, int]:
+    existing = Duty.objects.filter(rule=rule)
+    selected = _selected(rule, on)
+    if household_ids is not None:
+        existing = existing.filter(household_id__in=household_ids)
+        selected = selected.filter(pk__in=household_ids)
+    want = set(selected.values_list("pk", flat=True)) if rule.active else set()
+    have = set(existing.values_list("household_id", flat=True))
+    gone = have - want
+    if gone:
+        for chunk in _chunks(sorted(gone)):
+            Duty.objects.filter(rule=rule, household_id__in=chunk).delete()
+    new = sorted(want - have)
+    due = on + timedelta(days=rule.first_within_days)
+    if household_ids is not None:
+        # a few households inside someone's archive write: a duty the hourly sync made meanwhile is no
+        # reason to fail that write
+        Duty.objects.bulk_create(
+            [Duty(rule=rule, household_id=h, since=on, due_on=due) for h in new], ignore_conflicts=True
+        )
+    else:
+        # the bulk path (COPY on PostgreSQL): a full sync after an import makes hundreds of thousands
+        a = connection.ops.adapt_datefield_value
+        insert_rows(
+            Duty,
+            ("rule_id", "household_id", "since", "due_on"),
+            [(rule.pk, h, a(on), a(due)) for h in new],
+        )
+    return len(new), len(gone)
 
 
 def _chunks(items: list, n: int = 900):
