@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
@@ -29,11 +30,11 @@ from wangge.mediation.models import Dispute, DisputeType, FollowUp, MonthlyRepor
 S = Dispute.Status
 LEVELS = [Dispute.Level.UNIT, Dispute.Level.COMMUNITY, Dispute.Level.STREET]
 FORMULAS = {
-    "found": "本月发现 = 发现日期在本月的纠纷数",
-    "mediated": "本月调结 = 本月办结（成功、部分达成、不成引导）的纠纷数",
-    "agreed": "调解成功 = 本月办结且调解成功的纠纷数",
-    "success_rate": "调解成功率 = 调解成功 ÷ 本月调结",
-    "outstanding": "月末未结 = 月末前发现且月末仍未办结的纠纷数",
+    "found": gettext_lazy("本月发现 = 发现日期在本月的纠纷数"),
+    "mediated": gettext_lazy("本月调结 = 本月办结（成功、部分达成、不成引导）的纠纷数"),
+    "agreed": gettext_lazy("调解成功 = 本月办结且调解成功的纠纷数"),
+    "success_rate": gettext_lazy("调解成功率 = 调解成功 ÷ 本月调结"),
+    "outstanding": gettext_lazy("月末未结 = 月末前发现且月末仍未办结的纠纷数"),
 }
 
 
