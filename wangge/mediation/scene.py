@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from wangge.core.scenes import SceneModel, register_section
 
@@ -18,6 +18,16 @@ class MediationSection(SceneModel):
     # days a dispute may stay at each level before it goes up (楼栋/单元长 → 社区 → 街道中心)
     level_days: dict[str, int] = {"unit": 3, "community": 15, "street": 30}
     types: list[TypeIn] = []
+
+    @field_validator("level_days")
+    @classmethod
+    def _levels(cls, value: dict[str, int]) -> dict[str, int]:
+        for level, days in value.items():
+            if level not in ("unit", "community", "street"):
+                raise ValueError(f"未知的调解层级 {level}（可用：unit、community、street）")
+            if not 1 <= days <= 365:
+                raise ValueError(f"{level} 的调解期限应在 1 到 365 天之间")
+        return value
 
 
 def settings() -> MediationSection | None:

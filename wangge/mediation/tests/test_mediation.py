@@ -281,3 +281,11 @@ def test_the_whole_mediation_through_the_pages(client, town):
     page = client.get(url).content.decode()
     assert "院墙归孙某" in page and reverse("mediation:signature", args=[d.signatures.get().pk]) in page
     assert "已履行" in page
+
+
+def test_a_scene_with_an_unknown_mediation_level_is_refused():
+    from wangge.core.scenes import SceneError, validate_scene
+
+    with pytest.raises(SceneError) as e:
+        validate_scene({"name": "x", "mediation": {"report_level": "second", "level_days": {"village": 3}}})
+    assert "未知的调解层级 village" in str(e.value)
