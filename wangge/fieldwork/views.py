@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -151,8 +152,8 @@ def visit_form(request, household_id: int):
         "values": request.POST,
         "client_id": request.POST.get("client_id") or uuid.uuid4().hex,
         "modes": Mode.choices,
-        "hazard_kinds": registry.Hazard.Kind.choices,
-        "correctable": [(f, registry.Person._meta.get_field(f).verbose_name) for f in services.CORRECTABLE],
+        "hazard_kinds": registry.HAZARD_KINDS,
+        "correctable": [(f, registry.person_field_label(f)) for f in services.CORRECTABLE],
         "categories": cases.categories().filter(parent__isnull=False).select_related("parent"),
         "case_code": request.GET.get("case", "") or request.POST.get("case_code", ""),
         "campaigns": services.active_campaigns_of(household),
@@ -345,7 +346,10 @@ def campaign_list(request):
                 _("已发起走访活动“%(n)s”，共 %(c)d 户") % {"n": campaign.name, "c": campaign.targets.count()},
             )
             return redirect("fieldwork:campaign_detail", pk=campaign.pk)
-    page, query = paginate(request, services.campaigns_for(request.user))
+    page, query = paginate(
+        request,
+        services.campaigns_for(request.user).annotate(n_targets=Count("targets")).order_by("-start", "pk"),
+    )
     return render(
         request,
         "fieldwork/campaigns.html",
@@ -358,7 +362,7 @@ def campaign_list(request):
                 :500
             ],
             "groups": registry.groups_for(request.user),
-            "residences": registry.Household.Residence.choices,
+            "residences": registry.RESIDENCES,
         },
         status=400 if errors else 200,
     )
@@ -444,7 +448,10 @@ def patrol_list(request):
             errors = exc.message_dict
         else:
             return redirect("fieldwork:patrol_detail", pk=p.pk)
-    page, query = paginate(request, patrols.plans_for(request.user))
+    page, query = paginate(
+        request,
+        patrols.plans_for(request.user).annotate(n_findings=Count("findings")).order_by("-month", "grid"),
+    )
     return render(
         request,
         "fieldwork/patrols.html",

@@ -39,6 +39,15 @@ PII_FIELDS = {
 }
 
 
+# Choices other modules show on their forms (they read the archive's models through these, not directly).
+HAZARD_KINDS = Hazard.Kind.choices
+RESIDENCES = Household.Residence.choices
+
+
+def person_field_label(name: str) -> str:
+    return str(getattr(Person._meta.get_field(name), "verbose_name", name))
+
+
 def today() -> date:
     return timezone.localdate()
 
