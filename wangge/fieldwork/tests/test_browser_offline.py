@@ -91,8 +91,21 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(browser, live_se
         == 1
     )
 
-    # Back online: it is sent by itself, once.
+    # Back online, but the session ran out meanwhile: the login page is no answer, the visit stays on the phone.
+    phone.clear_cookies()
     phone.set_offline(False)
+    page.evaluate("WanggeOutbox.flush()")
+    expect(page.locator("#outbox-status")).to_contain_text("登录已过期")
+    assert Visit.objects.count() == 0
+    # Logged in again (in another tab): it is sent, once.
+    again = phone.new_page()
+    again.goto(f"{base}/accounts/login/")
+    again.fill("#id_username", "worker1")
+    again.fill("#id_password", PASSWORD)
+    again.click("button[type=submit]")
+    again.wait_for_load_state()
+    again.close()
+    page.evaluate("WanggeOutbox.flush()")
     assert wait_for(lambda: Visit.objects.count() == 1)
     expect(page.locator("#outbox-status")).to_be_hidden()
     # The answer was lost on a bad line and the phone sends the same visit again: still one visit.

@@ -27,12 +27,19 @@ window.WanggeOutbox = (function () {
   function all() { return run("readonly", function (s) { return s.getAll(); }); }
   function remove(id) { return run("readwrite", function (s) { return s.delete(id); }); }
 
+  function csrf() {
+    // the token of now: logging in again (the session ran out while offline) rotates it
+    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    const field = document.querySelector("[name=csrfmiddlewaretoken]");
+    return m ? decodeURIComponent(m[1]) : (field ? field.value : "");
+  }
+
   function send(item) {
     const body = new FormData();
-    item.fields.forEach(function (kv) { body.append(kv[0], kv[1]); });
+    item.fields.forEach(function (kv) { if (kv[0] !== "csrfmiddlewaretoken") body.append(kv[0], kv[1]); });
     item.files.forEach(function (f) { body.append("photos", f.blob, f.name); });
     return fetch(item.url, { method: "POST", body: body, credentials: "same-origin",
-      headers: { "Accept": "application/json" } });
+      headers: { "Accept": "application/json", "X-CSRFToken": csrf() } });
   }
 
   /* Keep a visit (fields as [name, value] pairs, photos as blobs) until it is sent. */
@@ -46,18 +53,23 @@ window.WanggeOutbox = (function () {
       kept: new Date().toISOString() });
   }
 
-  let flushing = null;
+  let flushing = null, loginNeeded = false;
   /* Send what is kept, one by one. Stored (200) or refused for good (4xx, with the reason kept for the
      worker to see): out of the queue; no answer: stays for the next try. */
   function flush() {
     if (flushing) return flushing;
+    loginNeeded = false;
     flushing = all().then(function (items) {
       return items.filter(function (i) { return !i.refused; }).reduce(function (p, item) {
         return p.then(function () {
           return send(item).then(function (r) {
+            const json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+            // Only the server's JSON answer counts: a login page (the session ran out) or a CSRF failure
+            // page leaves the visit in the queue for the next try.
+            if (!json || r.redirected) { loginNeeded = r.redirected || r.status === 403; return; }
             if (r.ok) return remove(item.client_id);
             if (r.status >= 400 && r.status < 500) {
-              return r.json().catch(function () { return {}; }).then(function (b) {
+              return r.json().then(function (b) {
                 item.refused = b.errors || { "__all__": [String(r.status)] };
                 return put(item);
               });
@@ -76,7 +88,8 @@ window.WanggeOutbox = (function () {
       box.hidden = !items.length;
       box.innerHTML = "";
       const waiting = items.filter(function (i) { return !i.refused; }).length;
-      if (waiting) box.appendChild(document.createTextNode(waiting + " 条走访保存在手机上，联网后自动发送。"));
+      if (waiting) box.appendChild(document.createTextNode(waiting + " 条走访保存在手机上，联网后自动发送。"
+        + (loginNeeded ? "登录已过期：请重新登录，之后自动发送。" : "")));
       items.filter(function (i) { return i.refused; }).forEach(function (i) {
         const p = document.createElement("p"), b = document.createElement("button");
         const why = Object.values(i.refused).map(function (m) { return [].concat(m).join("；"); }).join("；");
