@@ -91,7 +91,7 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(browser, live_se
         == 1
     )
 
-    # Back online, but the session ran out meanwhile: the login page is no answer, the visit stays on the phone.
+    # Back online, but the session ran out meanwhile: a login page is no answer, the visit stays put.
     phone.clear_cookies()
     phone.set_offline(False)
     page.evaluate("WanggeOutbox.flush()")
