@@ -25,6 +25,7 @@ from wangge.cases.calendar import WorkTime
 from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category
 from wangge.core import crypto, outbox
 from wangge.core import photos as core_photos
+from wangge.grids import coords
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
@@ -1116,20 +1117,12 @@ def nearby_open(
         qs = qs.filter(category__key=category.key)
     found = []
     for c in qs.select_related("category")[:200]:
-        d = _metres(lon, lat, c.lon or 0, c.lat or 0)
+        d = coords.distance_m(lon, lat, c.lon or 0, c.lat or 0)
         if d <= metres:
             score = fuzz.partial_ratio(text, c.description) if text else 0
             found.append((c, round(d), score))
     found.sort(key=lambda t: (-t[2], t[1]))
     return [(c, d) for c, d, _s in found[:limit]]
-
-
-def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    r = 6_371_000
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def follow(case: Case) -> Case:

@@ -42,15 +42,16 @@ UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
 def apply(section: FieldworkSection) -> None:
     from wangge.core.scenes import SceneError
     from wangge.fieldwork.models import VisitRule
-    from wangge.registry.models import Household, SpecialGroup
+    from wangge.registry import services as registry
 
-    groups = set(SpecialGroup.objects.values_list("key", flat=True))
+    groups = registry.special_group_keys()
+    residences = [value for value, _label in registry.RESIDENCES]
     errors = []
     for r in section.rules:
         errors += [f"fieldwork.rules：规则 {r.key} 的特殊人群 {g} 不在 registry.special_groups 中"
                    for g in r.groups if g not in groups]  # fmt: skip
-        errors += [f"fieldwork.rules：规则 {r.key} 的户别 {x} 应为 {'、'.join(Household.Residence.values)}"
-                   for x in r.residences if x not in Household.Residence.values]  # fmt: skip
+        errors += [f"fieldwork.rules：规则 {r.key} 的户别 {x} 应为 {'、'.join(residences)}"
+                   for x in r.residences if x not in residences]  # fmt: skip
     if errors:
         raise SceneError(errors)
     for order, r in enumerate(section.rules):

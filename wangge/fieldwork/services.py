@@ -9,7 +9,6 @@ leaves a `Fulfilment` (due day, done day) from which coverage is counted.
 from __future__ import annotations
 
 import calendar
-import math
 from collections import defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from wangge.fieldwork.models import (
     VisitPhoto,
     VisitRule,
 )
+from wangge.grids import coords
 from wangge.grids import services as grids
 from wangge.registry import services as registry
 
@@ -384,13 +384,6 @@ def _clean(data: VisitIn, by, photos: list) -> tuple:
     return household, at, answers, notes, lon, lat, images, persons
 
 
-def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:
-    """Great-circle distance in metres (haversine; fine at a household's scale)."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return round(2 * 6371000 * math.asin(math.sqrt(h)))
-
-
 def _record(data: VisitIn, *, by, photos: list) -> Visit:
     from django.core.files.base import ContentFile
 
@@ -410,7 +403,7 @@ def _record(data: VisitIn, *, by, photos: list) -> Visit:
         notes=notes,
         lon=lon,
         lat=lat,
-        distance_m=_distance_m((lon, lat), place) if lon is not None and place else None,
+        distance_m=round(coords.distance_m(lon, lat, *place)) if lon is not None and place else None,
         campaign=campaigns[0] if campaigns and data.mode == Mode.IN_PERSON else None,
         case_code=data.case_code.strip().upper(),
     )

@@ -26,6 +26,7 @@ from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import scene
 from wangge.mediation.models import Dispute, DisputeType, FollowUp, MonthlyReport, Session, Signature
+from wangge.registry.validators import mask_id
 
 S = Dispute.Status
 LEVELS = [Dispute.Level.UNIT, Dispute.Level.COMMUNITY, Dispute.Level.STREET]
@@ -90,7 +91,7 @@ def record(data: DisputeIn, *, by) -> Dispute:
     for number in [n.strip() for n in data.party_id_numbers if n and n.strip()]:
         person = registry.find_by_id_number(number, by)
         if person is None:
-            errors["party_id_numbers"] = _("在您辖区的档案中找不到证件号码 %(n)s") % {"n": _masked(number)}
+            errors["party_id_numbers"] = _("在您辖区的档案中找不到证件号码 %(n)s") % {"n": mask_id(number)}
         elif all(p.get("person") != person.pk for p in parties):
             parties = [p for p in parties if p["name"] != person.name] + [
                 {"name": person.name, "person": person.pk}
@@ -126,10 +127,6 @@ def record(data: DisputeIn, *, by) -> Dispute:
             return again
         raise
     return dispute
-
-
-def _masked(number: str) -> str:
-    return number[:4] + "*" * max(len(number) - 8, 0) + number[-4:] if len(number) > 8 else "****"
 
 
 def _mine(dispute: Dispute, by) -> Dispute:

@@ -44,6 +44,10 @@ HAZARD_KINDS = Hazard.Kind.choices
 RESIDENCES = Household.Residence.choices
 
 
+def special_group_keys() -> set[str]:
+    return set(SpecialGroup.objects.values_list("key", flat=True))
+
+
 def person_field_label(name: str) -> str:
     return str(getattr(Person._meta.get_field(name), "verbose_name", name))
 
