@@ -4,6 +4,10 @@ per-parameter cost. Measured on 100,000-row ledgers (docs in registry/importing.
 
 from __future__ import annotations
 
+import json
+
+SEPARATOR = "\x1f"  # ASCII unit separator (values holding it are sent as a list instead)
+
 
 def rows_where_in(model, column: str, values, select: tuple[str, ...]) -> list[tuple]:
     """The rows whose column holds one of these values, as plain tuples of the selected columns (raw SQL:
@@ -16,15 +20,22 @@ def rows_where_in(model, column: str, values, select: tuple[str, ...]) -> list[t
     values = list(values)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute(f"SELECT {names} FROM {table} WHERE {name} = ANY(%s)", [values])
+            if all(type(v) is str and SEPARATOR not in v for v in values):
+                # one text parameter split by the server: psycopg spent 0.1 s per 100,000 strings
+                # quoting a list parameter item by item (measured)
+                sql = f"SELECT {names} FROM {table} WHERE {name} = ANY(string_to_array(%s, %s))"
+                cur.execute(sql, [SEPARATOR.join(values), SEPARATOR])
+            else:
+                cur.execute(f"SELECT {names} FROM {table} WHERE {name} = ANY(%s)", [values])
             return cur.fetchall()
-        found: list[tuple] = []
-        for i in range(0, len(values), 900):  # SQLite's parameter limit
-            chunk = values[i : i + 900]
-            marks = ", ".join(["%s"] * len(chunk))
-            cur.execute(f"SELECT {names} FROM {table} WHERE {name} IN ({marks})", chunk)
-            found.extend(cur.fetchall())
-    return found
+        # One JSON parameter joined against the column's index: half the time of IN-lists of 900 (the
+        # parameter limit) for 100,000 ID indexes (measured). Values are distinct, so a join adds no rows.
+        columns = ", ".join(f"t.{q(c)}" for c in select)
+        cur.execute(
+            f"SELECT {columns} FROM json_each(%s) AS j JOIN {table} AS t ON t.{name} = j.value",
+            [json.dumps(list(dict.fromkeys(values)))],
+        )
+        return cur.fetchall()
 
 
 def insert_rows(model, columns, rows) -> None:
@@ -32,7 +43,7 @@ def insert_rows(model, columns, rows) -> None:
 
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "end" is a keyword in PostgreSQL
-    with connection.cursor() as cur:
+    with connection.cursor() as cur, connection.wrap_database_errors:  # Django's IntegrityError for COPY too
         if connection.vendor == "postgresql":
             # COPY: PostgreSQL's bulk path (executemany sends a statement per row).
             with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from operator import mul
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ZERO_SUM = ord("0") * sum(_ID_WEIGHTS)
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -26,8 +23,9 @@ class IdInfo:
 
 
 def id_check_char(first17: str) -> str:
-    # Over the ASCII bytes, less '0' for each: this runs once per row of a 100,000-row ledger.
-    return _ID_CHECK[(sum(map(mul, first17.encode(), _ID_WEIGHTS)) - _ZERO_SUM) % 11]
+    # The weights are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11): so the weighted sum is 2 × (the digits read
+    # in base 13) mod 11, which int() computes in C (a quarter of the time of the sum; once per ledger row).
+    return _ID_CHECK[2 * int(first17, 13) % 11]
 
 
 def parse_citizen_id(raw: str, *, today: date | None = None) -> IdInfo:

@@ -291,6 +291,43 @@ def test_a_commit_after_a_dry_run_catches_what_changed_in_between_and_writes_not
     assert not report.committed and Person.objects.count() == before
 
 
+def test_an_id_number_registered_between_dry_run_and_commit_is_refused_by_row_and_nothing_is_written(town):
+    from wangge.registry import services as registry
+
+    unit = town.units[0]
+    taken = citizen_id(date(1962, 2, 2))
+    content = ledger(
+        [
+            [unit.code, "E1", "和平路5号", "", "甲", citizen_id(date(1963, 3, 3)), "户主", "", "", ""],
+            [unit.code, "E1", "和平路5号", "", "乙", taken, "配偶", "", "", ""],
+        ]
+    )
+    assert importing.import_ledger(content).ok
+    registry.register_person(registry.PersonIn(name="乙", id_number=taken), grid=unit)  # only the ID
+    persons, households = Person.objects.count(), Household.objects.count()
+    report = importing.import_ledger(content, commit=True)
+    assert [(e.row, e.column, e.message) for e in report.errors] == [(3, "F", "该证件号已在档案中登记")]
+    assert not report.committed
+    assert (Person.objects.count(), Household.objects.count()) == (persons, households)
+
+
+def test_a_household_number_taken_in_another_grid_between_dry_run_and_commit_is_refused(town):
+    from wangge.registry import services as registry
+
+    unit, other = town.units[0], town.units[1]
+    content = ledger(
+        [[unit.code, "F1", "和平路6号", "", "甲", citizen_id(date(1964, 4, 4)), "户主", "", "", ""]]
+    )
+    assert importing.import_ledger(content).ok
+    registry.create_household(grid=other, number="F1")
+    persons = Person.objects.count()
+    report = importing.import_ledger(content, commit=True)
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "B", "户号 F1 已在系统中属于其他网格")
+    ]
+    assert not report.committed and Person.objects.count() == persons
+
+
 def test_a_clean_dry_run_then_commit_writes_every_row_once(town):
     unit = town.units[0]
     content = ledger(

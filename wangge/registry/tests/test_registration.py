@@ -23,6 +23,23 @@ def test_birth_date_and_sex_come_from_the_id_number(town):
     assert p.birth_date == date(1941, 12, 8) and p.sex == "female" and p.grid == hh.grid
 
 
+def test_the_check_character_is_the_gb_11643_weighted_sum_for_every_kind_of_number():
+    import random
+
+    from wangge.registry.validators import id_check_char
+
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # the standard's table, spelled out
+    rng = random.Random(11643)
+    seen = set()
+    for _ in range(20000):
+        first17 = "".join(rng.choice("0123456789") for _ in range(17))
+        expected = "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+        assert id_check_char(first17) == expected, first17
+        seen.add(expected)
+    assert len(seen) == 11  # every check character, X included, came up
+    assert id_check_char("11010519491231002") == "X"  # the standard's own example
+
+
 @pytest.mark.parametrize(
     "number,message",
     [
