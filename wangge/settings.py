@@ -120,6 +120,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "wangge.sqlite3"),
+            # kept open as on PostgreSQL: opening one (and its pragmas) cost more than a report's insert
+            "CONN_MAX_AGE": 0 if TESTING else env_int("WANGGE_DB_CONN_MAX_AGE", 60),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

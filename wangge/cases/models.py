@@ -326,3 +326,30 @@ class CasePhoto(TimeStamped):
         verbose_name = _("照片")
         verbose_name_plural = _("照片")
         ordering = ["pk"]
+
+
+class Submission(models.Model):
+    """A resident's report as the phone page sent it, checked and given its code and token, waiting to
+    become a case (受理登记). The request only writes this row; the worker locates, routes and writes the
+    cases in batches (`cases.services.take_in`). The row stays once taken in, emptied of its content, so
+    that a retried submission (same client id) still finds its case."""
+
+    received_at = models.DateTimeField(_("收到时间"), auto_now_add=True)
+    code = models.CharField(_("事件编号"), max_length=24, unique=True)
+    token = models.CharField(_("查询凭证"), max_length=24, unique=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+    # the checked report (the phone encrypted); emptied when taken in
+    content = models.JSONField(_("内容"), default=dict)
+    taken_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("待登记上报")
+        verbose_name_plural = _("待登记上报")
+        indexes = [
+            models.Index(fields=["id"], name="submission_waiting", condition=Q(taken_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -52,6 +52,9 @@ def report_form(
                 data.attributes[k[10:-1]] = request.POST.getlist(k)
         try:
             user = request.user if request.user.is_authenticated else None
+            if channel == Case.Channel.RESIDENT:  # the worker makes the case; the resident follows the token
+                submission = cases.receive(data, by=user, photos=request.FILES.getlist("photos"))
+                return redirect("report:follow", token=submission.token)
             case = cases.report(
                 data,
                 by=user,
@@ -63,8 +66,6 @@ def report_form(
         except PermissionDenied as exc:
             errors = {"on_spot": [str(exc)]}
         else:
-            if channel == Case.Channel.RESIDENT:
-                return redirect("report:follow", token=case.token)
             return redirect(case.get_absolute_url())
     groups: dict[str, list] = {}
     for c in cases.categories():
@@ -104,7 +105,12 @@ def nearby(request):
 
 
 def follow(request, token: str):
-    case = get_object_or_404(Case.objects.select_related("category", "duplicate_of"), token=token)
+    case = Case.objects.select_related("category", "duplicate_of").filter(token=token).first()
+    if case is None:
+        submission = cases.waiting(token)
+        if submission is None:
+            raise Http404
+        return render(request, "cases/follow_waiting.html", {"submission": submission})
     shown = cases.follow(case)
     events = shown.events.exclude(action__in=["note", "warn"]).order_by("at", "pk")
     return render(request, "cases/follow.html", {"case": case, "shown": shown, "events": events,

