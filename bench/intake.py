@@ -215,7 +215,7 @@ def run_one(database_url: str | None) -> dict:
     figures = {
         f"{vendor}_intake_rps": figure(
             intake,
-            "req/s",
+            "cases/s",
             baseline=bare,
             target=500 if vendor == "postgresql" else None,
             lower_is_better=False,
