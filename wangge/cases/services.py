@@ -12,6 +12,7 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -699,7 +700,7 @@ def _take_in_batch(rows: list[Submission]) -> int:
         {c["category"] for c in contents}
     )
     people = User.objects.in_bulk({c["by"] for c in contents if c.get("by")})
-    made: list[tuple[Case, Route, CaseEvent, list]] = []
+    made: list[tuple[Case, Route, list, Any, str]] = []  # case, route, photos, by, the reporter's name
     for row, c in zip(rows, contents, strict=True):
         data = ReportIn(
             category="",
@@ -714,23 +715,32 @@ def _take_in_batch(rows: list[Submission]) -> int:
         r = _route_report(category, c["lon"], c["lat"], data.grid_code)
         case = _new_case(data, category, c["attributes"], c["lon"], c["lat"], r, by=by, now=row.received_at,
                          code=row.code, token=row.token)  # fmt: skip
-        event = _event(case, A.REPORT, by, comment=r.reason, to_grid=case.handler_grid_id,
-                       to_department=case.handler_department_id, who=_reporter_name(data))  # fmt: skip
-        made.append((case, r, event, c["photos"]))
+        made.append((case, r, c["photos"], by, _reporter_name(data)))
+    # The rows too are made ready outside it (keys drawn, values prepared): the transaction only writes.
+    cases_ready = bulk.prepare([m[0] for m in made])
+    events = [
+        _event(case, A.REPORT, by, comment=r.reason, to_grid=case.handler_grid_id,
+               to_department=case.handler_department_id, who=who)
+        for case, r, _p, by, who in made
+    ]  # fmt: skip
+    events_ready = bulk.prepare(events)
+    photos_ready = bulk.prepare(
+        [
+            CasePhoto(case=case, event=event, image=name, width=w, height=h)
+            for (case, _r, photos, _b, _w), event in zip(made, events, strict=True)
+            for name, w, h in photos
+        ]
+    )
+    notices = outbox.prepare([n for case, r, *_rest in made for n in _intake_notices(case, r)])
     with transaction.atomic():
         claimed = Submission.objects.filter(pk__in=[r.pk for r in rows], taken_at__isnull=True).update(
             taken_at=timezone.now(), content={}
         )
         if claimed != len(rows):
             raise _Taken
-        bulk.insert_objects([case for case, _r, _e, _p in made])
-        bulk.insert_objects([event for _c, _r, event, _p in made])
-        CasePhoto.objects.bulk_create(
-            CasePhoto(case=case, event=event, image=name, width=w, height=h)
-            for case, _r, event, photos in made
-            for name, w, h in photos
-        )
-        outbox.queue([n for case, r, _e, _p in made for n in _intake_notices(case, r)])
+        for ready in (cases_ready, events_ready, photos_ready):
+            bulk.write(ready)
+        outbox.queue(notices)
     return len(made)
 
 

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -85,14 +85,22 @@ def notify(
                 department_id=department_id, phone=phone, channel=channel)])  # fmt: skip
 
 
-def queue(rows: list[OutboxMessage]) -> None:
-    """Queue several notifications in one statement (the sweep's batch); keys already queued are kept."""
-    if len(rows) == 1:
+def queue(rows: list[OutboxMessage] | bulk.Prepared) -> None:
+    """Queue several notifications at once (the sweep's batch, a batch of reports taken in): a list of
+    rows, or rows made ready beforehand by `prepare`. Keys already queued are kept."""
+    if isinstance(rows, list) and len(rows) == 1:
         bulk.insert_one(rows[0], ignore_conflicts=True)  # a report queues one or two: the lean path
-    elif rows:
-        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
-        transaction.on_commit(_deliver_soon)
+    else:
+        rows = rows if isinstance(rows, bulk.Prepared) else prepare(rows)
+        if not rows.rows:
+            return
+        bulk.write(rows)
+    transaction.on_commit(_deliver_soon)
+
+
+def prepare(rows: list[OutboxMessage]) -> bulk.Prepared:
+    """Rows to `queue` later, their values prepared now (before a write transaction)."""
+    return bulk.prepare(rows, ignore_conflicts=True)
 
 
 def _row(key: str, *, title: str, body: str = "", link: str = "", user=None, grid_id=None, department_id=None,
@@ -128,14 +136,23 @@ def _deliver_soon() -> None:
         log.exception("could not enqueue outbox delivery")
 
 
-def deliver(limit: int = 500) -> int:
+def deliver(limit: int = 500, batch: int = 100) -> int:
     """Send up to `limit` pending notifications; returns how many were sent. Safe to run in several
-    workers at once (rows are locked and skipped on PostgreSQL; SQLite has one writer)."""
+    workers at once (rows are locked and skipped on PostgreSQL; SQLite has one writer).
+
+    In-site messages go a batch at a time (one transaction writes the messages and marks the rows sent:
+    a message a row cost 1.1 ms, measured); SMS and WeChat one by one, each marked after its provider
+    answered."""
     sent = 0
-    pending = OutboxMessage.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).order_by(
-        "created"
+    while sent < limit:
+        done = _deliver_site(min(batch, limit - sent))
+        sent += done
+        if not done:
+            break
+    pending = OutboxMessage.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).exclude(
+        channel=OutboxMessage.Channel.SITE
     )
-    for pk in list(pending.values_list("pk", flat=True)[:limit]):
+    for pk in list(pending.order_by("created").values_list("pk", flat=True)[: max(limit - sent, 0)]):
         with transaction.atomic():
             qs = OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True)
             if connection.features.has_select_for_update_skip_locked:
@@ -155,22 +172,38 @@ def deliver(limit: int = 500) -> int:
     return sent
 
 
-def _send(row: OutboxMessage) -> None:
-    if row.channel != OutboxMessage.Channel.SITE:
-        _adapter(row.channel).send(
-            key=row.key, phone=crypto.decrypt(row.phone) or "", title=row.title, body=row.body, link=row.link
-        )
-        return
-    users = (
-        [row.user]
-        if row.user is not None
-        else list(unit_users(row.to_grid_id, row.to_department_id)[:UNIT_LIMIT])
+@transaction.atomic
+def _deliver_site(batch: int) -> int:
+    """One batch of in-site messages: the rows, their people (one query per unit named), the messages
+    (a message key once per person, so a row is never delivered twice), the rows marked sent."""
+    qs = OutboxMessage.objects.filter(
+        sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, channel=OutboxMessage.Channel.SITE
+    ).order_by("created")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True)
+    rows = list(qs[:batch])
+    if not rows:
+        return 0
+    units = {(r.to_grid_id, r.to_department_id) for r in rows if r.user_id is None}
+    people = {unit: list(unit_users(*unit).values_list("pk", flat=True)[:UNIT_LIMIT]) for unit in units}
+    Message.objects.bulk_create(
+        [
+            Message(user_id=u, title=r.title, body=r.body, link=r.link, outbox_key=f"{r.key}:{u}"[:128])
+            for r in rows
+            for u in ([r.user_id] if r.user_id is not None else people[(r.to_grid_id, r.to_department_id)])
+        ],
+        ignore_conflicts=True,
     )
-    for u in users:
-        Message.objects.get_or_create(
-            outbox_key=f"{row.key}:{u.pk}"[:128],
-            defaults=dict(user=u, title=row.title, body=row.body, link=row.link),
-        )
+    OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+        sent_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return len(rows)
+
+
+def _send(row: OutboxMessage) -> None:
+    _adapter(row.channel).send(
+        key=row.key, phone=crypto.decrypt(row.phone) or "", title=row.title, body=row.body, link=row.link
+    )
 
 
 def unread_count(user) -> int:
