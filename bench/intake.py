@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.common import ROOT, figure, run_per_database, setup_django
 from bench.locate import _free_port, _wait_for
 
-SECONDS = 10
+SECONDS = 15
 LUA = """
 local counter = 0
 local threadid = 0

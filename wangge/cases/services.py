@@ -540,7 +540,13 @@ def _new_case(data: ReportIn, category: Category, attributes: dict, lon, lat, r:
 
 
 def _reporter_name(data: ReportIn) -> str:
-    return data.reporter_name.strip() or str(dict(Case.Channel.choices).get(data.channel, ""))
+    """The reporter's own name, or the channel's (居民, 12345热线 …) for one who gave none."""
+    if name := data.reporter_name.strip():
+        return name
+    try:
+        return str(Case.Channel(data.channel).label)
+    except ValueError:
+        return ""
 
 
 def _intake_notices(case: Case, r: Route) -> list:
@@ -672,6 +678,10 @@ def take_in(batch: int = 200) -> int:
             return made
         try:
             made += _take_in_batch(rows)
+            if len(rows) < batch:
+                # All that waited is in. What came since waits for the next run (the trailing run
+                # `enqueue_soon` asked for, within a second), so that runs take batches, not stragglers.
+                return made
             continue
         except _Taken:
             continue
@@ -731,7 +741,8 @@ def _take_in_batch(rows: list[Submission]) -> int:
             for name, w, h in photos
         ]
     )
-    notices = outbox.prepare([n for case, r, *_rest in made for n in _intake_notices(case, r)])
+    # their keys name the new cases (keys just drawn): none can be queued already
+    notices = outbox.prepare([n for case, r, *_rest in made for n in _intake_notices(case, r)], new_keys=True)
     with transaction.atomic():
         claimed = Submission.objects.filter(pk__in=[r.pk for r in rows], taken_at__isnull=True).update(
             taken_at=timezone.now(), content={}

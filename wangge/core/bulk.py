@@ -231,17 +231,17 @@ class Prepared:
     ignore_conflicts: bool = False
 
 
-def prepare(objs: list, *, ignore_conflicts: bool = False) -> Prepared:
+def prepare(objs: list, *, ignore_conflicts: bool = False, draw_keys: bool = True) -> Prepared:
     """Rows for new instances of one model, as bulk_create would write them. Keys are drawn here for those
-    without one (`next_ids`), so other rows can point at them; with ignore_conflicts the database gives
-    the keys and they are not read back (a row may be skipped)."""
+    without one (`next_ids`), so other rows can point at them; without draw_keys, or with ignore_conflicts,
+    the database gives the keys and they are not read back (with ignore_conflicts a row may be skipped)."""
     from django.db import connections, router
 
     if not objs:
         return Prepared()
     model: Any = type(objs[0])
     connection = connections[router.db_for_write(model)]  # the wrapper: the proxy costs a call a field
-    with_pk = not ignore_conflicts
+    with_pk = draw_keys and not ignore_conflicts
     if with_pk:
         missing = [obj for obj in objs if obj.pk is None]
         for obj, pk in zip(missing, next_ids(model, len(missing)), strict=True):

@@ -98,9 +98,11 @@ def queue(rows: list[OutboxMessage] | bulk.Prepared) -> None:
     transaction.on_commit(_deliver_soon)
 
 
-def prepare(rows: list[OutboxMessage]) -> bulk.Prepared:
-    """Rows to `queue` later, their values prepared now (before a write transaction)."""
-    return bulk.prepare(rows, ignore_conflicts=True)
+def prepare(rows: list[OutboxMessage], *, new_keys: bool = False) -> bulk.Prepared:
+    """Rows to `queue` later, their values prepared now (before a write transaction). new_keys: the caller
+    vouches that no key can have been queued before (they name rows it is creating), so the rows go in
+    through the bulk path (COPY) without the check a row."""
+    return bulk.prepare(rows, ignore_conflicts=not new_keys, draw_keys=False)
 
 
 def _row(key: str, *, title: str, body: str = "", link: str = "", user=None, grid_id=None, department_id=None,

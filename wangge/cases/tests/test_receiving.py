@@ -80,3 +80,16 @@ def test_without_a_worker_queue_the_case_is_made_at_once(client, town):
     case = Case.objects.get(client_id="c9")
     assert done["Location"] == reverse("report:follow", args=[case.token])
     assert not Submission.objects.filter(taken_at__isnull=True).exists()
+
+
+@QUEUE_ONLY
+def test_a_run_takes_full_batches_until_a_partial_one_and_each_case_its_own_notices(town):
+    lon, lat = inside(town.units[0])
+    for i in range(5):
+        cases.receive(cases.ReportIn(category="street_lamp", description=f"灯{i}", lon=lon, lat=lat))
+    assert cases.take_in(batch=2) == 5  # 2 + 2 + 1: a full batch means more may wait
+    made = list(Case.objects.order_by("pk"))
+    assert [c.description for c in made] == [f"灯{i}" for i in range(5)]
+    assert len({c.pk for c in made}) == 5 and CaseEvent.objects.filter(case__in=made).count() == 5
+    assert set(OutboxMessage.objects.values_list("key", flat=True)) == {f"case:{c.pk}:new" for c in made}
+    assert not Submission.objects.filter(taken_at__isnull=True).exists()

@@ -96,3 +96,12 @@ def test_the_limit_bounds_one_delivery_run(town):
     outbox.queue([outbox.row(f"k{i}", grid_id=town.units[0].pk, title=f"t{i}") for i in range(7)])
     assert outbox.deliver(limit=5, batch=2) == 5
     assert outbox.deliver(limit=5, batch=2) == 2
+
+
+def test_the_delivery_task_runs_until_nothing_is_pending(town):
+    from wangge.core.tasks import deliver_outbox
+
+    Cast(town)
+    outbox.queue([outbox.row(f"k{i}", grid_id=town.units[0].pk, title=f"t{i}") for i in range(7)])
+    assert deliver_outbox.call(limit=3) == 7
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
