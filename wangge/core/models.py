@@ -87,7 +87,7 @@ class OutboxMessage(models.Model):
         SMS = "sms", _("短信")
         WECHAT = "wechat", _("微信模板消息")
 
-    key = models.CharField(_("去重键"), max_length=128, unique=True)
+    key = models.CharField(_("去重键"), max_length=128)  # unique: Meta.constraints (no LIKE index)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel)
     user = models.ForeignKey(
         "accounts.User", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("接收账号")
@@ -120,6 +120,7 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["created"], name="outbox_pending", condition=models.Q(sent_at__isnull=True))
         ]
+        constraints = [models.UniqueConstraint(fields=["key"], name="outbox_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.title}"
@@ -136,13 +137,14 @@ class Message(models.Model):
     link = models.CharField(_("链接"), max_length=255, blank=True)
     created = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
-    outbox_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    outbox_key = models.CharField(max_length=128, null=True, blank=True)  # unique: Meta.constraints
 
     class Meta:
         verbose_name = _("站内消息")
         verbose_name_plural = _("站内消息")
         ordering = ["-created", "-pk"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [models.UniqueConstraint(fields=["outbox_key"], name="message_outbox_key_unique")]
 
     def __str__(self) -> str:
         return self.title
