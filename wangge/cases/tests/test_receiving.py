@@ -45,6 +45,9 @@ def test_a_report_waits_with_its_code_until_the_worker_takes_it_in_and_a_retry_n
         f"case:{case.pk}:new",
         f"case:{case.pk}:receipt:sms",
     }
+    links = dict(OutboxMessage.objects.values_list("key", "link"))
+    assert links[f"case:{case.pk}:new"] == case.get_absolute_url()  # the unit opens the case
+    assert links[f"case:{case.pk}:receipt:sms"] == done["Location"]  # the resident follows it
     waiting.refresh_from_db()
     assert waiting.taken_at is not None and waiting.content == {}  # nothing personal is kept twice
     page = client.get(done["Location"]).content.decode()
