@@ -152,7 +152,13 @@ class Case(TimeStamped):
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     attributes = models.JSONField(_("补充信息"), default=dict, blank=True)
     grid = models.ForeignKey(
-        "grids.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("所在网格")
+        "grids.Grid",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("所在网格"),
     )
     handler_grid = models.ForeignKey(
         "grids.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("承办网格")
@@ -163,6 +169,7 @@ class Case(TimeStamped):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("承办部门"),
     )
     status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.REPORTED)
@@ -177,7 +184,13 @@ class Case(TimeStamped):
     overdue = models.BooleanField(_("超时"), default=False)
     escalation_level = models.PositiveSmallIntegerField(_("升级次数"), default=0)
     escalated_to = models.ForeignKey(
-        "grids.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("升级至")
+        "grids.Grid",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("升级至"),
     )
     supervised = models.BooleanField(_("督办"), default=False)
     extension_requested_until = models.DateTimeField(_("申请延期至"), null=True, blank=True)
@@ -185,11 +198,23 @@ class Case(TimeStamped):
     rating = models.CharField(_("评价"), max_length=16, choices=Rating, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=255, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("重复于")
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        db_index=False,
+        verbose_name=_("重复于"),
     )
     # a repeated 12345 call (same caller, or same address and topic, in the window): grouped with the first
     repeat_of = models.ForeignKey(
-        "self", models.SET_NULL, null=True, blank=True, related_name="repeats", verbose_name=_("重复来电于")
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        db_index=False,
+        verbose_name=_("重复来电于"),
     )
     reporter_name = models.CharField(_("反映人"), max_length=64, blank=True)
     reporter_phone = EncryptedTextField(_("反映人电话"), blank=True, default="")
@@ -200,6 +225,7 @@ class Case(TimeStamped):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("上报账号"),
     )
     hotline_number = models.CharField(_("热线工单编号"), max_length=48, null=True, blank=True)
@@ -221,12 +247,23 @@ class Case(TimeStamped):
             models.Index(
                 fields=["next_check_at"], name="case_next_check", condition=Q(next_check_at__isnull=False)
             ),
+            # Mostly empty links: a partial index skips the rows without one, and still serves every
+            # lookup by the link (an equality implies it is set). The grid and the department are led by
+            # the two indexes above.
+            *[
+                models.Index(fields=[f], name=f"case_{f}", condition=Q(**{f"{f}__isnull": False}))
+                for f in ("escalated_to", "duplicate_of", "repeat_of", "reporter")
+            ],
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="case_code_unique"),
             models.UniqueConstraint(fields=["token"], name="case_token_unique"),
             models.UniqueConstraint(fields=["client_id"], name="case_client_id_unique"),
-            models.UniqueConstraint(fields=["hotline_number"], name="case_hotline_number_unique"),
+            models.UniqueConstraint(
+                fields=["hotline_number"],
+                name="case_hotline_number_unique",
+                condition=Q(hotline_number__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,6 +317,7 @@ class CaseEvent(AppendOnlyModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("操作人"),
     )
     actor_name = models.CharField(_("操作人"), max_length=64, blank=True)
@@ -288,7 +326,13 @@ class CaseEvent(AppendOnlyModel):
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, blank=True)
     to_grid = models.ForeignKey(
-        "grids.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("至网格")
+        "grids.Grid",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("至网格"),
     )
     to_department = models.ForeignKey(
         "accounts.Department",
@@ -296,6 +340,7 @@ class CaseEvent(AppendOnlyModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("至部门"),
     )
     # a late case (overdue at this step), for the figures
@@ -305,7 +350,15 @@ class CaseEvent(AppendOnlyModel):
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["to_department", "case"]), models.Index(fields=["action", "at"])]
+        indexes = [
+            models.Index(fields=["to_department", "case"]),  # also leads lookups by the department alone
+            models.Index(fields=["action", "at"]),
+            # set on some steps only: partial indexes skip the rest
+            *[
+                models.Index(fields=[f], name=f"caseevent_{f}", condition=Q(**{f"{f}__isnull": False}))
+                for f in ("actor", "to_grid")
+            ],
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_action_display()}"

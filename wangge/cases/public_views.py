@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -54,7 +54,7 @@ def report_form(
             user = request.user if request.user.is_authenticated else None
             if channel == Case.Channel.RESIDENT:  # the worker makes the case; the resident follows the token
                 submission = cases.receive(data, by=user, photos=request.FILES.getlist("photos"))
-                return redirect("report:follow", token=submission.token)
+                return HttpResponseRedirect(cases.follow_url(submission.token))
             case = cases.report(
                 data,
                 by=user,

@@ -43,6 +43,7 @@ STAGE_OF: dict[str, str] = {
     S.HANDLED: "verify",
 }
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+_CODE_TABLE = CODE_ALPHABET.encode() * 8  # byte b -> CODE_ALPHABET[b % 32]
 log = logging.getLogger(__name__)
 
 
@@ -305,6 +306,11 @@ def _link(name: str, arg: str) -> str:
     return f"{head}{arg}{tail}"
 
 
+def follow_url(token: str) -> str:
+    """Where a resident follows a report (the receipt's link)."""
+    return _link("report:follow", token)
+
+
 def _tell_unit(case: Case, key: str, title: str, *, grid=None, department=None) -> None:
     """Tell a unit (its people are looked up when the outbox delivers, not on this request)."""
     outbox.queue(_unit_notices(case, key, title, grid=grid, department=department))
@@ -324,7 +330,7 @@ def _tell_reporter(case: Case, key: str, title: str) -> None:
 
 
 def _reporter_notices(case: Case, key: str, title: str) -> list:
-    link = _link("report:follow", case.token)
+    link = follow_url(case.token)
     notices = []
     if case.reporter_id:
         notices.append(outbox.row(f"{key}:site", user=case.reporter, title=title, link=link))
@@ -360,7 +366,8 @@ def _step(
 def _event(case: Case, action: str, by, *, comment: str = "", to_grid=None, to_department=None,
            who: str = "") -> CaseEvent:  # fmt: skip
     name = (getattr(by, "full_name", "") or getattr(by, "username", "")) if by else (who or _("系统"))
-    return CaseEvent(
+    return bulk.new(
+        CaseEvent,
         case=case,
         action=action,
         actor=by,
@@ -420,10 +427,8 @@ class ReportIn:
 
 def _new_code(now: datetime) -> str:
     """Date and 8 random characters (32^8 = 10^12 a day): short enough to read out on the phone."""
-    # 256 is a multiple of 32: each byte picks a character uniformly
-    return f"{timezone.localtime(now):%y%m%d}" + "".join(
-        CODE_ALPHABET[b % 32] for b in secrets.token_bytes(8)
-    )
+    # each random byte picks a character: 256 is a multiple of 32, so uniformly
+    return f"{timezone.localtime(now):%y%m%d}" + secrets.token_bytes(8).translate(_CODE_TABLE).decode()
 
 
 def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | None]:
@@ -524,8 +529,10 @@ def _route_report(category: Category, lon: float | None, lat: float | None, grid
 def _new_case(data: ReportIn, category: Category, attributes: dict, lon, lat, r: Route, *, by,
               now: datetime, code: str = "", token: str = "") -> Case:  # fmt: skip
     """The case a checked report makes (not yet saved), with its first stage's deadline."""
-    case = Case(
+    case = bulk.new(
+        Case,
         code=code or _new_code(now),
+        token=token or _new_token(),
         channel=data.channel,
         category=category,
         catalogue_version_id=category.version_id,
@@ -544,8 +551,6 @@ def _new_case(data: ReportIn, category: Category, attributes: dict, lon, lat, r:
         client_id=data.client_id or None,
         hotline_number=data.hotline_number or None,
     )
-    if token:
-        case.token = token
     if data.on_spot:
         case.status, case.outcome = S.CLOSED, Case.Outcome.ON_SPOT
         case.handler_grid_id, case.handler_department_id = r.grid_id, None
@@ -628,8 +633,8 @@ def receive(data: ReportIn, *, by=None, photos=()) -> Submission:
     }
     now = timezone.now()
     for _attempt in range(3):
-        submission = Submission(code=_new_code(now), token=_new_token(), client_id=data.client_id or None,
-                                content=content)  # fmt: skip
+        submission = bulk.new(Submission, code=_new_code(now), token=_new_token(),
+                              client_id=data.client_id or None, content=content)  # fmt: skip
         try:
             # one statement is atomic by itself; inside a caller's transaction, a savepoint
             with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():

@@ -90,12 +90,24 @@ class OutboxMessage(models.Model):
     key = models.CharField(_("去重键"), max_length=128)  # unique: Meta.constraints (no LIKE index)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel)
     user = models.ForeignKey(
-        "accounts.User", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("接收账号")
+        "accounts.User",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("接收账号"),
     )
     # or a whole unit: the people holding a role or a scope on a grid, or a department's staff, looked up
     # when the message is delivered (not on the request that raised it)
     to_grid = models.ForeignKey(
-        "grids.Grid", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("接收网格")
+        "grids.Grid",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("接收网格"),
     )
     to_department = models.ForeignKey(
         "accounts.Department",
@@ -103,6 +115,7 @@ class OutboxMessage(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("接收部门"),
     )
     phone = models.CharField(_("接收手机"), max_length=200, blank=True)  # encrypted (crypto.encrypt)
@@ -118,7 +131,12 @@ class OutboxMessage(models.Model):
         verbose_name = _("待发通知")
         verbose_name_plural = _("待发通知")
         indexes = [
-            models.Index(fields=["created"], name="outbox_pending", condition=models.Q(sent_at__isnull=True))
+            models.Index(fields=["created"], name="outbox_pending", condition=models.Q(sent_at__isnull=True)),
+            # each row names one of its addressees: partial indexes (for deleting one) skip the others
+            *[
+                models.Index(fields=[f], name=f"outbox_{f}", condition=models.Q(**{f"{f}__isnull": False}))
+                for f in ("user", "to_grid", "to_department")
+            ],
         ]
         constraints = [models.UniqueConstraint(fields=["key"], name="outbox_key_unique")]
 
@@ -130,7 +148,11 @@ class Message(models.Model):
     """The in-site message centre (站内消息): what a user was told, read or not."""
 
     user = models.ForeignKey(
-        "accounts.User", models.CASCADE, related_name="messages", verbose_name=_("接收人")
+        "accounts.User",
+        models.CASCADE,
+        related_name="messages",
+        db_index=False,  # led by the (user, read_at) index
+        verbose_name=_("接收人"),
     )
     title = models.CharField(_("标题"), max_length=128)
     body = models.TextField(_("内容"), blank=True)

@@ -107,7 +107,8 @@ def prepare(rows: list[OutboxMessage], *, new_keys: bool = False) -> bulk.Prepar
 
 def _row(key: str, *, title: str, body: str = "", link: str = "", user=None, grid_id=None, department_id=None,
          phone: str = "", channel: str = "site") -> OutboxMessage:  # fmt: skip
-    return OutboxMessage(
+    return bulk.new(
+        OutboxMessage,
         key=key[:128],
         channel=channel,
         user=user,

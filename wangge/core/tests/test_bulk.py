@@ -56,6 +56,25 @@ def test_written_rows_read_back_as_the_orm_would_have_written_them(town):
         assert "13800001111" not in cur.fetchone()[0]
 
 
+def test_an_instance_made_by_new_is_the_one_the_constructor_makes(town, django_assert_num_queries):
+    category = Category.objects.filter(parent__isnull=False).first()
+    values = {"code": "B0003", "category": category, "catalogue_version_id": category.version_id,
+              "description": "路灯不亮", "grid": town.units[0], "reporter": None, "token": "t0"}  # fmt: skip
+    made, constructed = bulk.new(Case, **values), Case(**values)
+    fields = [f.attname for f in Case._meta.concrete_fields]
+    assert {f: getattr(made, f) for f in fields} == {f: getattr(constructed, f) for f in fields}
+    assert made.status == Case.Status.REPORTED and made.attributes == {} and made.pk is None
+    assert made.attributes is not bulk.new(Case, **values).attributes  # a default made for each
+    with django_assert_num_queries(0):  # the related objects given are kept, as the descriptor keeps them
+        assert made.category == category and made.grid == town.units[0] and made.reporter is None
+    made.save()
+    assert Case.objects.get(code="B0003").grid_id == town.units[0].pk
+    with pytest.raises(TypeError, match="colour"):
+        bulk.new(Case, colour="red")
+    with pytest.raises(TypeError, match="Category"):
+        bulk.new(Case, category=town.units[0])
+
+
 def test_keys_drawn_are_never_given_again(town):
     case = new_case(town)
     case.save()
