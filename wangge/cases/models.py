@@ -270,9 +270,9 @@ class Case(TimeStamped):
         return f"{self.code} {self.category}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from wangge.core import links
 
-        return reverse("cases:detail", args=[self.code])
+        return links.link("cases:detail", self.code)
 
     @property
     def is_open(self) -> bool:

@@ -7,7 +7,6 @@ sets the next deadline, and queues its notifications in the same transaction (th
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import math
 import secrets
@@ -27,7 +26,7 @@ from wangge.accounts.models import Department
 from wangge.cases import permissions as perms
 from wangge.cases.calendar import WorkTime
 from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category, Submission
-from wangge.core import bulk, crypto, outbox
+from wangge.core import bulk, crypto, links, outbox
 from wangge.core import photos as core_photos
 from wangge.grids import coords
 from wangge.grids import services as grids
@@ -286,29 +285,9 @@ def light(case: Case, now: datetime | None = None) -> str:
 # --- notifications ------------------------------------------------------------------------------
 
 
-_MARK = "0MARK0"  # matches any path converter the case links use (str, slug)
-
-
-@functools.lru_cache(maxsize=32)
-def _link_around(name: str, script_prefix: str) -> tuple[str, str]:
-    from django.urls import reverse
-
-    head, _mark, tail = reverse(name, args=[_MARK]).partition(_MARK)
-    return head, tail
-
-
-def _link(name: str, arg: str) -> str:
-    """reverse(name, args=[arg]) for an argument that needs no quoting (a case code or token), from the
-    URL around it worked out once: two reverse() calls were a tenth of taking a report in (measured)."""
-    from django.urls import get_script_prefix
-
-    head, tail = _link_around(name, get_script_prefix())
-    return f"{head}{arg}{tail}"
-
-
 def follow_url(token: str) -> str:
     """Where a resident follows a report (the receipt's link)."""
-    return _link("report:follow", token)
+    return links.link("report:follow", token)
 
 
 def _tell_unit(case: Case, key: str, title: str, *, grid=None, department=None) -> None:
@@ -322,7 +301,7 @@ def _unit_notices(case: Case, key: str, title: str, *, grid=None, department=Non
     if grid_id is None and department_id is None:
         return []
     return [outbox.row(key, grid_id=grid_id, department_id=department_id, title=title,
-                       body=case.description[:200], link=_link("cases:detail", case.code))]  # fmt: skip
+                       body=case.description[:200], link=case.get_absolute_url())]  # fmt: skip
 
 
 def _tell_reporter(case: Case, key: str, title: str) -> None:
