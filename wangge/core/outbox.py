@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
@@ -58,6 +59,28 @@ def unit_users(grid_id: int | None = None, department_id: int | None = None) -> 
     return User.objects.filter(held | Q(scopes__grid_id=grid_id), is_active=True).distinct()
 
 
+def unit_people(units) -> dict[tuple[int | None, int | None], list[int]]:
+    """The people of several units at once, (grid_id, department_id) each, as `unit_users` finds them (at
+    most UNIT_LIMIT a unit): a query for departments and two for grids, however many units are named."""
+    from wangge.accounts.models import JurisdictionScope, User
+    from wangge.grids.models import RoleAssignment
+
+    found: dict[tuple[int | None, int | None], set[int]] = {unit: set() for unit in units}
+    departments = {d for g, d in found if d is not None}
+    grids = {g for g, d in found if d is None and g is not None}
+    if departments:
+        staff = User.objects.filter(department_id__in=departments, is_active=True)
+        for department_id, pk in staff.values_list("department_id", "pk"):
+            found[(None, department_id)].add(pk)
+    if grids:
+        held = RoleAssignment.objects.filter(grid_id__in=grids, valid_to__isnull=True, user__is_active=True)
+        scoped = JurisdictionScope.objects.filter(grid_id__in=grids, user__is_active=True)
+        for qs in (held, scoped):
+            for grid_id, pk in qs.values_list("grid_id", "user_id"):
+                found[(grid_id, None)].add(pk)
+    return {unit: sorted(people)[:UNIT_LIMIT] for unit, people in found.items()}
+
+
 def row(key: str, **kw) -> OutboxMessage:
     """An outbox row to pass to `queue` (same arguments as `notify`)."""
     return _row(key, **kw)
@@ -85,24 +108,61 @@ def notify(
                 department_id=department_id, phone=phone, channel=channel)])  # fmt: skip
 
 
-def queue(rows: list[OutboxMessage] | bulk.Prepared) -> None:
+@dataclass
+class Ready:
+    """Outbox rows made ready by `prepare` before a write transaction, with the in-site messages that
+    deliver them there and then (empty unless asked for)."""
+
+    rows: bulk.Prepared
+    messages: bulk.Prepared
+
+
+def queue(rows: list[OutboxMessage] | Ready) -> None:
     """Queue several notifications at once (the sweep's batch, a batch of reports taken in): a list of
     rows, or rows made ready beforehand by `prepare`. Keys already queued are kept."""
     if isinstance(rows, list) and len(rows) == 1:
         bulk.insert_one(rows[0], ignore_conflicts=True)  # a report queues one or two: the lean path
     else:
-        rows = rows if isinstance(rows, bulk.Prepared) else prepare(rows)
-        if not rows.rows:
-            return
-        bulk.write(rows)
+        ready = rows if isinstance(rows, Ready) else prepare(rows)
+        bulk.write(ready.rows)
+        bulk.write(ready.messages)
+        if all(r.sent_at is not None for r in ready.rows.objs):
+            return  # nothing left for a worker to send
     transaction.on_commit(_deliver_soon)
 
 
-def prepare(rows: list[OutboxMessage], *, new_keys: bool = False) -> bulk.Prepared:
+def prepare(rows: list[OutboxMessage], *, new_keys: bool = False, deliver_site: bool = False) -> Ready:
     """Rows to `queue` later, their values prepared now (before a write transaction). new_keys: the caller
     vouches that no key can have been queued before (they name rows it is creating), so the rows go in
-    through the bulk path (COPY) without the check a row."""
-    return bulk.prepare(rows, ignore_conflicts=not new_keys, draw_keys=False)
+    through the bulk path (COPY) without the check a row. deliver_site (with new_keys; for callers already
+    off the request, as the worker taking reports in): the in-site rows' people are looked up now and
+    their messages written by `queue` in the same transaction, the rows marked sent: exactly once, as
+    `deliver` does, without a second transaction to find, lock and mark them (measured: a fifth of the
+    in-site delivery's cost a report). SMS and WeChat rows wait for `deliver` as always."""
+    if deliver_site and not new_keys:
+        raise ValueError("deliver_site needs new_keys: a key queued before may have been delivered")
+    messages: list[Message] = []
+    if deliver_site:
+        site = [r for r in rows if r.channel == OutboxMessage.Channel.SITE]
+        people = unit_people({(r.to_grid_id, r.to_department_id) for r in site if r.user_id is None})
+        now = timezone.now()
+        for r in site:
+            messages += _messages(r, people)
+            r.sent_at, r.attempts = now, 1
+    return Ready(
+        bulk.prepare(rows, ignore_conflicts=not new_keys, draw_keys=False),
+        bulk.prepare(messages, ignore_conflicts=not new_keys, draw_keys=False),
+    )
+
+
+def _messages(r: OutboxMessage, people: dict) -> list[Message]:
+    """The in-site messages that deliver a row: one to its user, or one to each of its unit's people (a
+    message key once per person, so that a row is never delivered twice)."""
+    users = [r.user_id] if r.user_id is not None else people[(r.to_grid_id, r.to_department_id)]
+    return [
+        bulk.new(Message, user_id=u, title=r.title, body=r.body, link=r.link, outbox_key=f"{r.key}:{u}"[:128])
+        for u in users
+    ]
 
 
 def _row(key: str, *, title: str, body: str = "", link: str = "", user=None, grid_id=None, department_id=None,
@@ -177,8 +237,8 @@ def deliver(limit: int = 500, batch: int = 100) -> int:
 
 @transaction.atomic
 def _deliver_site(batch: int) -> int:
-    """One batch of in-site messages: the rows, their people (one query per unit named), the messages
-    (a message key once per person, so a row is never delivered twice), the rows marked sent."""
+    """One batch of in-site messages: the rows, their people (`unit_people`), the messages, the rows
+    marked sent."""
     qs = OutboxMessage.objects.filter(
         sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, channel=OutboxMessage.Channel.SITE
     ).order_by("created")
@@ -187,16 +247,8 @@ def _deliver_site(batch: int) -> int:
     rows = list(qs[:batch])
     if not rows:
         return 0
-    units = {(r.to_grid_id, r.to_department_id) for r in rows if r.user_id is None}
-    people = {unit: list(unit_users(*unit).values_list("pk", flat=True)[:UNIT_LIMIT]) for unit in units}
-    Message.objects.bulk_create(
-        [
-            Message(user_id=u, title=r.title, body=r.body, link=r.link, outbox_key=f"{r.key}:{u}"[:128])
-            for r in rows
-            for u in ([r.user_id] if r.user_id is not None else people[(r.to_grid_id, r.to_department_id)])
-        ],
-        ignore_conflicts=True,
-    )
+    people = unit_people({(r.to_grid_id, r.to_department_id) for r in rows if r.user_id is None})
+    Message.objects.bulk_create([m for r in rows for m in _messages(r, people)], ignore_conflicts=True)
     OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
         sent_at=timezone.now(), attempts=F("attempts") + 1
     )

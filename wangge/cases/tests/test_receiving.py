@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case, CaseEvent, Submission
-from wangge.cases.tests.helpers import inside, photo
-from wangge.core.models import OutboxMessage
+from wangge.cases.tests.helpers import Cast, inside, photo
+from wangge.core import outbox
+from wangge.core.models import Message, OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ QUEUE_ONLY = override_settings(TASKS={"default": {"BACKEND": "django_tasks.backe
 def test_a_report_waits_with_its_code_until_the_worker_takes_it_in_and_a_retry_never_makes_a_second(
     client, town
 ):
-    unit = town.units[0]
+    cast, unit = Cast(town), town.units[0]
     lon, lat = inside(unit)
     form = {"category": "street_lamp", "description": "路灯不亮", "lon": lon, "lat": lat, "crs": "wgs84",
             "reporter_phone": "13800005555", "client_id": "phone-1", "attribute[how_many]": "2"}  # fmt: skip
@@ -48,6 +49,15 @@ def test_a_report_waits_with_its_code_until_the_worker_takes_it_in_and_a_retry_n
     links = dict(OutboxMessage.objects.values_list("key", "link"))
     assert links[f"case:{case.pk}:new"] == case.get_absolute_url()  # the unit opens the case
     assert links[f"case:{case.pk}:receipt:sms"] == done["Location"]  # the resident follows it
+    # the unit's people were told in the case's own transaction; the SMS waits for the delivery run
+    told = set(
+        Message.objects.filter(outbox_key__startswith=f"case:{case.pk}:new:").values_list("user", flat=True)
+    )
+    assert told == set(outbox.unit_users(unit.pk).values_list("pk", flat=True))
+    assert cast.worker.pk in told
+    assert OutboxMessage.objects.get(key=f"case:{case.pk}:new").sent_at is not None
+    assert outbox.deliver() == 1 and outbox.deliver() == 0  # the SMS, once; the in-site rows not again
+    assert Message.objects.filter(outbox_key__startswith=f"case:{case.pk}:new:").count() == len(told)
     waiting.refresh_from_db()
     assert waiting.taken_at is not None and waiting.content == {}  # nothing personal is kept twice
     page = client.get(done["Location"]).content.decode()

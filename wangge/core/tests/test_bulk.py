@@ -124,3 +124,40 @@ def test_the_delivery_task_runs_until_nothing_is_pending(town):
     outbox.queue([outbox.row(f"k{i}", grid_id=town.units[0].pk, title=f"t{i}") for i in range(7)])
     assert deliver_outbox.call(limit=3) == 7
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_the_people_of_several_units_are_found_at_once_as_one_by_one(town):
+    from wangge.accounts.models import Department
+
+    cast = Cast(town)
+    User.objects.filter(pk=cast.other_worker.pk).update(is_active=False)  # gone: told no more
+    housing = Department.objects.get(key="housing").pk
+    units = {(town.units[0].pk, None), (town.units[7].pk, None), (town.root.pk, None), (None, housing)}
+    found = outbox.unit_people(units)
+    for grid_id, department_id in units:
+        one_by_one = outbox.unit_users(grid_id, department_id).values_list("pk", flat=True)
+        assert sorted(found[(grid_id, department_id)]) == sorted(one_by_one)
+    assert cast.worker.pk in found[(town.units[0].pk, None)] and found[(town.units[7].pk, None)] == []
+    assert found[(None, housing)] == [cast.housing.pk]
+    assert cast.centre.pk in found[(town.root.pk, None)]
+
+
+def test_rows_delivered_as_they_are_queued_are_sent_once(town):
+    cast = Cast(town)
+    rows = [
+        outbox.row("a", grid_id=town.units[0].pk, title="t"),
+        outbox.row("b", user=cast.centre, title="t"),
+        outbox.row("c", channel="sms", phone="13800001111", title="t"),
+    ]
+    with pytest.raises(ValueError):
+        outbox.prepare(rows, deliver_site=True)  # a key queued before may be delivered already
+    ready = outbox.prepare(rows, new_keys=True, deliver_site=True)
+    assert not Message.objects.exists()  # written with the rows, not before
+    outbox.queue(ready)
+    assert set(Message.objects.values_list("outbox_key", flat=True)) == {
+        f"a:{cast.worker.pk}",
+        f"b:{cast.centre.pk}",
+    }
+    pending = OutboxMessage.objects.filter(sent_at__isnull=True)
+    assert list(pending.values_list("key", flat=True)) == ["c"]
+    assert outbox.deliver() == 1 and Message.objects.count() == 2
