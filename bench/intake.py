@@ -1,9 +1,9 @@
 """Reports per second through the real HTTP intake path, end to end: the resident's phone form at /report/
-(CSRF, validation, the submission row, the receipt) served by granian, and the worker that takes the
-submissions in (locate, routing by the catalogue, deadlines on the working calendar, the case, its first
-step, the outbox rows) running beside it on the same cores; a report counts when its case is written. Beside
-it, a bare Django view doing one insert behind the same middleware (the ratio), on SQLite and on PostgreSQL.
-Targets: at least half the bare view's rate, and at least 500 reports/s on PostgreSQL.
+served by granian (CSRF, validation, locate, routing by the catalogue, deadlines on the working calendar,
+the case, its first step and its outbox rows, written in the request through the ORM), with the worker
+delivering the notifications beside it on the same cores; a report counts when its case is written. Beside
+it, a bare Django view doing one insert behind the same middleware (the ratio, reported, not a target), on
+SQLite and on PostgreSQL. Target: at least 500 reports/s on both.
 """
 
 from __future__ import annotations
@@ -123,17 +123,6 @@ def server_command(port: int, workers: int) -> list[str]:
     ]
 
 
-def _drained(limit: float = 300) -> None:
-    """Wait until the worker has taken every submission in."""
-    from wangge.cases.models import Submission
-
-    deadline = time.monotonic() + limit
-    while Submission.objects.filter(taken_at__isnull=True).exists():
-        if time.monotonic() > deadline:
-            raise RuntimeError("the worker did not take the submissions in")
-        time.sleep(0.05)
-
-
 def run_one(database_url: str | None) -> dict:
     setup_django("intake", database_url=database_url)
     import shapely
@@ -174,7 +163,7 @@ def run_one(database_url: str | None) -> dict:
     }
     workers = os.cpu_count() or 2
     server = subprocess.Popen(server_command(port, workers), env=env, cwd=ROOT, start_new_session=True)
-    # the worker that turns submissions into cases (what `make run` starts beside the web server)
+    # the worker that delivers the notifications (what `make run` starts beside the web server)
     wangge = str(Path(sys.executable).parent / "wangge")
     worker = subprocess.Popen(
         [wangge, "worker", "--no-periodic", "-v", "0"], env=env, cwd=ROOT, start_new_session=True
@@ -187,14 +176,13 @@ def run_one(database_url: str | None) -> dict:
         token = cookie.split("csrftoken=", 1)[1].split(";", 1)[0]
 
         def intake_lua(run: str) -> str:
-            # a client id of its own per wrk run: a retried submission takes another path (the first
-            # case read back), and every request measured here is a new report
+            # a client id of its own per wrk run: a retried report takes another path (the first case
+            # read back), and every request measured here is a new report
             points_lua = ", ".join(f"{{{x:.6f}, {y:.6f}}}" for x, y in points)
             return LUA % {"points": points_lua, "token": token, "run": run}
 
         wrk(f"{base}/bench/insert", BARE_LUA, 2)  # warm up both paths and every worker
         wrk(base, intake_lua(f"warm{int(time.time())}"), 2)
-        _drained()
         # Rounds of one window each, taking turns: the machine is shared, and its speed drifts by more than
         # a tenth within a minute (measured); the rates are the rounds' sums over their times.
         bare_done = bare_time = made = intake_time = answered = 0.0
@@ -206,7 +194,6 @@ def run_one(database_url: str | None) -> dict:
             started = timezone.now()
             rate, bad = wrk(base, intake_lua(f"run{n}-{int(time.time())}"), SECONDS)
             answered, intake_bad = answered + rate * SECONDS, intake_bad + bad
-            _drained()
             made += Case.objects.count() - before
             last = Case.objects.aggregate(last=Max("created"))["last"]
             intake_time += (last - started).total_seconds()  # from the first request to the last case written
@@ -227,7 +214,7 @@ def run_one(database_url: str | None) -> dict:
             intake,
             "cases/s",
             baseline=bare,
-            target=500 if vendor == "postgresql" else None,
+            target=500,
             lower_is_better=False,
             note=note,
         ),
@@ -235,9 +222,9 @@ def run_one(database_url: str | None) -> dict:
             intake / bare,
             "x",
             baseline=None,
-            target=0.5,
+            target=None,
             lower_is_better=False,
-            note="intake rate / bare insert rate",
+            note="intake rate / bare insert rate (reported, not a target)",
         ),
     }
     return figures

@@ -14,6 +14,4 @@ class CasesConfig(AppConfig):
         scene.register()
         demo.register()
         periodic.register("wangge.cases.tasks.sweep_deadlines", every=60)
-        # what the request-time enqueue missed (a worker restart, a failed enqueue)
-        periodic.register("wangge.cases.tasks.take_in_submissions", every=60)
         permissions.register()

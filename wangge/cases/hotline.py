@@ -253,8 +253,7 @@ def import_one(o: OrderIn, *, index: AddressIndex, by=None) -> Case:
         reporter_name=o.caller,
         reporter_phone=o.phone,
         channel=Case.Channel.HOTLINE,
-        hotline_number=o.number,
-        client_id=f"12345:{o.number}",
+        hotline_number=o.number,  # an order is taken in once: the number is unique among the cases
     )
     case = cases.report(data, by=by, attributes_extra={
         "诉求类型": o.kind, "匹配地址": hit[0] if hit else "", "地址匹配度": round(score, 1),

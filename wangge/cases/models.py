@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core import idempotency
 from wangge.core.fields import EncryptedTextField
 from wangge.core.models import AppendOnlyModel, TimeStamped
 
@@ -141,6 +142,7 @@ class Case(TimeStamped):
     code = models.CharField(_("事件编号"), max_length=24)
     token = models.CharField(_("查询凭证"), max_length=24, default=_token)
     client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
+    client_sender = idempotency.sender_field()
     channel = models.CharField(_("来源"), max_length=16, choices=Channel, default=Channel.RESIDENT)
     category = models.ForeignKey(Category, models.PROTECT, related_name="cases", verbose_name=_("类别"))
     catalogue_version = models.ForeignKey(
@@ -258,7 +260,7 @@ class Case(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["code"], name="case_code_unique"),
             models.UniqueConstraint(fields=["token"], name="case_token_unique"),
-            models.UniqueConstraint(fields=["client_id"], name="case_client_id_unique"),
+            idempotency.unique_per_sender("case_client_id_unique"),
             models.UniqueConstraint(
                 fields=["hotline_number"],
                 name="case_hotline_number_unique",
@@ -383,35 +385,3 @@ class CasePhoto(TimeStamped):
         verbose_name = _("照片")
         verbose_name_plural = _("照片")
         ordering = ["pk"]
-
-
-class Submission(models.Model):
-    """A resident's report as the phone page sent it, checked and given its code and token, waiting to
-    become a case (受理登记). The request only writes this row; the worker locates, routes and writes the
-    cases in batches (`cases.services.take_in`). The row stays once taken in, emptied of its content, so
-    that a retried submission (same client id) still finds its case."""
-
-    received_at = models.DateTimeField(_("收到时间"), auto_now_add=True)
-    code = models.CharField(_("事件编号"), max_length=24)  # unique: Meta.constraints (see Case)
-    token = models.CharField(_("查询凭证"), max_length=24)
-    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
-    # the checked report (the phone encrypted); emptied when taken in
-    content = models.JSONField(_("内容"), default=dict)
-    taken_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=255, blank=True)
-
-    class Meta:
-        verbose_name = _("待登记上报")
-        verbose_name_plural = _("待登记上报")
-        indexes = [
-            models.Index(fields=["id"], name="submission_waiting", condition=Q(taken_at__isnull=True)),
-        ]
-        constraints = [
-            models.UniqueConstraint(fields=["code"], name="submission_code_unique"),
-            models.UniqueConstraint(fields=["token"], name="submission_token_unique"),
-            models.UniqueConstraint(fields=["client_id"], name="submission_client_id_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return self.code

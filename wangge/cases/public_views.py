@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case, CasePhoto
+from wangge.core import idempotency
 from wangge.grids.models import Grid
 
 
@@ -29,8 +30,15 @@ def report_form(
     """GET: the form (with a fresh client id, so a resubmitted form is the same report); POST: the case."""
     code = request.GET.get("grid") or request.POST.get("grid_code", "")
     grid = Grid.objects.filter(code=code, valid_to__isnull=True).first() if code else None
-    errors: dict[str, list[str]] = {}
     values = request.POST if request.method == "POST" else {}
+    device = idempotency.device_of(request) or idempotency.new_device()
+    response = _report_form(request, channel, template, extra, grid, values, device)
+    idempotency.remember_device(request, response, device)  # whose client ids the form's reports carry
+    return response
+
+
+def _report_form(request, channel, template, extra, grid, values, device):
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         data = cases.ReportIn(
             category=request.POST.get("category", ""),
@@ -51,13 +59,10 @@ def report_form(
             if k.startswith("attribute[") and len(request.POST.getlist(k)) > 1:
                 data.attributes[k[10:-1]] = request.POST.getlist(k)
         try:
-            user = request.user if request.user.is_authenticated else None
-            if channel == Case.Channel.RESIDENT:  # the worker makes the case; the resident follows the token
-                submission = cases.receive(data, by=user, photos=request.FILES.getlist("photos"))
-                return HttpResponseRedirect(cases.follow_url(submission.token))
             case = cases.report(
                 data,
-                by=user,
+                by=request.user if request.user.is_authenticated else None,
+                device=device,
                 photos=request.FILES.getlist("photos"),
                 after_photos=request.FILES.getlist("after_photos"),
             )
@@ -66,6 +71,8 @@ def report_form(
         except PermissionDenied as exc:
             errors = {"on_spot": [str(exc)]}
         else:
+            if channel == Case.Channel.RESIDENT:  # the resident follows the case by its token
+                return HttpResponseRedirect(cases.follow_url(case.token))
             return redirect(case.get_absolute_url())
     groups: dict[str, list] = {}
     for c in cases.categories():
@@ -107,10 +114,7 @@ def nearby(request):
 def follow(request, token: str):
     case = Case.objects.select_related("category", "duplicate_of").filter(token=token).first()
     if case is None:
-        submission = cases.waiting(token)
-        if submission is None:
-            raise Http404
-        return render(request, "cases/follow_waiting.html", {"submission": submission})
+        raise Http404
     shown = cases.follow(case)
     events = shown.events.exclude(action__in=["note", "warn"]).order_by("at", "pk")
     return render(request, "cases/follow.html", {"case": case, "shown": shown, "events": events,

@@ -6,13 +6,11 @@ sets the next deadline, and queues its notifications in the same transaction (th
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,8 +23,8 @@ from wangge.accounts import jurisdiction
 from wangge.accounts.models import Department
 from wangge.cases import permissions as perms
 from wangge.cases.calendar import WorkTime
-from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category, Submission
-from wangge.core import bulk, crypto, links, outbox
+from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category
+from wangge.core import crypto, idempotency, links, outbox
 from wangge.core import photos as core_photos
 from wangge.grids import coords
 from wangge.grids import services as grids
@@ -345,8 +343,7 @@ def _step(
 def _event(case: Case, action: str, by, *, comment: str = "", to_grid=None, to_department=None,
            who: str = "") -> CaseEvent:  # fmt: skip
     name = (getattr(by, "full_name", "") or getattr(by, "username", "")) if by else (who or _("系统"))
-    return bulk.new(
-        CaseEvent,
+    return CaseEvent(
         case=case,
         action=action,
         actor=by,
@@ -454,19 +451,27 @@ def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | 
 
 
 def report(
-    data: ReportIn, *, by=None, photos=(), after_photos=(), attributes_extra: dict | None = None
-) -> Case:
-    """Take in a report. A retried submission (same client id) returns the first case unchanged: the
-    unique client id refuses the second insert, and the first case is read back after the rollback."""
+    data: ReportIn, *, by=None, device: str = "", photos=(), after_photos=(),
+    attributes_extra: dict | None = None,
+) -> Case:  # fmt: skip
+    """Take in a report, from any channel. A retried submission (the same sender's client id: the user, or
+    an anonymous phone's device) returns the sender's first case unchanged; anyone else's client id is a
+    new report (`core.idempotency`)."""
+    sender = idempotency.sender(by, device=device)
+    photos = list(photos)
+    checked = _check_report(data, by=by, photos=photos, after_photos=after_photos)
+    if first := idempotency.sent_before(Case.objects, data.client_id, sender):
+        return first
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                return _report(data, by=by, photos=photos, after_photos=after_photos, extra=attributes_extra)
+                return _report(data, checked, by=by, sender=sender, photos=photos, after_photos=after_photos,
+                               extra=attributes_extra)  # fmt: skip
         except IntegrityError:
             # Out here, after the rollback: a concurrent retry of the same submission won, the hotline
             # order is already in, or (once in 10^12) the random code was taken: try again.
-            if data.client_id and Case.objects.filter(client_id=data.client_id).exists():
-                return Case.objects.get(client_id=data.client_id)
+            if first := idempotency.sent_before(Case.objects, data.client_id, sender):
+                return first
             if data.hotline_number and Case.objects.filter(hotline_number=data.hotline_number).exists():
                 raise ValidationError(
                     {"hotline_number": _("热线工单 %(n)s 已导入") % {"n": data.hotline_number}}
@@ -505,13 +510,11 @@ def _route_report(category: Category, lon: float | None, lat: float | None, grid
     return r
 
 
-def _new_case(data: ReportIn, category: Category, attributes: dict, lon, lat, r: Route, *, by,
-              now: datetime, code: str = "", token: str = "") -> Case:  # fmt: skip
+def _new_case(data: ReportIn, category: Category, attributes: dict, lon, lat, r: Route, *, by, sender: str,
+              now: datetime) -> Case:  # fmt: skip
     """The case a checked report makes (not yet saved), with its first stage's deadline."""
-    case = bulk.new(
-        Case,
-        code=code or _new_code(now),
-        token=token or _new_token(),
+    case = Case(
+        code=_new_code(now),
         channel=data.channel,
         category=category,
         catalogue_version_id=category.version_id,
@@ -527,7 +530,7 @@ def _new_case(data: ReportIn, category: Category, attributes: dict, lon, lat, r:
         reporter_name=data.reporter_name.strip()[:64],
         reporter_phone=data.reporter_phone,
         reporter_phone_index=crypto.blind_index(data.reporter_phone) or "",
-        client_id=data.client_id or None,
+        **idempotency.keyed(data.client_id, sender),
         hotline_number=data.hotline_number or None,
     )
     if data.on_spot:
@@ -561,13 +564,12 @@ def _intake_notices(case: Case, r: Route) -> list:
     )
 
 
-def _report(data: ReportIn, *, by, photos, after_photos, extra) -> Case:
-    photos = list(photos)
-    category, attributes, lon, lat = _check_report(data, by=by, photos=photos, after_photos=after_photos)
-    attributes.update(extra or {})  # facts an import brings along (not the category's questions)
+def _report(data: ReportIn, checked: tuple, *, by, sender: str, photos, after_photos, extra) -> Case:
+    category, attributes, lon, lat = checked
+    attributes = {**attributes, **(extra or {})}  # an import's facts (not the category's questions)
     r = _route_report(category, lon, lat, data.grid_code)
     now = timezone.now()
-    case = _new_case(data, category, attributes, lon, lat, r, by=by, now=now)
+    case = _new_case(data, category, attributes, lon, lat, r, by=by, sender=sender, now=now)
     case.save(force_insert=True)
     _step(case, A.REPORT, by, comment=r.reason, to_grid=case.handler_grid_id,
           to_department=case.handler_department_id, photos=photos, who=_reporter_name(data))  # fmt: skip
@@ -581,191 +583,6 @@ def _report(data: ReportIn, *, by, photos, after_photos, extra) -> Case:
         notices = _intake_notices(case, r)
     outbox.queue(notices)
     return case
-
-
-# --- the resident's intake: received on the request, made a case by the worker ---------------------
-
-SUBMISSION_ATTEMPTS = 5
-
-
-def receive(data: ReportIn, *, by=None, photos=()) -> Submission:
-    """Take in a resident's report on the request: check it (every refusal is said now, in Chinese),
-    store its photos, give it its code and the token to follow it, and write it as one row; the worker
-    locates, routes and writes the cases in batches (`take_in`). A retried submission (same client id)
-    returns the first, whether or not it is a case yet."""
-    photos = list(photos)
-    data.channel = Case.Channel.RESIDENT
-    category, attributes, lon, lat = _check_report(data, by=by, photos=photos, after_photos=())
-    stored = [_store_waiting_photo(p) for p in photos]
-    content = {
-        "category": category.pk,
-        "description": data.description.strip(),
-        "address": data.address.strip()[:255],
-        "lon": lon,
-        "lat": lat,
-        "attributes": attributes,
-        "reporter_name": data.reporter_name.strip()[:64],
-        "reporter_phone": crypto.encrypt(data.reporter_phone) or "",
-        "grid_code": data.grid_code,
-        "by": by.pk if by is not None else None,
-        "photos": stored,
-    }
-    now = timezone.now()
-    for _attempt in range(3):
-        submission = bulk.new(Submission, code=_new_code(now), token=_new_token(),
-                              client_id=data.client_id or None, content=content)  # fmt: skip
-        try:
-            # one statement is atomic by itself; inside a caller's transaction, a savepoint
-            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-                bulk.insert_one(submission)
-        except IntegrityError:
-            first = Submission.objects.filter(client_id=data.client_id).first() if data.client_id else None
-            if first is not None:
-                _drop_files([name for name, _w, _h in stored])
-                return first
-            continue  # once in 10^12: the random code or token was taken
-        _take_in_soon()
-        return submission
-    raise RuntimeError("could not store the submission")
-
-
-def _new_token() -> str:
-    return secrets.token_urlsafe(12)
-
-
-def _store_waiting_photo(upload) -> tuple[str, int, int]:
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    data, width, height = core_photos.jpeg(check_photo(upload))
-    name = default_storage.save(f"cases/received/{timezone.localdate():%Y%m}/{secrets.token_hex(8)}.jpg",
-                                ContentFile(data))  # fmt: skip
-    return name, width, height
-
-
-def _drop_files(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        default_storage.delete(name)
-
-
-def _take_in_soon() -> None:
-    """Ask the worker to take the waiting submissions in (a queue: at most a leading and a trailing
-    request a second per process; an immediate backend, as in tests: now)."""
-    from wangge.cases import tasks
-    from wangge.core import background
-
-    background.enqueue_soon(tasks.take_in_submissions, key="cases.take_in")
-
-
-def waiting(token: str) -> Submission | None:
-    """The submission behind a token that is not a case yet."""
-    return Submission.objects.filter(token=token, taken_at__isnull=True).first()
-
-
-class _Taken(Exception):
-    """Another worker took some of the batch in first."""
-
-
-def take_in(batch: int = 200) -> int:
-    """Turn waiting submissions into cases, a batch at a time, until none wait: each is located, routed
-    and given its deadline as `report` does; the cases, their first steps, photos and notifications are
-    then written with one statement each. A submission that fails alone is kept with its error and tried
-    again (at most SUBMISSION_ATTEMPTS times). Returns the number of cases made."""
-    made, failed = 0, set[int]()  # a submission that failed waits for the next run
-    while True:
-        waiting_rows = Submission.objects.filter(taken_at__isnull=True, attempts__lt=SUBMISSION_ATTEMPTS)
-        # plain rows, not model instances: building one cost more than reading it (measured)
-        rows = list(
-            waiting_rows.exclude(pk__in=failed)
-            .order_by("pk")
-            .values_list(*_WAITING_COLUMNS, named=True)[:batch]
-        )
-        if not rows:
-            return made
-        try:
-            made += _take_in_batch(rows)
-            if len(rows) < batch:
-                # All that waited is in. What came since waits for the next run (the trailing run
-                # `enqueue_soon` asked for, within a second), so that runs take batches, not stragglers.
-                return made
-            continue
-        except _Taken:
-            continue
-        except Exception:  # one bad submission: take the others in one by one, and keep its error
-            log.warning("a batch of %d submissions failed; taking them in one by one", len(rows))
-        for row in rows:
-            try:
-                made += _take_in_batch([row])
-            except _Taken:
-                pass
-            except Exception as exc:
-                failed.add(row.pk)
-                log.exception("submission %s not taken in", row.code)
-                Submission.objects.filter(pk=row.pk).update(
-                    attempts=row.attempts + 1, last_error=str(exc)[:255]
-                )
-
-
-_WAITING_COLUMNS = ("pk", "code", "token", "client_id", "content", "received_at", "attempts")
-
-
-def _take_in_batch(rows: list) -> int:
-    from wangge.accounts.models import User
-
-    # Locating, routing and the deadlines are worked out before the write transaction, so that on SQLite
-    # (one writer) the requests' inserts wait only for the writes.
-    contents = [r.content for r in rows]
-    kinds = Category.objects.select_related("parent", "handler_department").in_bulk(
-        {c["category"] for c in contents}
-    )
-    people = User.objects.in_bulk({c["by"] for c in contents if c.get("by")})
-    made: list[tuple[Case, Route, list, Any, str]] = []  # case, route, photos, by, the reporter's name
-    for row, c in zip(rows, contents, strict=True):
-        data = ReportIn(
-            category="",
-            description=c["description"],
-            address=c["address"],
-            reporter_name=c["reporter_name"],
-            reporter_phone=crypto.decrypt(c["reporter_phone"]) or "",
-            client_id=row.client_id or "",
-            grid_code=c["grid_code"],
-        )
-        category, by = kinds[c["category"]], people.get(c["by"])
-        r = _route_report(category, c["lon"], c["lat"], data.grid_code)
-        case = _new_case(data, category, c["attributes"], c["lon"], c["lat"], r, by=by, now=row.received_at,
-                         code=row.code, token=row.token)  # fmt: skip
-        made.append((case, r, c["photos"], by, _reporter_name(data)))
-    # The rows too are made ready outside it (keys drawn, values prepared): the transaction only writes.
-    cases_ready = bulk.prepare([m[0] for m in made])
-    events = [
-        _event(case, A.REPORT, by, comment=r.reason, to_grid=case.handler_grid_id,
-               to_department=case.handler_department_id, who=who)
-        for case, r, _p, by, who in made
-    ]  # fmt: skip
-    events_ready = bulk.prepare(events)
-    photos_ready = bulk.prepare(
-        [
-            CasePhoto(case=case, event=event, image=name, width=w, height=h)
-            for (case, _r, photos, _b, _w), event in zip(made, events, strict=True)
-            for name, w, h in photos
-        ]
-    )
-    # their keys name the new cases (keys just drawn): none can be queued already. The in-site ones are
-    # delivered in the same transaction: the worker is off the request already.
-    notices = outbox.prepare([n for case, r, *_rest in made for n in _intake_notices(case, r)], new_keys=True,
-                             deliver_site=True)  # fmt: skip
-    with transaction.atomic():
-        claimed = Submission.objects.filter(pk__in=[r.pk for r in rows], taken_at__isnull=True).update(
-            taken_at=timezone.now(), content={}
-        )
-        if claimed != len(rows):
-            raise _Taken
-        for ready in (cases_ready, events_ready, photos_ready):
-            bulk.write(ready)
-        outbox.queue(notices)
-    return len(made)
 
 
 def _centroid(grid: Grid) -> tuple[float, float] | None:

@@ -8,8 +8,3 @@ from wangge.cases import services
 @task()
 def sweep_deadlines() -> dict:
     return services.sweep()
-
-
-@task()
-def take_in_submissions() -> int:
-    return services.take_in()

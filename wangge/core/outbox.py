@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from wangge.core import bulk, crypto
+from wangge.core import crypto
 from wangge.core.models import Message, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -108,51 +107,13 @@ def notify(
                 department_id=department_id, phone=phone, channel=channel)])  # fmt: skip
 
 
-@dataclass
-class Ready:
-    """Outbox rows made ready by `prepare` before a write transaction, with the in-site messages that
-    deliver them there and then (empty unless asked for)."""
-
-    rows: bulk.Prepared
-    messages: bulk.Prepared
-
-
-def queue(rows: list[OutboxMessage] | Ready) -> None:
-    """Queue several notifications at once (the sweep's batch, a batch of reports taken in): a list of
-    rows, or rows made ready beforehand by `prepare`. Keys already queued are kept."""
-    if isinstance(rows, list) and len(rows) == 1:
-        bulk.insert_one(rows[0], ignore_conflicts=True)  # a report queues one or two: the lean path
-    else:
-        ready = rows if isinstance(rows, Ready) else prepare(rows)
-        bulk.write(ready.rows)
-        bulk.write(ready.messages)
-        if all(r.sent_at is not None for r in ready.rows.objs):
-            return  # nothing left for a worker to send
+def queue(rows: list[OutboxMessage]) -> None:
+    """Queue several notifications at once (a step's one or two, the sweep's batch). Keys already queued
+    are kept, so a retried step queues nothing twice."""
+    if not rows:
+        return
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
     transaction.on_commit(_deliver_soon)
-
-
-def prepare(rows: list[OutboxMessage], *, new_keys: bool = False, deliver_site: bool = False) -> Ready:
-    """Rows to `queue` later, their values prepared now (before a write transaction). new_keys: the caller
-    vouches that no key can have been queued before (they name rows it is creating), so the rows go in
-    through the bulk path (COPY) without the check a row. deliver_site (with new_keys; for callers already
-    off the request, as the worker taking reports in): the in-site rows' people are looked up now and
-    their messages written by `queue` in the same transaction, the rows marked sent: exactly once, as
-    `deliver` does, without a second transaction to find, lock and mark them (measured: a fifth of the
-    in-site delivery's cost a report). SMS and WeChat rows wait for `deliver` as always."""
-    if deliver_site and not new_keys:
-        raise ValueError("deliver_site needs new_keys: a key queued before may have been delivered")
-    messages: list[Message] = []
-    if deliver_site:
-        site = [r for r in rows if r.channel == OutboxMessage.Channel.SITE]
-        people = unit_people({(r.to_grid_id, r.to_department_id) for r in site if r.user_id is None})
-        now = timezone.now()
-        for r in site:
-            messages += _messages(r, people)
-            r.sent_at, r.attempts = now, 1
-    return Ready(
-        bulk.prepare(rows, ignore_conflicts=not new_keys, draw_keys=False),
-        bulk.prepare(messages, ignore_conflicts=not new_keys, draw_keys=False),
-    )
 
 
 def _messages(r: OutboxMessage, people: dict) -> list[Message]:
@@ -160,15 +121,14 @@ def _messages(r: OutboxMessage, people: dict) -> list[Message]:
     message key once per person, so that a row is never delivered twice)."""
     users = [r.user_id] if r.user_id is not None else people[(r.to_grid_id, r.to_department_id)]
     return [
-        bulk.new(Message, user_id=u, title=r.title, body=r.body, link=r.link, outbox_key=f"{r.key}:{u}"[:128])
+        Message(user_id=u, title=r.title, body=r.body, link=r.link, outbox_key=f"{r.key}:{u}"[:128])
         for u in users
     ]
 
 
 def _row(key: str, *, title: str, body: str = "", link: str = "", user=None, grid_id=None, department_id=None,
          phone: str = "", channel: str = "site") -> OutboxMessage:  # fmt: skip
-    return bulk.new(
-        OutboxMessage,
+    return OutboxMessage(
         key=key[:128],
         channel=channel,
         user=user,

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core import idempotency
 from wangge.core.models import AppendOnlyModel, SceneNamed, TimeStamped
 
 
@@ -119,7 +120,8 @@ class Duty(models.Model):
 class Visit(AppendOnlyModel):
     """A visit or contact as the worker entered it (append-only: a correction is a new visit)."""
 
-    client_id = models.CharField(_("客户端编号"), max_length=64, unique=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64)
+    client_sender = idempotency.sender_field()
     household = models.ForeignKey(
         "registry.Household", models.PROTECT, related_name="+", verbose_name=_("户")
     )
@@ -147,6 +149,7 @@ class Visit(AppendOnlyModel):
             models.Index(fields=["household", "visited_at"]),
             models.Index(fields=["grid", "visited_at"]),
         ]
+        constraints = [idempotency.unique_per_sender("visit_client_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.household} {self.visited_at:%Y-%m-%d}"
@@ -260,12 +263,14 @@ class PatrolFinding(TimeStamped):
     handling = models.CharField(_("处理方式"), max_length=16, choices=Handling)
     assigned_to = models.CharField(_("交办单位"), max_length=64, blank=True)
     case_code = models.CharField(_("事件编号"), max_length=16, blank=True)
-    client_id = models.CharField(_("客户端编号"), max_length=64, unique=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64)
+    client_sender = idempotency.sender_field()
 
     class Meta:
         verbose_name = _("巡查发现")
         verbose_name_plural = _("巡查发现")
         ordering = ["pk"]
+        constraints = [idempotency.unique_per_sender("patrol_finding_client_id_unique")]
 
     def __str__(self) -> str:
         return self.description
@@ -297,12 +302,14 @@ class ServiceRecord(TimeStamped):
     started_on = models.DateField(_("受理日期"))
     finished_on = models.DateField(_("办结日期"), null=True, blank=True)
     worker = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("经办人"))
-    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
+    client_sender = idempotency.sender_field()
 
     class Meta:
         verbose_name = _("帮办代办")
         verbose_name_plural = _("帮办代办")
         ordering = ["-started_on", "-pk"]
+        constraints = [idempotency.unique_per_sender("service_record_client_id_unique")]
 
     def __str__(self) -> str:
         return self.kind

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
-from wangge.core import outbox
+from wangge.core import idempotency, outbox
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import scene
 from wangge.fieldwork.models import PatrolFinding, PatrolPlan
@@ -85,7 +85,8 @@ def record(
     client_id: str,
 ) -> PatrolFinding:
     """One finding, all or nothing; a retry with the same client id returns the first."""
-    if existing := PatrolFinding.objects.filter(client_id=client_id).first():
+    sender = idempotency.sender(by)
+    if existing := idempotency.sent_before(PatrolFinding.objects, client_id, sender):
         return existing
     try:
         with transaction.atomic():
@@ -102,7 +103,7 @@ def record(
                 client_id=client_id,
             )
     except IntegrityError:
-        if existing := PatrolFinding.objects.filter(client_id=client_id).first():
+        if existing := idempotency.sent_before(PatrolFinding.objects, client_id, sender):
             return existing
         raise
 
@@ -131,6 +132,7 @@ def _record(
         place=place.strip()[:128],
         handling=handling,
         client_id=client_id,
+        client_sender=idempotency.sender(by),
     )
     if handling == H.CASE:
         f.case_code, f.assigned_to = _hand_over(p, by, f, category, department)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
+from wangge.core import idempotency
 from wangge.core import photos as core_photos
 from wangge.core.bulk import insert_rows
 from wangge.fieldwork import permissions as perms
@@ -318,11 +319,8 @@ def record_visit(data: VisitIn, *, by, photos=()) -> Visit:
 
 
 def _sent_before(client_id: str, by) -> Visit | None:
-    """The visit this phone sent before under the same client id; another user's id is refused, not shown."""
-    existing = Visit.objects.filter(client_id=client_id).first()
-    if existing is not None and existing.worker_id != by.pk:
-        raise ValidationError({"client_id": _("客户端编号已被使用，请刷新页面后重试")})
-    return existing
+    """The visit this worker sent before under the same client id (another user's id is a new visit)."""
+    return idempotency.sent_before(Visit.objects, client_id, idempotency.sender(by))
 
 
 def _clean(data: VisitIn, by, photos: list) -> tuple:
@@ -393,6 +391,7 @@ def _record(data: VisitIn, *, by, photos: list) -> Visit:
     campaigns = active_campaigns_of(household, on=day)
     visit = Visit.objects.create(
         client_id=data.client_id,
+        client_sender=idempotency.sender(by),
         household=household,
         grid=household.grid,
         worker=by,
@@ -684,10 +683,11 @@ def start_service(
     """Take on a service for a resident of the worker's grids. A retry returns the first record."""
     from wangge.fieldwork import scene
 
-    if client_id and (existing := ServiceRecord.objects.filter(client_id=client_id).first()):
-        return existing
     if not by.has_perm(perms.SERVICE):
         raise PermissionDenied(_("您没有登记帮办代办的权限"))
+    sender = idempotency.sender(by)
+    if existing := idempotency.sent_before(ServiceRecord.objects, client_id, sender):
+        return existing
     errors = {}
     person = registry.persons_for(by).filter(pk=person_id, status="active").first()
     if person is None:
@@ -710,11 +710,11 @@ def start_service(
                 steps=steps,
                 started_on=today(),
                 worker=by,
-                client_id=client_id or None,
+                **idempotency.keyed(client_id, sender),
             )
             audit.record(audit.Action.CREATE, actor=by, obj=record, object_repr=f"帮办代办 {kind}")
     except IntegrityError:
-        if client_id and (again := ServiceRecord.objects.filter(client_id=client_id).first()):
+        if again := idempotency.sent_before(ServiceRecord.objects, client_id, sender):
             return again
         raise
     return record

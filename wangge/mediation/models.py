@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core import idempotency
 from wangge.core.models import AppendOnlyModel, SceneNamed, TimeStamped
 
 
@@ -52,13 +53,15 @@ class Dispute(TimeStamped):
     closed_on = models.DateField(_("办结日期"), null=True, blank=True)
     agreement = models.TextField(_("协议内容"), blank=True, help_text=_("人民调解协议书的约定事项"))
     follow_up_due = models.DateField(_("回访期限"), null=True, blank=True)
-    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
+    client_sender = idempotency.sender_field()
 
     class Meta:
         verbose_name = _("矛盾纠纷")
         verbose_name_plural = _("矛盾纠纷")
         ordering = ["-found_on", "-pk"]
         indexes = [models.Index(fields=["grid", "found_on"])]
+        constraints = [idempotency.unique_per_sender("dispute_client_id_unique")]
 
     def __str__(self) -> str:
         return self.summary

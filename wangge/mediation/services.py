@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
-from wangge.core import outbox
+from wangge.core import idempotency, outbox
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import scene
@@ -69,10 +69,11 @@ class DisputeIn:
 
 def record(data: DisputeIn, *, by) -> Dispute:
     """Record a dispute found (by a building or unit leader, a worker...). A retry returns the first."""
-    if data.client_id and (existing := Dispute.objects.filter(client_id=data.client_id).first()):
-        return existing
     if not by.has_perm(perms.RECORD):
         raise PermissionDenied(_("您没有登记矛盾纠纷的权限"))
+    sender = idempotency.sender(by)
+    if existing := idempotency.sent_before(Dispute.objects, data.client_id, sender):
+        return existing
     errors: dict[str, str] = {}
     grid = accounts.visible(grids.active_grids(), by, grid_field="").filter(pk=data.grid).first()
     if grid is None:
@@ -119,11 +120,11 @@ def record(data: DisputeIn, *, by) -> Dispute:
                 level=Dispute.Level.UNIT,
                 level_due=found_on + timedelta(days=level_days("unit")),
                 mediator=data.mediator.strip(),
-                client_id=data.client_id or None,
+                **idempotency.keyed(data.client_id, sender),
             )
             audit.record(audit.Action.CREATE, actor=by, obj=dispute)
     except IntegrityError:
-        if data.client_id and (again := Dispute.objects.filter(client_id=data.client_id).first()):
+        if again := idempotency.sent_before(Dispute.objects, data.client_id, sender):
             return again
         raise
     return dispute

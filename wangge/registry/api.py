@@ -8,6 +8,7 @@ from ninja.files import UploadedFile
 
 from wangge.accounts.guards import require
 from wangge.accounts.jurisdiction import get_visible_grid_or_404, get_visible_or_404
+from wangge.core import idempotency
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
 from wangge.registry.models import Person
@@ -186,12 +187,12 @@ def create_person(request, body: PersonInSchema):
         employer=body.employer,
         groups=tuple(body.groups),
     )
-    existed = bool(body.client_id) and Person.objects.filter(client_id=body.client_id).exists()
+    existed = idempotency.sent_before(Person.objects, body.client_id, idempotency.sender(request.user))
     person = registry.register_person(
         data, household=household, grid=grid, client_id=body.client_id, by=request.user
     )
     person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person.pk)
-    return Status(200 if existed else 201, _person_out(person, request.user))
+    return Status(200 if existed is not None else 201, _person_out(person, request.user))
 
 
 @router.patch("/persons/{person_id}", response=PersonOut, summary="更正人员信息")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core import idempotency
 from wangge.core.fields import EncryptedTextField
 from wangge.core.models import SceneNamed, TimeStamped
 
@@ -240,6 +241,7 @@ class Person(TimeStamped):
     status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.ACTIVE)
     status_changed = models.DateField(_("状态变更日期"), null=True, blank=True)
     client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
+    client_sender = idempotency.sender_field()
 
     class Meta:
         verbose_name = _("人员")
@@ -259,7 +261,7 @@ class Person(TimeStamped):
                 name="person_id_index_unique",
                 violation_error_message=_("证件号码已登记"),
             ),
-            models.UniqueConstraint(fields=["client_id"], name="person_client_id_unique"),
+            idempotency.unique_per_sender("person_client_id_unique"),
         ]
 
     def __str__(self) -> str:
@@ -397,12 +399,14 @@ class ProposedChange(TimeStamped):
     )
     decided = models.DateTimeField(_("确认时间"), null=True, blank=True)
     reason = models.CharField(_("说明"), max_length=255, blank=True)
-    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True, unique=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
+    client_sender = idempotency.sender_field()
 
     class Meta:
         verbose_name = _("居民申报")
         verbose_name_plural = _("居民申报")
         ordering = ["-created"]
+        constraints = [idempotency.unique_per_sender("proposal_client_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.household} {self.get_status_display()}"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
-from wangge.core import crypto
+from wangge.core import crypto, idempotency
 from wangge.registry import services as registry
 from wangge.registry.models import Household, Person, ProposedChange
 
@@ -43,13 +43,12 @@ def household_of_resident(user) -> Household | None:
 def propose(
     household: Household, *, by, person: Person | None = None, values: dict, client_id: str | None = None
 ) -> ProposedChange:
-    """Record a resident's proposed change; nothing in the archive changes until a worker accepts it."""
-    if client_id:
-        existing = ProposedChange.objects.filter(client_id=client_id).first()
-        if existing is not None:
-            return existing
+    """Record a resident's proposed change; nothing in the archive changes until a worker accepts it. A
+    retry (the same user's client id) returns the first."""
     if household_of_resident(by) != household:
         raise PermissionDenied("not the resident's household")
+    if existing := idempotency.sent_before(ProposedChange.objects, client_id, idempotency.sender(by)):
+        return existing
     return _propose(household, by=by, person=person, values=values, client_id=client_id)
 
 
@@ -60,10 +59,10 @@ def propose_from_visit(
     """A correction a grid worker noted on a visit: it waits for confirmation like a resident's."""
     from wangge.registry import permissions as perms
 
-    if client_id and (existing := ProposedChange.objects.filter(client_id=client_id).first()):
-        return existing
     if not by.has_perm(perms.EDIT_ARCHIVE) or not accounts.can_see_grid(by, household.grid):
         raise PermissionDenied("outside jurisdiction")
+    if existing := idempotency.sent_before(ProposedChange.objects, client_id, idempotency.sender(by)):
+        return existing
     return _propose(household, by=by, person=person, values=values, client_id=client_id)
 
 
@@ -87,7 +86,7 @@ def _propose(household, *, by, person, values, client_id) -> ProposedChange:
         person=person,
         submitted_by=by,
         data=json.dumps(values, ensure_ascii=False),
-        client_id=client_id or None,
+        **idempotency.keyed(client_id, idempotency.sender(by)),
     )
     audit.record(audit.Action.CREATE, actor=by, obj=change, object_repr=f"居民申报 {household.number}")
     return change

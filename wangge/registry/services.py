@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
-from wangge.core import crypto
+from wangge.core import crypto, idempotency
 from wangge.grids import services as grids
 from wangge.grids.models import Grid  # type hints only: grids are read through grids.services
 from wangge.registry import permissions as perms
@@ -510,12 +510,12 @@ def register_person(
     since: date | None = None,
     by=None,
 ) -> Person:
-    """Register a person in a household (or in a grid). A retried phone submission returns the first."""
-    if client_id:
-        existing = Person.objects.filter(client_id=client_id).first()
-        if existing is not None:
-            return existing
+    """Register a person in a household (or in a grid). A retried phone submission (the same user's client
+    id) returns the first; another user's client id is a new registration."""
     grid = _check_grid(household.grid if household is not None else grid, by)
+    sender = idempotency.sender(by)
+    if existing := idempotency.sent_before(Person.objects, client_id, sender):
+        return existing
     fields = clean_person(data)
     if fields.get("id_index") and Person.objects.filter(id_index=fields["id_index"]).exists():
         raise _duplicate_error(fields["id_index"], by)
@@ -523,10 +523,10 @@ def register_person(
     try:
         with transaction.atomic():
             person = Person.objects.create(
-                grid=grid, household=household, client_id=client_id or None, **fields
+                grid=grid, household=household, **idempotency.keyed(client_id, sender), **fields
             )
     except IntegrityError as exc:  # a concurrent registration of the same ID number or client id
-        if client_id and (again := Person.objects.filter(client_id=client_id).first()):
+        if again := idempotency.sent_before(Person.objects, client_id, sender):
             return again
         raise _duplicate_error(fields.get("id_index") or "", by) from exc
     if household is not None and data.relation == Person.Relation.HEAD and household.head_id is None:

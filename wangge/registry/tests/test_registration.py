@@ -78,9 +78,10 @@ def test_one_person_per_id_number_and_the_message_depends_on_who_asks(town):
 
 
 def test_a_retried_phone_submission_makes_one_person(town):
+    worker = grid_worker(town.units[0])
     data = registry.PersonIn(name="重试", id_number=citizen_id())
-    a = registry.register_person(data, grid=town.units[0], client_id="phone-abc-1")
-    b = registry.register_person(data, grid=town.units[0], client_id="phone-abc-1")
+    a = registry.register_person(data, grid=town.units[0], client_id="phone-abc-1", by=worker)
+    b = registry.register_person(data, grid=town.units[0], client_id="phone-abc-1", by=worker)
     assert a.pk == b.pk and Person.objects.filter(name="重试").count() == 1
 
 

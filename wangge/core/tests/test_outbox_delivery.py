@@ -1,0 +1,63 @@
+"""The outbox: in-site messages delivered a batch at a time, once; a unit's people found at once."""
+
+import pytest
+
+from wangge.accounts.models import User
+from wangge.cases.tests.helpers import Cast
+from wangge.core import outbox
+from wangge.core.models import Message, OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_site_messages_are_delivered_a_batch_at_a_time_and_once(town):
+    cast = Cast(town)
+    people = set(outbox.unit_users(town.units[0].pk).values_list("pk", flat=True))
+    assert cast.worker.pk in people
+    outbox.queue([outbox.row(f"k{i}", grid_id=town.units[0].pk, title=f"t{i}") for i in range(25)])
+    outbox.notify("to-one", user=cast.centre, title="只给中心")
+    assert outbox.deliver(limit=1000, batch=10) == 26
+    assert Message.objects.filter(outbox_key__startswith="k").count() == 25 * len(people)
+    assert Message.objects.filter(user=cast.worker, title="t7").count() == 1
+    assert list(Message.objects.filter(outbox_key__startswith="to-one").values_list("user", flat=True)) == [
+        cast.centre.pk
+    ]
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+    assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
+    assert outbox.deliver() == 0  # sent once
+    # a unit nobody holds yet: the row is sent, with no one to tell
+    outbox.notify("empty", grid_id=town.units[7].pk, title="无人")
+    User.objects.filter(pk__in=outbox.unit_users(town.units[7].pk)).update(is_active=False)
+    assert outbox.deliver() == 1 and not Message.objects.filter(outbox_key__startswith="empty").exists()
+
+
+def test_the_limit_bounds_one_delivery_run(town):
+    Cast(town)
+    outbox.queue([outbox.row(f"k{i}", grid_id=town.units[0].pk, title=f"t{i}") for i in range(7)])
+    assert outbox.deliver(limit=5, batch=2) == 5
+    assert outbox.deliver(limit=5, batch=2) == 2
+
+
+def test_the_delivery_task_runs_until_nothing_is_pending(town):
+    from wangge.core.tasks import deliver_outbox
+
+    Cast(town)
+    outbox.queue([outbox.row(f"k{i}", grid_id=town.units[0].pk, title=f"t{i}") for i in range(7)])
+    assert deliver_outbox.call(limit=3) == 7
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_the_people_of_several_units_are_found_at_once_as_one_by_one(town):
+    from wangge.accounts.models import Department
+
+    cast = Cast(town)
+    User.objects.filter(pk=cast.other_worker.pk).update(is_active=False)  # gone: told no more
+    housing = Department.objects.get(key="housing").pk
+    units = {(town.units[0].pk, None), (town.units[7].pk, None), (town.root.pk, None), (None, housing)}
+    found = outbox.unit_people(units)
+    for grid_id, department_id in units:
+        one_by_one = outbox.unit_users(grid_id, department_id).values_list("pk", flat=True)
+        assert sorted(found[(grid_id, department_id)]) == sorted(one_by_one)
+    assert cast.worker.pk in found[(town.units[0].pk, None)] and found[(town.units[7].pk, None)] == []
+    assert found[(None, housing)] == [cast.housing.pk]
+    assert cast.centre.pk in found[(town.root.pk, None)]
