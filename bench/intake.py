@@ -42,7 +42,7 @@ request = function()
   local body = "category=street_lamp&description=bench+%%E8%%B7%%AF%%E7%%81%%AF&crs=wgs84&lon=" .. p[1] ..
     "&lat=" .. p[2] .. "&csrfmiddlewaretoken=%(token)s&client_id=%(run)s-" .. threadid .. "-" .. counter
   return wrk.format("POST", "/report/", {["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "csrftoken=%(token)s"}, body)
+    ["Cookie"] = "csrftoken=%(token)s; wangge_device=%(device)s"}, body)
 end
 """
 BARE_LUA = """
@@ -171,15 +171,16 @@ def run_one(database_url: str | None) -> dict:
     try:
         _wait_for(port)
         base = f"http://127.0.0.1:{port}"
-        with urllib.request.urlopen(f"{base}/report/") as r:  # a CSRF cookie, as a phone would have
-            cookie = r.headers.get("Set-Cookie", "")
-        token = cookie.split("csrftoken=", 1)[1].split(";", 1)[0]
+        with urllib.request.urlopen(f"{base}/report/") as r:  # the cookies a phone would have
+            cookies = dict(c.split(";", 1)[0].split("=", 1) for c in r.headers.get_all("Set-Cookie", []))
+        token = cookies["csrftoken"]
 
         def intake_lua(run: str) -> str:
             # a client id of its own per wrk run: a retried report takes another path (the first case
             # read back), and every request measured here is a new report
             points_lua = ", ".join(f"{{{x:.6f}, {y:.6f}}}" for x, y in points)
-            return LUA % {"points": points_lua, "token": token, "run": run}
+            device = cookies["wangge_device"]
+            return LUA % {"points": points_lua, "token": token, "device": device, "run": run}
 
         wrk(f"{base}/bench/insert", BARE_LUA, 2)  # warm up both paths and every worker
         wrk(base, intake_lua(f"warm{int(time.time())}"), 2)

@@ -1,14 +1,20 @@
 """The JSON API under /api/: one NinjaAPI, each app adds its router; one error path."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.signals import got_request_exception
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wangge.accounts import services as accounts
+from wangge.core import text
 
 
 class SessionAuth(APIKeyCookie):
@@ -30,7 +36,60 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+# What any operation may answer besides its own successes, all in the error shape below: declared in the
+# document so that clients (and schemathesis) can rely on it.
+ERROR_STATUSES = {
+    400: "请求体不是有效的 JSON",
+    401: "未登录或令牌无效",
+    403: "没有权限",
+    404: "未找到（或不在您的辖区内）",
+    409: "与已有记录冲突",
+    413: "提交的内容太大",
+    422: "输入有误：errors 按字段列出",
+    429: "请求太频繁",
+    500: "服务器内部错误",
+}
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "给人看的一句话"},
+        "code": {"type": "string", "description": "稳定的错误代码"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["detail", "code", "errors"],
+}
+
+
+class UncleanText(Exception):
+    def __init__(self, where: str):
+        self.where = where
+
+
+class TextParser(Parser):
+    """JSON whose text holds control characters or lone surrogates is refused at the door, naming the field
+    (`core.text`; query strings: `core.middleware.RequestGuardMiddleware`)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if (where := text.first_unclean(data)) is not None:
+            raise UncleanText(where)  # ninja wraps it in a 400; `http_error` answers 422 with the field
+        return data
+
+
+class WanggeAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for operations in schema["paths"].values():
+            for op in operations.values():
+                for status, description in ERROR_STATUSES.items():
+                    op["responses"].setdefault(status, {"description": description, **ref})
+        return schema
+
+
+api = WanggeAPI(
     title="Wangge API",
     version="1",
     description=(
@@ -38,58 +97,114 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     urls_namespace="api",
+    parser=TextParser(),
 )
+log = logging.getLogger("wangge.api")
+
+
+# Every error the API answers has one shape: {"detail": a sentence to show, "code": a stable key to branch
+# on, "errors": {field: [messages]} (empty unless input was refused)}, in Chinese (English when asked).
+def error(request, status: int, detail: str, code: str, errors: dict | None = None):
+    body = {"detail": detail, "code": code, "errors": errors or {}}
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        body = exc.message_dict
-    else:
-        body = {"__all__": exc.messages}
-    return api.create_response(request, body, status=422)
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return error(request, 422, _first(errors), "invalid", errors)
+
+
+def _first(errors: dict) -> str:
+    """The first message, to show where a client shows one sentence."""
+    for messages in errors.values():
+        if messages:
+            return str(messages[0])
+    return _("输入有误，请修改后重试")
 
 
 _REQUEST_ERRORS = {
-    "missing": "必填",
-    "int_parsing": "应为整数",
-    "float_parsing": "应为数字",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_parsing": "日期格式应为 YYYY-MM-DD",
-    "bool_parsing": "应为 true 或 false",
-    "string_type": "应为文字",
-    "dict_type": "应为 JSON 对象",
-    "list_type": "应为列表",
-    "json_invalid": "请求体不是有效的 JSON",
-    "greater_than_equal": "数值太小",
-    "less_than_equal": "数值太大",
+    "missing": gettext_lazy("必填"),
+    "int_parsing": gettext_lazy("应为整数"),
+    "int_from_float": gettext_lazy("应为整数"),
+    "float_parsing": gettext_lazy("应为数字"),
+    "date_from_datetime_parsing": gettext_lazy("日期格式应为 YYYY-MM-DD"),
+    "date_parsing": gettext_lazy("日期格式应为 YYYY-MM-DD"),
+    "datetime_parsing": gettext_lazy("时间格式应为 YYYY-MM-DDTHH:MM"),
+    "datetime_from_date_parsing": gettext_lazy("时间格式应为 YYYY-MM-DDTHH:MM"),
+    "bool_parsing": gettext_lazy("应为 true 或 false"),
+    "string_type": gettext_lazy("应为文字"),
+    "dict_type": gettext_lazy("应为 JSON 对象"),
+    "list_type": gettext_lazy("应为列表"),
+    "json_invalid": gettext_lazy("请求体不是有效的 JSON"),
+    "greater_than_equal": gettext_lazy("数值太小"),
+    "greater_than": gettext_lazy("数值太小"),
+    "less_than_equal": gettext_lazy("数值太大"),
+    "less_than": gettext_lazy("数值太大"),
+    "string_too_long": gettext_lazy("内容太长"),
+    "too_long": gettext_lazy("条目太多"),
 }
 
 
 @api.exception_handler(RequestValidationError)
 def request_error(request, exc: RequestValidationError):
-    """Malformed requests: the same {field: [messages]} shape as service errors, in Chinese."""
-    body: dict[str, list[str]] = {}
+    """Malformed requests: the same shape as service errors, in Chinese."""
+    errors: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
         field = ".".join(loc) or "__all__"
-        body.setdefault(field, []).append(_REQUEST_ERRORS.get(err.get("type", ""), "格式不正确"))
-    return api.create_response(request, body, status=422)
+        errors.setdefault(field, []).append(str(_REQUEST_ERRORS.get(err.get("type", ""), _("格式不正确"))))
+    return error(request, 422, _first(errors), "invalid", errors)
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"detail": _("未找到")}, status=404)
+    return error(request, 404, _("未找到"), "not_found")
 
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
-    return api.create_response(request, {"detail": _("没有权限执行此操作")}, status=403)
+    return error(request, 403, _("没有权限执行此操作"), "forbidden")
 
 
-@api.exception_handler(AuthenticationError)
-def unauthenticated(request, exc):
-    return api.create_response(request, {"detail": _("请先登录或提供有效的 API 令牌")}, status=401)
+_HTTP_ERRORS = {
+    400: ("bad_request", gettext_lazy("请求体不是有效的 JSON")),  # ninja's only 400: a body it cannot parse
+    401: ("unauthenticated", gettext_lazy("请先登录或提供有效的 API 令牌")),
+    403: ("forbidden", gettext_lazy("没有权限执行此操作")),
+    404: ("not_found", gettext_lazy("未找到")),
+    405: ("method_not_allowed", gettext_lazy("不支持该请求方法")),
+    409: ("conflict", gettext_lazy("与已有记录冲突")),
+    413: ("too_large", gettext_lazy("提交的内容太大")),
+    429: ("throttled", gettext_lazy("请求太频繁，请稍后再试")),
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, UncleanText):
+        return error(request, 422, text.message(), "invalid", {exc.__cause__.where: [text.message()]})
+    code, detail = _HTTP_ERRORS.get(exc.status_code, ("error", gettext_lazy("请求有误")))
+    return error(request, exc.status_code, str(detail), code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return error(request, 413, _("提交的内容太大（上限 %(mb)s MB）") % {"mb": _megabytes()}, "too_large")
+
+
+def _megabytes() -> str:
+    from django.conf import settings
+
+    return f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:g}"
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc: Exception):
+    """Anything else: logged, told to Django's listeners (the test client re-raises it), and answered
+    without a trace of what went wrong inside."""
+    log.error("API error on %s %s", request.method, request.path, exc_info=exc)
+    got_request_exception.send(sender=None, request=request)
+    return error(request, 500, _("服务器内部错误，已记录，请稍后重试"), "server_error")
 
 
 def register_routers() -> None:

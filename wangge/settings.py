@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wangge.core.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -200,6 +201,9 @@ CASE_NEARBY_METRES = env_int("WANGGE_CASE_NEARBY_METRES", 200)
 CASE_REPEAT_DAYS = env_int("WANGGE_CASE_REPEAT_DAYS", 30)
 CASE_MAX_PHOTOS = 9
 CASE_MAX_PHOTO_BYTES = env_int("WANGGE_CASE_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+# The largest request taken at all (an upload with photos or a ledger); bodies without files are held to
+# Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB). Larger ones get 413 before anything reads them.
+MAX_REQUEST_BYTES = env_int("WANGGE_MAX_REQUEST_BYTES", 80 * 1024 * 1024)
 # 12345's weighted score: response, resolution, satisfaction (percent weights)
 HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS", "30,35,35").split(","))
 # Notification channels beyond the in-site message centre: "log" records them (no provider reachable

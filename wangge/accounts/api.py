@@ -7,6 +7,7 @@ from wangge.accounts import permissions as perms
 from wangge.accounts import services as accounts
 from wangge.accounts.guards import require
 from wangge.accounts.models import ApiToken
+from wangge.core.pagination import api_page
 
 router = Router(tags=["账号 accounts"])
 
@@ -103,7 +104,7 @@ class UserPage(Schema):
 def list_users(request, q: str = "", role: str = "", page: int = Query(1, ge=1)):
     require(request.user, perms.MANAGE_USERS)
     qs = accounts.search_users(text=q, role=role)
-    return {"count": qs.count(), "page": page, "items": list(qs[(page - 1) * 50 : page * 50])}
+    return api_page(qs, page)
 
 
 @router.post("/users", response={201: UserOut}, summary="新建账号（管理员）")

@@ -5,6 +5,7 @@ from ninja import Query, Router, Schema
 from wangge.accounts import permissions as perms
 from wangge.accounts.guards import require
 from wangge.audit import services as audit
+from wangge.core.pagination import api_page
 
 router = Router(tags=["审计 audit"])
 
@@ -40,5 +41,4 @@ def list_audit(
 ):
     require(request.user, perms.VIEW_AUDIT)
     qs = audit.search(action=action, actor=actor, object_type=object_type, text=q, since=since, until=until)
-    size = 50
-    return {"count": qs.count(), "page": page, "items": list(qs[(page - 1) * size : page * size])}
+    return api_page(qs, page)

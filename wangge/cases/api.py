@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts.guards import require
 from wangge.accounts.models import Department
@@ -15,6 +15,7 @@ from wangge.cases import hotline
 from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.models import Case
+from wangge.core.pagination import api_page
 from wangge.grids.models import Grid
 
 router = Router(tags=["事件 cases"])
@@ -120,7 +121,7 @@ def categories(request):
 class ListFilter(Schema):
     status: str | None = None
     q: str | None = None
-    page: int = 1
+    page: int = Field(1, ge=1)
 
 
 @router.get("/cases", response=CasePage, summary="我能看到的事件（按辖区或本部门）")
@@ -131,13 +132,7 @@ def case_list(request, f: Query[ListFilter]):
         qs = qs.filter(status=f.status)
     if f.q:
         qs = qs.filter(description__icontains=f.q)
-    count = qs.count()
-    start = (max(f.page, 1) - 1) * 50
-    return {
-        "count": count,
-        "page": f.page,
-        "items": [_out(c) for c in qs.order_by("-created", "pk")[start : start + 50]],
-    }
+    return api_page(qs.order_by("-created", "pk"), f.page, out=_out)
 
 
 @router.get("/cases/{case_code}", response=CaseDetailOut, summary="事件详情与办理记录")

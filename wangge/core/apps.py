@@ -8,7 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台基础")
 
     def ready(self) -> None:
-        from wangge.core import periodic
+        from django.db.models.signals import pre_save
+
+        from wangge.core import periodic, text
+
+        pre_save.connect(text.refuse_unclean_rows, dispatch_uid="wangge.core.text")
 
         # what a crash left unsent goes out on the next tick
         periodic.register("wangge.core.tasks.deliver_outbox", every=30)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts.guards import require
+from wangge.core.pagination import api_page
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import services
 
@@ -110,7 +111,7 @@ def record(request, body: VisitIn):
 
 class VisitFilter(Schema):
     household: int | None = None
-    page: int = 1
+    page: int = Field(1, ge=1)
 
 
 class VisitPage(Schema):
@@ -125,8 +126,7 @@ def visits(request, f: Query[VisitFilter]):
     qs = services.visits_for(request.user).prefetch_related("findings")
     if f.household:
         qs = qs.filter(household_id=f.household)
-    start = (max(f.page, 1) - 1) * 50
-    return {"count": qs.count(), "page": f.page, "items": [_out(v) for v in qs[start : start + 50]]}
+    return api_page(qs, f.page, out=_out)
 
 
 @router.get("/fieldwork/visits/{visit_id}", response=VisitOut, summary="一次走访")

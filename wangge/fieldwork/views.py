@@ -15,12 +15,12 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from wangge.accounts import services as accounts
+from wangge.core import dates
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.pagination import paginate
@@ -77,7 +77,7 @@ def round_page(request):
 
 def _visit_in(request, household_id: int) -> services.VisitIn:
     post = request.POST
-    at = parse_datetime(post.get("visited_at") or "") if post.get("visited_at") else None
+    at = dates.parse_datetime(post.get("visited_at"), field="visited_at")
     answers = {k[len("answer:") :]: v for k, v in post.items() if k.startswith("answer:")}
     return services.VisitIn(
         household=household_id,

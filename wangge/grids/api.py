@@ -12,6 +12,7 @@ from wangge.accounts.guards import require
 from wangge.accounts.jurisdiction import get_visible_or_404, visible
 from wangge.audit import services as audit
 from wangge.core.downloads import download
+from wangge.core.pagination import api_page
 from wangge.grids import importing
 from wangge.grids import services as grids
 from wangge.grids.models import Grid, GridKind, GridLevel, GridRole, RoleAssignment
@@ -255,10 +256,7 @@ def list_grids(
         qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
     if level:
         qs = qs.filter(level__key=level)
-    qs = qs.order_by("path")
-    count = qs.count()
-    items = list(qs[(page - 1) * page_size : page * page_size])
-    return {"count": count, "page": page, "page_size": page_size, "items": items}
+    return {**api_page(qs.order_by("path"), page, size=page_size), "page_size": page_size}
 
 
 @router.get("/grids/{code}", response=GridDetailOut, summary="网格详情")

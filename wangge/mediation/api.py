@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts.guards import require
+from wangge.core.pagination import api_page
 from wangge.mediation import permissions as perms
 from wangge.mediation import services
 
@@ -62,7 +63,7 @@ class DisputeIn(Schema):
 
 class DisputeFilter(Schema):
     status: str | None = None
-    page: int = 1
+    page: int = Field(1, ge=1)
 
 
 class DisputePage(Schema):
@@ -77,8 +78,7 @@ def disputes(request, f: Query[DisputeFilter]):
     qs = services.disputes_for(request.user)
     if f.status:
         qs = qs.filter(status=f.status)
-    start = (max(f.page, 1) - 1) * 50
-    return {"count": qs.count(), "page": f.page, "items": [_out(d) for d in qs[start : start + 50]]}
+    return api_page(qs, f.page, out=_out)
 
 
 @router.get("/mediation/disputes/{dispute_id}", response=DisputeOut, summary="一件矛盾纠纷")

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case
+from wangge.core import dates
 from wangge.open311 import services as o311
 
 MAX_REQUESTS = 1000  # the spec's default window is 90 days / 1000 requests
@@ -146,9 +146,12 @@ def requests_(request, fmt):
             qs = qs.filter(category__key__in=p["service_code"].split(","))
         for name, lookup in (("start_date", "created__gte"), ("end_date", "created__lte")):
             if p.get(name):
-                moment = parse_datetime(p[name])
-                if moment is None:
-                    raise Open311Error(400, f"{name} must be a w3 datetime, e.g. 2026-03-04T09:30:00+08:00")
+                try:
+                    moment = dates.parse_datetime(p[name], field=name)
+                except ValidationError:
+                    raise Open311Error(
+                        400, f"{name} must be a w3 datetime, e.g. 2026-03-04T09:30:00+08:00"
+                    ) from None
                 qs = qs.filter(**{lookup: moment})
         status = p.get("status", "")
         if status:

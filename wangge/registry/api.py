@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 from wangge.accounts.guards import require
 from wangge.accounts.jurisdiction import get_visible_grid_or_404, get_visible_or_404
 from wangge.core import idempotency
+from wangge.core.pagination import api_page
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
 from wangge.registry.models import Person
@@ -130,8 +131,8 @@ def list_persons(
     group: str = "",
     hazard: str = "",
     residence: str = "",
-    age_min: int | None = None,
-    age_max: int | None = None,
+    age_min: int | None = Query(None, ge=0, le=150),
+    age_max: int | None = Query(None, ge=0, le=150),
     grid: str = "",
     page: int = Query(1, ge=1),
 ):
@@ -147,10 +148,9 @@ def list_persons(
         age_max=age_max,
         grid=grid_obj,
     ).order_by("pk")
-    persons = list(qs[(page - 1) * 50 : page * 50])
-    groups = _groups_of(persons, request.user)
-    items = [_person_out(p, request.user, groups) for p in persons]
-    return {"count": qs.count(), "page": page, "items": items}
+    found = api_page(qs, page)
+    groups = _groups_of(found["items"], request.user)
+    return {**found, "items": [_person_out(p, request.user, groups) for p in found["items"]]}
 
 
 @router.get("/persons/{person_id}", response=PersonOut, summary="人员详情（遮挡）")

@@ -203,6 +203,7 @@ def search_persons(
 
 def _years_before(on: date, years: int) -> date:
     try:
+        years = min(max(years, 0), on.year - 1)  # an age past any calendar's reach: the first year
         return on.replace(year=on.year - years)
     except ValueError:  # 29 February
         return on.replace(year=on.year - years, day=28)

@@ -86,7 +86,8 @@ def test_api_validation_errors_are_keyed_by_field_in_chinese(client, town):
         content_type="application/json",
     )
     assert response.status_code == 422
-    assert "自相交" in response.json()["boundary"][0]
+    assert "自相交" in response.json()["errors"]["boundary"][0]
+    assert response.json()["code"] == "invalid" and "自相交" in response.json()["detail"]
 
 
 def test_malformed_api_requests_get_chinese_field_errors(client, town):
@@ -96,7 +97,7 @@ def test_malformed_api_requests_get_chinese_field_errors(client, town):
     client.force_login(staff(User.Role.ADMIN))
     response = client.post("/api/grids", json.dumps({"households": "many"}), content_type="application/json")
     assert response.status_code == 422
-    body = response.json()
+    body = response.json()["errors"]
     assert body["name"] == ["必填"] and body["level"] == ["必填"] and body["households"] == ["应为整数"]
     located = client.get("/api/locate", {"lon": "east", "lat": 27})
-    assert located.status_code == 422 and located.json() == {"lon": ["应为数字"]}
+    assert located.status_code == 422 and located.json()["errors"] == {"lon": ["应为数字"]}

@@ -53,7 +53,8 @@ def test_the_hotline_pushes_orders_all_or_nothing(client, town):
     good = {"工单编号": "API-1", "地址": "胜利街1号", "诉求内容": "路灯不亮", "诉求类型": "路灯不亮"}
     bad = {"工单编号": "API-2", "地址": "", "诉求内容": "x"}
     r = client.post("/api/cases/hotline/orders", [good, bad], content_type="application/json")
-    assert r.status_code == 422 and r.json() == {"1.地址": ["缺少地址"]} and Case.objects.count() == 0
+    assert r.status_code == 422 and r.json()["errors"] == {"1.地址": ["缺少地址"]}
+    assert Case.objects.count() == 0
     r = client.post("/api/cases/hotline/orders", [good], content_type="application/json")
     assert r.status_code == 201 and r.json()["imported"] == ["API-1"]
     client.force_login(cast.worker)
@@ -79,4 +80,4 @@ def test_every_case_route_answers_not_found_out_of_jurisdiction(client, town):
     for method, path in routes:
         url = path.format(case_code=theirs.code, action="accept")
         r = client.get(url) if method == "get" else client.post(url, {}, content_type="application/json")
-        assert r.status_code == 404 and r.json() == {"detail": "未找到"}, (method, path)
+        assert r.status_code == 404 and r.json()["detail"] == "未找到", (method, path)

@@ -38,9 +38,9 @@ def test_a_visit_through_the_api_is_stored_once(client, town):
         {"household": hh.pk, "client_id": "app-2", "mode": "fly"},
         content_type="application/json",
     )
-    assert bad.status_code == 422 and bad.json()["mode"] == ["请选择走访方式"]
+    assert bad.status_code == 422 and bad.json()["errors"]["mode"] == ["请选择走访方式"]
     missing = client.post("/api/fieldwork/visits", {"client_id": "app-3"}, content_type="application/json")
-    assert missing.status_code == 422 and missing.json()["household"] == ["必填"]
+    assert missing.status_code == 422 and missing.json()["errors"]["household"] == ["必填"]
 
 
 def test_a_dispute_and_the_month_through_the_api(client, town):
@@ -65,7 +65,7 @@ def test_a_dispute_and_the_month_through_the_api(client, town):
         {**body, "grid": town.units[7].code, "client_id": "d-2"},
         content_type="application/json",
     )
-    assert outside.status_code == 422 and "grid" in outside.json()
+    assert outside.status_code == 422 and "grid" in outside.json()["errors"]
     client.force_login(staff("centre_staff", scope=town.root))
     month = client.get("/api/mediation/monthly").json()
     assert {m["grid"] for m in month} == {g.code for g in town.seconds}

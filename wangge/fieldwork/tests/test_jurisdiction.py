@@ -148,7 +148,7 @@ def test_every_api_route_answers_not_found_or_nothing(client, theirs):
         {"household": theirs["household"].pk, "client_id": "api-x"},
         content_type="application/json",
     )
-    assert r.status_code == 422 and "不在您的网格内" in r.json()["household"][0]
+    assert r.status_code == 422 and "不在您的网格内" in r.json()["errors"]["household"][0]
 
 
 def test_the_same_pages_open_for_someone_whose_grids_hold_them(client, town, theirs):

@@ -73,4 +73,4 @@ def test_ledger_import_through_the_api(client, town):
     bad = client.post(
         "/api/imports", {"file": SimpleUploadedFile("b.xlsx", write_workbook(["姓名"], [["x"]]))}
     )
-    assert bad.status_code == 422 and "缺少必填列" in bad.json()["file"][0]
+    assert bad.status_code == 422 and "缺少必填列" in bad.json()["errors"]["file"][0]

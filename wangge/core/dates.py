@@ -1,0 +1,39 @@
+"""One parser for the dates and times that forms, query strings and APIs send: empty is None, anything that
+is not a real date or time is a Chinese ValidationError naming the field (never a 500: Django's own
+parse_datetime raises ValueError for "2026-13-45T99:00")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import dateparse, timezone
+from django.utils.translation import gettext as _
+
+
+def parse_datetime(raw: str | None, *, field: str) -> datetime | None:
+    """ISO 8601 with or without a zone (without one: the site's time, Asia/Shanghai)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = dateparse.parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        message = _("时间格式应为 YYYY-MM-DDTHH:MM，且须是真实的日期和时间")
+        raise ValidationError({field: message}, code="invalid")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def parse_date(raw: str | None, *, field: str) -> date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        day = dateparse.parse_date(raw)
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationError({field: _("日期格式应为 YYYY-MM-DD，且须是真实的日期")}, code="invalid")
+    return day
