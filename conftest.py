@@ -85,3 +85,13 @@ def browser():
         from django.db import connections
 
         connections.close_all()
+
+
+@pytest.fixture(autouse=True)
+def _no_counts_from_other_tests():
+    """Rate-limit counts (kept in this process's cache) belong to the test that made them."""
+    from django.core.cache import caches
+
+    for name in ("default", "ratelimit"):
+        caches[name].clear()
+    yield

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "treebeard",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
     "wangge.core",
     "wangge.audit",
     "wangge.grids",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "wangge.urls"
@@ -211,6 +213,32 @@ HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS",
 SMS_ADAPTER = os.environ.get("WANGGE_SMS_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 WECHAT_ADAPTER = os.environ.get("WANGGE_WECHAT_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
+
+# Anonymous doors (the report page, its nearby hint, Open311's POST, the login form) are rate-limited per
+# address with django-ratelimit; past the limit: 429 with a Chinese message. Counts live in the
+# "ratelimit" cache: this process's memory unless WANGGE_REDIS_URL names a Redis that every process
+# shares (docs/deploy.md: with N worker processes and no Redis, an address gets up to N times the limit).
+# Behind nginx, WANGGE_CLIENT_IP_HEADER names the header that carries the client's address.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["WANGGE_REDIS_URL"]}
+        if os.environ.get("WANGGE_REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
+if not os.environ.get("WANGGE_REDIS_URL"):
+    # django-ratelimit refuses a per-process cache; one server's processes each counting is the intent
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_ENABLE = env_bool("WANGGE_RATELIMIT", True)
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_VIEW = "wangge.core.views.rate_limited"
+if os.environ.get("WANGGE_CLIENT_IP_HEADER"):
+    RATELIMIT_IP_META_KEY = os.environ["WANGGE_CLIENT_IP_HEADER"]
+RATE_REPORT = os.environ.get("WANGGE_RATE_REPORT", "20/m")  # reports (and follows) sent from one address
+RATE_NEARBY = os.environ.get("WANGGE_RATE_NEARBY", "60/m")  # "already reported?" look-ups
+RATE_LOGIN = os.environ.get("WANGGE_RATE_LOGIN", "30/m")  # login attempts from one address, any user
+RATE_OPEN311 = os.environ.get("WANGGE_RATE_OPEN311", "30/m")  # Open311 requests POSTed from one address
 # Field work (走访): a visit point within this distance counts as "at the household"; how far back a
 # visit may be entered (a phone that was offline for days); how many stops a round page lists.
 FIELDWORK_NEAR_METRES = env_int("WANGGE_FIELDWORK_NEAR_METRES", 150)

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from wangge.accounts import services as accounts
 from wangge.accounts.backends import PhoneOrUsernameBackend
@@ -28,6 +30,7 @@ class TokenForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=lambda g, r: settings.RATE_LOGIN, method="POST", block=True)
 def login_view(request):
     form = LoginForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""

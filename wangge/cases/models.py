@@ -385,3 +385,20 @@ class CasePhoto(TimeStamped):
         verbose_name = _("照片")
         verbose_name_plural = _("照片")
         ordering = ["pk"]
+
+
+class CaseFollower(TimeStamped):
+    """A passer-by who saw the problem was already reported and asked to be told of its progress instead of
+    reporting it again (关注): by SMS, without a link, so that following reveals nothing of the case."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="followers", verbose_name=_("事件"))
+    phone = EncryptedTextField(_("手机号"))
+    phone_index = models.CharField(_("电话索引"), max_length=64)
+
+    class Meta:
+        verbose_name = _("关注人")
+        verbose_name_plural = _("关注人")
+        constraints = [models.UniqueConstraint(fields=["case", "phone_index"], name="case_follower_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}"

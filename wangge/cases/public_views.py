@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case, CasePhoto
@@ -90,6 +91,7 @@ def _report_form(request, channel, template, extra, grid, values, device):
     return render(request, template, context, status=400 if errors else 200)
 
 
+@ratelimit(key="ip", rate=lambda g, r: settings.RATE_REPORT, group="report", method="POST", block=True)
 def report(request):
     return report_form(request)
 
@@ -101,14 +103,28 @@ def category_questions(request):
     return render(request, "cases/_questions.html", {"category": category, "values": {}})
 
 
+@ratelimit(key="ip", rate=lambda g, r: settings.RATE_NEARBY, block=True)
 def nearby(request):
-    """Open cases near the pinned point in the same category (htmx): "is it one of these?"."""
+    """Open cases near the pinned point in the same category: "is it one of these?". Only what a passer-by
+    sees anyway (`cases.nearby_hints`): anyone can ask this, for any point of the town."""
     lon, lat = _float(request.GET.get("lon", "")), _float(request.GET.get("lat", ""))
     found = []
     if lon is not None and lat is not None and -180 <= lon <= 180 and -90 <= lat <= 90:
         category = cases.categories().filter(key=request.GET.get("category", "")).first()
-        found = cases.nearby_open(lon, lat, category, request.GET.get("description", ""))
+        found = cases.nearby_hints(lon, lat, category, request.GET.get("description", ""))
     return render(request, "cases/_nearby.html", {"found": found})
+
+
+@require_POST
+@ratelimit(key="ip", rate=lambda g, r: settings.RATE_REPORT, group="report", block=True)
+def follow_nearby(request):
+    """ "The same as mine": the reporter follows that case by SMS instead of reporting it again (the hint's
+    button submits the report form here, phone and all)."""
+    try:
+        cases.follow_by_phone(request.POST.get("ref", ""), request.POST.get("reporter_phone", ""))
+    except ValidationError as exc:
+        return render(request, "cases/follow_nearby.html", {"errors": exc.messages}, status=400)
+    return render(request, "cases/follow_nearby.html", {"errors": []})
 
 
 def follow(request, token: str):

@@ -23,7 +23,7 @@ from wangge.accounts import jurisdiction
 from wangge.accounts.models import Department
 from wangge.cases import permissions as perms
 from wangge.cases.calendar import WorkTime
-from wangge.cases.models import Case, CaseEvent, CasePhoto, CatalogueVersion, Category
+from wangge.cases.models import Case, CaseEvent, CaseFollower, CasePhoto, CatalogueVersion, Category
 from wangge.core import crypto, idempotency, links, outbox
 from wangge.core import photos as core_photos
 from wangge.grids import coords
@@ -200,6 +200,11 @@ def public_cases() -> QuerySet[Case]:
     )
 
 
+def public_photo(pk: int) -> CasePhoto | None:
+    """A photo of a case the public may see (Open311's media_url); None for any other."""
+    return CasePhoto.objects.filter(pk=pk, case__in=public_cases()).first()
+
+
 def get_case_or_404(user, code: str) -> Case:
     """One answer for "no such case" and "not yours": 404."""
     from django.http import Http404
@@ -306,7 +311,7 @@ def _tell_reporter(case: Case, key: str, title: str) -> None:
     outbox.queue(_reporter_notices(case, key, title))
 
 
-def _reporter_notices(case: Case, key: str, title: str) -> list:
+def _reporter_notices(case: Case, key: str, title: str, *, followers: bool = True) -> list:
     link = follow_url(case.token)
     notices = []
     if case.reporter_id:
@@ -315,6 +320,17 @@ def _reporter_notices(case: Case, key: str, title: str) -> list:
     if phone:
         notices.append(outbox.row(f"{key}:sms", channel="sms", phone=phone, title=title,
                                   body=f"{case.code} {title}", link=link))  # fmt: skip
+    # those who followed it from the report page: the progress, without the code or a link
+    notices += [
+        outbox.row(
+            f"{key}:follower:{f.pk}",
+            channel="sms",
+            phone=f.phone,
+            title=_("您关注的问题有新进展"),
+            body=title,
+        )  # fmt: skip
+        for f in (case.followers.all() if followers else ())
+    ]
     return notices
 
 
@@ -560,7 +576,10 @@ def _intake_notices(case: Case, r: Route) -> list:
     notices = _unit_notices(case, f"case:{case.pk}:new", _("新事件待处理：%(c)s") % {"c": case.category.name},
                             grid=r.grid_id or r.handler_grid_id)  # fmt: skip
     return notices + _reporter_notices(
-        case, f"case:{case.pk}:receipt", _("已收到您反映的问题，编号 %(code)s") % {"code": case.code}
+        case,
+        f"case:{case.pk}:receipt",
+        _("已收到您反映的问题，编号 %(code)s") % {"code": case.code},
+        followers=False,  # a new case has none
     )
 
 
@@ -576,9 +595,8 @@ def _report(data: ReportIn, checked: tuple, *, by, sender: str, photos, after_ph
     if data.on_spot:
         case._status_before = S.REPORTED  # type: ignore[attr-defined]
         _step(case, A.ON_SPOT, by, comment=case.answer, photos=after_photos)
-        notices = _reporter_notices(
-            case, f"case:{case.pk}:receipt", _("已收到您反映的问题，编号 %(code)s") % {"code": case.code}
-        )
+        receipt = _("已收到您反映的问题，编号 %(code)s") % {"code": case.code}
+        notices = _reporter_notices(case, f"case:{case.pk}:receipt", receipt, followers=False)
     else:
         notices = _intake_notices(case, r)
     outbox.queue(notices)
@@ -1171,15 +1189,16 @@ def nearby_open(
     *,
     metres: int | None = None,
     limit: int = 5,
+    among: QuerySet[Case] | None = None,
 ) -> list[tuple[Case, int]]:
     """Open cases near a point (a bounding box, then the exact distance), same category first, with
-    similar words ranked higher; for the report page's "is it this one?"."""
+    similar words ranked higher; for a case page's "same problem nearby"."""
     from rapidfuzz import fuzz
 
     metres = metres or settings.CASE_NEARBY_METRES
     dlat = metres / 111_320
     dlon = metres / (111_320 * max(0.1, math.cos(math.radians(lat))))
-    qs = Case.objects.filter(
+    qs = (Case.objects.all() if among is None else among).filter(
         status__in=OPEN, lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat)
     )
     if category is not None:
@@ -1192,6 +1211,58 @@ def nearby_open(
             found.append((c, round(d), score))
     found.sort(key=lambda t: (-t[2], t[1]))
     return [(c, d) for c, d, _s in found[:limit]]
+
+
+@dataclass
+class PublicHint:
+    """What the report page may tell anyone of an open case nearby: what a passer-by sees anyway."""
+
+    ref: str  # signed, short-lived: lets `follow_by_phone` find the case, opens nothing
+    category: str
+    status: str
+    about_metres: int  # rounded up to 50 m: an approximate place
+
+
+FOLLOW_SALT = "wangge.cases.follow"
+
+
+def nearby_hints(lon: float, lat: float, category: Category | None, text: str = "") -> list[PublicHint]:
+    """The report page's "already reported?": public categories only (never a private one, in any form),
+    the kind of problem, its status and about how far, without its words, code, token or a link."""
+    from django.core import signing
+
+    found = nearby_open(lon, lat, category, text, among=public_cases())
+    return [
+        PublicHint(
+            ref=signing.dumps(c.pk, salt=FOLLOW_SALT, compress=True),
+            category=c.category.name,
+            status=c.get_status_display(),
+            about_metres=max(50, math.ceil(d / 50) * 50),
+        )
+        for c, d in found
+    ]
+
+
+@transaction.atomic
+def follow_by_phone(ref: str, phone: str) -> Case:
+    """A passer-by follows a case from the hint instead of reporting it again: told of its progress by SMS
+    (no link). The reference expires after a day; only open cases of public categories can be followed."""
+    from django.core import signing
+
+    try:
+        pk = signing.loads(ref, salt=FOLLOW_SALT, max_age=86400)
+    except signing.BadSignature:
+        raise ValidationError({"ref": _("该提示已过期，请重新标出位置后再试")}) from None
+    case = public_cases().filter(pk=pk, status__in=OPEN).first()
+    if case is None:
+        raise ValidationError({"ref": _("该问题已办结或不能关注")})
+    phone = (phone or "").replace(" ", "").replace("-", "")
+    if not (phone.isdigit() and 7 <= len(phone) <= 12):
+        raise ValidationError({"reporter_phone": _("请填写手机号，以便短信告诉您处理进展")})
+    CaseFollower.objects.get_or_create(
+        case=case, phone_index=crypto.blind_index(phone), defaults={"phone": phone}
+    )
+    return case
 
 
 def follow(case: Case) -> Case:

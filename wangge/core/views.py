@@ -17,8 +17,18 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-def bad_request(request, exception=None):
-    return render(request, "404.html", status=404)
+def rate_limited(request, exception=None):
+    """Past a door's rate limit (django-ratelimit): 429 in Chinese, in the door's own error format."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    detail = _("请求太频繁，请稍后再试")
+    if request.path.startswith("/open311/"):
+        return JsonResponse([{"code": 429, "description": detail}], safe=False, status=429,
+                            json_dumps_params={"ensure_ascii": False})  # fmt: skip
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail, "code": "throttled", "errors": {}}, status=429)
+    return render(request, "429.html", status=429)
 
 
 @login_required

@@ -10,6 +10,26 @@ from django.utils import timezone
 from wangge.cases import services as cases
 from wangge.cases.models import Case, Category
 
+MEDIA_SALT = "wangge.open311.media"
+
+
+def media_ref(photo_pk: int) -> str:
+    from django.core import signing
+
+    return signing.dumps(photo_pk, salt=MEDIA_SALT)
+
+
+def public_photo(ref: str):
+    """The photo a media_url names, while its case is still one the public may see; else None."""
+    from django.core import signing
+
+    try:
+        pk = signing.loads(ref, salt=MEDIA_SALT)
+    except signing.BadSignature:
+        return None
+    return cases.public_photo(pk)
+
+
 DATATYPES = {"text": "string", "number": "number", "date": "datetime", "single": "singlevaluelist",
              "multi": "multivaluelist"}  # fmt: skip
 
@@ -68,7 +88,8 @@ def as_request(case: Case, request=None) -> dict:
     if first is not None and request is not None:
         from django.urls import reverse
 
-        media = request.build_absolute_uri(reverse("report:photo", args=[case.token, first.pk]))
+        # a reference to the photo alone, never the case's follow token (which opens the whole case)
+        media = request.build_absolute_uri(reverse("open311:media", args=[media_ref(first.pk)]))
     return {
         "service_request_id": case.code,
         "status": "open" if case.is_open else "closed",

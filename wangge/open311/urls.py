@@ -23,4 +23,5 @@ urlpatterns = [
     path("requests.<fmt:fmt>", views.requests_, name="requests"),
     path("requests/<str:code>.<fmt:fmt>", views.request_detail, name="request"),
     path("tokens/<str:value>.<fmt:fmt>", views.token, name="token"),
+    path("media/<str:ref>.jpg", views.media, name="media"),
 ]

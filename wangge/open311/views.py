@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from django_ratelimit.decorators import ratelimit
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case
@@ -132,6 +133,7 @@ def service_definition(request, fmt, code: str):
 
 
 @endpoint
+@ratelimit(key="ip", rate=lambda g, r: settings.RATE_OPEN311, method="POST", block=True)
 def requests_(request, fmt):
     if request.method == "POST":
         return _create(request, fmt)
@@ -233,3 +235,19 @@ def _create(request, fmt):
         "request",
         [{"service_request_id": case.code, "service_notice": notice, "account_id": ""}],
     )
+
+
+def media(request, ref: str):
+    """A request's photo (its media_url): served while its case is one the public may see."""
+    from django.http import Http404
+
+    photo = o311.public_photo(ref)
+    if photo is None:
+        raise Http404
+    try:
+        data = photo.image.read()
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
