@@ -35,7 +35,7 @@
     fetch(el.dataset.geojson).then(function (r) { return r.json(); }).then(function (fc) {
       const layer = L.geoJSON(fc, { style: function (f) { return { color: f.properties.here ? "#dc2626" : "#1d4ed8",
         weight: f.properties.here ? 3 : 1, fillOpacity: 0.06 }; },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); } }).addTo(map);
+        onEachFeature: function (f, l) { const t = document.createElement("span"); t.textContent = f.properties.name; l.bindTooltip(t); } }).addTo(map);
       const here = fc.features.filter(function (f) { return f.properties.here; });
       if (here.length) map.fitBounds(L.geoJSON(here[0]).getBounds(), { padding: [10, 10] });
       else if (fc.features.length) map.fitBounds(layer.getBounds());

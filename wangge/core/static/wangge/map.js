@@ -29,9 +29,13 @@
           },
           onEachFeature: function (f, l) {
             const p = f.properties;
-            l.bindTooltip(p.name, { sticky: true });
-            l.bindPopup('<b><a href="' + p.url + '">' + p.name + "</a></b><br>" + p.code + "<br>" + p.level_name +
-              (p.kind_name ? " · " + p.kind_name : "") + "<br>" + p.households + " 户");
+            l.bindTooltip(textNode(p.name), { sticky: true });
+            const popup = document.createElement("div"), link = document.createElement("a"), title = document.createElement("b");
+            link.href = p.url; link.textContent = p.name; title.appendChild(link); popup.appendChild(title);
+            [p.code, p.level_name + (p.kind_name ? " · " + p.kind_name : ""), p.households + " 户"].forEach(function (line) {
+              popup.appendChild(document.createElement("br")); popup.appendChild(document.createTextNode(line));
+            });
+            l.bindPopup(popup);
             layers[p.code] = l;
           }
         }).addTo(map);
@@ -51,7 +55,7 @@
                 const hazard = f.properties.kind === "hazard";
                 return L.circleMarker(latlng, { radius: hazard ? 6 : 3, color: hazard ? "#dc2626" : "#1f2937", weight: 1, fillOpacity: 0.8 });
               },
-              onEachFeature: function (f, l) { l.bindTooltip(f.properties.name + " · " + f.properties.address); }
+              onEachFeature: function (f, l) { l.bindTooltip(textNode(f.properties.name + " · " + f.properties.address)); }
             }).addTo(map);
             el.dataset.points_loaded = String(pts.features.length);
           });
@@ -64,7 +68,12 @@
             const key = colourBy === "kind" ? f.properties.kind_name : f.properties.level_name;
             if (key && !seen[key]) { seen[key] = colourFor(f.properties, colourBy); }
           });
-          div.innerHTML = Object.keys(seen).map(function (k) { return '<i style="background:' + seen[k] + '"></i>' + k; }).join("<br>");
+          Object.keys(seen).forEach(function (k, n) {
+            if (n) div.appendChild(document.createElement("br"));
+            const swatch = document.createElement("i");
+            swatch.style.background = seen[k];
+            div.appendChild(swatch); div.appendChild(document.createTextNode(k));
+          });
           return div;
         };
         legend.addTo(map);
@@ -72,9 +81,15 @@
         return map;
       })
       .catch(function (err) {
-        el.innerHTML = '<p class="error" style="padding:1rem">地图数据加载失败（' + err.message + "）</p>";
+        const p = document.createElement("p");
+        p.className = "error"; p.style.padding = "1rem";
+        p.textContent = "地图数据加载失败（" + err.message + "）";
+        el.replaceChildren(p);
       });
   }
+
+  // Names people typed reach the map as text, never as HTML (Leaflet renders a string as HTML).
+  function textNode(s) { const span = document.createElement("span"); span.textContent = s; return span; }
 
   window.initGridMap = initGridMap;
   document.addEventListener("DOMContentLoaded", function () {

@@ -11,7 +11,7 @@
     if (el.dataset.tiles) L.tileLayer(el.dataset.tiles).addTo(map);
     const layer = L.featureGroup(points.map(function (p) {
       return L.circleMarker([p.lat, p.lon], { radius: 7, color: p.late ? "#dc2626" : "#1d4ed8" })
-        .bindPopup('<a href="' + p.url + '">' + p.label.replace(/</g, "&lt;") + "</a>");
+        .bindPopup(function () { const a = document.createElement("a"); a.href = p.url; a.textContent = p.label; return a; }());
     })).addTo(map);
     map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 17 });
   }
