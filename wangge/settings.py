@@ -2,6 +2,7 @@
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_ratelimit",
+    "axes",
     "wangge.core",
     "wangge.audit",
     "wangge.grids",
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wangge.urls"
@@ -139,7 +142,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["wangge.accounts.backends.PhoneOrUsernameBackend"]
+# django-axes first: it refuses a locked-out (name, address) pair before any password is checked
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "wangge.accounts.backends.PhoneOrUsernameBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -152,9 +159,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
-# Lockout after repeated failures; session timeout (seconds of inactivity).
+# Login throttling (django-axes): after LOGIN_MAX_FAILURES failures of one name from one address, that pair
+# waits LOGIN_LOCK_MINUTES. By name and address together: a stranger elsewhere cannot lock the administrator
+# out, and an unknown name is answered exactly as a known one. Session timeout: seconds of inactivity.
 LOGIN_MAX_FAILURES = env_int("WANGGE_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("WANGGE_LOGIN_LOCK_MINUTES", 15)
+AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCK_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "wangge.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "wangge.core.middleware.client_ip"
+AXES_USERNAME_CALLABLE = "wangge.accounts.views.login_name"
+AXES_VERBOSE = False
 SESSION_COOKIE_AGE = env_int("WANGGE_SESSION_SECONDS", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 API_TOKEN_DAYS = env_int("WANGGE_API_TOKEN_DAYS", 90)
@@ -234,8 +251,9 @@ if not os.environ.get("WANGGE_REDIS_URL"):
 RATELIMIT_ENABLE = env_bool("WANGGE_RATELIMIT", True)
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "wangge.core.views.rate_limited"
-if os.environ.get("WANGGE_CLIENT_IP_HEADER"):
-    RATELIMIT_IP_META_KEY = os.environ["WANGGE_CLIENT_IP_HEADER"]
+CLIENT_IP_HEADER = os.environ.get("WANGGE_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_REAL_IP, set by nginx
+if CLIENT_IP_HEADER:
+    RATELIMIT_IP_META_KEY = CLIENT_IP_HEADER
 RATE_REPORT = os.environ.get("WANGGE_RATE_REPORT", "20/m")  # reports (and follows) sent from one address
 RATE_NEARBY = os.environ.get("WANGGE_RATE_NEARBY", "60/m")  # "already reported?" look-ups
 RATE_LOGIN = os.environ.get("WANGGE_RATE_LOGIN", "30/m")  # login attempts from one address, any user

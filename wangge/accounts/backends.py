@@ -1,19 +1,11 @@
-"""Log in with a phone number or a username; lock the account after repeated failures."""
+"""Log in with a phone number or a username (repeated failures: django-axes, see settings)."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
-from django.utils import timezone
 
 from wangge.accounts.models import User
 from wangge.accounts.permissions import permissions_for
 from wangge.audit import services as audit
-
-
-class AccountLocked(Exception):
-    pass
 
 
 class PhoneOrUsernameBackend(ModelBackend):
@@ -25,26 +17,10 @@ class PhoneOrUsernameBackend(ModelBackend):
         if user is None:
             User().set_password(password)  # same work as a real check: no timing oracle for names
             return None
-        now = timezone.now()
-        if user.locked_until and user.locked_until > now:
-            if request is not None:
-                request.wangge_locked_until = user.locked_until
-            return None
         if user.check_password(password) and self.user_can_authenticate(user):
-            if user.failed_logins or user.locked_until:
-                User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
             return user
-        failures = user.failed_logins + 1
-        locked_until = None
-        if failures >= settings.LOGIN_MAX_FAILURES:
-            locked_until = now + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-            failures = 0
-            audit.record(audit.Action.LOCKED, obj=user, detail={"until": locked_until.isoformat()})
-            if request is not None:
-                request.wangge_locked_until = locked_until
-        else:
-            audit.record(audit.Action.LOGIN_FAILED, obj=user, detail={"failures": failures})
-        User.objects.filter(pk=user.pk).update(failed_logins=failures, locked_until=locked_until)
+        # throttling is django-axes's (by name and address); this only records the failure on the account
+        audit.record(audit.Action.LOGIN_FAILED, obj=user)
         return None
 
     def get_all_permissions(self, user_obj, obj=None):

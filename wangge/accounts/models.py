@@ -35,8 +35,6 @@ class User(AbstractUser):
     department = models.ForeignKey(
         Department, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("部门")
     )
-    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
-    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")

@@ -1,11 +1,10 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from wangge.accounts import services as accounts
-from wangge.accounts.backends import PhoneOrUsernameBackend
 from wangge.accounts.models import ApiToken
 from wangge.audit import services as audit
 from wangge.core.forms import add_service_errors
@@ -35,18 +33,13 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
-        backend = PhoneOrUsernameBackend()
-        user = backend.authenticate(
+        # through django.contrib.auth, so that django-axes counts the failure (and refuses a locked pair)
+        user = authenticate(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
-        locked = getattr(request, "wangge_locked_until", None)
-        if locked:
-            form.add_error(
-                None,
-                _("登录失败次数过多，账号已锁定至 %(t)s，请稍后再试。")
-                % {"t": timezone.localtime(locked).strftime("%H:%M")},
-            )
-        elif user is None:
+        if getattr(request, "axes_locked_out", False):
+            return locked_out(request)
+        if user is None:
             form.add_error(None, _("手机号/用户名或密码不正确"))
         else:
             login(request, user, backend="wangge.accounts.backends.PhoneOrUsernameBackend")
@@ -55,6 +48,21 @@ def login_view(request):
                 next_url = ""
             return redirect(next_url or "home")
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+def login_name(request, credentials) -> str:
+    """What django-axes counts failures by: the name or phone as typed, less spaces."""
+    name = (credentials or {}).get("username") or request.POST.get("username", "")
+    return name.strip()
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """The answer to a (name, address) pair past its failures: the same for a known and an unknown name."""
+    form = LoginForm(request.POST or None)
+    minutes = settings.LOGIN_LOCK_MINUTES
+    form.is_valid()
+    form.add_error(None, _("登录失败次数过多，请 %(m)d 分钟后再试。") % {"m": minutes})
+    return render(request, "accounts/login.html", {"form": form, "next": ""}, status=429)
 
 
 @require_POST

@@ -76,3 +76,12 @@ def too_large(request, limit: int):
         detail = _("提交的内容太大（上限 %(mb)s MB）") % {"mb": mb}
         return JsonResponse({"detail": detail, "code": "too_large", "errors": {}}, status=413)
     return render(request, "413.html", {"limit_mb": mb}, status=413)
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind a proxy the header settings.CLIENT_IP_HEADER names (the
+    same address the rate limits count by)."""
+    from django.conf import settings
+
+    header = settings.CLIENT_IP_HEADER
+    return (request.META.get(header) if header else None) or request.META.get("REMOTE_ADDR", "")
