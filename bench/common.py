@@ -164,3 +164,13 @@ def run_per_database(name: str, module: str, run_one, meta: dict) -> None:
         figures.update(json.loads(part.read_text()))
         part.unlink()
     write_results(name, figures, {**meta, "postgresql": bool(pg)})
+
+
+def collect_static(env: dict) -> None:
+    """A production server (WANGGE_DEBUG off) serves the collected files by their hashed names: collect
+    them first, as docs/deploy.md says."""
+    import subprocess
+
+    wangge = str(Path(sys.executable).parent / "wangge")
+    command = [wangge, "manage", "collectstatic", "--no-input", "-v", "0"]
+    subprocess.run(command, env=env, cwd=ROOT, check=True)

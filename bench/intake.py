@@ -19,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import ROOT, figure, run_per_database, setup_django
+from bench.common import ROOT, collect_static, figure, run_per_database, setup_django
 from bench.locate import _free_port, _wait_for
 
 SECONDS = 10
@@ -165,6 +165,7 @@ def run_one(database_url: str | None) -> dict:
         "WANGGE_RATE_REPORT": "10000000/m",
     }
     workers = os.cpu_count() or 2
+    collect_static(env)
     server = subprocess.Popen(server_command(port, workers), env=env, cwd=ROOT, start_new_session=True)
     # the worker that delivers the notifications (what `make run` starts beside the web server)
     wangge = str(Path(sys.executable).parent / "wangge")

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "wangge.core.middleware.RequestGuardMiddleware",
+    "wangge.core.middleware.PrivateResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,7 +198,13 @@ WHITENOISE_USE_FINDERS = True
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # production serves the collected files by their hashed names (collectstatic, docs/deploy.md): a new
+    # release's files never meet a browser's cached old ones
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("WANGGE_STATIC_MANIFEST", not (DEBUG or TESTING))
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 
 # Background tasks: the database queue, run by `wangge worker`; tests run tasks at once.
@@ -231,6 +238,9 @@ HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS",
 SMS_ADAPTER = os.environ.get("WANGGE_SMS_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 WECHAT_ADAPTER = os.environ.get("WANGGE_WECHAT_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
+
+# An uploaded ledger's file is kept (encrypted) until it is imported, or this many days if it never is.
+IMPORT_KEEP_DAYS = env_int("WANGGE_IMPORT_KEEP_DAYS", 7)
 
 # Anonymous doors (the report page, its nearby hint, Open311's POST, the login form) are rate-limited per
 # address with django-ratelimit; past the limit: 429 with a Chinese message. Counts live in the
@@ -296,9 +306,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Production defaults (WANGGE_DEBUG off): cookies only over HTTPS and HSTS, unless explicitly turned off
+# (WANGGE_SECURE_COOKIES=0, WANGGE_HSTS_SECONDS=0) for a site that is not served over HTTPS yet.
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("WANGGE_SECURE_COOKIES", False)
+    SESSION_COOKIE_SECURE = env_bool("WANGGE_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_HSTS_SECONDS = env_int("WANGGE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WANGGE_HSTS_SUBDOMAINS", False)
+if os.environ.get("WANGGE_PROXY_HTTPS_HEADER"):  # nginx terminates TLS: e.g. HTTP_X_FORWARDED_PROTO
+    SECURE_PROXY_SSL_HEADER = (os.environ["WANGGE_PROXY_HTTPS_HEADER"], "https")
+SECURE_REFERRER_POLICY = "same-origin"
+# The browser features a page may use: the report and visit pages locate the phone and take photos.
+PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"
 
 LOGGING = {
     "version": 1,

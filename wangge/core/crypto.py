@@ -138,6 +138,26 @@ def encrypt_many(values: list[str]) -> list[str]:
     return [encrypt(v) or "" for v in values]
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """A whole file (an uploaded ledger) sealed as encrypt() seals a value."""
+    if not data:
+        return data
+    ring = keyring()
+    sealed = _encrypt_raw(ring.algorithm, ring.keys[ring.current], data)
+    return f"{ring.current}:{ring.algorithm}:".encode() + sealed
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    if not blob:
+        return blob
+    try:
+        kid, algorithm, body = bytes(blob).split(b":", 2)
+        key = keyring().keys[kid.decode()]
+        return _decrypt_raw(algorithm.decode(), key, body)
+    except Exception as exc:
+        raise DecryptionError("cannot decrypt") from exc
+
+
 def decrypt(token: str | None) -> str | None:
     if token is None or token == "":
         return token

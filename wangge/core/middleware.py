@@ -85,3 +85,28 @@ def client_ip(request) -> str:
 
     header = settings.CLIENT_IP_HEADER
     return (request.META.get(header) if header else None) or request.META.get("REMOTE_ADDR", "")
+
+
+class PrivateResponseMiddleware:
+    """What a signed-in user is shown, every download and a resident's own follow page carry personal data:
+    no browser or proxy cache keeps them (Cache-Control: no-store). Every response names the browser
+    features pages may use (Permissions-Policy)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils.cache import patch_cache_control
+
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if (
+            (user is not None and user.is_authenticated)
+            or "attachment" in response.get("Content-Disposition", "")
+            or request.path.startswith("/report/case/")
+        ):
+            response.headers.pop("Cache-Control", None)
+            patch_cache_control(response, no_store=True, private=True)
+        return response

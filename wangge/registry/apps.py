@@ -8,7 +8,10 @@ class RegistryConfig(AppConfig):
     verbose_name = _("人房事物档案")
 
     def ready(self) -> None:
+        from wangge.core import periodic
         from wangge.registry import demo, permissions, scene
+
+        periodic.register("wangge.registry.tasks.drop_old_ledgers", every=3600)
 
         scene.register()
         permissions.register()

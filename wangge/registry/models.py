@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core import idempotency
-from wangge.core.fields import EncryptedTextField
+from wangge.core.fields import EncryptedBinaryField, EncryptedTextField
 from wangge.core.models import SceneNamed, TimeStamped
 
 
@@ -349,7 +349,8 @@ class ImportJob(TimeStamped):
     user = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("导入人"))
     kind = models.CharField(_("台账类型"), max_length=16, choices=Kind, default=Kind.PERSONS)
     filename = models.CharField(_("文件名"), max_length=255)
-    content = models.BinaryField(_("文件内容"))
+    # encrypted; emptied once the ledger is imported, and after IMPORT_KEEP_DAYS for one never committed
+    content = EncryptedBinaryField(_("文件内容"))
     mapping = models.JSONField(_("列对应"), default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)

@@ -52,7 +52,21 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
         "committed": report.committed,
     }
     status = ImportJob.Status.DONE if report.committed else ImportJob.Status.CHECKED
-    _save(job_id, status=status, progress=100, rows=report.rows, report=data)
+    # an imported ledger is in the archive now: its file (every ID number in it) is not kept beside it
+    dropped = {"content": b""} if report.committed else {}
+    _save(job_id, status=status, progress=100, rows=report.rows, report=data, **dropped)
+
+
+@task()
+def drop_old_ledgers() -> int:
+    """The files of ledgers checked but never committed (or failed), after IMPORT_KEEP_DAYS."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    old = timezone.now() - timedelta(days=settings.IMPORT_KEEP_DAYS)
+    return ImportJob.objects.filter(last_updated__lt=old).exclude(content=b"").update(content=b"")
 
 
 def errors_of(job: ImportJob) -> list[RowError]:

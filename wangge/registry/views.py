@@ -590,7 +590,15 @@ def organisation_list(request):
     qs = qs.order_by("grid__path", "name")
     if request.GET.get("format") == "xlsx":
         rows = (
-            [o.name, o.get_kind_display(), o.credit_code or "", o.contact, o.phone, o.address, o.grid.name]
+            [
+                o.name,
+                o.get_kind_display(),
+                o.credit_code or "",
+                o.contact,
+                mask_phone(o.phone),
+                o.address,
+                o.grid.name,
+            ]  # fmt: skip
             for o in qs
         )
         audit.record(
