@@ -520,7 +520,7 @@ def _route_report(category: Category, lon: float | None, lat: float | None, grid
     if r.grid_id is None and grid_code:
         g = Grid.objects.filter(code=grid_code, valid_to__isnull=True).first()
         if g is not None:
-            r = route(category, *(_centroid(g) or (None, None)))
+            r = route(category, *(grid_point(g) or (None, None)))
             if r.grid_id is None:
                 r = Route(g.pk, g.pk, None, _("按二维码所在网格"))
     return r
@@ -603,7 +603,8 @@ def _report(data: ReportIn, checked: tuple, *, by, sender: str, photos, after_ph
     return case
 
 
-def _centroid(grid: Grid) -> tuple[float, float] | None:
+def grid_point(grid: Grid) -> tuple[float, float] | None:
+    """A point inside a grid (lon, lat): where a case placed only by its grid is shown and routed."""
     if not grid.boundary:
         return None
     import shapely

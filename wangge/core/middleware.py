@@ -52,30 +52,33 @@ class RequestGuardMiddleware:
         return self.get_response(request)
 
 
-def _is_api(request) -> bool:
-    return request.path.startswith(("/api/", "/open311/"))
+def json_error(request, status: int, detail: str, code: str, errors: dict | None = None):
+    """The error in the door's own format: Open311's list of {code, description}, or the API's shape;
+    None for a page."""
+    from django.http import JsonResponse
+
+    if request.path.startswith("/open311/"):
+        return JsonResponse([{"code": status, "description": detail}], safe=False, status=status,
+                            json_dumps_params={"ensure_ascii": False})  # fmt: skip
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail, "code": code, "errors": errors or {}}, status=status)
+    return None
 
 
 def unclean_query(request, name: str):
-    from django.http import JsonResponse
     from django.shortcuts import render
 
-    if _is_api(request):
-        body = {"detail": text.message(), "code": "invalid", "errors": {name: [text.message()]}}
-        return JsonResponse(body, status=422)
-    return render(request, "400.html", status=400)
+    answer = json_error(request, 422, text.message(), "invalid", {name: [text.message()]})
+    return answer or render(request, "400.html", status=400)
 
 
 def too_large(request, limit: int):
-    from django.http import JsonResponse
     from django.shortcuts import render
     from django.utils.translation import gettext as _
 
     mb = f"{limit / 1024 / 1024:g}"
-    if _is_api(request):
-        detail = _("提交的内容太大（上限 %(mb)s MB）") % {"mb": mb}
-        return JsonResponse({"detail": detail, "code": "too_large", "errors": {}}, status=413)
-    return render(request, "413.html", {"limit_mb": mb}, status=413)
+    answer = json_error(request, 413, _("提交的内容太大（上限 %(mb)s MB）") % {"mb": mb}, "too_large")
+    return answer or render(request, "413.html", {"limit_mb": mb}, status=413)
 
 
 def client_ip(request) -> str:

@@ -19,15 +19,13 @@ def healthz(request):
 
 def rate_limited(request, exception=None):
     """Past a door's rate limit (django-ratelimit): 429 in Chinese, in the door's own error format."""
-    from django.http import JsonResponse
     from django.utils.translation import gettext as _
 
-    detail = _("请求太频繁，请稍后再试")
-    if request.path.startswith("/open311/"):
-        return JsonResponse([{"code": 429, "description": detail}], safe=False, status=429,
-                            json_dumps_params={"ensure_ascii": False})  # fmt: skip
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": detail, "code": "throttled", "errors": {}}, status=429)
+    from wangge.core.middleware import json_error
+
+    answer = json_error(request, 429, _("请求太频繁，请稍后再试"), "throttled")
+    if answer is not None:
+        return answer
     return render(request, "429.html", status=429)
 
 

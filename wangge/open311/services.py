@@ -34,9 +34,15 @@ DATATYPES = {"text": "string", "number": "number", "date": "datetime", "single":
              "multi": "multivaluelist"}  # fmt: skip
 
 
+def offered() -> QuerySet[Category]:
+    """The services Open311 offers: the categories whose requests it can show back. A private one (a
+    family's dispute, hardship) is not offered at all: a client must be able to read what it created."""
+    return cases.categories().filter(visit_required=False)
+
+
 def services() -> list[dict]:
     out = []
-    for c in cases.categories().order_by("order", "pk"):
+    for c in offered().order_by("order", "pk"):
         out.append(
             {
                 "service_code": c.key,
@@ -84,7 +90,8 @@ def as_request(case: Case, request=None) -> dict:
         else (case.handler_grid.name if case.handler_grid else "")
     )
     media = ""
-    first = case.photos.order_by("pk").first()
+    photos = list(case.photos.all())  # prefetched by the list
+    first = min(photos, key=lambda p: p.pk) if photos else None
     if first is not None and request is not None:
         from django.urls import reverse
 
@@ -105,7 +112,16 @@ def as_request(case: Case, request=None) -> dict:
         "address": case.address,
         "address_id": "",
         "zipcode": "",
-        "lat": case.lat if case.lat is not None else "",
-        "long": case.lon if case.lon is not None else "",
+        **_point(case),
         "media_url": media,
     }
+
+
+def _point(case: Case) -> dict:
+    """lat and long as numbers: the case's point, else its grid's (a report placed by address alone), else
+    none at all (the spec's fields are numbers: never an empty string)."""
+    if case.lat is not None and case.lon is not None:
+        return {"lat": case.lat, "long": case.lon}
+    grid = case.grid or case.handler_grid
+    point = cases.grid_point(grid) if grid is not None else None
+    return {"lat": point[1], "long": point[0]} if point else {}

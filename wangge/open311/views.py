@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hmac
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.decorators import ratelimit
 
@@ -90,7 +91,11 @@ def discovery(request, fmt):
     data = {
         "changeset": datetime(2026, 1, 1).isoformat(),
         "contact": "网格化服务管理中心",
-        "key_service": "api_key from the centre's administrator" if settings.OPEN311_API_KEY else "",
+        "key_service": (
+            "POST requests need an api_key: ask the centre's administrator (网格化服务管理中心) for one"
+            if settings.OPEN311_API_KEY
+            else "No api_key is needed to POST requests here; the centre's administrator can say more"
+        ),
         "endpoints": [
             {
                 "specification": "http://wiki.open311.org/GeoReport_v2",
@@ -118,7 +123,7 @@ def service_list(request, fmt):
 
 @endpoint
 def service_definition(request, fmt, code: str):
-    category = cases.categories().filter(key=code).first()
+    category = o311.offered().filter(key=code).first()
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
     data = o311.definition(category)
@@ -139,33 +144,57 @@ def requests_(request, fmt):
         return _create(request, fmt)
     if request.method != "GET":
         raise Open311Error(405, "method not allowed")
-    qs = o311.public_requests()
+    qs = o311.public_requests().prefetch_related("photos")
     p = request.GET
-    if p.get("service_request_id"):
-        qs = qs.filter(code__in=[x.strip() for x in p["service_request_id"].split(",") if x.strip()])
+    ids = _listed(p, "service_request_id")
+    if ids:  # "this overrides all other arguments"
+        qs = qs.filter(code__in=ids)
     else:
-        if p.get("service_code"):
-            qs = qs.filter(category__key__in=p["service_code"].split(","))
-        for name, lookup in (("start_date", "created__gte"), ("end_date", "created__lte")):
-            if p.get(name):
-                try:
-                    moment = dates.parse_datetime(p[name], field=name)
-                except ValidationError:
-                    raise Open311Error(
-                        400, f"{name} must be a w3 datetime, e.g. 2026-03-04T09:30:00+08:00"
-                    ) from None
-                qs = qs.filter(**{lookup: moment})
-        status = p.get("status", "")
-        if status:
-            wanted = set(status.split(","))
-            if not wanted <= {"open", "closed"}:
-                raise Open311Error(400, "status must be open or closed")
-            if wanted == {"open"}:
-                qs = qs.filter(status__in=cases.OPEN)
-            elif wanted == {"closed"}:
-                qs = qs.exclude(status__in=cases.OPEN)
+        codes = _listed(p, "service_code")
+        if codes:
+            qs = qs.filter(category__key__in=codes)
+        start, end = _window(p)
+        qs = qs.filter(created__gte=start, created__lte=end)
+        wanted = set(_listed(p, "status"))
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, "status must be open, closed or open,closed")
+        if wanted == {"open"}:
+            qs = qs.filter(status__in=cases.OPEN)
+        elif wanted == {"closed"}:
+            qs = qs.exclude(status__in=cases.OPEN)
     items = [o311.as_request(c, request) for c in qs.order_by("-created")[:MAX_REQUESTS]]
     return respond(fmt, "service_requests", "request", items)
+
+
+def _listed(p, name: str) -> list[str]:
+    """A parameter that may be comma delimited or declared several times."""
+    return [x.strip() for raw in p.getlist(name) for x in raw.split(",") if x.strip()]
+
+
+WINDOW = timedelta(days=90)
+
+
+def _window(p) -> tuple[datetime, datetime]:
+    """The requested_datetime range: start_date and end_date as given, "may not span more than 90 days";
+    one alone reaches 90 days from it; neither is the most recent 90 days."""
+    moments = {}
+    for name in ("start_date", "end_date"):
+        try:
+            moments[name] = dates.parse_datetime(p.get(name), field=name)
+        except ValidationError:
+            raise Open311Error(400, f"{name} must be a w3 datetime, e.g. 2026-03-04T09:30:00+08:00") from None
+    start, end = moments["start_date"], moments["end_date"]
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        start = end - WINDOW
+    elif end is None:
+        end = start + WINDOW
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    if end - start > WINDOW:
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    return start, end
 
 
 @endpoint
@@ -202,7 +231,7 @@ def _create(request, fmt):
     code = p.get("service_code", "")
     if not code:
         raise Open311Error(400, "service_code is required")
-    if cases.categories().filter(key=code).first() is None:
+    if not o311.offered().filter(key=code).exists():
         raise Open311Error(404, f"service_code {code} not found")
     lat, lon = _float(p, "lat"), _float(p, "long")
     if (lat is None or lon is None) and not p.get("address_string") and not p.get("address_id"):

@@ -37,13 +37,19 @@ def test_discovery_and_services_in_both_formats(client, town):
     assert {s.find("metadata").text for s in root.findall("service")} == {"true", "false"}
 
 
-def test_service_definitions_carry_the_extra_questions(client, town):
-    d = client.get(f"{BASE}/services/neighbour_dispute.json").json()
-    kind = next(a for a in d["attributes"] if a["code"] == "kind")
-    assert kind["datatype"] == "singlevaluelist" and kind["required"] is True and kind["variable"] is True
-    assert {"key": "漏水", "name": "漏水"} in kind["values"]
-    root = xml(client.get(f"{BASE}/services/neighbour_dispute.xml"))
-    assert root.tag == "service_definition" and root.find("attributes/attribute/code").text == "parties"
+def test_service_definitions_carry_the_extra_questions_and_private_categories_are_not_offered(client, town):
+    d = client.get(f"{BASE}/services/street_lamp.json").json()
+    how_many = next(a for a in d["attributes"] if a["code"] == "how_many")
+    assert how_many["datatype"] == "number" and how_many["variable"] is True
+    root = xml(client.get(f"{BASE}/services/street_lamp.xml"))
+    assert root.tag == "service_definition" and root.find("attributes/attribute/code").text == "lamp_number"
+    # a private category (a neighbours' dispute needs a visit to the family) is no Open311 service at all
+    offered = {s["service_code"] for s in client.get(f"{BASE}/services.json").json()}
+    assert "street_lamp" in offered and "neighbour_dispute" not in offered and "family_dispute" not in offered
+    assert client.get(f"{BASE}/services/neighbour_dispute.json").status_code == 404
+    lon, lat = inside(town.units[0])
+    post = {"service_code": "neighbour_dispute", "lat": lat, "long": lon, "description": "楼上漏水"}
+    assert client.post(f"{BASE}/requests.json", post).status_code == 404
     missing = client.get(f"{BASE}/services/nope.json")
     assert missing.status_code == 404 and missing.json() == [
         {"code": 404, "description": "service_code nope not found"}
