@@ -17,15 +17,15 @@ ROWS = 100_000
 HEADER = ["网格编码", "户号", "地址", "户别", "姓名", "证件号码", "与户主关系", "手机号", "人群类别"]
 
 
-def make_ledger(rng: random.Random, grid_codes: list[str]) -> bytes:
+def make_ledger(rng: random.Random, grid_codes: list[str], rows: int = ROWS) -> bytes:
     from wangge.core.excel import write_workbook
     from wangge.core.names import mobile, person_name
     from wangge.registry.validators import make_citizen_id
 
-    rows = []
+    count, rows = rows, []
     seen = set()
     hh = 0
-    while len(rows) < ROWS:
+    while len(rows) < count:
         hh += 1
         code = rng.choice(grid_codes)
         for k in range(rng.choice([1, 2, 3, 4, 5])):
@@ -48,7 +48,7 @@ def make_ledger(rng: random.Random, grid_codes: list[str]) -> bytes:
                     "独居老人" if rng.random() < 0.02 else "",
                 ]
             )
-            if len(rows) == ROWS:
+            if len(rows) == count:
                 break
     return write_workbook(HEADER, rows)
 

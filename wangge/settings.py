@@ -207,6 +207,9 @@ STORAGES = {
     },
 }
 
+# A task running this long is taken to belong to a dead worker and is run again (tasks are idempotent):
+# longer than any task runs (a 100,000-row ledger commits in about a minute).
+TASK_STALE_SECONDS = env_int("WANGGE_TASK_STALE_SECONDS", 900)
 # Background tasks: the database queue, run by `wangge worker`; tests run tasks at once.
 TASKS = {
     "default": {

@@ -16,3 +16,5 @@ class CoreConfig(AppConfig):
 
         # what a crash left unsent goes out on the next tick
         periodic.register("wangge.core.tasks.deliver_outbox", every=30)
+        # what a killed worker was running is taken back (at the start of every worker, then each minute)
+        periodic.register("wangge.core.tasks.requeue_abandoned", every=60)

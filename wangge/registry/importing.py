@@ -855,14 +855,25 @@ def import_ledger(
     user=None,
     progress: Callable[[int, int], None] | None = None,
     kind: str = "persons",
+    committed: Callable[[LedgerReport], None] | None = None,
 ) -> LedgerReport:
+    """Check a ledger and, with commit, write it if it is clean. `committed` is called inside the commit's
+    own transaction once the rows are written: an import job marks itself done there, so that a process
+    killed just after the commit is never mistaken for one killed before it (and imported twice)."""
+
+    def within_commit(write: Callable[[], object], report: LedgerReport) -> None:
+        with transaction.atomic():
+            write()
+            if committed is not None and report.committed:
+                committed(report)
+
     key = _check_key(content, mapping, user) if kind == "persons" else ""
     if key and commit:
         checked = _take_checked(key)
         if checked is not None:  # this file was just checked clean here: only what may have changed since
             report, prepared = recheck(checked[1], checked[0], user), checked[1]
             if report.ok and prepared:
-                _commit_or_report(prepared, report, user)
+                within_commit(lambda: _commit_or_report(prepared, report, user), report)
             return report
     try:
         header, body = read_rows(content)
@@ -871,16 +882,16 @@ def import_ledger(
     if kind == "houses":
         house_report, houses = check_houses(header, body, mapping=mapping, user=user)
         if commit and house_report.ok and houses:
-            commit_houses(houses, house_report, by=user)
+            within_commit(lambda: commit_houses(houses, house_report, by=user), house_report)
         return house_report
     if kind == "organisations":
         org_report, orgs = check_organisations(header, body, mapping=mapping, user=user)
         if commit and org_report.ok and orgs:
-            commit_organisations(orgs, org_report, by=user)
+            within_commit(lambda: commit_organisations(orgs, org_report, by=user), org_report)
         return org_report
     report, prepared = check_ledger(header, body, mapping=mapping, user=user, progress=progress)
     if commit and report.ok and prepared:
-        _commit_or_report(prepared, report, user)
+        within_commit(lambda: _commit_or_report(prepared, report, user), report)
     elif not commit and report.ok and prepared:
         _keep_checked(key, report, prepared)
     return report

@@ -24,6 +24,12 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
     def progress(done: int, total: int) -> None:
         _save(job_id, progress=max(1, min(95, int(90 * done / max(total, 1)))))
 
+    def done(report) -> None:
+        # inside the commit's transaction: the job is done exactly when its rows are in, and its file (every
+        # ID number in it) is not kept beside the archive that now holds them
+        _save(job_id, status=ImportJob.Status.DONE, progress=100, rows=report.rows, report=_data(report),
+              content=b"")  # fmt: skip
+
     try:
         # No transaction around this: progress must be visible to the page while it runs
         # (the commit itself is one transaction inside import_ledger).
@@ -34,6 +40,7 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
             user=job.user,
             progress=progress,
             kind=job.kind,
+            committed=done,
         )
     except Exception as exc:  # report the failure on the page instead of leaving the job spinning
         _save(
@@ -42,7 +49,12 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
             report={"errors": [{"row": 0, "column": "", "header": "", "message": f"导入失败：{exc}"}]},
         )
         raise
-    data = {
+    if not report.committed:
+        _save(job_id, status=ImportJob.Status.CHECKED, progress=100, rows=report.rows, report=_data(report))
+
+
+def _data(report) -> dict:
+    return {
         "ok": report.ok,
         "rows": report.rows,
         "persons": report.persons,
@@ -51,10 +63,6 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
         "errors": [e.__dict__ for e in report.errors[:MAX_ERRORS_KEPT]],
         "committed": report.committed,
     }
-    status = ImportJob.Status.DONE if report.committed else ImportJob.Status.CHECKED
-    # an imported ledger is in the archive now: its file (every ID number in it) is not kept beside it
-    dropped = {"content": b""} if report.committed else {}
-    _save(job_id, status=status, progress=100, rows=report.rows, report=data, **dropped)
 
 
 @task()

@@ -1,0 +1,319 @@
+"""Nothing is lost, half-written or sent twice when a process dies. The real worker (`wangge worker`) and the
+real web server run as separate processes on a database of their own and are killed with SIGKILL in the
+middle of a long write; after a restart every outcome is all or nothing, every accepted piece of work is
+done, and every message is delivered once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WANGGE = str(Path(sys.executable).parent / "wangge")
+SETUP = "import django, json; django.setup()\n"
+
+
+class RealDatabase:
+    """A database that separate processes share (the test database lives in this process only)."""
+
+    def __init__(self, tmp: Path):
+        base = os.environ.get("WANGGE_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+        self.postgres = base.startswith("postgres")
+        if self.postgres:
+            import psycopg
+
+            server, _, name = base.rpartition("/")
+            self.name = f"{name.split('?')[0]}_kill_{os.getpid()}"
+            self.server = server
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = f"{server}/{self.name}"
+        else:
+            self.path = tmp / "shared.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_CURRENT_TEST")},
+            "WANGGE_DATABASE_URL": self.url,
+            "WANGGE_DEBUG": "1",
+            "WANGGE_TESTING": "0",
+            "WANGGE_VAR_DIR": str(tmp / "var"),
+            "WANGGE_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            "WANGGE_TASK_STALE_SECONDS": "1",  # what a killed worker ran is taken back at once
+            "WANGGE_LOG_LEVEL": "ERROR",
+            "DJANGO_SETTINGS_MODULE": "wangge.settings",
+        }
+        subprocess.run(
+            [WANGGE, "manage", "migrate", "--no-input", "-v", "0"], env=self.env, cwd=ROOT, check=True
+        )
+
+    def python(self, code: str):
+        """Run code in a process of its own against this database; what it prints last, as JSON."""
+        out = subprocess.run([sys.executable, "-c", SETUP + code], env=self.env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+        assert out.returncode == 0, out.stderr[-3000:]
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def value(self, sql: str, params=()):
+        """One value, read straight from the database (fast enough to poll while a process writes)."""
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
+                return conn.execute(sql.replace("?", "%s"), params or None).fetchone()[0]
+        with sqlite3.connect(self.path, timeout=30) as conn:
+            return conn.execute(sql, params).fetchone()[0]
+
+    def writing(self, table: str) -> bool:
+        """Whether a transaction holds a write on the table right now (PostgreSQL: its lock; SQLite: the
+        database's one write lock)."""
+        if self.postgres:
+            return self.value(
+                "SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = ? "
+                "AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock') AND l.pid <> pg_backend_pid()",
+                (table,),
+            ) > 0  # fmt: skip
+        conn = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            conn.close()
+
+    def drop(self) -> None:
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(f"{self.server}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory):
+    db = RealDatabase(tmp_path_factory.mktemp("killed"))
+    db.python("from wangge.core.testing import build_town; build_town(); print(1)")
+    yield db
+    db.drop()
+
+
+@contextmanager
+def running(db: RealDatabase, *command: str):
+    """A process of ours, started in a session of its own so that SIGKILL takes all of it."""
+    process = subprocess.Popen([WANGGE, *command], env=db.env, cwd=ROOT, start_new_session=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def kill(process) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def wait_until(check, timeout: float = 120, every: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out waiting")
+
+
+def test_a_ledger_import_killed_in_its_commit_writes_nothing_then_completes_after_a_restart(real_db):
+    rows = 40_000
+    job = real_db.python(f"""
+import random
+from bench.import_persons import make_ledger
+from wangge.core.testing import grid_worker
+from wangge.grids.models import Grid
+from wangge.registry.models import ImportJob
+from wangge.registry.tasks import run_ledger_import
+unit = Grid.objects.filter(numchild=0).order_by("path").first()
+codes = [unit.code]
+content = make_ledger(random.Random(5), codes, rows={rows})
+clerk = grid_worker(unit, username="ledger-clerk")
+job = ImportJob.objects.create(user=clerk, filename="l.xlsx", content=content)
+run_ledger_import.enqueue(job.pk, commit=True)
+print(job.pk)
+""")
+    persons = "SELECT COUNT(*) FROM registry_person"
+    before = real_db.value(persons)
+    status = "SELECT status || ':' || progress FROM registry_importjob WHERE id = ?"
+    with running(real_db, "worker", "--no-periodic", "-v", "0") as worker:
+        # inside the commit's one transaction: the check's last progress is 89 (90 x 39,999 / 40,000), and
+        # a write after it is the commit's
+        def committing() -> bool:
+            return real_db.value(status, (job,)) == "committing:89" and real_db.writing("registry_person")
+
+        wait_until(committing, every=0.002)
+        kill(worker)
+        assert real_db.value(status, (job,)).startswith("committing")  # killed mid-way
+    assert real_db.value(persons) == before  # nothing half-written
+    with running(real_db, "worker", "-v", "0"):  # the restarted worker takes the killed task back
+        wait_until(lambda: real_db.value(status, (job,)).startswith("done"), timeout=300, every=0.2)
+    assert real_db.value(persons) == before + rows  # nothing lost, nothing twice
+    assert real_db.value("SELECT COUNT(DISTINCT id_index) FROM registry_person") == before + rows
+
+
+def test_outbox_delivery_killed_mid_way_delivers_each_message_once_after_a_restart(real_db):
+    units = 40
+    made = real_db.python(f"""
+from wangge.core import outbox
+from wangge.core.testing import grid_worker
+from wangge.grids.models import Grid
+leaves = list(Grid.objects.filter(numchild=0).order_by("path")[:{units}])
+for g in leaves:
+    grid_worker(g, username=f"outbox-{{g.pk}}")
+rows = [outbox.row(f"kill:{{i}}:{{g.pk}}", grid_id=g.pk, title="停水") for i in range(100) for g in leaves]
+outbox.queue(rows)
+print([len(rows), sum(outbox.unit_users(g.pk).count() for g in leaves) * 100])
+""")
+    rows, expected = made
+    pending = "SELECT COUNT(*) FROM core_outboxmessage WHERE key LIKE 'kill:%' AND sent_at IS NULL"
+    messages = "SELECT COUNT(*) FROM core_message WHERE outbox_key LIKE 'kill:%'"
+    real_db.python(
+        "from wangge.core.tasks import deliver_outbox; deliver_outbox.enqueue(limit=200); print(1)"
+    )
+    with running(real_db, "worker", "--no-periodic", "-v", "0") as worker:
+        wait_until(lambda: 0 < real_db.value(messages) and real_db.value(pending) > rows // 4)
+        kill(worker)
+    sent = rows - real_db.value(pending)
+    assert 0 < sent < rows  # killed mid-way
+    # each batch whole: a row marked sent has its messages, a row not sent has none
+    told = "(SELECT COUNT(*) FROM core_message m WHERE m.outbox_key LIKE o.key || ':%')"
+    rows_where = "SELECT COUNT(*) FROM core_outboxmessage o WHERE o.key LIKE 'kill:%' AND "
+    assert real_db.value(rows_where + f"o.sent_at IS NULL AND {told} > 0") == 0
+    assert real_db.value(rows_where + f"o.sent_at IS NOT NULL AND {told} = 0") == 0
+    real_db.python(
+        "from wangge.core.tasks import deliver_outbox; deliver_outbox.enqueue(limit=200); print(1)"
+    )
+    with running(real_db, "worker", "--no-periodic", "-v", "0"):
+        wait_until(lambda: real_db.value(pending) == 0)
+    assert real_db.value(messages) == expected  # every message, once
+    assert real_db.value(
+        "SELECT COUNT(DISTINCT outbox_key) FROM core_message WHERE outbox_key LIKE 'kill:%'"
+    ) == (expected)
+
+
+def test_the_deadline_sweep_killed_mid_way_leaves_each_case_whole_and_finishes_after_a_restart(real_db):
+    due = 6000
+    real_db.python(f"""
+from datetime import timedelta
+from django.utils import timezone
+from wangge.cases.models import Case, Category
+from wangge.grids.models import Grid
+category = Category.objects.get(key="garbage_dumping")
+leaves = list(Grid.objects.filter(numchild=0))
+past = timezone.now() - timedelta(hours=1)
+Case.objects.bulk_create([
+    Case(code=f"K{{n:08d}}", token=f"k{{n:011d}}", category=category,
+         catalogue_version_id=category.version_id, description="超时",
+         grid=leaves[n % len(leaves)], handler_grid=leaves[n % len(leaves)],
+         status="dispatched", stage_due_at=past, due_at=past, next_check_at=past)
+    for n in range({due})
+], batch_size=2000)
+print(1)
+""")
+    left = "SELECT COUNT(*) FROM cases_case WHERE code LIKE 'K%' AND escalation_level = 0"
+    whole = (
+        "SELECT COUNT(*) FROM cases_case c WHERE c.code LIKE 'K%' AND c.escalation_level <> "
+        "(SELECT COUNT(*) FROM cases_caseevent e WHERE e.case_id = c.id AND e.action = 'overdue')"
+    )
+    real_db.python("from wangge.cases.tasks import sweep_deadlines; sweep_deadlines.enqueue(); print(1)")
+    with running(real_db, "worker", "--no-periodic", "-v", "0") as worker:
+        wait_until(lambda: real_db.value(left) < due - 500)
+        kill(worker)
+    assert 0 < real_db.value(left) < due  # killed mid-way
+    assert real_db.value(whole) == 0  # every case escalated with its step, or not at all
+    with running(real_db, "worker", "-v", "0"):  # the restarted worker takes the sweep back
+        wait_until(lambda: real_db.value(left) == 0, timeout=300, every=0.2)
+    assert real_db.value(whole) == 0
+    assert (
+        real_db.value("SELECT MAX(escalation_level) FROM cases_case WHERE code LIKE 'K%'") == 1
+    )  # once each
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_visit_upload_in_flight_when_the_server_dies_is_stored_once_by_the_phones_resend(real_db):
+    made = real_db.python("""
+from wangge.accounts import services as accounts
+from wangge.core.testing import grid_worker
+from wangge.grids.models import Grid
+from wangge.registry.tests.factories import household_with_people
+unit = Grid.objects.filter(numchild=0).order_by("path").first()
+worker = grid_worker(unit, username="phone-visitor")
+hh, _ = household_with_people(unit)
+_t, key = accounts.issue_token(worker, name="phone", days=1)
+print(json.dumps([hh.pk, key]))
+""")
+    household, key = made
+    body = json.dumps(
+        {"household": household, "client_id": "phone-visit-1", "notes": "在家，身体好"}
+    ).encode()
+
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+
+    def send(port: int, timeout: float = 10):
+        url = f"http://127.0.0.1:{port}/api/fieldwork/visits"
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+
+    visits = "SELECT COUNT(*) FROM fieldwork_visit WHERE client_id = 'phone-visit-1'"
+    port = _free_port()
+    server = ["manage", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
+    with running(real_db, *server) as web:
+        wait_until(lambda: _answers(port))
+        import threading
+
+        outcome: list = []
+        thread = threading.Thread(target=lambda: outcome.append(_try(send, port)))
+        thread.start()
+        time.sleep(0.05)  # the upload is on its way
+        kill(web)
+        thread.join(timeout=30)
+    assert real_db.value(visits) in (0, 1)  # the request either landed whole or not at all
+    port = _free_port()
+    with running(real_db, "manage", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"):
+        wait_until(lambda: _answers(port))
+        status, first = send(port)  # the phone resends (it never saw an answer it could trust)
+        again_status, again = send(port)  # and once more, for good measure
+    assert status == again_status == 201 and first["id"] == again["id"]
+    assert real_db.value(visits) == 1
+
+
+def _try(send, port):
+    try:
+        return send(port)
+    except Exception as exc:  # the connection died with the server
+        return exc
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
