@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_ratelimit",
     "axes",
+    "captcha",
     "wangge.core",
     "wangge.audit",
     "wangge.grids",
@@ -244,6 +245,13 @@ OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
 
 # An uploaded ledger's file is kept (encrypted) until it is imported, or this many days if it never is.
 IMPORT_KEEP_DAYS = env_int("WANGGE_IMPORT_KEEP_DAYS", 7)
+
+# An optional picture CAPTCHA on the resident's report page (django-simple-captcha), for a site whose page is
+# abused by scripts despite the rate limits. Off by default: a resident's report should be easy.
+REPORT_CAPTCHA = env_bool("WANGGE_REPORT_CAPTCHA", False)
+CAPTCHA_LENGTH = 4
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.math_challenge"  # a sum reads the same in any language
+CAPTCHA_TIMEOUT = 10  # minutes
 
 # Anonymous doors (the report page, its nearby hint, Open311's POST, the login form) are rate-limited per
 # address with django-ratelimit; past the limit: 429 with a Chinese message. Counts live in the

@@ -18,6 +18,7 @@ urlpatterns = [
     path("mediation/", include("wangge.mediation.urls")),
     path("report/", include("wangge.cases.public_urls")),
     path("open311/v2/", include("wangge.open311.urls")),
+    path("captcha/", include("captcha.urls")),
     path("api/", api.urls),
 ]
 

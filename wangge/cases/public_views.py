@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -40,7 +41,10 @@ def report_form(
 
 def _report_form(request, channel, template, extra, grid, values, device):
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    captcha = _captcha_form(request, channel)
+    if captcha is not None and request.method == "POST" and not captcha.is_valid():
+        errors = {"captcha": [_("请按图片算出结果后填写")]}
+    elif request.method == "POST":
         data = cases.ReportIn(
             category=request.POST.get("category", ""),
             description=request.POST.get("description", ""),
@@ -86,12 +90,26 @@ def _report_form(request, channel, template, extra, grid, values, device):
         "client_id": values.get("client_id") or uuid.uuid4().hex,
         "max_photos": settings.CASE_MAX_PHOTOS,
         "channel": channel,
+        "captcha": captcha,
         **(extra or {}),
     }
     return render(request, template, context, status=400 if errors else 200)
 
 
 @ratelimit(key="ip", rate=lambda g, r: settings.RATE_REPORT, group="report", method="POST", block=True)
+def _captcha_form(request, channel: str):
+    """The picture CAPTCHA a site may ask of anonymous residents (settings.REPORT_CAPTCHA), or None."""
+    if not settings.REPORT_CAPTCHA or channel != Case.Channel.RESIDENT or request.user.is_authenticated:
+        return None
+    from captcha.fields import CaptchaField
+    from django import forms
+
+    class CaptchaForm(forms.Form):
+        captcha = CaptchaField(label=_("验证码"))
+
+    return CaptchaForm(request.POST if request.method == "POST" else None)
+
+
 def report(request):
     return report_form(request)
 

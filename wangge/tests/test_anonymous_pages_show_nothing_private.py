@@ -91,3 +91,23 @@ def test_the_anonymous_doors_are_rate_limited_per_address_in_chinese(client, tow
     client.post("/open311/v2/requests.json", post)
     second = client.post("/open311/v2/requests.json", post)
     assert second.status_code == 429 and second.json()[0]["code"] == 429
+
+
+@override_settings(REPORT_CAPTCHA=True)
+def test_a_site_may_ask_anonymous_reporters_for_a_captcha(client, town):
+    import re
+
+    from captcha.models import CaptchaStore
+
+    lon, lat = inside(town.units[0])
+    form = {"category": "garbage_dumping", "description": "垃圾", "lon": lon, "lat": lat, "client_id": "c1"}
+    page = client.get(reverse("report:start")).content.decode()
+    key = re.search(r'name="captcha_0" value="([0-9a-f]+)"', page).group(1)
+    wrong = client.post(reverse("report:start"), {**form, "captcha_0": key, "captcha_1": "-1"})
+    assert wrong.status_code == 400 and "请按图片算出结果后填写" in wrong.content.decode()
+    assert Case.objects.count() == 0
+    page = client.get(reverse("report:start")).content.decode()
+    key = re.search(r'name="captcha_0" value="([0-9a-f]+)"', page).group(1)
+    answer = CaptchaStore.objects.get(hashkey=key).response
+    done = client.post(reverse("report:start"), {**form, "captcha_0": key, "captcha_1": answer})
+    assert done.status_code == 302 and Case.objects.count() == 1
