@@ -17,7 +17,10 @@ ROWS = 100_000
 HEADER = ["网格编码", "户号", "地址", "户别", "姓名", "证件号码", "与户主关系", "手机号", "人群类别"]
 
 
-def make_ledger(rng: random.Random, grid_codes: list[str], rows: int = ROWS) -> bytes:
+def make_ledger(
+    rng: random.Random, grid_codes: list[str], rows: int = ROWS, prefix: str = "B", region: str = "350924"
+) -> bytes:
+    """A ledger of `rows` persons in households numbered PREFIX000001…, ID numbers of one region."""
     from wangge.core.excel import write_workbook
     from wangge.core.names import mobile, person_name
     from wangge.registry.validators import make_citizen_id
@@ -31,14 +34,14 @@ def make_ledger(rng: random.Random, grid_codes: list[str], rows: int = ROWS) -> 
         for k in range(rng.choice([1, 2, 3, 4, 5])):
             born = date(1930, 1, 1) + timedelta(days=rng.randint(0, 34000))
             while True:
-                number = make_citizen_id("350924", born, rng.randint(0, 999), rng.random() < 0.5)
+                number = make_citizen_id(region, born, rng.randint(0, 999), rng.random() < 0.5)
                 if number not in seen:
                     seen.add(number)
                     break
             rows.append(
                 [
                     code,
-                    f"B{hh:06d}",
+                    f"{prefix}{hh:06d}",
                     f"测试路{hh}号",
                     "户籍户",
                     person_name(rng),

@@ -75,6 +75,25 @@ class RealDatabase:
         with sqlite3.connect(self.path, timeout=30) as conn:
             return conn.execute(sql, params).fetchone()[0]
 
+    def rows(self, sql: str) -> list[tuple]:
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
+                return conn.execute(sql).fetchall()
+        with sqlite3.connect(self.path, timeout=30) as conn:
+            return conn.execute(sql).fetchall()
+
+    def execute(self, sql: str) -> None:
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
+                conn.execute(sql)
+            return
+        with sqlite3.connect(self.path, timeout=30) as conn:
+            conn.execute(sql)
+
     def writing(self, table: str) -> bool:
         """Whether a transaction holds a write on the table right now (PostgreSQL: its lock; SQLite: the
         database's one write lock)."""
@@ -317,3 +336,39 @@ def _answers(port: int) -> bool:
             return r.status == 200
     except OSError:
         return False
+
+
+def test_a_visit_duty_sync_killed_mid_way_leaves_each_rule_whole_and_finishes_after_a_restart(real_db):
+    real_db.python("""
+import random
+from bench.import_persons import make_ledger
+from wangge.core.testing import grid_worker
+from wangge.grids.models import Grid
+from wangge.registry import importing
+unit = Grid.objects.filter(numchild=0).order_by("-path").first()
+content = make_ledger(random.Random(9), [unit.code], rows=30000, prefix="D", region="350925")
+report = importing.import_ledger(content, commit=True, user=grid_worker(unit, username="duty-clerk"))
+assert report.committed, report.errors[:3]
+print(1)
+""")
+    per_rule = "SELECT rule_id, COUNT(*) FROM fieldwork_duty GROUP BY rule_id ORDER BY rule_id"
+    real_db.python("from wangge.fieldwork.tasks import sync_duties; sync_duties.call(); print(1)")
+    full = dict(real_db.rows(per_rule))  # what a whole sync gives each rule
+    assert sum(full.values()) > 30000 // 3
+    real_db.execute("DELETE FROM fieldwork_duty")
+    real_db.python("from wangge.fieldwork.tasks import sync_duties; sync_duties.enqueue(); print(1)")
+    with running(real_db, "worker", "--no-periodic", "-v", "0") as worker:
+        wait_until(lambda: real_db.writing("fieldwork_duty"), every=0.002)
+        kill(worker)
+    after_kill = dict(real_db.rows(per_rule))
+    # each rule is one transaction: its duties are all there or none
+    assert all(after_kill.get(rule, 0) in (0, n) for rule, n in full.items()), (after_kill, full)
+    assert sum(after_kill.values()) < sum(full.values())  # killed mid-way
+    real_db.python("from wangge.fieldwork.tasks import sync_duties; sync_duties.enqueue(); print(1)")
+    with running(real_db, "worker", "--no-periodic", "-v", "0"):
+        wait_until(lambda: dict(real_db.rows(per_rule)) == full, timeout=300, every=0.2)
+    duplicates = (
+        "SELECT COUNT(*) FROM (SELECT 1 FROM fieldwork_duty GROUP BY rule_id, household_id "
+        "HAVING COUNT(*) > 1) d"
+    )
+    assert real_db.value(duplicates) == 0
