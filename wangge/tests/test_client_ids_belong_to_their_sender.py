@@ -151,13 +151,19 @@ def _page_routes(mine: Side, theirs: Side) -> list[tuple[str, str, callable]]:
          lambda s, m, n: {"grid": s.unit.pk, "kind": "family", "summary": m, "parties": "赵某"}),
         (reverse("fieldwork:visit_form", args=[mine.household.pk]), "worker",
          lambda s, m, n: {"notes": m, "mode": "in_person"}),
+        (reverse("fieldwork:service_new"), "worker",
+         lambda s, m, n: {"person": s.members[0].pk, "kind": "其他", "mode": "help", "note": m}),
+        (reverse("cases:new"), "worker",
+         lambda s, m, n: {"category": "garbage_dumping", "description": m, "lon": inside(s.unit)[0],
+                          "lat": inside(s.unit)[1]}),
     ]  # fmt: skip
 
 
 def test_replaying_another_users_client_id_through_the_pages_shows_nothing_of_theirs(client, town):
     from django.test import Client
 
-    from wangge.fieldwork.models import Visit
+    from wangge.cases.models import Case
+    from wangge.fieldwork.models import ServiceRecord, Visit
     from wangge.mediation.models import Dispute
     from wangge.registry.models import Person, ProposedChange
 
@@ -168,11 +174,12 @@ def test_replaying_another_users_client_id_through_the_pages_shows_nothing_of_th
         other.force_login(getattr(theirs, role))
         stored = other.post(their_url, {**form(theirs, "他人的秘密内容", 3), "client_id": SHARED})
         assert stored.status_code == 302, (their_url, stored.content.decode()[-500:])
-    counts = [m.objects.count() for m in (Person, ProposedChange, Dispute, Visit)]
+    kinds = (Person, ProposedChange, Dispute, Visit, ServiceRecord, Case)
+    counts = [m.objects.count() for m in kinds]
     for url, role, form in _page_routes(mine, theirs):
         client.force_login(getattr(mine, role))
         done = client.post(url, {**form(mine, "我自己的内容", 4), "client_id": SHARED}, follow=True)
         text = done.content.decode()
         assert done.status_code == 200 and "他人的秘密内容" not in text and "他户" not in text, url
-    after = [m.objects.count() for m in (Person, ProposedChange, Dispute, Visit)]
+    after = [m.objects.count() for m in kinds]
     assert after == [n + 1 for n in counts]  # each a new record of one's own
