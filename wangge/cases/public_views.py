@@ -15,7 +15,7 @@ from django_ratelimit.decorators import ratelimit
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case, CasePhoto
-from wangge.core import idempotency
+from wangge.core import idempotency, photos
 from wangge.grids.models import Grid
 
 
@@ -175,13 +175,7 @@ def public_photo(request, token: str, pk: int):
 
 
 def _photo_response(photo: CasePhoto) -> HttpResponse:
-    try:
-        data = photo.image.read()
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = HttpResponse(data, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photos.served(photo.image, cache_control="private, max-age=3600")
 
 
 def grid_outlines(request):

@@ -43,3 +43,16 @@ def jpeg(image, *, longest: int = 2048) -> tuple[bytes, int, int]:
     buf = BytesIO()
     image.save(buf, "JPEG", quality=82)
     return buf.getvalue(), image.width, image.height
+
+
+def served(image, *, cache_control: str):
+    """A stored JPEG as a response (404 when its file is gone). Private photos say `private`."""
+    from django.http import Http404, HttpResponse
+
+    try:
+        data = image.read()
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = cache_control
+    return response

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -17,7 +17,7 @@ from django_ratelimit.decorators import ratelimit
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case
-from wangge.core import dates
+from wangge.core import dates, photos
 from wangge.open311 import services as o311
 
 MAX_REQUESTS = 1000  # the spec's default window is 90 days / 1000 requests
@@ -268,15 +268,7 @@ def _create(request, fmt):
 
 def media(request, ref: str):
     """A request's photo (its media_url): served while its case is one the public may see."""
-    from django.http import Http404
-
     photo = o311.public_photo(ref)
     if photo is None:
         raise Http404
-    try:
-        data = photo.image.read()
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = HttpResponse(data, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return photos.served(photo.image, cache_control="public, max-age=3600")
