@@ -152,6 +152,10 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+if TESTING:
+    # the test suite's hundreds of users: a fast hasher (the full PBKDF2 iterations were a third of some
+    # test modules); never outside tests (WANGGE_TESTING=0 in the processes the tests start keeps PBKDF2)
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
