@@ -307,6 +307,8 @@ def record_visit(data: VisitIn, *, by, photos=()) -> Visit:
     returns the first visit unchanged."""
     if not data.client_id or len(data.client_id) > 64:
         raise ValidationError({"client_id": _("缺少客户端编号，请刷新页面后重试")})
+    if not by.has_perm(perms.RECORD):  # before any look-up by what the caller sent
+        raise PermissionDenied(_("您没有登记走访的权限"))
     if existing := _sent_before(data.client_id, by):
         return existing
     try:
