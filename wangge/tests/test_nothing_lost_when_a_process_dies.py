@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import sqlite3
@@ -43,6 +44,7 @@ class RealDatabase:
         else:
             self.path = tmp / "shared.sqlite3"
             self.url = f"sqlite:///{self.path}"
+            self._reader: sqlite3.Connection | None = None
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_CURRENT_TEST")},
             "WANGGE_DATABASE_URL": self.url,
@@ -72,8 +74,7 @@ class RealDatabase:
 
             with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
                 return conn.execute(sql.replace("?", "%s"), params or None).fetchone()[0]
-        with sqlite3.connect(self.path, timeout=30) as conn:
-            return conn.execute(sql, params).fetchone()[0]
+        return self.reader().execute(sql, params).fetchone()[0]
 
     def rows(self, sql: str) -> list[tuple]:
         if self.postgres:
@@ -81,8 +82,15 @@ class RealDatabase:
 
             with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
                 return conn.execute(sql).fetchall()
-        with sqlite3.connect(self.path, timeout=30) as conn:
-            return conn.execute(sql).fetchall()
+        return self.reader().execute(sql).fetchall()
+
+    def reader(self) -> sqlite3.Connection:
+        """One connection held open for every read: were a process of ours the last to close the
+        database, it would checkpoint and remove the WAL under an exclusive lock, and a reader would
+        wait on it for as long as that process is stopped."""
+        if self._reader is None:
+            self._reader = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        return self._reader
 
     def execute(self, sql: str) -> None:
         if self.postgres:
@@ -113,7 +121,44 @@ class RealDatabase:
         finally:
             conn.close()
 
+    def kill_when(
+        self, process, check, *, near=None, past=lambda: False, timeout: float = 120, step: float = 0.01
+    ) -> None:
+        """Let the process run in short steps (SIGCONT, 10 ms, SIGSTOP) and SIGKILL it in the first
+        stopped state where check() holds: what the test saw is exactly what the kill leaves, however
+        loaded the machine. past() says the process ran beyond the wanted state in one step. Until
+        near() holds (by default: until a worker has taken a task) it runs freely."""
+        wait_until(near or self.task_running, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        if not self.postgres:  # a stopped writer can hold SQLite's WAL index: look again after a step
+            self.reader().execute("PRAGMA busy_timeout = 200")
+        try:
+            while time.monotonic() < deadline:
+                _stop(process.pid)
+                try:
+                    if check():
+                        return
+                    assert not past(), "the process ran past the state to kill it in within one step"
+                except sqlite3.OperationalError:
+                    # stopped halfway through writing SQLite's WAL index: readers wait for it, so this is no
+                    # state to look at; let it run on
+                    pass
+                os.killpg(process.pid, signal.SIGCONT)
+                time.sleep(step)
+            raise AssertionError("timed out waiting")
+        finally:
+            kill(process)
+            if not self.postgres:
+                self.reader().execute("PRAGMA busy_timeout = 30000")
+
+    def task_running(self) -> bool:
+        return (
+            self.value("SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'") > 0
+        )
+
     def drop(self) -> None:
+        if not self.postgres and self._reader is not None:
+            self._reader.close()
         if self.postgres:
             import psycopg
 
@@ -144,6 +189,33 @@ def running(db: RealDatabase, *command: str):
 def kill(process) -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
+
+
+def _stop(group: int) -> None:
+    """SIGSTOP the process group and wait until every thread of it has stopped. A process stopped
+    while it starts a subprocess (vfork) waits for its stopped child and never stops itself: then let
+    it run on and stop it again."""
+    while True:
+        os.killpg(group, signal.SIGSTOP)
+        deadline = time.monotonic() + 0.05
+        while time.monotonic() < deadline:
+            if all(state in "TtZ" for state in _thread_states(group)):
+                return
+            time.sleep(0.0005)
+        os.killpg(group, signal.SIGCONT)
+
+
+def _thread_states(pid: int) -> list[str]:
+    """The state of every thread of the process and of its children, grandchildren, ..."""
+    states = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+            for child in (task / "children").read_text().split():
+                states += _thread_states(int(child))
+    except FileNotFoundError:
+        pass  # gone meanwhile
+    return states
 
 
 def wait_until(check, timeout: float = 120, every: float = 0.02):
@@ -181,8 +253,7 @@ print(job.pk)
         def committing() -> bool:
             return real_db.value(status, (job,)) == "committing:89" and real_db.writing("registry_person")
 
-        wait_until(committing, every=0.002)
-        kill(worker)
+        real_db.kill_when(worker, committing, past=lambda: real_db.value(status, (job,)).startswith("done"))
         assert real_db.value(status, (job,)).startswith("committing")  # killed mid-way
     assert real_db.value(persons) == before  # nothing half-written
     with running(real_db, "worker", "-v", "0"):  # the restarted worker takes the killed task back
@@ -211,8 +282,11 @@ print([len(rows), sum(outbox.unit_users(g.pk).count() for g in leaves) * 100])
         "from wangge.core.tasks import deliver_outbox; deliver_outbox.enqueue(limit=200); print(1)"
     )
     with running(real_db, "worker", "--no-periodic", "-v", "0") as worker:
-        wait_until(lambda: 0 < real_db.value(messages) and real_db.value(pending) > rows // 4)
-        kill(worker)
+        real_db.kill_when(
+            worker,
+            lambda: 0 < real_db.value(messages) and real_db.value(pending) > rows // 4,
+            past=lambda: real_db.value(pending) <= rows // 4,
+        )
     sent = rows - real_db.value(pending)
     assert 0 < sent < rows  # killed mid-way
     # each batch whole: a row marked sent has its messages, a row not sent has none
@@ -257,8 +331,9 @@ print(1)
     )
     real_db.python("from wangge.cases.tasks import sweep_deadlines; sweep_deadlines.enqueue(); print(1)")
     with running(real_db, "worker", "--no-periodic", "-v", "0") as worker:
-        wait_until(lambda: real_db.value(left) < due - 500)
-        kill(worker)
+        real_db.kill_when(
+            worker, lambda: 0 < real_db.value(left) < due - 500, past=lambda: real_db.value(left) == 0
+        )
     assert 0 < real_db.value(left) < due  # killed mid-way
     assert real_db.value(whole) == 0  # every case escalated with its step, or not at all
     with running(real_db, "worker", "-v", "0"):  # the restarted worker takes the sweep back
@@ -305,15 +380,19 @@ print(json.dumps([hh.pk, key]))
     server = ["manage", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
     with running(real_db, *server) as web:
         wait_until(lambda: _answers(port))
-        import threading
-
-        outcome: list = []
-        thread = threading.Thread(target=lambda: outcome.append(_try(send, port)))
-        thread.start()
-        time.sleep(0.05)  # the upload is on its way
-        kill(web)
-        thread.join(timeout=30)
-    assert real_db.value(visits) in (0, 1)  # the request either landed whole or not at all
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as phone:
+            head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            phone.sendall(
+                f"POST /api/fieldwork/visits HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
+            )  # the upload is on its way; the server dies once it has stored it, before the phone reads
+            real_db.kill_when(
+                web,
+                lambda: real_db.value(visits) == 1 or bool(select.select([phone], [], [], 0)[0]),
+                near=lambda: True,  # the server is up
+            )
+    assert real_db.value(visits) == 1  # stored whole; the phone never heard the answer
     port = _free_port()
     with running(real_db, "manage", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"):
         wait_until(lambda: _answers(port))
@@ -321,13 +400,6 @@ print(json.dumps([hh.pk, key]))
         again_status, again = send(port)  # and once more, for good measure
     assert status == again_status == 201 and first["id"] == again["id"]
     assert real_db.value(visits) == 1
-
-
-def _try(send, port):
-    try:
-        return send(port)
-    except Exception as exc:  # the connection died with the server
-        return exc
 
 
 def _answers(port: int) -> bool:
@@ -360,8 +432,11 @@ print(1)
     total = "SELECT COUNT(*) FROM fieldwork_duty"
     with running(real_db, "worker", "--no-periodic", "-v", "0") as worker:
         # some rules' duties are in, not all: the kill lands between or inside the rules' transactions
-        wait_until(lambda: 0 < real_db.value(total) < sum(full.values()), every=0.002)
-        kill(worker)
+        real_db.kill_when(
+            worker,
+            lambda: 0 < real_db.value(total) < sum(full.values()),
+            past=lambda: real_db.value(total) == sum(full.values()),
+        )
     after_kill = dict(real_db.rows(per_rule))
     # each rule is one transaction: its duties are all there or none
     assert all(after_kill.get(rule, 0) in (0, n) for rule, n in full.items()), (after_kill, full)
