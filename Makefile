@@ -35,7 +35,8 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	WANGGE_DEBUG=1 $(BIN)/mypy wangge/*/services.py wangge/accounts/jurisdiction.py
+	$(BIN)/lint-imports
+	WANGGE_DEBUG=1 $(BIN)/mypy wangge/*/services.py wangge/grids/jurisdiction.py
 	WANGGE_DEBUG=1 $(BIN)/wangge manage makemigrations --check --dry-run
 
 BENCH ?=

@@ -43,7 +43,7 @@ def _no_kept_ledger_check():
 
 @pytest.fixture
 def town(db):
-    from wangge.core.testing import build_town
+    from testkit import build_town
 
     return build_town()
 

@@ -94,9 +94,9 @@ def run_one(database_url: str | None) -> dict:
     setup_django("import_persons", database_url=database_url)
     from django.db import connection
 
+    from testkit import build_town
     from wangge.accounts.models import User
     from wangge.core.scenes import apply_scene
-    from wangge.core.testing import build_town
     from wangge.registry import importing
     from wangge.registry.models import Person
 

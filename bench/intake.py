@@ -130,9 +130,9 @@ def run_one(database_url: str | None) -> dict:
     from django.db.models import Max
     from django.utils import timezone
 
+    from testkit import build_town
     from wangge.cases import calendar
     from wangge.cases.models import Case
-    from wangge.core.testing import build_town
 
     if not shutil.which("wrk"):
         raise SystemExit("bench/intake.py needs wrk (Debian package wrk): apt-get install wrk")

@@ -51,9 +51,9 @@ def fill(rng: random.Random) -> None:
 
 
 def measure(vendor: str) -> dict[str, dict]:
-    from wangge.accounts.jurisdiction import visible
     from wangge.accounts.models import User
     from wangge.grids import services as grids
+    from wangge.grids.jurisdiction import visible
     from wangge.grids.models import Grid, RoleAssignment
 
     unit = Grid.objects.filter(depth=4).order_by("code").first()
@@ -79,7 +79,7 @@ def measure(vendor: str) -> dict[str, dict]:
         return all_rows.filter(grid_id__in=subtree_ids).count()
 
     def resolve():
-        from wangge.accounts.jurisdiction import forget, jurisdiction
+        from wangge.grids.jurisdiction import forget, jurisdiction
 
         forget(worker)
         return jurisdiction(worker)

@@ -20,10 +20,10 @@ def run_one(database_url: str | None) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from testkit import build_town
     from wangge.cases import services as cases
     from wangge.cases.models import Case, Category
     from wangge.core.bulk import insert_rows, reserve_ids
-    from wangge.core.testing import build_town
 
     town = build_town()
     category = Category.objects.get(key="garbage_dumping")

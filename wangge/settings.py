@@ -253,6 +253,8 @@ HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS",
 # here); a deployment names its adapter class, e.g. "myorg.sms.AliyunSms".
 SMS_ADAPTER = os.environ.get("WANGGE_SMS_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 WECHAT_ADAPTER = os.environ.get("WANGGE_WECHAT_ADAPTER", "wangge.core.outbox.RecordingAdapter")
+# whom a notification to a unit (a grid, a department) reaches: accounts knows, the outbox asks
+OUTBOX_UNIT_PEOPLE = "wangge.accounts.services.unit_people"
 OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
 
 # An uploaded ledger's file is kept (encrypted) until it is imported, or this many days if it never is.

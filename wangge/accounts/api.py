@@ -3,11 +3,11 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from wangge.accounts import permissions as perms
 from wangge.accounts import services as accounts
-from wangge.accounts.guards import require
 from wangge.accounts.models import ApiToken
+from wangge.core import permissions as perms
 from wangge.core.pagination import api_page
+from wangge.core.permissions import require
 
 router = Router(tags=["账号 accounts"])
 

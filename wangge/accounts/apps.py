@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与辖区")
 
     def ready(self) -> None:
-        from wangge.accounts import scene
+        from wangge.accounts import demo, scene
 
         scene.register()
+        demo.register()

@@ -4,8 +4,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
 from wangge.accounts.models import User
-from wangge.accounts.permissions import permissions_for
 from wangge.audit import services as audit
+from wangge.core.permissions import permissions_for
 
 
 class PhoneOrUsernameBackend(ModelBackend):

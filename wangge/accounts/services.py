@@ -11,10 +11,13 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.jurisdiction import (  # noqa: F401  (re-exported: the one scoping helper)
+from wangge.accounts.models import ApiToken, Department, JurisdictionScope, User
+from wangge.audit import services as audit
+from wangge.grids.jurisdiction import (  # noqa: F401  (re-exported: the one scoping helper)
     can_see_grid,
     forget,
     get_visible_or_404,
@@ -22,8 +25,7 @@ from wangge.accounts.jurisdiction import (  # noqa: F401  (re-exported: the one 
     top_grids,
     visible,
 )
-from wangge.accounts.models import ApiToken, Department, JurisdictionScope, User
-from wangge.audit import services as audit
+from wangge.grids.models import RoleAssignment
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 TOKEN_PREFIX = "wg_"
@@ -192,3 +194,37 @@ def user_for_token(key: str) -> User | None:
 
 def tokens_of(user: User):
     return ApiToken.objects.filter(user=user)
+
+
+# --- the people of a unit (whom a notification to a grid or a department reaches) ----------------
+
+UNIT_LIMIT = 50  # people told per unit notification
+
+
+def unit_users(grid_id: int | None = None, department_id: int | None = None) -> QuerySet:
+    """The people of a unit: a department's staff, or those holding a role or a scope on the grid."""
+    if department_id is not None:
+        return User.objects.filter(department_id=department_id, is_active=True)
+    if grid_id is None:
+        return User.objects.none()
+    held = Q(grid_assignments__grid_id=grid_id, grid_assignments__valid_to__isnull=True)
+    return User.objects.filter(held | Q(scopes__grid_id=grid_id), is_active=True).distinct()
+
+
+def unit_people(units) -> dict[tuple[int | None, int | None], list[int]]:
+    """The people of several units at once, (grid_id, department_id) each, as `unit_users` finds them (at
+    most UNIT_LIMIT a unit): a query for departments and two for grids, however many units are named."""
+    found: dict[tuple[int | None, int | None], set[int]] = {unit: set() for unit in units}
+    departments = {d for g, d in found if d is not None}
+    grids = {g for g, d in found if d is None and g is not None}
+    if departments:
+        staff = User.objects.filter(department_id__in=departments, is_active=True)
+        for department_id, pk in staff.values_list("department_id", "pk"):
+            found[(None, department_id)].add(pk)
+    if grids:
+        held = RoleAssignment.objects.filter(grid_id__in=grids, valid_to__isnull=True, user__is_active=True)
+        scoped = JurisdictionScope.objects.filter(grid_id__in=grids, user__is_active=True)
+        for qs in (held, scoped):
+            for grid_id, pk in qs.values_list("grid_id", "user_id"):
+                found[(grid_id, None)].add(pk)
+    return {unit: sorted(people)[:UNIT_LIMIT] for unit, people in found.items()}

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wangge.accounts import permissions as perms
 from wangge.accounts import services as accounts
 from wangge.accounts.models import Department, User
 from wangge.audit import services as audit
+from wangge.core import permissions as perms
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors

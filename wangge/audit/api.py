@@ -2,10 +2,10 @@ from datetime import date, datetime
 
 from ninja import Query, Router, Schema
 
-from wangge.accounts import permissions as perms
-from wangge.accounts.guards import require
 from wangge.audit import services as audit
+from wangge.core import permissions as perms
 from wangge.core.pagination import api_page
+from wangge.core.permissions import require
 
 router = Router(tags=["审计 audit"])
 

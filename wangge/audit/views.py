@@ -3,9 +3,9 @@ from datetime import date
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import AuditRecord
+from wangge.core import permissions as perms
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.pagination import paginate

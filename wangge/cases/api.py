@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from wangge.accounts.guards import require
 from wangge.accounts.models import Department
 from wangge.cases import hotline
 from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.models import Case
 from wangge.core.pagination import api_page
+from wangge.core.permissions import require
 from wangge.grids.models import Grid
 
 router = Router(tags=["事件 cases"])

@@ -1,6 +1,6 @@
 """What each role may do with cases; where is decided by jurisdiction (and, for departments, dispatch)."""
 
-from wangge.accounts.permissions import grant
+from wangge.core.permissions import grant
 
 VIEW = "cases.view_case"
 ACCEPT = "cases.accept_case"  # 受理/立案, reject, dispatch, mark duplicates

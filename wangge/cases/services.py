@@ -19,14 +19,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import jurisdiction
 from wangge.accounts.models import Department
 from wangge.cases import permissions as perms
 from wangge.cases.calendar import WorkTime
 from wangge.cases.models import Case, CaseEvent, CaseFollower, CasePhoto, CatalogueVersion, Category
 from wangge.core import crypto, idempotency, links, outbox
 from wangge.core import photos as core_photos
-from wangge.grids import coords
+from wangge.grids import coords, jurisdiction
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 

@@ -296,8 +296,8 @@ def hotline_answers(request):
 def _figure_scope(request):
     """The cases a figures page counts: the user's (jurisdiction), narrowed to a grid's subtree or, for a
     department, to what was dispatched to it; and the period (this month by default)."""
-    from wangge.accounts import jurisdiction
     from wangge.cases.figures import Period
+    from wangge.grids import jurisdiction
     from wangge.grids import services as grids
 
     qs = cases.visible_cases(request.user)
@@ -325,8 +325,8 @@ def _figure_scope(request):
 @login_required
 @permission_required(perms.VIEW_FIGURES, raise_exception=True)
 def figures(request):
-    from wangge.accounts import jurisdiction
     from wangge.cases import figures as fig
+    from wangge.grids import jurisdiction
     from wangge.grids import services as grids
 
     qs, period, unit = _figure_scope(request)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import shapely
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from wangge.core.names import mobile, person_name
 from wangge.core.scenes import apply_scene
 
 SCENE = "rural-town"
@@ -53,10 +52,11 @@ class DemoLogin:
     where: str
 
 
-_STEPS: list[tuple[int, str, Callable[[random.Random], None]]] = []
+Step = Callable[[random.Random], "list[DemoLogin] | None"]
+_STEPS: list[tuple[int, str, Step]] = []
 
 
-def register_step(name: str, fn: Callable[[random.Random], None], *, order: int = 50) -> None:
+def register_step(name: str, fn: Step, *, order: int = 50) -> None:
     _STEPS.append((order, name, fn))
 
 
@@ -117,181 +117,18 @@ def split_total(total: int, n: int, rng: random.Random, low: float = 0.85, high:
 
 @transaction.atomic
 def load(*, stdout=None) -> list[DemoLogin]:
-    """Apply the rural-town scene and build the demo town; returns the demo logins."""
-    from wangge.accounts import services as accounts
-    from wangge.accounts.models import Department, User
-    from wangge.grids import services as grids
-    from wangge.grids.geometry import to_geojson
-    from wangge.grids.models import GridKind, GridLevel, GridRole
+    """Apply the rural-town scene and run every registered step in order (the platform's town and staff
+    first); returns the demo logins the steps made."""
 
     def say(msg: str) -> None:
         if stdout:
             stdout.write(msg)
 
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # one generator through every step: the same town each time
     apply_scene(SCENE)
-    levels = {lv.key: lv for lv in GridLevel.objects.all()}
-    kinds = {k.key: k for k in GridKind.objects.all()}
-    roles = {r.key: r for r in GridRole.objects.all()}
-
-    outline = town_outline(rng)
-    town = grids.create_grid(
-        name="鳌阳镇",
-        level=levels["town"],
-        code="350924001",
-        kind=kinds["residential"],
-        boundary=to_geojson(outline),
-        households=HOUSEHOLDS,
-        valid_from=VALID_FROM,
-        audited=False,
-    )
-    second_shapes = tile(outline, len(SECOND_LEVEL), rng)
-    second_households = split_total(HOUSEHOLDS, len(SECOND_LEVEL), rng, 0.7, 1.3)
-    seconds, thirds, units = [], [], []
-    unit_counter = 0
-    third_counter = 0
-    for i, ((name, kind), shape) in enumerate(zip(SECOND_LEVEL, second_shapes, strict=True)):
-        second = grids.create_grid(
-            name=name,
-            level=levels["second"],
-            parent=town,
-            kind=kinds[kind],
-            boundary=to_geojson(shape),
-            households=second_households[i],
-            valid_from=VALID_FROM,
-            audited=False,
-        )
-        seconds.append(second)
-        n_third = THIRD_PER_SECOND[i]
-        third_shapes = tile(shape, n_third, rng)
-        short = name.removesuffix("社区").removesuffix("村")
-        n_units_here = UNITS_PER_THIRD[third_counter : third_counter + n_third]
-        third_households = split_total(second_households[i], n_third, rng)
-        for j, tshape in enumerate(third_shapes):
-            third = grids.create_grid(
-                name=f"{short}第{j + 1}片区",
-                level=levels["third"],
-                parent=second,
-                kind=kinds[kind],
-                boundary=to_geojson(tshape),
-                households=third_households[j],
-                valid_from=VALID_FROM,
-                audited=False,
-            )
-            thirds.append(third)
-            unit_shapes = tile(tshape, n_units_here[j], rng)
-            unit_households = split_total(third_households[j], n_units_here[j], rng)
-            for k, ushape in enumerate(unit_shapes):
-                unit_counter += 1
-                unit_kind = kind
-                if unit_counter % 23 == 0:
-                    unit_kind = "businesses"
-                elif unit_counter % 37 == 0:
-                    unit_kind = "institution"
-                units.append(
-                    grids.create_grid(
-                        name=f"{short}{j + 1}-{k + 1}网格",
-                        level=levels["unit"],
-                        parent=third,
-                        kind=kinds[unit_kind],
-                        boundary=to_geojson(ushape),
-                        households=unit_households[k],
-                        valid_from=VALID_FROM,
-                        audited=False,
-                    )
-                )
-        third_counter += n_third
-    say(f"网格：1 个镇，{len(seconds)} 个二级网格，{len(thirds)} 个三级网格，{len(units)} 个四级网格")
-
-    # Role holders: 114 full-time workers over 170 unit grids (some cover two), a leader per
-    # third-level grid, a liaison cadre per second-level grid, micro-grid leaders in every unit grid.
-    def appoint(grid, role_key, name=None, phone=None, user=None):
-        name = name or person_name(rng)
-        grids.assign_role(
-            grid,
-            role=roles[role_key],
-            person_name=name,
-            user=user,
-            duty_phone=phone or mobile(rng),
-            valid_from=VALID_FROM,
-            audited=False,
-        )
-
-    for second in seconds:
-        appoint(second, "liaison_cadre")
-    appoint(town, "supervisor")
-    for third in thirds:
-        appoint(third, "grid_leader")
-    workers = [(person_name(rng), mobile(rng)) for _ in range(114)]
-    for idx, unit in enumerate(units):
-        appoint(unit, "full_time_worker", *workers[idx if idx < 114 else (idx - 114) * 2 % 114])
-        for _ in range(rng.randint(2, 4)):
-            appoint(unit, "micro_grid_leader")
-
-    # One login per role. One hash for all: hashing ten passwords one by one costs seconds.
-    pw = make_password(DEMO_PASSWORD)
-    police = Department.objects.get(key="police")
-    housing = Department.objects.get(key="housing")
-    # username, role, name, grid it sees, how (scope or a role in the grid), extra fields
-    accounts_table = [
-        ("admin", User.Role.ADMIN, "系统管理员", None, None, {}),
-        ("leader", User.Role.LEADER, "林书记", town, "scope", {}),
-        ("centre", User.Role.CENTRE_STAFF, "综治中心值班员", town, "scope", {}),
-        ("police", User.Role.DEPARTMENT_STAFF, "派出所民警", town, "scope", {"department": police}),
-        # a department officer with no grids: sees only what is dispatched to the department
-        ("housing", User.Role.DEPARTMENT_STAFF, "住建局办事员", None, None, {"department": housing}),
-        ("community", User.Role.COMMUNITY_STAFF, "社区干部", seconds[0], "scope", {}),
-        ("gridleader", User.Role.GRID_LEADER, person_name(rng), thirds[0], "grid_leader", {}),
-        ("worker", User.Role.GRID_WORKER, person_name(rng), units[0], "full_time_worker", {}),
-        ("worker2", User.Role.GRID_WORKER, person_name(rng), units[-1], "full_time_worker", {}),
-        ("micro", User.Role.MICRO_GRID_LEADER, person_name(rng), units[0], "micro_grid_leader", {}),
-        ("resident", User.Role.RESIDENT, "居民张女士", None, None, {}),
-    ]
     logins: list[DemoLogin] = []
-    for n, (username, role, full_name, grid, how, extra) in enumerate(accounts_table, start=1):
-        phone = f"138000000{n:02d}"
-        u = accounts.create_user(
-            username=username,
-            password=None,
-            password_hash=pw,
-            role=role,
-            full_name=full_name,
-            phone=phone,
-            **extra,
-        )
-        if how == "scope" or how == "micro_grid_leader":  # a micro-grid leader's role grants no jurisdiction
-            accounts.grant_scope(u, grid)
-        if how and how != "scope":
-            appoint(grid, how, str(u), phone, user=u)
-        logins.append(DemoLogin(username, User.Role(role).label, str(u), grid.name if grid else "—"))
-
-    import time
-
     for _order, name, fn in sorted(_STEPS, key=lambda s: s[0]):
-        t0 = time.perf_counter()
-        fn(rng)
-        say(f"加载：{name}（{time.perf_counter() - t0:.1f} 秒）")
+        started = time.perf_counter()
+        logins += fn(rng) or []
+        say(f"加载：{name}（{time.perf_counter() - started:.1f} 秒）")
     return logins
-
-
-def logins() -> list[DemoLogin]:
-    from wangge.accounts.models import User
-
-    out = []
-    for u in User.objects.filter(
-        username__in=[
-            "admin",
-            "leader",
-            "centre",
-            "police",
-            "housing",
-            "community",
-            "gridleader",
-            "worker",
-            "worker2",
-            "micro",
-            "resident",
-        ]
-    ).order_by("pk"):
-        out.append(DemoLogin(u.username, u.get_role_display(), str(u), ""))
-    return out

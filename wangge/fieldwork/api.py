@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema, Status
 
-from wangge.accounts.guards import require
 from wangge.core.pagination import api_page
+from wangge.core.permissions import require
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import services
 

@@ -1,6 +1,6 @@
 """Who records visits and who runs campaigns; where is decided by jurisdiction."""
 
-from wangge.accounts.permissions import grant
+from wangge.core.permissions import grant
 
 VIEW = "fieldwork.view_visit"
 RECORD = "fieldwork.add_visit"

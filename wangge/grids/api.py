@@ -1,20 +1,21 @@
 import json
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from wangge.accounts import permissions as perms
-from wangge.accounts.guards import require
-from wangge.accounts.jurisdiction import get_visible_or_404, visible
 from wangge.audit import services as audit
+from wangge.core import permissions as perms
 from wangge.core.downloads import download
 from wangge.core.pagination import api_page
+from wangge.core.permissions import require
 from wangge.grids import importing
 from wangge.grids import services as grids
+from wangge.grids.jurisdiction import get_visible_or_404, visible
 from wangge.grids.models import Grid, GridKind, GridLevel, GridRole, RoleAssignment
 
 router = Router(tags=["网格 grids"])
@@ -347,9 +348,7 @@ def assign_role(request, code: str, body: AssignIn):
         raise ValidationError({"role": f"未知的角色：{body.role}"})
     user = None
     if body.username:
-        from wangge.accounts.models import User
-
-        user = User.objects.filter(username=body.username).first()
+        user = get_user_model().objects.filter(username=body.username).first()
         if user is None:
             raise ValidationError({"username": f"找不到用户 {body.username}"})
     assignment = grids.assign_role(

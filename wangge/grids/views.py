@@ -4,6 +4,7 @@ from datetime import date
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -13,16 +14,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from wangge.accounts import permissions as perms
-from wangge.accounts.jurisdiction import get_visible_or_404, top_grids, visible
-from wangge.accounts.models import User
 from wangge.audit import services as audit
+from wangge.core import permissions as perms
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
 from wangge.grids import forms, importing
 from wangge.grids import services as grids
+from wangge.grids.jurisdiction import get_visible_or_404, top_grids, visible
 from wangge.grids.models import Grid, GridLevel
 
 
@@ -350,7 +350,7 @@ def assign_role(request, code: str):
         d = form.cleaned_data
         user = None
         if d["username"]:
-            user = User.objects.filter(Q(username=d["username"]) | Q(phone=d["username"])).first()
+            user = get_user_model().objects.filter(Q(username=d["username"]) | Q(phone=d["username"])).first()
             if user is None:
                 form.add_error("username", _("找不到该账号"))
         if not form.errors:

@@ -8,8 +8,8 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from wangge.accounts.guards import require
 from wangge.core.pagination import api_page
+from wangge.core.permissions import require
 from wangge.mediation import permissions as perms
 from wangge.mediation import services
 

@@ -1,6 +1,6 @@
 """Who records disputes, who files the monthly report, who watches the reports come in."""
 
-from wangge.accounts.permissions import grant
+from wangge.core.permissions import grant
 
 VIEW = "mediation.view_dispute"
 RECORD = "mediation.add_dispute"

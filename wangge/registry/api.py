@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from wangge.accounts.guards import require
-from wangge.accounts.jurisdiction import get_visible_grid_or_404, get_visible_or_404
 from wangge.core import idempotency
 from wangge.core.pagination import api_page
+from wangge.core.permissions import require
+from wangge.grids.jurisdiction import get_visible_grid_or_404, get_visible_or_404
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
 from wangge.registry.models import Person

@@ -1,6 +1,6 @@
 """The registry's permissions and which roles hold them (added to the platform's role table)."""
 
-from wangge.accounts.permissions import grant
+from wangge.core.permissions import grant
 
 VIEW_ARCHIVE = "registry.view_person"
 EDIT_ARCHIVE = "registry.change_person"

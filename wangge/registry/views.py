@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wangge.accounts.jurisdiction import get_visible_grid_or_404, get_visible_or_404, top_grids
 from wangge.audit import services as audit
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
 from wangge.grids import services as grids
+from wangge.grids.jurisdiction import get_visible_grid_or_404, get_visible_or_404, top_grids
 from wangge.grids.models import Grid
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry

@@ -16,9 +16,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from testkit import build_town, grid_worker, staff
 from wangge.accounts import services as accounts
 from wangge.accounts.models import User
-from wangge.core.testing import build_town, grid_worker, staff
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

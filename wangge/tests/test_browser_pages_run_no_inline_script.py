@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from testkit import UserFactory, build_town
 from wangge.accounts.models import User
-from wangge.core.testing import UserFactory, build_town
 from wangge.grids import services as grids
 from wangge.grids.models import Grid, GridRole
 

@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from testkit import UserFactory, grid_worker
 from wangge.accounts.models import User
 from wangge.cases.tests.helpers import inside
-from wangge.core.testing import UserFactory, grid_worker
 from wangge.registry.tests.factories import citizen_id, household_with_people
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from testkit import grid_worker
 from wangge.core.excel import read_rows, write_workbook
-from wangge.core.testing import grid_worker
 from wangge.registry import services as registry
 from wangge.registry.models import ImportJob
 from wangge.registry.tests.factories import citizen_id, household_with_people

@@ -9,9 +9,9 @@ import json
 import pytest
 from django.urls import reverse
 
+from testkit import grid_worker, staff
 from wangge.accounts.models import User
 from wangge.cases.tests.helpers import inside
-from wangge.core.testing import grid_worker, staff
 from wangge.registry.tests.factories import household_with_people
 
 pytestmark = pytest.mark.django_db

@@ -169,7 +169,7 @@ class RealDatabase:
 @pytest.fixture(scope="module")
 def real_db(tmp_path_factory):
     db = RealDatabase(tmp_path_factory.mktemp("killed"))
-    db.python("from wangge.core.testing import build_town; build_town(); print(1)")
+    db.python("from testkit import build_town; build_town(); print(1)")
     yield db
     db.drop()
 
@@ -232,7 +232,7 @@ def test_a_ledger_import_killed_in_its_commit_writes_nothing_then_completes_afte
     job = real_db.python(f"""
 import random
 from bench.import_persons import make_ledger
-from wangge.core.testing import grid_worker
+from testkit import grid_worker
 from wangge.grids.models import Grid
 from wangge.registry.models import ImportJob
 from wangge.registry.tasks import run_ledger_import
@@ -265,15 +265,16 @@ print(job.pk)
 def test_outbox_delivery_killed_mid_way_delivers_each_message_once_after_a_restart(real_db):
     units = 40
     made = real_db.python(f"""
+from wangge.accounts import services as accounts
 from wangge.core import outbox
-from wangge.core.testing import grid_worker
+from testkit import grid_worker
 from wangge.grids.models import Grid
 leaves = list(Grid.objects.filter(numchild=0).order_by("path")[:{units}])
 for g in leaves:
     grid_worker(g, username=f"outbox-{{g.pk}}")
 rows = [outbox.row(f"kill:{{i}}:{{g.pk}}", grid_id=g.pk, title="停水") for i in range(100) for g in leaves]
 outbox.queue(rows)
-print([len(rows), sum(outbox.unit_users(g.pk).count() for g in leaves) * 100])
+print([len(rows), sum(accounts.unit_users(g.pk).count() for g in leaves) * 100])
 """)
     rows, expected = made
     pending = "SELECT COUNT(*) FROM core_outboxmessage WHERE key LIKE 'kill:%' AND sent_at IS NULL"
@@ -353,7 +354,7 @@ def _free_port() -> int:
 def test_a_visit_upload_in_flight_when_the_server_dies_is_stored_once_by_the_phones_resend(real_db):
     made = real_db.python("""
 from wangge.accounts import services as accounts
-from wangge.core.testing import grid_worker
+from testkit import grid_worker
 from wangge.grids.models import Grid
 from wangge.registry.tests.factories import household_with_people
 unit = Grid.objects.filter(numchild=0).order_by("path").first()
@@ -414,7 +415,7 @@ def test_a_visit_duty_sync_killed_mid_way_leaves_each_rule_whole_and_finishes_af
     real_db.python("""
 import random
 from bench.import_persons import make_ledger
-from wangge.core.testing import grid_worker
+from testkit import grid_worker
 from wangge.grids.models import Grid
 from wangge.registry import importing
 unit = Grid.objects.filter(numchild=0).order_by("-path").first()

@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from testkit import grid_worker
 from wangge.accounts import services as accounts
 from wangge.accounts.models import ApiToken
-from wangge.core.testing import grid_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +69,8 @@ def test_session_writes_need_csrf(town):
 
 
 def test_api_validation_errors_are_keyed_by_field_in_chinese(client, town):
+    from testkit import staff
     from wangge.accounts.models import User
-    from wangge.core.testing import staff
 
     client.force_login(staff(User.Role.ADMIN))
     response = client.post(
@@ -91,8 +91,8 @@ def test_api_validation_errors_are_keyed_by_field_in_chinese(client, town):
 
 
 def test_malformed_api_requests_get_chinese_field_errors(client, town):
+    from testkit import staff
     from wangge.accounts.models import User
-    from wangge.core.testing import staff
 
     client.force_login(staff(User.Role.ADMIN))
     response = client.post("/api/grids", json.dumps({"households": "many"}), content_type="application/json")

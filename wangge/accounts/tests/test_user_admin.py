@@ -3,9 +3,9 @@ import json
 import pytest
 from django.urls import reverse
 
+from testkit import grid_worker, staff
 from wangge.accounts.models import User
 from wangge.audit.models import AuditRecord
-from wangge.core.testing import grid_worker, staff
 
 pytestmark = pytest.mark.django_db
 

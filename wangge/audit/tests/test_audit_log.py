@@ -1,10 +1,10 @@
 import pytest
 from django.urls import reverse
 
+from testkit import grid_worker, staff
 from wangge.accounts.models import User
 from wangge.audit import services as audit
 from wangge.audit.models import AppendOnly, AuditRecord
-from wangge.core.testing import grid_worker, staff
 from wangge.grids import services as grids
 
 pytestmark = pytest.mark.django_db

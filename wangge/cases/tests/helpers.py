@@ -8,9 +8,9 @@ import shapely
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from testkit import grid_worker, staff
 from wangge.accounts.models import Department
 from wangge.cases import services as cases
-from wangge.core.testing import grid_worker, staff
 
 
 def inside(grid) -> tuple[float, float]:

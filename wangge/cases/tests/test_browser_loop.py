@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from testkit import UserFactory
 from wangge.accounts.models import Department, User
 from wangge.cases.models import Case
-from wangge.core.testing import UserFactory
 from wangge.grids import services as grids
 from wangge.grids.models import GridRole
 
@@ -37,7 +37,7 @@ def login(context, base: str, username: str):
 
 
 def test_a_report_goes_round_the_whole_loop_in_the_browser(browser, live_server):
-    from wangge.core.testing import build_town
+    from testkit import build_town
 
     town = build_town()
     unit = town.units[0]

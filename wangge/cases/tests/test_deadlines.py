@@ -148,7 +148,7 @@ class BrokenSms:
 def test_an_administrator_seeds_and_corrects_the_calendar_from_its_page(client, town):
     from django.urls import reverse
 
-    from wangge.core.testing import staff
+    from testkit import staff
 
     client.force_login(staff("admin"))
     url = reverse("cases:calendar")
@@ -164,7 +164,7 @@ def test_an_administrator_seeds_and_corrects_the_calendar_from_its_page(client, 
 def test_the_queue_warns_the_administrator_when_the_calendar_has_no_data_for_the_year(client, town):
     from django.urls import reverse
 
-    from wangge.core.testing import staff
+    from testkit import staff
 
     client.force_login(staff("admin"))
     assert "工作日历缺少" in client.get(reverse("cases:queue")).content.decode()

@@ -4,6 +4,7 @@ located, routed, given its deadline and its notices in one transaction; a retry 
 import pytest
 from django.urls import reverse
 
+from wangge.accounts import services as accounts
 from wangge.cases.models import Case, CaseEvent
 from wangge.cases.tests.helpers import Cast, inside, photo
 from wangge.core import outbox
@@ -43,4 +44,4 @@ def test_a_report_is_a_case_at_once_and_a_retry_never_makes_a_second(client, tow
     told = set(
         Message.objects.filter(outbox_key__startswith=f"case:{case.pk}:new:").values_list("user", flat=True)
     )
-    assert told == set(outbox.unit_users(unit.pk).values_list("pk", flat=True)) and cast.worker.pk in told
+    assert told == set(accounts.unit_users(unit.pk).values_list("pk", flat=True)) and cast.worker.pk in told

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from testkit import UserFactory
 from wangge.accounts.models import User
-from wangge.core.testing import UserFactory
 from wangge.grids import services as grids
 from wangge.grids.models import GridRole
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_worker_logs_in_sees_own_grid_on_the_map_not_another_and_switches_to_english(browser, live_server):
-    from wangge.core.testing import build_town
+    from testkit import build_town
 
     town = build_town()
     mine, theirs = town.units[0], town.units[-1]

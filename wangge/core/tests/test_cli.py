@@ -28,28 +28,30 @@ def cli(tmp_path):
     return run
 
 
-def test_demo_scene_locate_export_import_through_the_command_line(cli, tmp_path):
-    loaded = cli("demo", "load")
-    assert loaded.returncode == 0, loaded.stderr
-    assert "170 个四级网格" in loaded.stdout
+def test_scene_locate_export_import_and_demo_guard_through_the_command_line(cli, tmp_path):
+    # a small town (the full demo loader has its own test, in test_demo)
+    built = cli("manage", "shell", "-c", "from testkit import build_town; build_town()")
+    assert built.returncode == 0, built.stderr
     again = cli("demo", "load", "--if-empty")
     assert again.returncode == 0 and "跳过" in again.stdout
+    refused = cli("demo", "load")
+    assert refused.returncode != 0 and "已有网格" in refused.stderr
 
-    located = cli("grids", "locate", "119.5105", "27.46")
+    located = cli("grids", "locate", "119.51", "27.46")
     assert located.returncode == 0, located.stderr
     answer = json.loads(located.stdout)
-    assert answer["found"] and len(answer["chain"]) == 4 and answer["chain"][0]["name"] == "鳌阳镇"
+    assert answer["found"] and len(answer["chain"]) == 4 and answer["chain"][0]["name"] == "测试镇"
 
     outside = cli("grids", "locate", "100", "30")
     assert outside.returncode != 0 and "该位置不在任何网格内" in outside.stderr
 
     out = tmp_path / "town.geojson"
-    exported = cli("grids", "export", "350924001", str(out))
-    assert exported.returncode == 0 and "224" in exported.stdout
-    assert len(json.loads(out.read_text())["features"]) == 224
+    exported = cli("grids", "export", "350924901", str(out))
+    assert exported.returncode == 0 and "15" in exported.stdout
+    assert len(json.loads(out.read_text())["features"]) == 15
 
     dup = cli("grids", "import", str(out), "--dry-run")
-    assert dup.returncode != 0 and "已存在于系统中" in dup.stderr and "发现 224 个问题" in dup.stderr
+    assert dup.returncode != 0 and "已存在于系统中" in dup.stderr and "发现 15 个问题" in dup.stderr
 
 
 def test_bad_input_exits_non_zero_with_a_message_in_the_users_language(cli, tmp_path):

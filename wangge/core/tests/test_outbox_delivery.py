@@ -2,6 +2,7 @@
 
 import pytest
 
+from wangge.accounts import services as accounts
 from wangge.accounts.models import User
 from wangge.cases.tests.helpers import Cast
 from wangge.core import outbox
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_site_messages_are_delivered_a_batch_at_a_time_and_once(town):
     cast = Cast(town)
-    people = set(outbox.unit_users(town.units[0].pk).values_list("pk", flat=True))
+    people = set(accounts.unit_users(town.units[0].pk).values_list("pk", flat=True))
     assert cast.worker.pk in people
     outbox.queue([outbox.row(f"k{i}", grid_id=town.units[0].pk, title=f"t{i}") for i in range(25)])
     outbox.notify("to-one", user=cast.centre, title="只给中心")
@@ -27,7 +28,7 @@ def test_site_messages_are_delivered_a_batch_at_a_time_and_once(town):
     assert outbox.deliver() == 0  # sent once
     # a unit nobody holds yet: the row is sent, with no one to tell
     outbox.notify("empty", grid_id=town.units[7].pk, title="无人")
-    User.objects.filter(pk__in=outbox.unit_users(town.units[7].pk)).update(is_active=False)
+    User.objects.filter(pk__in=accounts.unit_users(town.units[7].pk)).update(is_active=False)
     assert outbox.deliver() == 1 and not Message.objects.filter(outbox_key__startswith="empty").exists()
 
 
@@ -54,9 +55,9 @@ def test_the_people_of_several_units_are_found_at_once_as_one_by_one(town):
     User.objects.filter(pk=cast.other_worker.pk).update(is_active=False)  # gone: told no more
     housing = Department.objects.get(key="housing").pk
     units = {(town.units[0].pk, None), (town.units[7].pk, None), (town.root.pk, None), (None, housing)}
-    found = outbox.unit_people(units)
+    found = accounts.unit_people(units)
     for grid_id, department_id in units:
-        one_by_one = outbox.unit_users(grid_id, department_id).values_list("pk", flat=True)
+        one_by_one = accounts.unit_users(grid_id, department_id).values_list("pk", flat=True)
         assert sorted(found[(grid_id, department_id)]) == sorted(one_by_one)
     assert cast.worker.pk in found[(town.units[0].pk, None)] and found[(town.units[7].pk, None)] == []
     assert found[(None, housing)] == [cast.housing.pk]

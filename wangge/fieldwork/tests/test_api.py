@@ -3,7 +3,7 @@ dispute, the month's reports."""
 
 import pytest
 
-from wangge.core.testing import grid_worker, staff
+from testkit import grid_worker, staff
 from wangge.registry.tests.factories import household_with_people
 
 pytestmark = pytest.mark.django_db

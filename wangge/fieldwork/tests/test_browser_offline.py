@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from testkit import UserFactory
 from wangge.accounts.models import User
 from wangge.cases.models import Case
-from wangge.core.testing import UserFactory
 from wangge.fieldwork.models import Visit
 from wangge.grids import services as grids
 from wangge.grids.models import GridRole
@@ -36,7 +36,7 @@ def wait_for(check, timeout: float = 15.0):
 
 
 def test_a_visit_recorded_offline_is_sent_once_when_back_online(browser, live_server):
-    from wangge.core.testing import build_town
+    from testkit import build_town
     from wangge.registry.tests.factories import household_with_people
 
     town = build_town()

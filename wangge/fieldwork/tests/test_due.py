@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from wangge.core.testing import grid_worker, staff
+from testkit import grid_worker, staff
 from wangge.fieldwork import services
 from wangge.fieldwork.models import Duty, Fulfilment, Visit, VisitRule
 from wangge.registry import services as registry

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
+from testkit import grid_worker, staff
 from wangge.cases.tests.helpers import photo
 from wangge.core.excel import read_rows
-from wangge.core.testing import grid_worker, staff
 from wangge.fieldwork import patrols, services
 from wangge.mediation import services as mediation
 from wangge.registry.tests.factories import household_with_people

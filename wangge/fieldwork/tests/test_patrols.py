@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from testkit import grid_worker, staff
 from wangge.cases.models import Case
 from wangge.core.excel import read_rows
 from wangge.core.models import OutboxMessage
-from wangge.core.testing import grid_worker, staff
 from wangge.fieldwork import patrols
 from wangge.fieldwork.models import PatrolFinding
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from testkit import grid_worker
 from wangge.core.excel import read_rows
-from wangge.core.testing import grid_worker
 from wangge.fieldwork import services
 from wangge.fieldwork.models import ServiceRecord
 from wangge.registry.tests.factories import household_with_people

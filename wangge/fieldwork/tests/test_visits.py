@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from testkit import grid_worker, staff
 from wangge.cases.models import Case, CaseEvent
 from wangge.cases.tests.helpers import inside, photo, report
 from wangge.core.excel import read_rows
-from wangge.core.testing import grid_worker, staff
 from wangge.fieldwork import services
 from wangge.fieldwork.models import Finding, Visit
 from wangge.registry.models import Hazard, ProposedChange

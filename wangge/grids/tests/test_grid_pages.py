@@ -3,8 +3,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from testkit import grid_worker, staff
 from wangge.accounts.models import User
-from wangge.core.testing import grid_worker, staff
 from wangge.grids.models import Grid
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import shapely
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from testkit import staff
 from wangge.accounts.models import User
-from wangge.core.testing import staff
 from wangge.grids import services as grids
 from wangge.grids.geometry import to_geojson
 from wangge.grids.models import Grid

@@ -3,8 +3,8 @@ import json
 import pytest
 import shapely
 
+from testkit import square
 from wangge.core.excel import read_rows, write_workbook
-from wangge.core.testing import square
 from wangge.grids import importing
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
@@ -151,8 +151,8 @@ def test_not_a_feature_collection_is_refused():
 def test_api_file_import_dry_runs_then_commits_and_export_round_trips(client, town):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from testkit import staff
     from wangge.accounts.models import User
-    from wangge.core.testing import staff
 
     client.force_login(staff(User.Role.CENTRE_STAFF, scope=town.root))
     unit, third = town.units[0], town.thirds[0]

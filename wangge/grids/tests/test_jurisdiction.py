@@ -5,8 +5,8 @@ import json
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
+from testkit import grid_worker, staff
 from wangge.accounts.models import User
-from wangge.core.testing import grid_worker, staff
 from wangge.grids import services as grids
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wangge.core.testing import ORIGIN
+from testkit import ORIGIN
 from wangge.grids import services as grids
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from testkit import grid_worker, staff
 from wangge.core.excel import read_rows
 from wangge.core.models import OutboxMessage
-from wangge.core.testing import grid_worker, staff
 from wangge.mediation import services
 from wangge.mediation.models import Dispute, MonthlyReport
 

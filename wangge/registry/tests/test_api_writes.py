@@ -3,9 +3,9 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from testkit import UserFactory, grid_worker
 from wangge.accounts.models import User
 from wangge.core.excel import write_workbook
-from wangge.core.testing import UserFactory, grid_worker
 from wangge.registry.models import Person
 from wangge.registry.tests.factories import citizen_id, household_with_people
 

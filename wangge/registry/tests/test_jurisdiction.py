@@ -6,8 +6,8 @@ import json
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
+from testkit import grid_worker, staff
 from wangge.accounts.models import User
-from wangge.core.testing import grid_worker, staff
 from wangge.registry import services as registry
 from wangge.registry.tests.factories import household_with_people
 

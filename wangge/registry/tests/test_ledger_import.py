@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from testkit import grid_worker
 from wangge.core.excel import read_rows, write_workbook
-from wangge.core.testing import grid_worker
 from wangge.registry import importing
 from wangge.registry.models import Household, ImportJob, Person
 from wangge.registry.tests.factories import citizen_id, household_with_people
@@ -114,8 +114,8 @@ def test_a_clean_ledger_commits_households_people_and_groups_at_once(town):
         ],
         [other.code, "L2", "和平路2号", "流动户", "刘二", "", "子女", "", "2015/6/1", ""],
     ]
+    from testkit import staff
     from wangge.accounts.models import User
-    from wangge.core.testing import staff
 
     report = importing.import_ledger(
         ledger(rows), commit=True, user=staff(User.Role.CENTRE_STAFF, scope=town.root)

@@ -3,10 +3,10 @@ import json
 import pytest
 from django.urls import reverse
 
+from testkit import grid_worker, staff
 from wangge.accounts.models import User
 from wangge.audit.models import AuditRecord
 from wangge.core.excel import read_rows
-from wangge.core.testing import grid_worker, staff
 from wangge.registry.tests.factories import household_with_people
 from wangge.registry.validators import mask_id, mask_phone
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from testkit import grid_worker
 from wangge.core import crypto
-from wangge.core.testing import grid_worker
 from wangge.registry import services as registry
 from wangge.registry.models import Household, Person
 from wangge.registry.tests.factories import citizen_id, household_with_people

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from testkit import UserFactory, grid_worker
 from wangge.accounts.models import User
 from wangge.audit.models import AuditRecord
-from wangge.core.testing import UserFactory, grid_worker
 from wangge.registry.models import Person, ProposedChange
 from wangge.registry.tests.factories import citizen_id, household_with_people
 

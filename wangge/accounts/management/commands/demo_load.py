@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from wangge.core import demo
 from wangge.core.management.base import WanggeCommand
+from wangge.grids.models import Grid
 
 
 class Command(WanggeCommand):
@@ -14,8 +15,6 @@ class Command(WanggeCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing if grids already exist")
 
     def handle(self, *args, **options):
-        from wangge.grids.models import Grid
-
         if Grid.objects.exists():
             if options["if_empty"]:
                 self.stdout.write(_("演示数据已存在，跳过加载。"))

@@ -9,7 +9,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from wangge.accounts.models import JurisdictionScope
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
@@ -39,7 +38,7 @@ def jurisdiction(user) -> Jurisdiction:
     if not getattr(user, "is_authenticated", False):
         result = Jurisdiction([], [])
     else:
-        paths = set(JurisdictionScope.objects.filter(user=user).values_list("grid__path", flat=True))
+        paths = set(user.scopes.values_list("grid__path", flat=True))  # the JurisdictionScopes given to them
         paths |= set(grids.paths_held_by(user))
         kept: list[str] = []
         for p in sorted(paths):  # drop paths already inside another one: fewer ranges, same rows

@@ -1,4 +1,8 @@
-"""What each role may do. Permissions are named `app.verb_noun`; jurisdiction decides *where*."""
+"""What each role may do. Permissions are named `app.verb_noun`; jurisdiction decides *where*.
+
+The platform's own permissions are named here; modules add theirs with `grant`."""
+
+from django.core.exceptions import PermissionDenied
 
 VIEW_GRIDS = "grids.view_grid"
 EDIT_GRIDS = "grids.change_grid"
@@ -31,3 +35,9 @@ def grant(roles: list[str], *perms: str) -> None:
 
 def permissions_for(role: str) -> set[str]:
     return set(ROLE_PERMISSIONS.get(role, set()))
+
+
+def require(user, perm: str) -> None:
+    """Refuse an action the user's role does not allow (jurisdiction is checked separately, as 404)."""
+    if not user.has_perm(perm):
+        raise PermissionDenied(perm)

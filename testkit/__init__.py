@@ -1,4 +1,5 @@
-"""Test helpers shared by every app: a small square town built through the services."""
+"""Test helpers shared by every app (not shipped with the package): a small square town built through
+the services, and its users."""
 
 from __future__ import annotations
 
