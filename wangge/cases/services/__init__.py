@@ -1,0 +1,86 @@
+"""The verbs of the event loop: report, accept, dispatch, handle, verify, close, rate, and the side
+branches (return, extend, suspend, supervise, cannot solve, duplicate), plus the deadline sweep.
+
+Every verb checks the actor may act on the case, moves its status, writes one append-only CaseEvent,
+sets the next deadline, and queues its notifications in the same transaction (the outbox)."""
+
+# One file to open: every verb of the event loop, by concern in the modules beside this one.
+
+from wangge.cases.services.access import (  # noqa: F401
+    department_q,
+    get_case_or_404,
+    is_handler,
+    public_cases,
+    public_photo,
+    visible_cases,
+)
+from wangge.cases.services.catalogue import (  # noqa: F401
+    CATALOGUE_SECONDS,
+    catalogue,
+    categories,
+    category_by_key,
+    clean_attributes,
+    forget_caches,
+)
+from wangge.cases.services.deadlines import (  # noqa: F401
+    light,
+)
+from wangge.cases.services.duplicates import (  # noqa: F401
+    FOLLOW_SALT,
+    PublicHint,
+    follow,
+    follow_by_phone,
+    nearby_hints,
+    nearby_open,
+)
+from wangge.cases.services.intake import (  # noqa: F401
+    CODE_ALPHABET,
+    ReportIn,
+    clean_report,
+    grid_point,
+    report,
+)
+from wangge.cases.services.notices import (  # noqa: F401
+    follow_url,
+)
+from wangge.cases.services.routing import (  # noqa: F401
+    Route,
+    route,
+)
+from wangge.cases.services.states import (  # noqa: F401
+    OPEN,
+    STAGE_OF,
+    A,
+    S,
+)
+from wangge.cases.services.steps import (  # noqa: F401
+    check_photo,
+    save_photo,
+)
+from wangge.cases.services.sweep import (  # noqa: F401
+    sweep,
+)
+from wangge.cases.services.workflow import (  # noqa: F401
+    ACTIONS,
+    REJECT_REASONS,
+    StepIn,
+    accept,
+    add_note,
+    cannot_solve,
+    decide_extension,
+    dispatch,
+    handle,
+    mark_duplicate,
+    perform,
+    place,
+    rate,
+    reject,
+    request_extension,
+    resume,
+    return_case,
+    site_visit,
+    supervise,
+    suspend,
+    verify,
+    visit_required_open,
+)

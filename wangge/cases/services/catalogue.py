@@ -1,0 +1,106 @@
+"""The catalogue of case categories in force, and the attributes a category asks for."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.cases.models import CatalogueVersion, Category
+
+log = logging.getLogger(__name__)
+
+
+def catalogue(on: date | None = None) -> CatalogueVersion | None:
+    """The catalogue version in force on a date (the latest that started on or before it)."""
+    on = on or timezone.localdate()
+    return CatalogueVersion.objects.filter(valid_from__lte=on).order_by("-valid_from", "-number").first()
+
+
+def categories(on: date | None = None) -> QuerySet[Category]:
+    """The subclasses (小类) a report can pick, with their main class."""
+    version = catalogue(on)
+    qs = Category.objects.select_related("parent", "handler_department")
+    if version is None:
+        return qs.none()
+    return qs.filter(version=version, parent__isnull=False)
+
+
+# The catalogue changes a few times a year and takes effect from a date: each process keeps the day's
+# subclasses for CATALOGUE_SECONDS instead of reading them on every report (the intake path).
+CATALOGUE_SECONDS = 30.0
+
+
+_catalogue_cache: dict[str, tuple[float, dict[str, Category]]] = {}
+
+
+def forget_caches() -> None:
+    """Drop this process's catalogue and calendar (after a scene is applied; between tests)."""
+    from wangge.cases import calendar
+
+    _catalogue_cache.clear()
+    calendar.forget()
+
+
+def category_by_key(key: str, on: date | None = None) -> Category:
+    import time
+
+    day = (on or timezone.localdate()).isoformat()
+    cached = _catalogue_cache.get(day)
+    if cached is None or time.monotonic() - cached[0] > CATALOGUE_SECONDS:
+        cached = (time.monotonic(), {c.key: c for c in categories(on)})
+        _catalogue_cache.clear()
+        _catalogue_cache[day] = cached
+    found = cached[1].get(key)
+    if found is None:
+        raise ValidationError({"category": _("未知的事件类别：%(key)s") % {"key": key}})
+    return found
+
+
+def clean_attributes(category: Category, raw: dict, *, require: bool = True) -> dict:
+    """The category's extra questions answered: required ones present, numbers numbers, dates dates,
+    choices among the choices. Unknown answers are dropped."""
+    out: dict = {}
+    errors: dict[str, str] = {}
+    for q in category.attributes:
+        code, label = q["code"], q["label"]
+        value = raw.get(code)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, "", []):
+            if q.get("required") and require:
+                errors[f"attribute[{code}]"] = _("请填写：%(label)s") % {"label": label}
+            continue
+        kind = q.get("type", "text")
+        if kind == "number":
+            try:
+                value = float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                errors[f"attribute[{code}]"] = _("%(label)s 应为数字") % {"label": label}
+                continue
+        elif kind == "date":
+            try:
+                value = date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                errors[f"attribute[{code}]"] = _("%(label)s 应为日期（如 2026-03-04）") % {"label": label}
+                continue
+        elif kind == "single":
+            if value not in q.get("choices", []):
+                errors[f"attribute[{code}]"] = _("%(label)s 的选项无效") % {"label": label}
+                continue
+        elif kind == "multi":
+            values = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
+            if any(v not in q.get("choices", []) for v in values):
+                errors[f"attribute[{code}]"] = _("%(label)s 的选项无效") % {"label": label}
+                continue
+            value = values
+        else:
+            value = str(value)[:500]
+        out[code] = value
+    if errors:
+        raise ValidationError(errors)
+    return out

@@ -1,0 +1,58 @@
+"""Notifications a step queues (through the outbox, in the step's transaction)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils.translation import gettext as _
+
+from wangge.cases.models import Case
+from wangge.core import links, outbox
+
+log = logging.getLogger(__name__)
+
+
+def follow_url(token: str) -> str:
+    """Where a resident follows a report (the receipt's link)."""
+    return links.link("report:follow", token)
+
+
+def _tell_unit(case: Case, key: str, title: str, *, grid=None, department=None) -> None:
+    """Tell a unit (its people are looked up when the outbox delivers, not on this request)."""
+    outbox.queue(_unit_notices(case, key, title, grid=grid, department=department))
+
+
+def _unit_notices(case: Case, key: str, title: str, *, grid=None, department=None) -> list:
+    grid_id = grid if isinstance(grid, int) or grid is None else grid.pk
+    department_id = department if isinstance(department, int) or department is None else department.pk
+    if grid_id is None and department_id is None:
+        return []
+    return [outbox.row(key, grid_id=grid_id, department_id=department_id, title=title,
+                       body=case.description[:200], link=case.get_absolute_url())]  # fmt: skip
+
+
+def _tell_reporter(case: Case, key: str, title: str) -> None:
+    outbox.queue(_reporter_notices(case, key, title))
+
+
+def _reporter_notices(case: Case, key: str, title: str, *, followers: bool = True) -> list:
+    link = follow_url(case.token)
+    notices = []
+    if case.reporter_id:
+        notices.append(outbox.row(f"{key}:site", user=case.reporter, title=title, link=link))
+    phone = case.reporter_phone  # the field decrypts on load; in memory it is plain
+    if phone:
+        notices.append(outbox.row(f"{key}:sms", channel="sms", phone=phone, title=title,
+                                  body=f"{case.code} {title}", link=link))  # fmt: skip
+    # those who followed it from the report page: the progress, without the code or a link
+    notices += [
+        outbox.row(
+            f"{key}:follower:{f.pk}",
+            channel="sms",
+            phone=f.phone,
+            title=_("您关注的问题有新进展"),
+            body=title,
+        )  # fmt: skip
+        for f in (case.followers.all() if followers else ())
+    ]
+    return notices

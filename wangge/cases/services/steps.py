@@ -1,0 +1,71 @@
+"""Writing a step: the append-only CaseEvent, the status move, photos."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.cases.models import Case, CaseEvent, CasePhoto
+from wangge.core import photos as core_photos
+
+log = logging.getLogger(__name__)
+
+
+def _step(
+    case: Case,
+    action: str,
+    by,
+    *,
+    comment: str = "",
+    to_grid=None,
+    to_department=None,
+    photos=(),
+    who: str = "",
+) -> CaseEvent:
+    """One append-only step; `who` names an actor without an account (a resident, the hotline)."""
+    event = _event(case, action, by, comment=comment, to_grid=to_grid, to_department=to_department, who=who)
+    event.save()
+    for image in photos:
+        save_photo(case, image, event)
+    return event
+
+
+def _event(case: Case, action: str, by, *, comment: str = "", to_grid=None, to_department=None,
+           who: str = "") -> CaseEvent:  # fmt: skip
+    name = (getattr(by, "full_name", "") or getattr(by, "username", "")) if by else (who or _("系统"))
+    return CaseEvent(
+        case=case,
+        action=action,
+        actor=by,
+        actor_name=name[:64],
+        comment=comment,
+        from_status=getattr(case, "_status_before", case.status),
+        to_status=case.status,
+        to_grid_id=getattr(to_grid, "pk", to_grid),
+        to_department_id=getattr(to_department, "pk", to_department),
+        late=bool(case.stage_due_at and timezone.now() > case.stage_due_at),
+    )
+
+
+def _move(case: Case, status: str) -> None:
+    case._status_before = case.status  # type: ignore[attr-defined]
+    case.status = status
+
+
+def save_photo(case: Case, upload, event: CaseEvent | None = None) -> CasePhoto:
+    """Store one uploaded photo, re-encoded as JPEG (which also drops its EXIF location and metadata)."""
+    from django.core.files.base import ContentFile
+
+    data, width, height = core_photos.jpeg(check_photo(upload))
+    photo = CasePhoto(case=case, event=event, width=width, height=height)
+    photo.image.save("photo.jpg", ContentFile(data), save=True)
+    return photo
+
+
+def check_photo(upload):
+    """The photo as a Pillow image, or a Chinese ValidationError (not an image, too large, a type we
+    do not take)."""
+    return core_photos.check_image(upload, max_bytes=settings.CASE_MAX_PHOTO_BYTES)

@@ -1,0 +1,508 @@
+"""The workflow verbs, and `perform`, one step by name."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.accounts.models import Department
+from wangge.cases import permissions as perms
+from wangge.cases.calendar import WorkTime
+from wangge.cases.models import Case, CaseEvent
+from wangge.cases.services.access import _from, _need, _require, visible_cases
+from wangge.cases.services.deadlines import _start_stage
+from wangge.cases.services.notices import _tell_reporter, _tell_unit
+from wangge.cases.services.routing import route
+from wangge.cases.services.states import OPEN, A, S
+from wangge.cases.services.steps import _move, _step
+from wangge.grids import coords
+from wangge.grids import services as grids
+from wangge.grids.models import Grid
+
+log = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def place(case: Case, *, by, lon: float, lat: float, crs: str = "wgs84") -> Case:
+    """人工定位: a person puts a case that came without a usable place (a 12345 address that did not
+    match) on the map; it is then located and routed as if it had come with the point."""
+
+    _require(by, perms.ACCEPT, case)
+    if not case.is_open or case.status not in (S.REPORTED, S.ACCEPTED):
+        raise ValidationError({"status": _("只有待受理或待派遣的事件可以重新定位")})
+    if crs not in coords.CRS_CHOICES or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError({"lon": _("坐标无效")})
+    lon, lat = coords.to_wgs84(lon, lat, crs)
+    r = route(case.category, lon, lat)
+    if r.grid_id is None:
+        raise ValidationError({"lon": _("该位置不在任何网格内")})
+    case.lon, case.lat, case.grid_id = lon, lat, r.grid_id
+    case.handler_grid_id, case.handler_department_id = r.handler_grid_id, r.handler_department_id
+    case.save()
+    _step(
+        case, A.PLACE, by, comment=r.reason, to_grid=r.handler_grid_id, to_department=r.handler_department_id
+    )
+    _tell_unit(
+        case, f"case:{case.pk}:placed", _("新事件待处理：%(c)s") % {"c": case.category.name}, grid=r.grid_id
+    )
+    return case
+
+
+@transaction.atomic
+def accept(case: Case, *, by, comment: str = "") -> Case:
+    _require(by, perms.ACCEPT, case)
+    _from(case, S.REPORTED)
+    _move(case, S.ACCEPTED)
+    case.accepted_at = timezone.now()
+    _start_stage(case, case.accepted_at)
+    case.save()
+    _step(case, A.ACCEPT, by, comment=comment)
+    return case
+
+
+REJECT_REASONS = {
+    "not_ours": "不属于受理范围",
+    "duplicate": "重复反映",
+    "insufficient": "信息不全，无法办理",
+}
+
+
+@transaction.atomic
+def reject(case: Case, *, by, reason: str, comment: str) -> Case:
+    _require(by, perms.ACCEPT, case)
+    _from(case, S.REPORTED, S.ACCEPTED)
+    if reason not in REJECT_REASONS:
+        raise ValidationError({"reason": _("请选择不予受理的原因")})
+    comment = _need(comment, _("不予受理的说明"))
+    _move(case, S.REJECTED)
+    case.answer = f"{REJECT_REASONS[reason]}：{comment}"
+    case.closed_at = timezone.now()
+    _start_stage(case, case.closed_at)
+    case.save()
+    _step(case, A.REJECT, by, comment=case.answer)
+    _tell_reporter(
+        case, f"case:{case.pk}:rejected", _("您反映的问题未予受理：%(a)s") % {"a": case.answer[:60]}
+    )
+    return case
+
+
+@transaction.atomic
+def dispatch(
+    case: Case, *, by, to_grid: Grid | None = None, to_department: Department | None = None, comment: str = ""
+) -> Case:
+    """派遣 to the responsible unit (by default the one routing chose)."""
+    _require(by, perms.ACCEPT, case)
+    _from(case, S.ACCEPTED)
+    if to_grid is None and to_department is None:
+        to_grid, to_department = case.handler_grid, case.handler_department
+    if to_grid is None and to_department is None:
+        raise ValidationError({"to": _("请选择承办网格或部门")})
+    now = timezone.now()
+    _move(case, S.DISPATCHED)
+    case.handler_grid, case.handler_department = (None, to_department) if to_department else (to_grid, None)
+    case.dispatched_at = now
+    case.returned_until = WorkTime.around(now).add(now, settings.CASE_RETURN_LIMIT) if to_department else None
+    _start_stage(case, now)
+    case.due_at = case.stage_due_at
+    case.save()
+    _step(
+        case,
+        A.DISPATCH,
+        by,
+        comment=comment,
+        to_grid=case.handler_grid,
+        to_department=case.handler_department,
+    )
+    _tell_unit(
+        case,
+        f"case:{case.pk}:dispatch:{now.timestamp()}",
+        _("派遣给您的事件：%(c)s") % {"c": case.category.name},
+        grid=case.handler_grid,
+        department=case.handler_department,
+    )
+    return case
+
+
+@transaction.atomic
+def return_case(case: Case, *, by, comment: str) -> Case:
+    """退回: a department gives back a misrouted case within the return window."""
+    _require(by, perms.HANDLE, case, handler=True)
+    _from(case, S.DISPATCHED)
+    if not case.handler_department_id:
+        raise ValidationError({"status": _("只有派给部门的事件可以退回")})
+    if case.returned_until and timezone.now() > case.returned_until:
+        raise ValidationError(
+            {
+                "status": _("已超过可退回期限（%(limit)s），请办理或联系中心")
+                % {"limit": settings.CASE_RETURN_LIMIT}
+            }
+        )
+    comment = _need(comment, _("退回理由"))
+    department = case.handler_department
+    _move(case, S.ACCEPTED)
+    case.handler_department, case.handler_grid = (
+        None,
+        grids.roots().order_by("path").first() if case.grid is None else _top_of(case),
+    )
+    now = timezone.now()
+    _start_stage(case, now)
+    case.save()
+    _step(case, A.RETURN, by, comment=comment, to_grid=case.handler_grid)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:return:{now.timestamp()}",
+        _("%(d)s 退回事件：%(c)s") % {"d": department, "c": case.code},
+        grid=case.handler_grid,
+    )
+    return case
+
+
+def _top_of(case: Case) -> Grid | None:
+    """The street/town centre of the case's place: the root of its chain."""
+    if case.grid is None:
+        return grids.roots().order_by("path").first()
+    return Grid.objects.filter(path=case.grid.path[: Grid.steplen]).first()
+
+
+@transaction.atomic
+def add_note(case: Case, *, by, comment: str, photos=()) -> CaseEvent:
+    _require(by, perms.HANDLE, case, handler=True)
+    _from(case, S.DISPATCHED)
+    return _step(case, A.NOTE, by, comment=_need(comment, _("处置情况")), photos=photos)
+
+
+def visit_required_open(user) -> QuerySet[Case]:
+    """Open cases of a 五必到 category (family crisis, neighbour dispute...) that the user sees and that no
+    one has yet visited on site: a worker must go."""
+    visited = CaseEvent.objects.filter(action=A.SITE_VISIT).values("case_id")
+    return (
+        visible_cases(user)
+        .filter(category__visit_required=True, status__in=OPEN)
+        .exclude(pk__in=visited)
+        .order_by("created")
+    )
+
+
+@transaction.atomic
+def site_visit(case: Case, *, by, comment: str, at: datetime | None = None) -> CaseEvent:
+    """A worker was on site (五必到): recorded on the case by the visit that went there."""
+    _require(by, perms.VIEW, case)
+    if case.status not in OPEN:
+        raise ValidationError({"case": _("事件 %(code)s 已办结") % {"code": case.code}})
+    when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
+    return _step(case, A.SITE_VISIT, by, comment=f"{when} {comment}".strip())
+
+
+@transaction.atomic
+def handle(case: Case, *, by, comment: str, photos=()) -> Case:
+    """反馈: the handler reports it done (with after-photos), for verification."""
+    _require(by, perms.HANDLE, case, handler=True)
+    _from(case, S.DISPATCHED)
+    comment = _need(comment, _("处置结果"))
+    _move(case, S.HANDLED)
+    case.handled_at = timezone.now()
+    case.answer = comment
+    _start_stage(case, case.handled_at)
+    case.save()
+    _step(case, A.HANDLE, by, comment=comment, photos=photos)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:handled:{case.handled_at.timestamp()}",
+        _("事件待核查：%(c)s") % {"c": case.code},
+        grid=case.grid or case.handler_grid,
+    )
+    return case
+
+
+@transaction.atomic
+def verify(case: Case, *, by, passed: bool, comment: str = "", photos=()) -> Case:
+    """核查 on site: passed closes the case (结案) and asks the reporter to rate it; failed sends it back
+    to the same handler (a rework)."""
+    _require(by, perms.VERIFY, case)
+    _from(case, S.HANDLED)
+    now = timezone.now()
+    if passed:
+        _move(case, S.CLOSED)
+        case.outcome, case.closed_at = Case.Outcome.SOLVED, now
+        case.rating = case.rating_comment = ""  # after a rework the reporter rates the new answer
+        _start_stage(case, now)
+        case.save()
+        _step(case, A.VERIFY_PASS, by, comment=comment, photos=photos)
+        _tell_reporter(
+            case,
+            f"case:{case.pk}:closed:{now.timestamp()}",
+            _("您反映的问题已办结，请评价：%(a)s") % {"a": case.answer[:60]},
+        )
+        _close_repeats(case, by)
+        return case
+    _move(case, S.DISPATCHED)
+    case.reopened += 1
+    _start_stage(case, now)
+    case.save()
+    _step(case, A.VERIFY_FAIL, by, comment=_need(comment, _("核查不通过的原因")), photos=photos)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:rework:{now.timestamp()}",
+        _("核查未通过，请重新处置：%(c)s") % {"c": case.code},
+        grid=case.handler_grid,
+        department=case.handler_department,
+    )
+    return case
+
+
+@transaction.atomic
+def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
+    """回访/评价 by the reporter (through the follow link). Not satisfied reopens it to the same handler."""
+    if case.status != S.CLOSED or case.outcome not in (
+        Case.Outcome.SOLVED,
+        Case.Outcome.UNSOLVABLE,
+        Case.Outcome.ON_SPOT,
+    ):
+        raise ValidationError({"rating": _("事件办结后才能评价")})
+    if case.rating:
+        raise ValidationError({"rating": _("该事件已评价过")})
+    if rating not in Case.Rating.values:
+        raise ValidationError({"rating": _("请选择满意、基本满意或不满意")})
+    reopen = rating == Case.Rating.UNSATISFIED and case.outcome != Case.Outcome.ON_SPOT
+    if reopen:
+        _need(comment, _("不满意的原因"))
+    case.rating, case.rating_comment = rating, (comment or "").strip()[:255]
+    now = timezone.now()
+    if reopen:
+        _move(case, S.DISPATCHED)
+        case.reopened += 1
+        case.outcome, case.closed_at = "", None
+        _start_stage(case, now)
+        case.save()
+        _step(case, A.RATE, by, comment=f"{case.get_rating_display()}：{case.rating_comment}")
+        _step(
+            case,
+            A.REOPEN,
+            None,
+            comment=case.rating_comment,
+            to_grid=case.handler_grid,
+            to_department=case.handler_department,
+        )
+        _tell_unit(
+            case,
+            f"case:{case.pk}:reopen:{now.timestamp()}",
+            _("群众不满意，请重新办理：%(c)s") % {"c": case.code},
+            grid=case.handler_grid,
+            department=case.handler_department,
+        )
+        return case
+    case.save()
+    _step(case, A.RATE, by, comment=f"{case.get_rating_display()}：{case.rating_comment}".rstrip("："))
+    return case
+
+
+@transaction.atomic
+def request_extension(case: Case, *, by, until: datetime, comment: str) -> Case:
+    _require(by, perms.HANDLE, case, handler=True)
+    _from(case, S.DISPATCHED)
+    comment = _need(comment, _("延期理由"))
+    if case.stage_due_at and until <= case.stage_due_at:
+        raise ValidationError({"until": _("延期后的时限须晚于当前时限")})
+    if case.extension_requested_until:
+        raise ValidationError({"until": _("已有待审批的延期申请")})
+    case.extension_requested_until = until
+    case.save()
+    _step(
+        case,
+        A.EXTEND_REQUEST,
+        by,
+        comment=f"{comment}（申请延至 {timezone.localtime(until):%Y-%m-%d %H:%M}）",
+    )
+    return case
+
+
+@transaction.atomic
+def decide_extension(case: Case, *, by, approve: bool, comment: str = "") -> Case:
+    _require(by, perms.SUPERVISE, case)
+    if not case.extension_requested_until:
+        raise ValidationError({"status": _("没有待审批的延期申请")})
+    until, case.extension_requested_until = case.extension_requested_until, None
+    if approve:
+        _start_stage(case, timezone.now(), due=until)
+        case.due_at = until
+        case.save()
+        _step(case, A.EXTEND_APPROVE, by, comment=comment)
+    else:
+        case.save()
+        _step(case, A.EXTEND_REFUSE, by, comment=_need(comment, _("不同意延期的理由")))
+    return case
+
+
+@transaction.atomic
+def suspend(case: Case, *, by, comment: str) -> Case:
+    _require(by, perms.HANDLE, case)
+    _from(case, S.ACCEPTED, S.DISPATCHED)
+    comment = _need(comment, _("挂起原因"))
+    case.suspended_from = case.status
+    _move(case, S.SUSPENDED)
+    _start_stage(case, timezone.now())
+    case.save()
+    _step(case, A.SUSPEND, by, comment=comment)
+    return case
+
+
+@transaction.atomic
+def resume(case: Case, *, by, comment: str = "") -> Case:
+    _require(by, perms.HANDLE, case)
+    _from(case, S.SUSPENDED)
+    _move(case, case.suspended_from or S.DISPATCHED)
+    case.suspended_from = ""
+    _start_stage(case, timezone.now())
+    case.save()
+    _step(case, A.RESUME, by, comment=comment)
+    return case
+
+
+@transaction.atomic
+def supervise(case: Case, *, by, comment: str = "") -> Case:
+    """督办: marked and watched by the centre or a leader."""
+    _require(by, perms.SUPERVISE, case)
+    if not case.is_open:
+        raise ValidationError({"status": _("事件已办结")})
+    case.supervised = True
+    case.save()
+    _step(case, A.SUPERVISE, by, comment=comment)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:supervise:{timezone.now().timestamp()}",
+        _("督办：%(c)s") % {"c": case.code},
+        grid=case.handler_grid,
+        department=case.handler_department,
+    )
+    return case
+
+
+@transaction.atomic
+def cannot_solve(case: Case, *, by, explanation: str) -> Case:
+    """不能解决: closed with a public explanation to the reporter."""
+    _require(by, perms.HANDLE, case)
+    _from(case, S.ACCEPTED, S.DISPATCHED, S.SUSPENDED, S.HANDLED)
+    explanation = _need(explanation, _("向群众的解释说明"))
+    _move(case, S.CLOSED)
+    case.outcome, case.answer, case.closed_at = Case.Outcome.UNSOLVABLE, explanation, timezone.now()
+    _start_stage(case, case.closed_at)
+    case.save()
+    _step(case, A.UNSOLVABLE, by, comment=explanation)
+    _tell_reporter(
+        case, f"case:{case.pk}:unsolvable", _("关于您反映的问题的说明：%(a)s") % {"a": explanation[:60]}
+    )
+    _close_repeats(case, by)
+    return case
+
+
+def _close_repeats(case: Case, by) -> None:
+    """Repeated 12345 calls grouped under this case are answered with it: each closes with the same
+    outcome and answer, as its own step, and its caller is told."""
+    for repeat in Case.objects.filter(repeat_of=case, status__in=OPEN).select_related("category"):
+        _move(repeat, S.CLOSED)
+        repeat.outcome, repeat.answer, repeat.closed_at = case.outcome, case.answer, case.closed_at
+        _start_stage(repeat, case.closed_at or timezone.now())
+        repeat.save()
+        _step(
+            repeat,
+            A.CLOSE,
+            by,
+            comment=_("与重复来电的首件 %(code)s 一并办结：%(a)s") % {"code": case.code, "a": case.answer},
+        )
+        _tell_reporter(
+            repeat,
+            f"case:{repeat.pk}:closed-with:{case.pk}",
+            _("您反映的问题已办结：%(a)s") % {"a": case.answer[:60]},
+        )
+
+
+@transaction.atomic
+def mark_duplicate(case: Case, *, of: Case, by, comment: str = "") -> Case:
+    """The duplicate closes, linked to the original; its reporter follows the original from then on."""
+    _require(by, perms.ACCEPT, case)
+    if of.pk == case.pk or of.duplicate_of_id:
+        raise ValidationError({"of": _("请选择另一件原始事件")})
+    if not case.is_open:
+        raise ValidationError({"status": _("事件已办结")})
+    _move(case, S.CLOSED)
+    case.outcome, case.duplicate_of, case.closed_at = Case.Outcome.DUPLICATE, of, timezone.now()
+    case.answer = _("与事件 %(code)s 为同一问题，合并办理") % {"code": of.code}
+    _start_stage(case, case.closed_at)
+    case.save()
+    _step(case, A.DUPLICATE, by, comment=comment or case.answer)
+    _tell_reporter(case, f"case:{case.pk}:duplicate", case.answer)
+    return case
+
+
+@dataclass
+class StepIn:
+    """What a form or an API call gives for one workflow step."""
+
+    comment: str = ""
+    reason: str = ""
+    to_grid: Grid | None = None
+    to_department: Department | None = None
+    until: datetime | None = None
+    of: Case | None = None
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    photos: tuple = ()
+
+
+ACTIONS = tuple(
+    "accept reject dispatch return note handle verify_pass verify_fail extend extend_approve extend_refuse "
+    "suspend resume supervise unsolvable duplicate place".split()
+)
+
+
+def perform(case: Case, action: str, *, by, step: StepIn) -> Case:
+    """Run the named step on the case (ValidationError in Chinese for an unknown step or missing input)."""
+    c = step.comment
+    if action == "accept":
+        accept(case, by=by, comment=c)
+    elif action == "reject":
+        reject(case, by=by, reason=step.reason, comment=c)
+    elif action == "dispatch":
+        dispatch(case, by=by, to_grid=step.to_grid, to_department=step.to_department, comment=c)
+    elif action == "return":
+        return_case(case, by=by, comment=c)
+    elif action == "note":
+        add_note(case, by=by, comment=c, photos=step.photos)
+    elif action == "handle":
+        handle(case, by=by, comment=c, photos=step.photos)
+    elif action in ("verify_pass", "verify_fail"):
+        verify(case, by=by, passed=action == "verify_pass", comment=c, photos=step.photos)
+    elif action == "extend":
+        if step.until is None:
+            raise ValidationError({"until": _("请填写延期后的时限")})
+        request_extension(case, by=by, until=step.until, comment=c)
+    elif action in ("extend_approve", "extend_refuse"):
+        decide_extension(case, by=by, approve=action == "extend_approve", comment=c)
+    elif action == "suspend":
+        suspend(case, by=by, comment=c)
+    elif action == "resume":
+        resume(case, by=by, comment=c)
+    elif action == "supervise":
+        supervise(case, by=by, comment=c)
+    elif action == "unsolvable":
+        cannot_solve(case, by=by, explanation=c)
+    elif action == "duplicate":
+        if step.of is None:
+            raise ValidationError({"of": _("请选择另一件原始事件")})
+        mark_duplicate(case, of=step.of, by=by, comment=c)
+    elif action == "place":
+        if step.lon is None or step.lat is None:
+            raise ValidationError({"lon": _("请在地图上点选位置")})
+        place(case, by=by, lon=step.lon, lat=step.lat, crs=step.crs)
+    else:
+        raise ValidationError({"action": _("未知的操作：%(a)s") % {"a": action}})
+    return case
