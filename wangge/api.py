@@ -14,7 +14,14 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wangge.accounts import services as accounts
+from wangge.accounts.api import router as accounts_router
+from wangge.audit.api import router as audit_router
+from wangge.cases.api import router as cases_router
 from wangge.core import text
+from wangge.fieldwork.api import router as fieldwork_router
+from wangge.grids.api import router as grids_router
+from wangge.mediation.api import router as mediation_router
+from wangge.registry.api import router as registry_router
 
 
 class SessionAuth(APIKeyCookie):
@@ -208,14 +215,6 @@ def server_error(request, exc: Exception):
 
 
 def register_routers() -> None:
-    from wangge.accounts.api import router as accounts_router
-    from wangge.audit.api import router as audit_router
-    from wangge.cases.api import router as cases_router
-    from wangge.fieldwork.api import router as fieldwork_router
-    from wangge.grids.api import router as grids_router
-    from wangge.mediation.api import router as mediation_router
-    from wangge.registry.api import router as registry_router
-
     api.add_router("/", grids_router)
     api.add_router("/", accounts_router)
     api.add_router("/audit", audit_router)

@@ -4,10 +4,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import services as accounts
-from wangge.accounts.models import ApiToken
+from wangge.accounts.models import ApiToken, Department
 from wangge.core import permissions as perms
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
+from wangge.grids.models import Grid
 
 router = Router(tags=["账号 accounts"])
 
@@ -41,8 +42,6 @@ class NewTokenOut(TokenOut):
 
 @router.get("/me", response=MeOut, summary="当前用户与辖区")
 def me(request):
-    from wangge.grids.models import Grid
-
     user = request.user
     paths = accounts.jurisdiction_paths(user)
     codes = list(Grid.objects.filter(path__in=paths).values_list("code", flat=True))
@@ -111,9 +110,6 @@ def list_users(request, q: str = "", role: str = "", page: int = Query(1, ge=1))
 def create_user(request, body: UserIn):
     from django.core.exceptions import ValidationError
     from django.db import transaction
-
-    from wangge.accounts.models import Department
-    from wangge.grids.models import Grid
 
     require(request.user, perms.MANAGE_USERS)
     department = None

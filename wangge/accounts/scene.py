@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from wangge.accounts.models import Department
 from wangge.core.scenes import SceneModel, register_section
 
 
@@ -18,8 +19,6 @@ class AccountsSection(SceneModel):
 
 
 def apply(section: AccountsSection) -> None:
-    from wangge.accounts.models import Department
-
     for dept in section.departments:
         Department.objects.update_or_create(key=dept.key, defaults=dict(name=dept.name, name_en=dept.name_en))
 

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from wangge.cases.models import WorkCalendarDay
+
 CALENDAR_SECONDS = 60.0
 _cache: dict = {"at": None, "days": {}}
 
@@ -50,8 +52,6 @@ def seed_from_holidays(years) -> int:
     days an administrator edited are left alone. Returns how many rows were written."""
     import holidays
 
-    from wangge.cases.models import WorkCalendarDay
-
     edited = set(WorkCalendarDay.objects.filter(source="admin").values_list("day", flat=True))
     written = 0
     for year in years:
@@ -73,7 +73,6 @@ def seed_from_holidays(years) -> int:
 
 def years_without_data(years) -> list[int]:
     """Years the calendar knows nothing about (deadlines then count plain weekends: warn the admin)."""
-    from wangge.cases.models import WorkCalendarDay
 
     known = {
         d.year

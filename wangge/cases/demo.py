@@ -11,6 +11,13 @@ from datetime import datetime, timedelta
 import shapely
 from django.utils import timezone
 
+from wangge.accounts.models import User
+from wangge.cases import calendar
+from wangge.cases import services as cases
+from wangge.core.demo import register_step
+from wangge.grids import services as grids
+from wangge.grids.models import Grid, RoleAssignment
+
 CASES = 400
 DESCRIPTIONS = {
     "garbage_dumping": ["小区门口垃圾堆放多日无人清理", "路边有人倾倒建筑垃圾", "垃圾桶满了溢出来"],
@@ -43,12 +50,6 @@ def demo_clock(moment: datetime):
 
 
 def load(rng: random.Random) -> None:
-    from wangge.accounts.models import User
-    from wangge.cases import calendar
-    from wangge.cases import services as cases
-    from wangge.grids import services as grids
-    from wangge.grids.models import Grid
-
     now = timezone.now()
     calendar.seed_from_holidays(range(now.year - 1, now.year + 2))
     units = list(grids.leaf_grids().order_by("code"))
@@ -130,7 +131,6 @@ def _point_in(grid, rng: random.Random) -> tuple[float, float]:
 def _worker_of(grid):
     if grid is None:
         return None
-    from wangge.grids.models import RoleAssignment
 
     a = (
         RoleAssignment.objects.filter(grid=grid, user__isnull=False, valid_to__isnull=True)
@@ -141,6 +141,4 @@ def _worker_of(grid):
 
 
 def register() -> None:
-    from wangge.core.demo import register_step
-
     register_step("事件（四周的上报与办理）", load, order=60)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from wangge.cases import services as cases
 from wangge.cases.models import Case
 from wangge.core.excel import RowError, column_letter, read_rows, write_workbook
+from wangge.registry import services as registry
 
 MATCH_SCORE = 88
 COLUMNS = ["工单编号", "来电时间", "诉求人", "电话", "地址", "诉求内容", "诉求类型", "办理时限"]
@@ -49,8 +50,6 @@ class AddressIndex:
 
     @classmethod
     def load(cls) -> AddressIndex:
-        from wangge.registry import services as registry
-
         return cls(registry.address_base())
 
     def match(self, address: str) -> tuple[tuple[str, float | None, float | None, int] | None, float]:

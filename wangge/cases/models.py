@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wangge.core import idempotency
+from wangge.core import idempotency, links
 from wangge.core.fields import EncryptedTextField
 from wangge.core.models import AppendOnlyModel, TimeStamped
 
@@ -272,8 +272,6 @@ class Case(TimeStamped):
         return f"{self.code} {self.category}"
 
     def get_absolute_url(self) -> str:
-        from wangge.core import links
-
         return links.link("cases:detail", self.code)
 
     @property

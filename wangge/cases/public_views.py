@@ -16,6 +16,7 @@ from django_ratelimit.decorators import ratelimit
 from wangge.cases import services as cases
 from wangge.cases.models import Case, CasePhoto
 from wangge.core import idempotency, photos
+from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
 
@@ -182,8 +183,6 @@ def grid_outlines(request):
     """The outlines a resident pins against (what the public boards show anyway: names and shapes, no
     people): the top two levels, and the QR code's own grid marked."""
     from django.http import JsonResponse
-
-    from wangge.grids import services as grids
 
     features = []
     for root in grids.roots():

@@ -7,7 +7,11 @@ from datetime import date
 
 from pydantic import Field, field_validator
 
-from wangge.core.scenes import SceneModel, register_section
+from wangge.accounts.models import Department
+from wangge.cases import services
+from wangge.cases.calendar import LIMIT_RE
+from wangge.cases.models import CatalogueVersion, Category
+from wangge.core.scenes import SceneError, SceneModel, register_section
 
 STAGES = ("accept", "dispatch", "handle", "verify")
 
@@ -37,8 +41,6 @@ class CategoryIn(SceneModel):
     @field_validator("deadlines")
     @classmethod
     def _stages(cls, value: dict[str, str]) -> dict[str, str]:
-        from wangge.cases.calendar import LIMIT_RE
-
         for stage, limit in value.items():
             if stage not in STAGES:
                 raise ValueError(f"未知的环节 {stage}（可用：{'、'.join(STAGES)}）")
@@ -60,10 +62,6 @@ class CasesSection(SceneModel):
 
 
 def apply(section: CasesSection) -> None:
-    from wangge.accounts.models import Department
-    from wangge.cases.models import CatalogueVersion, Category
-    from wangge.core.scenes import SceneError
-
     c = section.catalogue
     version, _ = CatalogueVersion.objects.update_or_create(
         number=c.version, defaults={"valid_from": c.valid_from, "note": c.note}
@@ -106,7 +104,6 @@ def apply(section: CasesSection) -> None:
 
     for item in c.categories:
         write(item, None)
-    from wangge.cases import services
 
     services.forget_caches()
 

@@ -15,13 +15,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import Department
+from wangge.cases import calendar, hotline
+from wangge.cases import figures as fig
 from wangge.cases import permissions as perms
 from wangge.cases import services as cases
-from wangge.cases.models import Case, CasePhoto
+from wangge.cases.figures import Period
+from wangge.cases.models import Case, CasePhoto, WorkCalendarDay
 from wangge.cases.public_views import _photo_response, report_form
 from wangge.core.downloads import download
-from wangge.core.excel import write_workbook
+from wangge.core.excel import errors_workbook, write_workbook
 from wangge.core.pagination import paginate
+from wangge.grids import jurisdiction
+from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
 S = Case.Status
@@ -91,8 +96,6 @@ def queue(request):
 
 
 def _calendar_missing() -> list[int]:
-    from wangge.cases import calendar
-
     this = timezone.localdate().year
     return calendar.years_without_data([this, this + 1] if timezone.localdate().month >= 11 else [this])
 
@@ -172,8 +175,6 @@ def detail(request, code: str):
 
 
 def _chain(case: Case) -> list[Grid]:
-    from wangge.grids import services as grids
-
     return grids.chain(case.grid) if case.grid else list(grids.roots())
 
 
@@ -261,8 +262,6 @@ def photo(request, pk: int):
 def hotline_import(request):
     """12345 work orders from the hotline centre's Excel: every bad row reported, nothing imported until
     fixed (or, by choice, the good rows imported and the bad ones returned as a file)."""
-    from wangge.cases import hotline
-    from wangge.core.excel import errors_workbook
 
     report = None
     if request.GET.get("template"):
@@ -285,7 +284,6 @@ def hotline_import(request):
 @permission_required(perms.IMPORT_HOTLINE, raise_exception=True)
 def hotline_answers(request):
     """The answers back to the hotline centre, in its format (all hotline orders the user sees)."""
-    from wangge.cases import hotline
 
     qs = cases.visible_cases(request.user).filter(hotline_number__isnull=False)
     if request.GET.get("closed") == "1":
@@ -296,9 +294,6 @@ def hotline_answers(request):
 def _figure_scope(request):
     """The cases a figures page counts: the user's (jurisdiction), narrowed to a grid's subtree or, for a
     department, to what was dispatched to it; and the period (this month by default)."""
-    from wangge.cases.figures import Period
-    from wangge.grids import jurisdiction
-    from wangge.grids import services as grids
 
     qs = cases.visible_cases(request.user)
     today = timezone.localdate()
@@ -325,10 +320,6 @@ def _figure_scope(request):
 @login_required
 @permission_required(perms.VIEW_FIGURES, raise_exception=True)
 def figures(request):
-    from wangge.cases import figures as fig
-    from wangge.grids import jurisdiction
-    from wangge.grids import services as grids
-
     qs, period, unit = _figure_scope(request)
     leave_out = request.GET.get("leave_out_suspended") == "1"
     rows = fig.compute(qs, period, leave_out_suspended=leave_out)
@@ -385,8 +376,6 @@ def figure_cases(request, key: str, part: str):
     """The cases behind one figure's numerator or denominator."""
     from django.http import Http404
 
-    from wangge.cases import figures as fig
-
     qs, period, _unit = _figure_scope(request)
     leave_out = request.GET.get("leave_out_suspended") == "1"
     found = next((f for f in fig.compute(qs, period, leave_out_suspended=leave_out) if f.key == key), None)
@@ -414,8 +403,6 @@ def figure_cases(request, key: str, part: str):
 def work_calendar(request):
     """The working-day calendar: seeded from the `holidays` package, corrected here when the State
     Council's schedule for next year is announced (or differs locally)."""
-    from wangge.cases import calendar
-    from wangge.cases.models import WorkCalendarDay
 
     try:
         year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)

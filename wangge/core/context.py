@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from wangge.core.outbox import unread_count
+
 
 def site(request):
     """Values every page template needs (map tiles, the menu's scene name)."""
@@ -15,6 +17,5 @@ def site(request):
 def _unread(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    from wangge.core.outbox import unread_count
 
     return unread_count(user)

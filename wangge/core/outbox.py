@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 
 from wangge.core import crypto
 from wangge.core.models import Message, OutboxMessage
+from wangge.core.tasks import deliver_outbox
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -116,7 +117,6 @@ def _deliver_soon() -> None:
     if now - _last_enqueued[0] < 1.0:
         return
     _last_enqueued[0] = now
-    from wangge.core.tasks import deliver_outbox
 
     try:
         deliver_outbox.enqueue()

@@ -3,6 +3,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
+from wangge.core.middleware import json_error
+from wangge.core.models import Message
+from wangge.core.pagination import paginate
+
 
 @login_required
 def home(request):
@@ -21,8 +25,6 @@ def rate_limited(request, exception=None):
     """Past a door's rate limit (django-ratelimit): 429 in Chinese, in the door's own error format."""
     from django.utils.translation import gettext as _
 
-    from wangge.core.middleware import json_error
-
     answer = json_error(request, 429, _("请求太频繁，请稍后再试"), "throttled")
     if answer is not None:
         return answer
@@ -33,9 +35,6 @@ def rate_limited(request, exception=None):
 def message_centre(request):
     """站内消息: what the user was told; opening the page marks them read."""
     from django.utils import timezone
-
-    from wangge.core.models import Message
-    from wangge.core.pagination import paginate
 
     qs = Message.objects.filter(user=request.user)
     page, query = paginate(request, qs)

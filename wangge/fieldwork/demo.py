@@ -8,17 +8,19 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from wangge.accounts.models import User
+from wangge.core.demo import register_step
+from wangge.fieldwork import patrols, services
+from wangge.fieldwork.models import Duty, Fulfilment, Mode, Visit
+from wangge.grids.models import Grid
+from wangge.registry import services as registry
+
 VISITED_SHARE = 0.8  # of duties that fell due, the share visited
 LATE_SHARE = 0.15  # of those visited, the share visited after their day
 RECORDED_DAYS = 90  # visits of the last weeks are written out as records
 
 
 def load(rng: random.Random) -> None:
-    from wangge.accounts.models import User
-    from wangge.fieldwork import services
-    from wangge.fieldwork.models import Duty, Fulfilment, Mode, Visit
-    from wangge.grids.models import Grid
-
     today = timezone.localdate()
     services.sync(on=today)
     start = today - timedelta(days=400)
@@ -109,11 +111,6 @@ SERVICES = [
 
 
 def patrols_and_services(rng: random.Random) -> None:
-    from wangge.accounts.models import User
-    from wangge.fieldwork import patrols, services
-    from wangge.grids.models import Grid
-    from wangge.registry import services as registry
-
     centre = User.objects.get(username="centre")
     today = timezone.localdate()
     roles = ["居民小组长", "微网格长", "物业公司", "业主代表"]
@@ -148,7 +145,5 @@ def patrols_and_services(rng: random.Random) -> None:
 
 
 def register() -> None:
-    from wangge.core.demo import register_step
-
     register_step("走访（应访与走访记录）", load, order=40)
     register_step("联动巡查与帮办代办", patrols_and_services, order=41)

@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
+from wangge.accounts.models import Department
 from wangge.audit import services as audit
+from wangge.cases import services as cases
 from wangge.core import idempotency, outbox
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import scene
@@ -153,8 +155,6 @@ def _record(
 def _hand_over(p: PatrolPlan, by, f: PatrolFinding, category: str, department: str) -> tuple[str, str]:
     """A finding that needs work becomes a case, accepted and dispatched at once (the patrol is the
     acceptance): to the named department (the property company is one), or as the catalogue routes it."""
-    from wangge.accounts.models import Department
-    from wangge.cases import services as cases
 
     case = cases.report(
         cases.ReportIn(
@@ -230,7 +230,6 @@ def analysis(user, month: date) -> list[dict]:
 
 def public_outcomes(grid, month: date) -> list[dict]:
     """What residents are told: each finding of the community's patrol and what became of it (no names)."""
-    from wangge.cases import services as cases
 
     p = PatrolPlan.objects.filter(grid=grid, month=month.replace(day=1)).first()
     if p is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from wangge.core.scenes import SceneModel, register_section
+from wangge.core.scenes import SceneError, SceneModel, applied_section, register_section
+from wangge.fieldwork.models import VisitRule
+from wangge.registry import services as registry
 
 
 class RuleIn(SceneModel):
@@ -31,8 +33,6 @@ class FieldworkSection(SceneModel):
 
 
 def settings() -> FieldworkSection:
-    from wangge.core.scenes import applied_section
-
     return applied_section("fieldwork", FieldworkSection) or FieldworkSection()
 
 
@@ -40,10 +40,6 @@ UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
 
 
 def apply(section: FieldworkSection) -> None:
-    from wangge.core.scenes import SceneError
-    from wangge.fieldwork.models import VisitRule
-    from wangge.registry import services as registry
-
     groups = registry.special_group_keys()
     residences = [value for value, _label in registry.RESIDENCES]
     errors = []

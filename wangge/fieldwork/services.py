@@ -24,10 +24,12 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
+from wangge.cases import services as cases
 from wangge.core import idempotency
 from wangge.core import photos as core_photos
 from wangge.core.bulk import insert_rows
 from wangge.fieldwork import permissions as perms
+from wangge.fieldwork import scene
 from wangge.fieldwork.models import (
     Campaign,
     CampaignTarget,
@@ -497,8 +499,6 @@ def _fulfil(visit: Visit, day: date) -> None:
 
 
 def _on_site(visit: Visit, by) -> None:
-    from wangge.cases import services as cases
-
     try:
         case = cases.get_case_or_404(by, visit.case_code)
     except Exception as exc:  # Http404: unknown or not the worker's
@@ -660,7 +660,6 @@ def summary(user, *, on: date | None = None) -> dict:
 
 def must_visit(user):
     """Open 五必到 cases in the user's grids that no one has visited on site yet."""
-    from wangge.cases import services as cases
 
     return cases.visit_required_open(user).select_related("category")
 
@@ -683,7 +682,6 @@ def start_service(
     *, person_id: int, kind: str, mode: str, note: str = "", by, client_id: str = ""
 ) -> ServiceRecord:
     """Take on a service for a resident of the worker's grids. A retry returns the first record."""
-    from wangge.fieldwork import scene
 
     if not by.has_perm(perms.SERVICE):
         raise PermissionDenied(_("您没有登记帮办代办的权限"))

@@ -20,13 +20,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from wangge.accounts import services as accounts
+from wangge.accounts.models import Department
+from wangge.cases import services as cases
 from wangge.core import dates
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.pagination import paginate
+from wangge.fieldwork import patrols, services
 from wangge.fieldwork import permissions as perms
-from wangge.fieldwork import services
-from wangge.fieldwork.models import Mode, VisitPhoto, VisitRule
+from wangge.fieldwork import scene as fieldwork_scene
+from wangge.fieldwork.models import Mode, ServiceRecord, VisitPhoto, VisitRule
+from wangge.grids import services as grids
+from wangge.grids.models import Grid
 from wangge.registry import services as registry
 
 
@@ -140,7 +145,6 @@ def visit_form(request, household_id: int):
                 return JsonResponse({"id": visit.pk, "url": url, "client_id": visit.client_id})
             messages.success(request, _("走访已登记"))
             return redirect(reverse("fieldwork:round"))
-    from wangge.cases import services as cases
 
     items = services.checklist_for(household)
     context = {
@@ -250,7 +254,6 @@ def _month(raw: str | None) -> date:
 @permission_required(perms.VIEW_COVERAGE, raise_exception=True)
 def coverage(request):
     """Share of due visits done in time, per grid, for a month: an outcome, not a count of log-ins."""
-    from wangge.grids.models import Grid
 
     grid = None
     if request.GET.get("grid"):
@@ -309,8 +312,6 @@ def rules(request):
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def campaign_list(request):
-    from wangge.grids import services as grids
-
     errors: dict = {}
     if request.method == "POST":
         if not request.user.has_perm(perms.MANAGE_CAMPAIGNS):
@@ -421,10 +422,6 @@ def service_worker(request):
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def patrol_list(request):
-    from wangge.fieldwork import patrols
-    from wangge.fieldwork import scene as fieldwork_scene
-    from wangge.grids import services as grids
-
     errors: dict = {}
     if request.method == "POST":
         from wangge.grids.models import Grid
@@ -473,10 +470,6 @@ def patrol_list(request):
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def patrol_detail(request, pk: int):
-    from wangge.accounts.models import Department
-    from wangge.cases import services as cases
-    from wangge.fieldwork import patrols
-
     p = get_object_or_404(patrols.plans_for(request.user), pk=pk)
     errors: dict = {}
     if request.method == "POST":
@@ -519,8 +512,6 @@ def patrol_detail(request, pk: int):
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def patrol_analysis(request):
-    from wangge.fieldwork import patrols
-
     month = _month(request.GET.get("month"))
     rows = patrols.analysis(request.user, month)
     if request.GET.get("format") == "xlsx":
@@ -539,8 +530,6 @@ def patrol_analysis(request):
 
 def patrol_public(request, code: str):
     """What the month's patrol found in a community and what became of it: for residents, no login."""
-    from wangge.fieldwork import patrols
-    from wangge.grids import services as grids
 
     grid = grids.active_grids().filter(code=code).first()
     if grid is None:
@@ -562,9 +551,6 @@ SERVICE_HEADERS = "受理日期 服务对象 网格 事项 方式 状态 结果 
 @permission_required(perms.VIEW, raise_exception=True)
 def service_list(request):
     from django.db.models import Q
-
-    from wangge.fieldwork import scene as fieldwork_scene
-    from wangge.fieldwork.models import ServiceRecord
 
     qs = services.service_records_for(request.user)
     q = request.GET.get("q", "").strip()
@@ -607,9 +593,6 @@ def service_list(request):
 @login_required
 @permission_required(perms.SERVICE, raise_exception=True)
 def service_new(request):
-    from wangge.fieldwork import scene as fieldwork_scene
-    from wangge.fieldwork.models import ServiceRecord
-
     person_id = request.POST.get("person") or request.GET.get("person") or "0"
     person = (
         registry.persons_for(request.user).filter(pk=int(person_id) if person_id.isdigit() else 0).first()
@@ -655,8 +638,6 @@ def service_new(request):
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def service_detail(request, pk: int):
-    from wangge.fieldwork.models import ServiceRecord
-
     record = get_object_or_404(services.service_records_for(request.user), pk=pk)
     errors: dict = {}
     if request.method == "POST":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from wangge.core.scenes import SceneModel, register_section
+from wangge.grids.models import GridKind, GridLevel, GridRole
 
 
 class LevelIn(SceneModel):
@@ -60,8 +61,6 @@ class GridsSection(SceneModel):
 
 
 def apply(section: GridsSection) -> None:
-    from wangge.grids.models import GridKind, GridLevel, GridRole
-
     # Depths may be reshuffled: park existing rows out of the way of the unique constraint first.
     for lv in GridLevel.objects.all():
         GridLevel.objects.filter(pk=lv.pk).update(depth=1000 + lv.pk)

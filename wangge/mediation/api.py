@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
+from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import services
 
@@ -91,8 +92,6 @@ def dispute(request, dispute_id: int):
     "/mediation/disputes", response={201: DisputeOut}, summary="登记矛盾纠纷（client_id 防重复提交）"
 )
 def record(request, body: DisputeIn):
-    from wangge.grids import services as grids
-
     require(request.user, perms.RECORD)
     grid = grids.active_grids().filter(code=body.grid).first()
     data = services.DisputeIn(**{**body.dict(), "grid": grid.pk if grid else 0})

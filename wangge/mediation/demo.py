@@ -9,6 +9,12 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from wangge.accounts.models import User
+from wangge.core.demo import register_step
+from wangge.grids.models import Grid
+from wangge.mediation import services
+from wangge.mediation.models import Dispute, DisputeType, FollowUp, MonthlyReport, Session
+
 SUMMARIES = {
     "neighbour": ["楼上漏水殃及楼下，双方争执", "邻居占用公共楼道堆放杂物", "宠物狗夜间吠叫扰邻"],
     "family": ["赡养老人费用分担分歧", "兄弟分家析产纠纷"],
@@ -22,11 +28,6 @@ SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗"
 
 
 def load(rng: random.Random) -> None:
-    from wangge.accounts.models import User
-    from wangge.grids.models import Grid
-    from wangge.mediation import services
-    from wangge.mediation.models import Dispute, DisputeType, FollowUp, MonthlyReport, Session
-
     today = timezone.localdate()
     kinds = {k.key: k for k in DisputeType.objects.all()}
     centre = User.objects.get(username="centre")
@@ -112,6 +113,4 @@ def load(rng: random.Random) -> None:
 
 
 def register() -> None:
-    from wangge.core.demo import register_step
-
     register_step("矛盾纠纷（三个月的调解与月报）", load, order=70)

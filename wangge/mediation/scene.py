@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from wangge.core.scenes import SceneModel, register_section
+from wangge.core.scenes import SceneError, SceneModel, applied_section, register_section
+from wangge.grids.models import GridLevel
+from wangge.mediation.models import DisputeType
 
 
 class TypeIn(SceneModel):
@@ -31,16 +33,10 @@ class MediationSection(SceneModel):
 
 
 def settings() -> MediationSection | None:
-    from wangge.core.scenes import applied_section
-
     return applied_section("mediation", MediationSection)
 
 
 def apply(section: MediationSection) -> None:
-    from wangge.core.scenes import SceneError
-    from wangge.grids.models import GridLevel
-    from wangge.mediation.models import DisputeType
-
     if not GridLevel.objects.filter(key=section.report_level).exists():
         raise SceneError([f"mediation.report_level：网格层级 {section.report_level} 不在 grids.levels 中"])
     for order, t in enumerate(section.types):

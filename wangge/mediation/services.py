@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
-from wangge.core import idempotency, outbox
+from wangge.core import idempotency, outbox, photos
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import scene
 from wangge.mediation.models import Dispute, DisputeType, FollowUp, MonthlyReport, Session, Signature
+from wangge.registry import services as registry
 from wangge.registry.validators import mask_id
 
 S = Dispute.Status
@@ -87,7 +88,6 @@ def record(data: DisputeIn, *, by) -> Dispute:
     elif len(summary) > 255:
         errors["summary"] = _("纠纷概况不能超过 255 字")
     parties: list[dict] = [{"name": p.strip()} for p in data.parties if p and p.strip()]
-    from wangge.registry import services as registry
 
     for number in [n.strip() for n in data.party_id_numbers if n and n.strip()]:
         person = registry.find_by_id_number(number, by)
@@ -238,8 +238,6 @@ def sign(dispute: Dispute, *, by, party: str, upload=None, drawn: str = "") -> S
 
     from django.core.files.base import ContentFile
     from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from wangge.core import photos
 
     _signed(dispute, by)
     names = [p["name"] for p in dispute.parties]

@@ -20,10 +20,11 @@ from wangge.accounts import services as accounts
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.pagination import paginate
+from wangge.core.pdf import PdfUnavailable, render_pdf
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import services
-from wangge.mediation.models import Dispute, DisputeType
+from wangge.mediation.models import Dispute, DisputeType, Signature
 
 HEADERS = (
     "发现日期 网格 类型 纠纷概况 当事人 风险等级 调解层级 本层级期限 调解员 状态 调解结果 引导至 办结日期"
@@ -304,7 +305,6 @@ def _export(request, month: date, rows):
         return _export_disputes(request, month)
     if request.GET["format"] == "xlsx":
         return download(write_workbook(headers, data, sheet="矛盾纠纷月报"), f"disputes-{month:%Y-%m}.xlsx")
-    from wangge.core.pdf import PdfUnavailable, render_pdf
 
     html = render_to_string(
         "mediation/monthly_pdf.html",
@@ -331,8 +331,6 @@ def agreement_pdf(request, pk: int):
     """人民调解协议书, printed from the dispute's record with the parties' signatures."""
     import base64
 
-    from wangge.core.pdf import PdfUnavailable, render_pdf
-
     dispute = get_object_or_404(services.disputes_for(request.user), pk=pk)
     if dispute.status not in ("agreed", "partly"):
         raise Http404
@@ -357,8 +355,6 @@ def agreement_pdf(request, pk: int):
 @permission_required(perms.VIEW, raise_exception=True)
 def signature_image(request, pk: int):
     from django.http import FileResponse
-
-    from wangge.mediation.models import Signature
 
     sig = get_object_or_404(Signature, pk=pk)
     get_object_or_404(services.disputes_for(request.user), pk=sig.dispute_id)  # 404 unless the user sees it

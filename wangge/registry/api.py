@@ -7,12 +7,16 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.core import idempotency
+from wangge.core.excel import read_rows
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids.jurisdiction import get_visible_grid_or_404, get_visible_or_404
+from wangge.grids.services import subtree_ids
+from wangge.registry import importing, selfservice
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
-from wangge.registry.models import Person
+from wangge.registry.models import GroupMembership, Hazard, ImportJob, Person
+from wangge.registry.tasks import run_ledger_import
 from wangge.registry.validators import mask_address, mask_id, mask_phone
 
 router = Router(tags=["档案 registry"])
@@ -91,8 +95,6 @@ class HouseholdOut(Schema):
 def _groups_of(persons: list[Person], user) -> dict[int, list[str]]:
     """Active special groups the user may see, for a page of persons, in one query."""
     from django.db.models import Q
-
-    from wangge.registry.models import GroupMembership
 
     on = registry.today()
     out: dict[int, list[str]] = {}
@@ -244,9 +246,6 @@ class SummaryOut(Schema):
 
 @router.get("/registry/grids/{code}/summary", response=SummaryOut, summary="网格档案概况")
 def grid_summary(request, code: str):
-    from wangge.grids.services import subtree_ids
-    from wangge.registry.models import Hazard
-
     require(request.user, perms.VIEW_ARCHIVE)
     grid = get_visible_grid_or_404(request.user, code)
     ids = subtree_ids(grid)
@@ -394,8 +393,6 @@ def end_group(request, person_id: int, membership_id: int):
 
 
 def _proposal_out(change) -> dict:
-    from wangge.registry import selfservice
-
     return {
         "id": change.pk,
         "household": change.household.number,
@@ -408,8 +405,6 @@ def _proposal_out(change) -> dict:
 @router.post("/me/proposals", response={201: ProposalOut}, summary="居民申报本户信息（网格员确认后生效）")
 def propose(request, body: ProposalIn):
     from django.http import Http404
-
-    from wangge.registry import selfservice
 
     household = selfservice.household_of_resident(request.user)
     if household is None:
@@ -425,16 +420,12 @@ def propose(request, body: ProposalIn):
 
 @router.get("/proposals", response=list[ProposalOut], summary="待确认的居民申报")
 def list_proposals(request):
-    from wangge.registry import selfservice
-
     require(request.user, perms.EDIT_ARCHIVE)
     return [_proposal_out(c) for c in selfservice.pending_for(request.user)[:200]]
 
 
 @router.post("/proposals/{change_id}/decide", response=ProposalOut, summary="采纳或不采纳居民申报")
 def decide_proposal(request, change_id: int, body: DecideIn):
-    from wangge.registry import selfservice
-
     require(request.user, perms.EDIT_ARCHIVE)
     change = get_visible_or_404(selfservice.pending_for(request.user), request.user, pk=change_id)
     return _proposal_out(selfservice.decide(change, accept=body.accept, by=request.user, reason=body.reason))
@@ -442,11 +433,6 @@ def decide_proposal(request, change_id: int, body: DecideIn):
 
 @router.post("/imports", response={202: JobOut}, summary="上传人员台账并检查（后台任务）")
 def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("persons")):
-    from wangge.core.excel import read_rows
-    from wangge.registry import importing
-    from wangge.registry.models import ImportJob
-    from wangge.registry.tasks import run_ledger_import
-
     require(request.user, perms.EDIT_ARCHIVE)
     content = file.read()
     try:
@@ -474,17 +460,12 @@ def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("per
 def import_status(request, job_id: int):
     from django.shortcuts import get_object_or_404
 
-    from wangge.registry.models import ImportJob
-
     return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id, user=request.user)
 
 
 @router.post("/imports/{job_id}/commit", response={202: JobOut}, summary="确认导入（检查无误后）")
 def commit_import(request, job_id: int):
     from django.shortcuts import get_object_or_404
-
-    from wangge.registry.models import ImportJob
-    from wangge.registry.tasks import run_ledger_import
 
     require(request.user, perms.EDIT_ARCHIVE)
     job = get_object_or_404(ImportJob, pk=job_id, user=request.user)

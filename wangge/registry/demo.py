@@ -13,8 +13,22 @@ from datetime import date, timedelta
 
 import shapely
 
+from wangge.accounts.models import User
 from wangge.core import crypto
+from wangge.core.demo import register_step
 from wangge.core.names import GIVEN, SURNAMES, mobile
+from wangge.grids import services as grids
+from wangge.registry.models import (
+    Building,
+    GroupMembership,
+    Hazard,
+    House,
+    Household,
+    HouseholdGridHistory,
+    Organisation,
+    Person,
+    SpecialGroup,
+)
 from wangge.registry.validators import id_check_char, make_credit_code
 
 REGION = "350924"
@@ -59,19 +73,6 @@ def _point_in(geom, prepared_bounds, rng: random.Random) -> tuple[float, float]:
 
 
 def load(rng: random.Random) -> None:
-    from wangge.grids import services as grids
-    from wangge.registry.models import (
-        Building,
-        GroupMembership,
-        Hazard,
-        House,
-        Household,
-        HouseholdGridHistory,
-        Organisation,
-        Person,
-        SpecialGroup,
-    )
-
     groups = {g.key: g for g in SpecialGroup.objects.all()}
     units = list(grids.leaf_grids())
     used_ids: set[str] = set()
@@ -274,7 +275,6 @@ def load(rng: random.Random) -> None:
         if rng.random() < 0.01:
             memberships.append((len(persons) - len(members), "key_assistance"))
     # The demo resident's account phone is a head's phone in the first unit grid: their household page works.
-    from wangge.accounts.models import User
 
     resident = User.objects.filter(username="resident").first()
     if resident is not None and resident.phone:
@@ -371,6 +371,4 @@ def load(rng: random.Random) -> None:
 
 
 def register() -> None:
-    from wangge.core.demo import register_step
-
     register_step("档案（人房事物）", load, order=20)

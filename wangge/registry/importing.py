@@ -22,15 +22,19 @@ from wangge.core import bulk, crypto
 from wangge.core.excel import RowError, column_letter, read_rows, write_workbook
 from wangge.grids import services as grids_service
 from wangge.grids.models import Grid
+from wangge.registry import signals
 from wangge.registry.models import (
+    Building,
     GroupMembership,
+    Hazard,
     House,
     Household,
     HouseholdGridHistory,
+    Organisation,
     Person,
     SpecialGroup,
 )
-from wangge.registry.validators import IdError, parse_document
+from wangge.registry.validators import IdError, check_credit_code, parse_document
 
 
 @dataclass(frozen=True)
@@ -434,7 +438,6 @@ def recheck(prepared: list[PreparedRow], report: LedgerReport, user=None) -> Led
     their ID numbers or household numbers in the meantime is left to the commit itself (the unique
     ID index, the household lookup), which reports it through `_commit_or_report`; when a grid fails
     here, those are looked up too, so that one report names every problem."""
-    from wangge.grids.models import Grid
 
     mapping = report.mapping
     codes = dict(Grid.objects.filter(pk__in={p.grid_id for p in prepared}).values_list("pk", "code"))
@@ -601,7 +604,6 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
         object_repr=f"导入人员台账 {len(values)} 人",
         detail={"persons": len(values), "households": len(new)},
     )
-    from wangge.registry import signals
 
     signals.tell({households[p.household_number] for p in prepared}, bulk=True)
     report.committed = True
@@ -612,8 +614,6 @@ def check_organisations(
     header: list[str], body: list[list], *, mapping: dict[str, int] | None = None, user=None
 ) -> tuple[LedgerReport, list[dict]]:
     """Validate an organisation ledger: grid, name, kind, credit code (check digit, duplicates), phone."""
-    from wangge.registry.models import Organisation
-    from wangge.registry.validators import check_credit_code
 
     sheet = _Sheet.open(header, body, ORG_COLUMNS, mapping)
     if sheet.report.errors:
@@ -673,8 +673,6 @@ def check_organisations(
 
 @transaction.atomic
 def commit_organisations(prepared: list[dict], report: LedgerReport, *, by=None) -> LedgerReport:
-    from wangge.registry.models import Organisation
-
     Organisation.objects.bulk_create([Organisation(**p) for p in prepared])
     audit.record(
         audit.Action.IMPORT,
@@ -802,8 +800,6 @@ def check_houses(
 
 @transaction.atomic
 def commit_houses(prepared: list[dict], report: LedgerReport, *, by=None) -> LedgerReport:
-    from wangge.registry.models import Building, Hazard
-
     buildings: dict[tuple[int, str], Building] = {
         (b.grid_id, b.name): b for b in Building.objects.filter(grid__in={p["grid"] for p in prepared})
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from wangge.core.scenes import SceneModel, register_section
+from wangge.registry.models import SpecialGroup
 
 
 class GroupIn(SceneModel):
@@ -22,8 +23,6 @@ class RegistrySection(SceneModel):
 
 
 def apply(section: RegistrySection) -> None:
-    from wangge.registry.models import SpecialGroup
-
     for order, g in enumerate(section.special_groups):
         SpecialGroup.objects.update_or_create(
             key=g.key,

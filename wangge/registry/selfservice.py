@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import crypto, idempotency
+from wangge.registry import permissions as perms
 from wangge.registry import services as registry
 from wangge.registry.models import Household, Person, ProposedChange
+from wangge.registry.models import Person as P
 
 # What a resident may change about a member; ID numbers only for a new member.
 RESIDENT_FIELDS = (
@@ -57,7 +59,6 @@ def propose_from_visit(
     household: Household, *, by, person: Person | None, values: dict, client_id: str | None = None
 ) -> ProposedChange:
     """A correction a grid worker noted on a visit: it waits for confirmation like a resident's."""
-    from wangge.registry import permissions as perms
 
     if not by.has_perm(perms.EDIT_ARCHIVE) or not accounts.can_see_grid(by, household.grid):
         raise PermissionDenied("outside jurisdiction")
@@ -100,7 +101,6 @@ def pending_for(user):
 
 def difference(change: ProposedChange) -> list[tuple[str, str, str]]:
     """(field label, current value, proposed value) for the worker to compare."""
-    from wangge.registry.models import Person as P
 
     values = json.loads(change.data)
     rows = []

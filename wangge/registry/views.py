@@ -17,12 +17,13 @@ from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
+from wangge.core.pdf import PdfUnavailable, render_pdf
 from wangge.grids import services as grids
 from wangge.grids.jurisdiction import get_visible_grid_or_404, get_visible_or_404, top_grids
 from wangge.grids.models import Grid
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
-from wangge.registry.models import Hazard, Household, Person
+from wangge.registry.models import Hazard, House, Household, Organisation, Person
 from wangge.registry.validators import mask_address, mask_id, mask_phone
 
 
@@ -529,8 +530,6 @@ def roster(request):
     """The printable roster (花名册) of a grid, as PDF or Excel, with the columns the user picks."""
     from django.template.loader import render_to_string
 
-    from wangge.core.pdf import PdfUnavailable, render_pdf
-
     form = RosterForm(request.GET or None, user=request.user, initial={"grid": request.GET.get("grid", "")})
     if not request.GET.get("columns") or not form.is_valid():
         return render(request, "registry/roster_form.html", {"form": form})
@@ -575,8 +574,6 @@ def roster(request):
 @login_required
 @permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
 def organisation_list(request):
-    from wangge.registry.models import Organisation
-
     qs = registry.organisations_for(request.user)
     grid = _grid_or_none(request.user, request.GET.get("grid", ""))
     if grid is not None:
@@ -635,8 +632,6 @@ class HouseholdCreateForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False)
 
     def __init__(self, *args, **kwargs):
-        from wangge.registry.models import House
-
         super().__init__(*args, **kwargs)
         self.fields["use"].choices = House.Use.choices
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.cases import calendar
 from wangge.cases.models import CatalogueVersion, Category
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ _catalogue_cache: dict[str, tuple[float, dict[str, Category]]] = {}
 
 def forget_caches() -> None:
     """Drop this process's catalogue and calendar (after a scene is applied; between tests)."""
-    from wangge.cases import calendar
 
     _catalogue_cache.clear()
     calendar.forget()
