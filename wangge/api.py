@@ -18,6 +18,7 @@ from wangge.accounts.api import router as accounts_router
 from wangge.audit.api import router as audit_router
 from wangge.cases.api import router as cases_router
 from wangge.core import text
+from wangge.core.errors import codes_of
 from wangge.fieldwork.api import router as fieldwork_router
 from wangge.grids.api import router as grids_router
 from wangge.mediation.api import router as mediation_router
@@ -63,8 +64,13 @@ ERROR_SCHEMA = {
         "detail": {"type": "string", "description": "给人看的一句话"},
         "code": {"type": "string", "description": "稳定的错误代码"},
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "codes": {
+            "type": "object",
+            "description": "每个字段的错误代码（见 wangge/core/errors.py：required、unknown、invalid…）",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
     },
-    "required": ["detail", "code", "errors"],
+    "required": ["detail", "code", "errors", "codes"],
 }
 
 
@@ -110,16 +116,19 @@ log = logging.getLogger("wangge.api")
 
 
 # Every error the API answers has one shape: {"detail": a sentence to show, "code": a stable key to branch
-# on, "errors": {field: [messages]} (empty unless input was refused)}, in Chinese (English when asked).
-def error(request, status: int, detail: str, code: str, errors: dict | None = None):
-    body = {"detail": detail, "code": code, "errors": errors or {}}
+# on, "errors": {field: [messages]} (empty unless input was refused), "codes": {field: [codes]} beside
+# them (core/errors.py)}, in Chinese (English when asked).
+def error(
+    request, status: int, detail: str, code: str, errors: dict | None = None, codes: dict | None = None
+):
+    body = {"detail": detail, "code": code, "errors": errors or {}, "codes": codes or {}}
     return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return error(request, 422, _first(errors), "invalid", errors)
+    return error(request, 422, _first(errors), "invalid", errors, codes_of(exc))
 
 
 def _first(errors: dict) -> str:
@@ -157,11 +166,24 @@ _REQUEST_ERRORS = {
 def request_error(request, exc: RequestValidationError):
     """Malformed requests: the same shape as service errors, in Chinese."""
     errors: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
         field = ".".join(loc) or "__all__"
         errors.setdefault(field, []).append(str(_REQUEST_ERRORS.get(err.get("type", ""), _("格式不正确"))))
-    return error(request, 422, _first(errors), "invalid", errors)
+        codes.setdefault(field, []).append(_REQUEST_CODES.get(err.get("type", ""), "invalid"))
+    return error(request, 422, _first(errors), "invalid", errors, codes)
+
+
+_REQUEST_CODES = {
+    "missing": "required",
+    "greater_than_equal": "out_of_range",
+    "greater_than": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+    "string_too_long": "out_of_range",
+    "too_long": "too_many",
+}
 
 
 @api.exception_handler(Http404)

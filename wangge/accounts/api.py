@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema, Status
 from wangge.accounts import services as accounts
 from wangge.accounts.models import ApiToken, Department
 from wangge.core import permissions as perms
+from wangge.core.errors import invalid
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids.models import Grid
@@ -108,7 +109,6 @@ def list_users(request, q: str = "", role: str = "", page: int = Query(1, ge=1))
 
 @router.post("/users", response={201: UserOut}, summary="新建账号（管理员）")
 def create_user(request, body: UserIn):
-    from django.core.exceptions import ValidationError
     from django.db import transaction
 
     require(request.user, perms.MANAGE_USERS)
@@ -116,11 +116,11 @@ def create_user(request, body: UserIn):
     if body.department:
         department = Department.objects.filter(key=body.department).first()
         if department is None:
-            raise ValidationError({"department": f"未知的部门：{body.department}"})
+            raise invalid("department", f"未知的部门：{body.department}", "unknown")
     grids = {g.code: g for g in Grid.objects.filter(code__in=body.scopes)}
     missing = [c for c in body.scopes if c not in grids]
     if missing:
-        raise ValidationError({"scopes": [f"找不到网格：{'、'.join(missing)}"]})
+        raise invalid("scopes", f"找不到网格：{'、'.join(missing)}", "not_found")
     with transaction.atomic():
         user = accounts.create_user(
             username=body.username,

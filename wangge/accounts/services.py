@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.models import ApiToken, Department, JurisdictionScope, User
 from wangge.audit import services as audit
+from wangge.core.errors import invalid
 from wangge.grids.jurisdiction import (  # noqa: F401  (re-exported: the one scoping helper)
     can_see_grid,
     forget,
@@ -38,7 +39,7 @@ def normalise_phone(phone: str | None) -> str | None:
     if not phone:
         return None
     if not PHONE_RE.match(phone):
-        raise ValidationError({"phone": _("手机号应为 11 位数字，以 1 开头")})
+        raise invalid("phone", _("手机号应为 11 位数字，以 1 开头"), "invalid")
     return phone
 
 
@@ -58,16 +59,16 @@ def create_user(
     """Open an account. `password_hash` lets bulk loaders reuse one hash instead of hashing each time."""
     username = (username or "").strip()
     if not username:
-        raise ValidationError({"username": _("请填写用户名")})
+        raise invalid("username", _("请填写用户名"), "required")
     if User.objects.filter(username=username).exists():
-        raise ValidationError({"username": _("用户名 %(name)s 已存在") % {"name": username}})
+        raise invalid("username", _("用户名 %(name)s 已存在") % {"name": username}, "taken")
     if role not in User.Role.values:
-        raise ValidationError({"role": _("未知的角色：%(role)s") % {"role": role}})
+        raise invalid("role", _("未知的角色：%(role)s") % {"role": role}, "unknown")
     phone = normalise_phone(phone)
     if phone and User.objects.filter(phone=phone).exists():
-        raise ValidationError({"phone": _("手机号 %(phone)s 已被其他账号使用") % {"phone": phone}})
+        raise invalid("phone", _("手机号 %(phone)s 已被其他账号使用") % {"phone": phone}, "taken")
     if role == User.Role.DEPARTMENT_STAFF and department is None:
-        raise ValidationError({"department": _("部门工作人员必须选择部门")})
+        raise invalid("department", _("部门工作人员必须选择部门"), "required")
     user = User(username=username, role=role, full_name=full_name, phone=phone, department=department)
     if password_hash:
         user.password = password_hash
@@ -76,7 +77,7 @@ def create_user(
             try:
                 validate_password(password, user)
             except ValidationError as exc:
-                raise ValidationError({"password": exc.messages}) from exc
+                raise ValidationError({"password": exc.error_list}) from exc  # the validators' own codes
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -111,7 +112,7 @@ def revoke_scope(user: User, grid, *, by=None) -> None:
 def set_active(user: User, *, active: bool, by) -> User:
     """Disable or re-enable an account (accounts are never deleted: the audit log points at them)."""
     if user == by and not active:
-        raise ValidationError({"is_active": _("不能停用自己的账号")})
+        raise invalid("is_active", _("不能停用自己的账号"), "not_allowed")
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
@@ -139,10 +140,10 @@ def issue_token(user: User, *, name: str, days: int | None = None) -> tuple[ApiT
     """A new personal token; the key is returned once and only its hash is kept."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": _("请填写令牌用途")})
+        raise invalid("name", _("请填写令牌用途"), "required")
     days = days or settings.API_TOKEN_DAYS
     if not 1 <= days <= 366:
-        raise ValidationError({"days": _("有效期应在 1 到 366 天之间")})
+        raise invalid("days", _("有效期应在 1 到 366 天之间"), "out_of_range")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

@@ -14,6 +14,7 @@ from wangge.cases import hotline
 from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.models import Case
+from wangge.core.errors import error
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids.models import Grid
@@ -242,7 +243,7 @@ def hotline_push(request, orders: list[OrderSchema]):
     ]
     checked, errors = hotline.check_orders(hotline.COLUMNS, body)
     if errors:
-        raise ValidationError({f"{e.row - 2}.{e.header}": [e.message] for e in errors})
+        raise ValidationError({f"{e.row - 2}.{e.header}": [error(e.message, "invalid")] for e in errors})
     report = hotline.import_checked(checked, by=request.user)
     return Status(201, {"imported": [c.hotline_number for c in report.imported], "matched": report.matched,
                  "unmatched": [n for n, _a, _s in report.unmatched]})  # fmt: skip

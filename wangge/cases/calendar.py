@@ -14,10 +14,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from wangge.cases.models import WorkCalendarDay
+from wangge.core.errors import error
 
 CALENDAR_SECONDS = 60.0
 _cache: dict = {"at": None, "days": {}}
@@ -34,7 +34,7 @@ LIMIT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
 def parse_limit(text: str) -> tuple[float, str]:
     m = LIMIT_RE.match(text or "")
     if not m:
-        raise ValidationError(f"时限“{text}”格式不对：应写成 4h（工作小时）或 3d（工作日）")
+        raise error(f"时限“{text}”格式不对：应写成 4h（工作小时）或 3d（工作日）", "invalid")
     return float(m.group(1)), m.group(2)
 
 

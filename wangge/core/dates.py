@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
 from django.utils import dateparse, timezone
 from django.utils.translation import gettext as _
+
+from wangge.core.errors import invalid
 
 
 def parse_datetime(raw: str | None, *, field: str) -> datetime | None:
@@ -22,7 +23,7 @@ def parse_datetime(raw: str | None, *, field: str) -> datetime | None:
         moment = None
     if moment is None:
         message = _("时间格式应为 YYYY-MM-DDTHH:MM，且须是真实的日期和时间")
-        raise ValidationError({field: message}, code="invalid")
+        raise invalid(field, message, "invalid")
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
@@ -35,5 +36,5 @@ def parse_date(raw: str | None, *, field: str) -> date | None:
     except ValueError:
         day = None
     if day is None:
-        raise ValidationError({field: _("日期格式应为 YYYY-MM-DD，且须是真实的日期")}, code="invalid")
+        raise invalid(field, _("日期格式应为 YYYY-MM-DD，且须是真实的日期"), "invalid")
     return day

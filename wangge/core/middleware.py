@@ -52,7 +52,9 @@ class RequestGuardMiddleware:
         return self.get_response(request)
 
 
-def json_error(request, status: int, detail: str, code: str, errors: dict | None = None):
+def json_error(
+    request, status: int, detail: str, code: str, errors: dict | None = None, codes: dict | None = None
+):
     """The error in the door's own format: Open311's list of {code, description}, or the API's shape;
     None for a page."""
     from django.http import JsonResponse
@@ -61,14 +63,17 @@ def json_error(request, status: int, detail: str, code: str, errors: dict | None
         return JsonResponse([{"code": status, "description": detail}], safe=False, status=status,
                             json_dumps_params={"ensure_ascii": False})  # fmt: skip
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": detail, "code": code, "errors": errors or {}}, status=status)
+        body = {"detail": detail, "code": code, "errors": errors or {}, "codes": codes or {}}
+        return JsonResponse(body, status=status)
     return None
 
 
 def unclean_query(request, name: str):
     from django.shortcuts import render
 
-    answer = json_error(request, 422, text.message(), "invalid", {name: [text.message()]})
+    answer = json_error(
+        request, 422, text.message(), "invalid", {name: [text.message()]}, {name: ["invalid"]}
+    )
     return answer or render(request, "400.html", status=400)
 
 

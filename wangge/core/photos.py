@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from wangge.core.errors import invalid
 
 
 def check_image(upload, *, max_bytes: int, field: str = "photos"):
@@ -15,8 +16,10 @@ def check_image(upload, *, max_bytes: int, field: str = "photos"):
 
     name = getattr(upload, "name", "photo")
     if getattr(upload, "size", 0) > max_bytes:
-        raise ValidationError(
-            {field: _("照片 %(name)s 超过 %(mb)d MB") % {"name": name, "mb": max_bytes // 2**20}}
+        raise invalid(
+            field,
+            _("照片 %(name)s 超过 %(mb)d MB") % {"name": name, "mb": max_bytes // 2**20},
+            "out_of_range",
         )
     try:
         upload.seek(0)
@@ -26,10 +29,10 @@ def check_image(upload, *, max_bytes: int, field: str = "photos"):
         image = Image.open(upload)
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError({field: _("%(name)s 不是图片文件") % {"name": name}}) from exc
+        raise invalid(field, _("%(name)s 不是图片文件") % {"name": name}, "invalid") from exc
     if image.format not in {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"}:
-        raise ValidationError(
-            {field: _("不支持的图片格式：%(fmt)s（请用 JPG 或 PNG）") % {"fmt": image.format}}
+        raise invalid(
+            field, _("不支持的图片格式：%(fmt)s（请用 JPG 或 PNG）") % {"fmt": image.format}, "invalid"
         )
     return image
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+
+from wangge.core.errors import invalid
 
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -49,4 +50,4 @@ def refuse_unclean_rows(sender, instance, raw=False, **kwargs) -> None:
         if isinstance(field, models.CharField | models.TextField):
             value = getattr(instance, field.attname)
             if isinstance(value, str) and not is_clean(value):
-                raise ValidationError({field.name: message()}, code="control_characters")
+                raise invalid(field.name, message(), "invalid")

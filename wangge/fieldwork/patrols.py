@@ -20,6 +20,7 @@ from wangge.accounts.models import Department
 from wangge.audit import services as audit
 from wangge.cases import services as cases
 from wangge.core import idempotency, outbox
+from wangge.core.errors import error, invalid
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import scene
 from wangge.fieldwork.models import PatrolFinding, PatrolPlan
@@ -48,18 +49,22 @@ def plan(*, grid, planned_on: date, members: list[dict], by, checklist: dict | N
         if m.get("name", "").strip()
     ]
     if len(members) < 2:
-        errors["members"] = _("联动巡查至少需要两名参加人员")
+        errors["members"] = error(_("联动巡查至少需要两名参加人员"), "required")
     elif roles and (bad := [m["role"] for m in members if m["role"] not in roles]):
-        errors["members"] = _("未知的身份：%(r)s（可选：%(all)s）") % {
-            "r": "、".join(bad),
-            "all": "、".join(roles),
-        }
+        errors["members"] = error(
+            _("未知的身份：%(r)s（可选：%(all)s）")
+            % {
+                "r": "、".join(bad),
+                "all": "、".join(roles),
+            },
+            "unknown",
+        )
     if errors:
         raise ValidationError(errors)
     month = planned_on.replace(day=1)
     if PatrolPlan.objects.filter(grid=grid, month=month).exists():
-        raise ValidationError(
-            {"planned_on": _("%(g)s %(m)s 已安排联动巡查") % {"g": grid.name, "m": f"{month:%Y-%m}"}}
+        raise invalid(
+            "planned_on", _("%(g)s %(m)s 已安排联动巡查") % {"g": grid.name, "m": f"{month:%Y-%m}"}, "taken"
         )
     p = PatrolPlan.objects.create(
         grid=grid,
@@ -117,13 +122,13 @@ def _record(
         raise PermissionDenied(_("该巡查不在您的辖区内"))
     errors = {}
     if item not in p.checklist.get(area, []):
-        errors["item"] = _("请选择巡查事项")
+        errors["item"] = error(_("请选择巡查事项"), "required")
     if not description.strip():
-        errors["description"] = _("请写明发现的问题")
+        errors["description"] = error(_("请写明发现的问题"), "required")
     if handling not in H.values:
-        errors["handling"] = _("请选择处理方式")
+        errors["handling"] = error(_("请选择处理方式"), "required")
     if handling == H.CASE and not category:
-        errors["category"] = _("转交办理时请选择事件类别")
+        errors["category"] = error(_("转交办理时请选择事件类别"), "required")
     if errors:
         raise ValidationError(errors)
     f = PatrolFinding(
@@ -169,7 +174,7 @@ def _hand_over(p: PatrolPlan, by, f: PatrolFinding, category: str, department: s
     )
     dept = Department.objects.filter(key=department).first() if department else None
     if department and dept is None:
-        raise ValidationError({"department": _("未知的交办单位")})
+        raise invalid("department", _("未知的交办单位"), "unknown")
     if case.status == "reported":
         cases.accept(case, by=by, comment=_("联动巡查发现"))
         cases.dispatch(case, by=by, to_department=dept, comment=_("联动巡查交办"))

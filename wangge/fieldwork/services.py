@@ -28,6 +28,7 @@ from wangge.cases import services as cases
 from wangge.core import idempotency
 from wangge.core import photos as core_photos
 from wangge.core.bulk import insert_rows
+from wangge.core.errors import error, invalid
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import scene
 from wangge.fieldwork.models import (
@@ -308,7 +309,7 @@ def record_visit(data: VisitIn, *, by, photos=()) -> Visit:
     """Store a visit and everything it found, all or nothing. A retried submission (same client id)
     returns the first visit unchanged."""
     if not data.client_id or len(data.client_id) > 64:
-        raise ValidationError({"client_id": _("缺少客户端编号，请刷新页面后重试")})
+        raise invalid("client_id", _("缺少客户端编号，请刷新页面后重试"), "required")
     if not by.has_perm(perms.RECORD):  # before any look-up by what the caller sent
         raise PermissionDenied(_("您没有登记走访的权限"))
     if existing := _sent_before(data.client_id, by):
@@ -332,54 +333,58 @@ def _clean(data: VisitIn, by, photos: list) -> tuple:
         raise PermissionDenied(_("您没有登记走访的权限"))
     household = registry.households_for(by).filter(pk=data.household).first()
     if household is None:
-        raise ValidationError({"household": _("找不到该户，或该户不在您的网格内")})
-    errors: dict[str, str] = {}
+        raise invalid("household", _("找不到该户，或该户不在您的网格内"), "outside")
+    errors: dict[str, ValidationError] = {}
     if data.mode not in Mode.values:
-        errors["mode"] = _("请选择走访方式")
+        errors["mode"] = error(_("请选择走访方式"), "required")
     now = timezone.now()
     at = data.visited_at or now
     if timezone.is_naive(at):
         at = timezone.make_aware(at)
     if at > now + timedelta(minutes=10):
-        errors["visited_at"] = _("走访时间不能晚于现在")
+        errors["visited_at"] = error(_("走访时间不能晚于现在"), "out_of_range")
     elif at < now - timedelta(days=settings.FIELDWORK_BACKDATE_DAYS):
-        errors["visited_at"] = _("只能补录 %(n)d 天内的走访") % {"n": settings.FIELDWORK_BACKDATE_DAYS}
+        errors["visited_at"] = error(
+            _("只能补录 %(n)d 天内的走访") % {"n": settings.FIELDWORK_BACKDATE_DAYS}, "out_of_range"
+        )
     items = checklist_for(household, on=timezone.localtime(at).date())
     answers = {}
     for k, v in (data.answers or {}).items():
         if k not in items:
-            errors["answers"] = _("走访事项“%(k)s”不在本户的清单中") % {"k": k}
+            errors["answers"] = error(_("走访事项“%(k)s”不在本户的清单中") % {"k": k}, "unknown")
         elif v not in (OK, PROBLEM):
-            errors["answers"] = _("走访事项“%(k)s”的回答应为“正常”或“有问题”") % {"k": k}
+            errors["answers"] = error(_("走访事项“%(k)s”的回答应为“正常”或“有问题”") % {"k": k}, "invalid")
         else:
             answers[k] = v
     notes = (data.notes or "").strip()
     if len(notes) > 2000:
-        errors["notes"] = _("情况记录不能超过 2000 字")
+        errors["notes"] = error(_("情况记录不能超过 2000 字"), "out_of_range")
     if PROBLEM in answers.values() and not notes and not (data.hazard_kind or data.problem_category):
-        errors["notes"] = _("有问题的事项请写明情况，或登记隐患、上报问题")
+        errors["notes"] = error(_("有问题的事项请写明情况，或登记隐患、上报问题"), "required")
     lon, lat = data.lon, data.lat
     if (lon is None) != (lat is None):
-        errors["lat"] = _("经度和纬度要一起提供")
+        errors["lat"] = error(_("经度和纬度要一起提供"), "required")
     elif lon is not None and lat is not None:
         from wangge.grids import coords
 
         if data.crs not in ("wgs84", "gcj02", "bd09") or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            errors["lon"] = _("位置坐标不正确")
+            errors["lon"] = error(_("位置坐标不正确"), "invalid")
         else:
             lon, lat = coords.to_wgs84(lon, lat, data.crs)
     if len(photos) > settings.FIELDWORK_MAX_PHOTOS:
-        errors["photos"] = _("最多上传 %(n)d 张照片") % {"n": settings.FIELDWORK_MAX_PHOTOS}
+        errors["photos"] = error(
+            _("最多上传 %(n)d 张照片") % {"n": settings.FIELDWORK_MAX_PHOTOS}, "too_many"
+        )
     persons = sorted({int(p) for p in data.persons or []})
     if persons and household.members.filter(pk__in=persons, status="active").count() != len(persons):
-        errors["persons"] = _("见到的人须是本户在册成员")
+        errors["persons"] = error(_("见到的人须是本户在册成员"), "invalid")
     if data.correction_field or data.correction_value:
         if data.correction_field not in CORRECTABLE:
-            errors["correction_field"] = _("请选择要更正的项目")
+            errors["correction_field"] = error(_("请选择要更正的项目"), "required")
         elif not data.correction_value.strip():
-            errors["correction_value"] = _("请填写更正后的内容")
+            errors["correction_value"] = error(_("请填写更正后的内容"), "required")
         elif not household.members.filter(pk=data.correction_person or 0, status="active").exists():
-            errors["correction_person"] = _("请选择本户的一位成员")
+            errors["correction_person"] = error(_("请选择本户的一位成员"), "required")
     if errors:
         raise ValidationError(errors)
     images = [core_photos.check_image(p, max_bytes=settings.CASE_MAX_PHOTO_BYTES) for p in photos]
@@ -443,7 +448,7 @@ def _findings(visit: Visit, data: VisitIn, by) -> None:
         )
     if data.hazard_kind:
         if household.house is None:
-            raise ValidationError({"hazard_kind": _("该户没有登记房屋，不能登记房屋隐患")})
+            raise invalid("hazard_kind", _("该户没有登记房屋，不能登记房屋隐患"), "not_found")
         hazard = registry.mark_hazard(
             household.house,
             kind=data.hazard_kind,
@@ -502,7 +507,7 @@ def _on_site(visit: Visit, by) -> None:
     try:
         case = cases.get_case_or_404(by, visit.case_code)
     except Exception as exc:  # Http404: unknown or not the worker's
-        raise ValidationError({"case_code": _("找不到事件 %(c)s") % {"c": visit.case_code}}) from exc
+        raise invalid("case_code", _("找不到事件 %(c)s") % {"c": visit.case_code}, "not_found") from exc
     cases.site_visit(case, by=by, comment=_("网格员到场走访（%(hh)s）") % {"hh": visit.household.number},
                      at=visit.visited_at)  # fmt: skip
 
@@ -535,9 +540,9 @@ def create_campaign(
         raise PermissionDenied(_("您不能在该网格发起走访活动"))
     errors = {}
     if not name.strip():
-        errors["name"] = _("请填写活动名称")
+        errors["name"] = error(_("请填写活动名称"), "required")
     if end < start:
-        errors["end"] = _("结束日期不能早于开始日期")
+        errors["end"] = error(_("结束日期不能早于开始日期"), "out_of_range")
     if errors:
         raise ValidationError(errors)
     campaign = Campaign.objects.create(
@@ -691,12 +696,12 @@ def start_service(
     errors = {}
     person = registry.persons_for(by).filter(pk=person_id, status="active").first()
     if person is None:
-        errors["person"] = _("找不到该居民，或其不在您的网格内")
+        errors["person"] = error(_("找不到该居民，或其不在您的网格内"), "outside")
     kinds = scene.settings().service_kinds
     if not kind or (kinds and kind not in kinds):
-        errors["kind"] = _("请选择办理事项")
+        errors["kind"] = error(_("请选择办理事项"), "required")
     if mode not in ServiceRecord.Mode.values:
-        errors["mode"] = _("请选择办理方式")
+        errors["mode"] = error(_("请选择办理方式"), "required")
     if errors or person is None:
         raise ValidationError(errors)
     steps = [{"on": today().isoformat(), "note": note.strip() or _("受理"), "by": str(by)}]
@@ -725,7 +730,7 @@ def _open_record(record: ServiceRecord, by) -> ServiceRecord:
         raise PermissionDenied(_("该记录不在您的网格内"))
     record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
     if record.state != ServiceRecord.State.OPEN:
-        raise ValidationError({"state": _("该事项已办结")})
+        raise invalid("state", _("该事项已办结"), "closed")
     return record
 
 
@@ -733,7 +738,7 @@ def _open_record(record: ServiceRecord, by) -> ServiceRecord:
 def add_service_step(record: ServiceRecord, *, note: str, by) -> ServiceRecord:
     record = _open_record(record, by)
     if not note.strip():
-        raise ValidationError({"note": _("请写明办理进展")})
+        raise invalid("note", _("请写明办理进展"), "required")
     record.steps = [*record.steps, {"on": today().isoformat(), "note": note.strip()[:255], "by": str(by)}]
     record.save(update_fields=["steps", "last_updated"])
     return record
@@ -744,9 +749,9 @@ def finish_service(record: ServiceRecord, *, state: str, result: str, by) -> Ser
     record = _open_record(record, by)
     errors = {}
     if state not in (ServiceRecord.State.DONE, ServiceRecord.State.REFUSED):
-        errors["state"] = _("请选择办理结果")
+        errors["state"] = error(_("请选择办理结果"), "required")
     if not result.strip():
-        errors["result"] = _("请写明结果（办成了什么，或为什么没能办成）")
+        errors["result"] = error(_("请写明结果（办成了什么，或为什么没能办成）"), "required")
     if errors:
         raise ValidationError(errors)
     record.state, record.result, record.finished_on = state, result.strip()[:255], today()

@@ -24,6 +24,7 @@ from wangge.accounts.models import Department
 from wangge.cases import services as cases
 from wangge.core import dates
 from wangge.core.downloads import download
+from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
 from wangge.core.pagination import paginate
 from wangge.fieldwork import patrols, services
@@ -325,7 +326,7 @@ def campaign_list(request):
         )
         try:
             if grid is None:
-                raise ValidationError({"grid": _("请选择范围（您辖区内的网格）")})
+                raise invalid("grid", _("请选择范围（您辖区内的网格）"), "outside")
             start = _date(request.POST.get("start"), "start")
             end = _date(request.POST.get("end"), "end")
             campaign = services.create_campaign(
@@ -373,7 +374,7 @@ def _date(raw, field: str) -> date:
     try:
         return date.fromisoformat(raw or "")
     except ValueError:
-        raise ValidationError({field: _("日期格式应为 2026-01-31")}) from None
+        raise invalid(field, _("日期格式应为 2026-01-31"), "invalid") from None
 
 
 @login_required
@@ -434,7 +435,7 @@ def patrol_list(request):
         names, roles = request.POST.getlist("member_name"), request.POST.getlist("member_role")
         try:
             if grid is None:
-                raise ValidationError({"grid": _("请选择您辖区内的社区")})
+                raise invalid("grid", _("请选择您辖区内的社区"), "outside")
             p = patrols.plan(
                 grid=grid,
                 planned_on=_date(request.POST.get("planned_on"), "planned_on"),

@@ -2,7 +2,6 @@ import json
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -11,6 +10,7 @@ from ninja.files import UploadedFile
 from wangge.audit import services as audit
 from wangge.core import permissions as perms
 from wangge.core.downloads import download
+from wangge.core.errors import invalid
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids import importing
@@ -165,7 +165,7 @@ def _kind(key: str | None) -> GridKind | None:
         return None
     kind = GridKind.objects.filter(key=key).first()
     if kind is None:
-        raise ValidationError({"kind": f"未知的网格类型：{key}"})
+        raise invalid("kind", f"未知的网格类型：{key}", "unknown")
     return kind
 
 
@@ -217,7 +217,7 @@ def import_grid_file(
         try:
             data = json.loads(content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValidationError({"file": f"文件不是有效的 GeoJSON：{exc}"}) from exc
+            raise invalid("file", f"文件不是有效的 GeoJSON：{exc}", "invalid") from exc
         rows = importing.rows_from_geojson(
             data,
             name_property=name_property,
@@ -238,7 +238,7 @@ def export_grids(request, code: str, format: str = "geojson"):
     if format == "xlsx":
         return download(importing.export_xlsx(grid), f"grids-{grid.code}.xlsx")
     if format != "geojson":
-        raise ValidationError({"format": "格式应为 geojson 或 xlsx"})
+        raise invalid("format", "格式应为 geojson 或 xlsx", "invalid")
     return grids.subtree_geojson(grid)
 
 
@@ -288,10 +288,10 @@ def create_grid(request, body: GridCreateIn):
     require(request.user, perms.EDIT_GRIDS)
     parent = _visible_grid(request, body.parent_code) if body.parent_code else None
     if parent is None and not request.user.is_superuser:
-        raise ValidationError({"parent_code": "请指定上级网格"})
+        raise invalid("parent_code", "请指定上级网格", "required")
     level = GridLevel.objects.filter(key=body.level).first()
     if level is None:
-        raise ValidationError({"level": f"未知的网格层级：{body.level}"})
+        raise invalid("level", f"未知的网格层级：{body.level}", "unknown")
     grid = grids.create_grid(
         name=body.name,
         level=level,
@@ -345,12 +345,12 @@ def assign_role(request, code: str, body: AssignIn):
     grid = _visible_grid(request, code)
     role = GridRole.objects.filter(key=body.role).first()
     if role is None:
-        raise ValidationError({"role": f"未知的角色：{body.role}"})
+        raise invalid("role", f"未知的角色：{body.role}", "unknown")
     user = None
     if body.username:
         user = get_user_model().objects.filter(username=body.username).first()
         if user is None:
-            raise ValidationError({"username": f"找不到用户 {body.username}"})
+            raise invalid("username", f"找不到用户 {body.username}", "not_found")
     assignment = grids.assign_role(
         grid,
         role=role,

@@ -19,14 +19,16 @@ class GeoJSONField(forms.CharField):
             data = json.loads(value)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
-                _("边界不是有效的 JSON：第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno}
+                _("边界不是有效的 JSON：第 %(line)s 行第 %(col)s 列")
+                % {"line": exc.lineno, "col": exc.colno},
+                code="invalid",
             ) from exc
         if isinstance(data, dict) and data.get("type") == "Feature":
             data = data.get("geometry")
         if isinstance(data, dict) and data.get("type") == "FeatureCollection":
             feats = data.get("features") or []
             if len(feats) != 1:
-                raise forms.ValidationError(_("请只粘贴一个面要素"))
+                raise forms.ValidationError(_("请只粘贴一个面要素"), code="too_many")
             data = feats[0].get("geometry")
         return data
 
@@ -71,15 +73,16 @@ class SplitForm(forms.Form):
             data = json.loads(self.cleaned_data["pieces"])
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
-                _("不是有效的 JSON：第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno}
+                _("不是有效的 JSON：第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno},
+                code="invalid",
             ) from exc
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-            raise forms.ValidationError(_("需要 GeoJSON FeatureCollection"))
+            raise forms.ValidationError(_("需要 GeoJSON FeatureCollection"), code="invalid")
         pieces = []
         for i, f in enumerate(data.get("features") or []):
             props = f.get("properties") or {}
             if not props.get("name"):
-                raise forms.ValidationError(_("要素 %(i)s 缺少属性 name") % {"i": i})
+                raise forms.ValidationError(_("要素 %(i)s 缺少属性 name") % {"i": i}, code="required")
             pieces.append(
                 {
                     "name": props["name"],

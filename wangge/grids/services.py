@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
+from wangge.core.errors import flat, invalid
 from wangge.grids import coords
 from wangge.grids.geometry import area_m2, check_shape, to_geojson, to_shape
 from wangge.grids.index import IndexCache, Located, build_index
@@ -148,9 +149,9 @@ def locate(lon: float, lat: float, crs: str = "wgs84", on: date | None = None) -
 def locate_answer(lon: float, lat: float, crs: str = "wgs84", on: date | None = None) -> LocateAnswer:
     """locate() as plain data for the API and the command line, with the Chinese 'outside' message."""
     if crs not in coords.CRS_CHOICES:
-        raise ValidationError({"crs": _("坐标系必须是 wgs84、gcj02 或 bd09")})
+        raise invalid("crs", _("坐标系必须是 wgs84、gcj02 或 bd09"), "unknown")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ValidationError({"lon": _("经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间")})
+        raise invalid("lon", _("经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间"), "out_of_range")
     wlon, wlat = coords.to_wgs84(lon, lat, crs)
     hit = _index.get(on or today()).find(wlon, wlat)
     if hit is None:
@@ -164,26 +165,26 @@ def locate_answer(lon: float, lat: float, crs: str = "wgs84", on: date | None = 
 def _check_level(level: GridLevel, parent: Grid | None) -> None:
     if parent is None:
         if level.allowed_parent_levels:
-            raise ValidationError({"level": _("“%(level)s”级网格必须有上级网格") % {"level": level.name}})
+            raise invalid("level", _("“%(level)s”级网格必须有上级网格") % {"level": level.name}, "required")
         if level.depth != 1:
-            raise ValidationError({"level": _("只有最高层级的网格可以没有上级")})
+            raise invalid("level", _("只有最高层级的网格可以没有上级"), "wrong_state")
         return
     allowed = level.allowed_parent_levels
     if allowed:
         if parent.level.key not in allowed:
             names = "、".join(GridLevel.objects.filter(key__in=allowed).values_list("name", flat=True))
-            raise ValidationError(
-                {
-                    "level": _("“%(level)s”级网格只能设在%(names)s之下，不能直属“%(parent)s”")
-                    % {"level": level.name, "names": names, "parent": parent.level.name}
-                }
+            raise invalid(
+                "level",
+                _("“%(level)s”级网格只能设在%(names)s之下，不能直属“%(parent)s”")
+                % {"level": level.name, "names": names, "parent": parent.level.name},
+                "invalid",
             )
     elif level.depth != parent.level.depth + 1:
-        raise ValidationError(
-            {
-                "level": _("“%(parent)s”的下级应为第 %(depth)s 级网格，而不是“%(level)s”")
-                % {"parent": parent.level.name, "depth": parent.level.depth + 1, "level": level.name}
-            }
+        raise invalid(
+            "level",
+            _("“%(parent)s”的下级应为第 %(depth)s 级网格，而不是“%(level)s”")
+            % {"parent": parent.level.name, "depth": parent.level.depth + 1, "level": level.name},
+            "invalid",
         )
 
 
@@ -197,30 +198,30 @@ def next_code(parent: Grid | None, level: GridLevel) -> str:
     while f"{n:0{width}d}" in used:
         n += 1
     if n >= 10**width:
-        raise ValidationError({"code": _("本级编码已用完（%(width)s 位）") % {"width": width}})
+        raise invalid("code", _("本级编码已用完（%(width)s 位）") % {"width": width}, "too_many")
     return f"{base}{n:0{width}d}"
 
 
 def _check_code(code: str, parent: Grid | None, level: GridLevel, *, exclude: int | None = None) -> None:
     if not code.isdigit():
-        raise ValidationError({"code": _("编码只能由数字组成")})
+        raise invalid("code", _("编码只能由数字组成"), "invalid")
     if parent is not None:
         if not code.startswith(parent.code) or len(code) != len(parent.code) + level.code_digits:
-            raise ValidationError(
-                {
-                    "code": _("编码应为上级编码 %(parent)s 加 %(digits)s 位数字")
-                    % {"parent": parent.code, "digits": level.code_digits}
-                }
+            raise invalid(
+                "code",
+                _("编码应为上级编码 %(parent)s 加 %(digits)s 位数字")
+                % {"parent": parent.code, "digits": level.code_digits},
+                "invalid",
             )
     elif len(code) != level.code_digits:
-        raise ValidationError(
-            {"code": _("顶级网格编码应为 %(digits)s 位数字") % {"digits": level.code_digits}}
+        raise invalid(
+            "code", _("顶级网格编码应为 %(digits)s 位数字") % {"digits": level.code_digits}, "invalid"
         )
     qs = Grid.objects.filter(code=code)
     if exclude:
         qs = qs.exclude(pk=exclude)
     if qs.exists():
-        raise ValidationError({"code": _("编码 %(code)s 已被使用") % {"code": code}})
+        raise invalid("code", _("编码 %(code)s 已被使用") % {"code": code}, "taken")
 
 
 def _clean_boundary(boundary: dict | None, *, repair: bool = False) -> tuple[dict | None, dict]:
@@ -230,7 +231,7 @@ def _clean_boundary(boundary: dict | None, *, repair: bool = False) -> tuple[dic
     check = check_shape(boundary)
     if not check.ok:
         if not ((repair or check.only_orientation) and check.repaired is not None):
-            raise ValidationError({"boundary": "；".join(check.problems)})
+            raise invalid("boundary", "；".join(check.problems), "invalid")
     geom = check.repaired
     assert geom is not None
     point = geom.representative_point()
@@ -255,16 +256,16 @@ def create_grid(
     """Open a new grid under a parent (or a new root)."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": _("请填写网格名称")})
+        raise invalid("name", _("请填写网格名称"), "required")
     _check_level(level, parent)
     if parent is not None and not parent.is_active:
-        raise ValidationError({"parent": _("上级网格已停用")})
+        raise invalid("parent", _("上级网格已停用"), "closed")
     code = code.strip() if code else next_code(parent, level)
     _check_code(code, parent, level)
     shape_json, derived = _clean_boundary(boundary, repair=repair)
     valid_from = valid_from or today()
     if parent is not None and parent.valid_from > valid_from:
-        raise ValidationError({"valid_from": _("启用日期不能早于上级网格的启用日期")})
+        raise invalid("valid_from", _("启用日期不能早于上级网格的启用日期"), "out_of_range")
     fields = dict(
         name=name,
         code=code,
@@ -302,12 +303,12 @@ def update_grid(
     """Change a grid's name, kind, household count or boundary (its code never changes)."""
     grid = Grid.objects.select_for_update().get(pk=grid.pk)
     if not grid.is_active:
-        raise ValidationError({"valid_to": _("已停用的网格不能修改")})
+        raise invalid("valid_to", _("已停用的网格不能修改"), "closed")
     changes: dict[str, object] = {}
     if name is not None:
         name = name.strip()
         if not name:
-            raise ValidationError({"name": _("请填写网格名称")})
+            raise invalid("name", _("请填写网格名称"), "required")
         if name != grid.name:
             changes["name"] = [grid.name, name]
             grid.name = name
@@ -316,7 +317,7 @@ def update_grid(
         grid.kind = kind
     if households is not None and households != grid.households:
         if households < 0:
-            raise ValidationError({"households": _("户数不能为负数")})
+            raise invalid("households", _("户数不能为负数"), "out_of_range")
         changes["households"] = [grid.households, households]
         grid.households = households
     if boundary is not None:
@@ -339,16 +340,17 @@ def close_grid(grid: Grid, *, on: date | None = None, by=None) -> Grid:
     grid = Grid.objects.select_for_update().get(pk=grid.pk)
     on = on or today()
     if not grid.is_active:
-        raise ValidationError({"valid_to": _("该网格已于 %(day)s 停用") % {"day": grid.valid_to}})
+        raise invalid("valid_to", _("该网格已于 %(day)s 停用") % {"day": grid.valid_to}, "closed")
     if on < grid.valid_from:
-        raise ValidationError({"valid_to": _("停用日期不能早于启用日期 %(day)s") % {"day": grid.valid_from}})
+        raise invalid(
+            "valid_to", _("停用日期不能早于启用日期 %(day)s") % {"day": grid.valid_from}, "out_of_range"
+        )
     open_children = Grid.objects.filter(subtree_q(grid.path), depth=grid.depth + 1, valid_to__isnull=True)
     if open_children.exists():
-        raise ValidationError(
-            {
-                "valid_to": _("该网格还有 %(n)s 个在用的下级网格，请先停用或合并它们")
-                % {"n": open_children.count()}
-            }
+        raise invalid(
+            "valid_to",
+            _("该网格还有 %(n)s 个在用的下级网格，请先停用或合并它们") % {"n": open_children.count()},
+            "wrong_state",
         )
     grid.valid_to = on
     grid.save(update_fields=["valid_to", "last_updated"])
@@ -381,9 +383,9 @@ def split_grid(grid: Grid, *, pieces: Sequence[dict], on: date | None = None, by
     grid = Grid.objects.select_for_update(of=("self",)).select_related("level", "kind").get(pk=grid.pk)
     on = on or today()
     if not grid.is_active:
-        raise ValidationError({"grid": _("已停用的网格不能拆分")})
+        raise invalid("grid", _("已停用的网格不能拆分"), "closed")
     if len(pieces) < 2:
-        raise ValidationError({"pieces": _("拆分至少需要两个新网格")})
+        raise invalid("pieces", _("拆分至少需要两个新网格"), "too_many")
     parent = Grid.objects.get_parent(grid)
     new: list[Grid] = []
     for i, piece in enumerate(pieces, start=1):
@@ -402,7 +404,7 @@ def split_grid(grid: Grid, *, pieces: Sequence[dict], on: date | None = None, by
                 )
             )
         except ValidationError as exc:
-            raise ValidationError({f"pieces[{i}]": exc.messages}) from exc
+            raise ValidationError({f"pieces[{i}]": flat(exc)}) from exc
     for g in new:
         g.predecessors.add(grid)
     _move_children(grid, new)
@@ -421,12 +423,12 @@ def merge_grids(grids: Sequence[Grid], *, name: str, on: date | None = None, by=
         .filter(pk__in=[g.pk for g in grids])
     )
     if len(grids) < 2:
-        raise ValidationError({"grids": _("合并至少需要两个网格")})
+        raise invalid("grids", _("合并至少需要两个网格"), "too_many")
     if any(not g.is_active for g in grids):
-        raise ValidationError({"grids": _("已停用的网格不能合并")})
+        raise invalid("grids", _("已停用的网格不能合并"), "closed")
     parents = {g.path[: -Grid.steplen] for g in grids}
     if len(parents) != 1 or len({g.level_id for g in grids}) != 1:
-        raise ValidationError({"grids": _("只能合并同一上级、同一层级的网格")})
+        raise invalid("grids", _("只能合并同一上级、同一层级的网格"), "wrong_state")
     shapes = [to_shape(g.boundary) for g in grids]
     union = shapely.union_all([s for s in shapes if s is not None]) if any(shapes) else None
     merged = create_grid(
@@ -481,15 +483,17 @@ def assign_role(
 ) -> RoleAssignment:
     """Put someone in a role in a grid (a person may hold several roles in several grids)."""
     if role.levels and grid.level.key not in role.levels:
-        raise ValidationError(
-            {"role": _("“%(role)s”不设在“%(level)s”级网格") % {"role": role.name, "level": grid.level.name}}
+        raise invalid(
+            "role",
+            _("“%(role)s”不设在“%(level)s”级网格") % {"role": role.name, "level": grid.level.name},
+            "invalid",
         )
     person_name = (person_name or (str(user) if user else "")).strip()
     if not person_name:
-        raise ValidationError({"person_name": _("请填写姓名")})
+        raise invalid("person_name", _("请填写姓名"), "required")
     duty_phone = duty_phone.strip()
     if duty_phone and not (duty_phone.replace("-", "").isdigit() and 7 <= len(duty_phone) <= 20):
-        raise ValidationError({"duty_phone": _("值班电话格式不正确")})
+        raise invalid("duty_phone", _("值班电话格式不正确"), "invalid")
     assignment = RoleAssignment.objects.create(
         grid=grid,
         role=role,
@@ -507,7 +511,7 @@ def assign_role(
 def end_assignment(assignment: RoleAssignment, *, on: date | None = None, by=None) -> RoleAssignment:
     on = on or today()
     if assignment.valid_to is not None:
-        raise ValidationError({"valid_to": _("该任职已结束")})
+        raise invalid("valid_to", _("该任职已结束"), "closed")
     assignment.valid_to = max(on, assignment.valid_from)
     assignment.save(update_fields=["valid_to", "last_updated"])
     audit.record(audit.Action.CLOSE, actor=by, obj=assignment)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from wangge.audit import services as audit
 from wangge.core import permissions as perms
 from wangge.core.downloads import download
+from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
@@ -409,8 +410,8 @@ def import_view(request):
                     try:
                         data = json.loads(content.decode("utf-8-sig"))
                     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                        raise ValidationError(
-                            {"file": _("文件不是有效的 GeoJSON：%(e)s") % {"e": exc}}
+                        raise invalid(
+                            "file", _("文件不是有效的 GeoJSON：%(e)s") % {"e": exc}, "invalid"
                         ) from exc
                     rows = importing.rows_from_geojson(
                         data,

@@ -8,6 +8,7 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from wangge.core.errors import invalid
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids import services as grids
@@ -122,9 +123,7 @@ def monthly(request, f: Query[MonthFilter]):
     try:
         month = datetime.strptime(f.month, "%Y-%m").date() if f.month else services.today()
     except ValueError:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"month": "月份格式应为 2026-01"}) from None
+        raise invalid("month", "月份格式应为 2026-01", "invalid") from None
     return [
         {
             "grid": x.grid.code,

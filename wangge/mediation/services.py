@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import idempotency, outbox, photos
+from wangge.core.errors import error, invalid
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import scene
@@ -75,35 +76,37 @@ def record(data: DisputeIn, *, by) -> Dispute:
     sender = idempotency.sender(by)
     if existing := idempotency.sent_before(Dispute.objects, data.client_id, sender):
         return existing
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     grid = accounts.visible(grids.active_grids(), by, grid_field="").filter(pk=data.grid).first()
     if grid is None:
-        errors["grid"] = _("请选择您辖区内的网格")
+        errors["grid"] = error(_("请选择您辖区内的网格"), "outside")
     kind = DisputeType.objects.filter(key=data.kind).first()
     if kind is None:
-        errors["kind"] = _("请选择纠纷类型")
+        errors["kind"] = error(_("请选择纠纷类型"), "required")
     summary = (data.summary or "").strip()
     if not summary:
-        errors["summary"] = _("请写明纠纷概况")
+        errors["summary"] = error(_("请写明纠纷概况"), "required")
     elif len(summary) > 255:
-        errors["summary"] = _("纠纷概况不能超过 255 字")
+        errors["summary"] = error(_("纠纷概况不能超过 255 字"), "out_of_range")
     parties: list[dict] = [{"name": p.strip()} for p in data.parties if p and p.strip()]
 
     for number in [n.strip() for n in data.party_id_numbers if n and n.strip()]:
         person = registry.find_by_id_number(number, by)
         if person is None:
-            errors["party_id_numbers"] = _("在您辖区的档案中找不到证件号码 %(n)s") % {"n": mask_id(number)}
+            errors["party_id_numbers"] = error(
+                _("在您辖区的档案中找不到证件号码 %(n)s") % {"n": mask_id(number)}, "outside"
+            )
         elif all(p.get("person") != person.pk for p in parties):
             parties = [p for p in parties if p["name"] != person.name] + [
                 {"name": person.name, "person": person.pk}
             ]
     if not parties:
-        errors["parties"] = _("请至少填写一方当事人")
+        errors["parties"] = error(_("请至少填写一方当事人"), "required")
     if data.risk not in Dispute.Risk.values:
-        errors["risk"] = _("请选择风险等级")
+        errors["risk"] = error(_("请选择风险等级"), "required")
     found_on = data.found_on or today()
     if found_on > today():
-        errors["found_on"] = _("发现日期不能晚于今天")
+        errors["found_on"] = error(_("发现日期不能晚于今天"), "out_of_range")
     if errors or grid is None or kind is None:
         raise ValidationError(errors)
     try:
@@ -134,7 +137,7 @@ def _mine(dispute: Dispute, by) -> Dispute:
     if not by.has_perm(perms.RECORD) or not disputes_for(by).filter(pk=dispute.pk).exists():
         raise PermissionDenied(_("该纠纷不在您的辖区内"))
     if dispute.closed:
-        raise ValidationError({"status": _("该纠纷已办结")})
+        raise invalid("status", _("该纠纷已办结"), "closed")
     return dispute
 
 
@@ -145,10 +148,10 @@ def add_session(
     _mine(dispute, by)
     errors = {}
     if not notes.strip():
-        errors["notes"] = _("请填写调解记录")
+        errors["notes"] = error(_("请填写调解记录"), "required")
     held_on = held_on or today()
     if held_on > today() or held_on < dispute.found_on:
-        errors["held_on"] = _("调解日期应在发现日期与今天之间")
+        errors["held_on"] = error(_("调解日期应在发现日期与今天之间"), "out_of_range")
     if errors:
         raise ValidationError(errors)
     session = Session.objects.create(
@@ -167,9 +170,9 @@ def escalate(dispute: Dispute, *, by, reason: str) -> Dispute:
     """Up one level (楼栋/单元长 → 社区调解员 → 街道中心), with that level's time."""
     _mine(dispute, by)
     if dispute.level == Dispute.Level.STREET:
-        raise ValidationError({"level": _("已在街道（乡镇）中心调解")})
+        raise invalid("level", _("已在街道（乡镇）中心调解"), "wrong_state")
     if not reason.strip():
-        raise ValidationError({"reason": _("请说明上交的原因")})
+        raise invalid("reason", _("请说明上交的原因"), "required")
     dispute.level = LEVELS[[str(v) for v in LEVELS].index(dispute.level) + 1]
     dispute.level_due = today() + timedelta(days=level_days(dispute.level))
     dispute.save(update_fields=["level", "level_due", "last_updated"])
@@ -201,15 +204,15 @@ def close(
     _mine(dispute, by)
     errors = {}
     if status in (S.AGREED, S.PARTLY) and not agreement.strip():
-        errors["agreement"] = _("达成协议时请写明协议内容")
+        errors["agreement"] = error(_("达成协议时请写明协议内容"), "required")
     if status not in (S.AGREED, S.PARTLY, S.FAILED):
-        errors["status"] = _("请选择调解结果")
+        errors["status"] = error(_("请选择调解结果"), "required")
     if not outcome.strip():
-        errors["outcome"] = _("请写明调解结果")
+        errors["outcome"] = error(_("请写明调解结果"), "required")
     if status == S.FAILED and not referred_to.strip():
-        errors["referred_to"] = _("调解不成时请写明引导至何处（法院、仲裁或有关部门）")
+        errors["referred_to"] = error(_("调解不成时请写明引导至何处（法院、仲裁或有关部门）"), "required")
     if not dispute.sessions.exists():
-        errors["status"] = _("请先记录至少一次调解")
+        errors["status"] = error(_("请先记录至少一次调解"), "wrong_state")
     if errors:
         raise ValidationError(errors)
     dispute.status, dispute.outcome, dispute.referred_to = status, outcome.strip(), referred_to.strip()
@@ -226,7 +229,7 @@ def _signed(dispute: Dispute, by) -> None:
     if not by.has_perm(perms.RECORD) or not disputes_for(by).filter(pk=dispute.pk).exists():
         raise PermissionDenied(_("该纠纷不在您的辖区内"))
     if dispute.status not in (S.AGREED, S.PARTLY):
-        raise ValidationError({"status": _("只有达成协议的纠纷才有协议书")})
+        raise invalid("status", _("只有达成协议的纠纷才有协议书"), "wrong_state")
 
 
 @transaction.atomic
@@ -242,17 +245,17 @@ def sign(dispute: Dispute, *, by, party: str, upload=None, drawn: str = "") -> S
     _signed(dispute, by)
     names = [p["name"] for p in dispute.parties]
     if party not in names:
-        raise ValidationError({"party": _("请选择一位当事人")})
+        raise invalid("party", _("请选择一位当事人"), "required")
     if drawn:
         head, _comma, body = drawn.partition(",")
         if head != "data:image/png;base64" or not body:
-            raise ValidationError({"signature": _("手写签名的格式不对，请重新签")})
+            raise invalid("signature", _("手写签名的格式不对，请重新签"), "invalid")
         try:
             upload = SimpleUploadedFile("sign.png", base64.b64decode(body, validate=True), "image/png")
         except ValueError:
-            raise ValidationError({"signature": _("手写签名的格式不对，请重新签")}) from None
+            raise invalid("signature", _("手写签名的格式不对，请重新签"), "invalid") from None
     if upload is None:
-        raise ValidationError({"signature": _("请手写签名或上传签字照片")})
+        raise invalid("signature", _("请手写签名或上传签字照片"), "required")
     image = photos.check_image(upload, max_bytes=settings.CASE_MAX_PHOTO_BYTES, field="signature")
     image.thumbnail((1200, 1200))
     buf = io.BytesIO()
@@ -274,9 +277,9 @@ def follow_up(dispute: Dispute, *, by, kept: bool, note: str = "", on: date | No
     _signed(dispute, by)
     on = on or today()
     if on < (dispute.closed_on or on) or on > today():
-        raise ValidationError({"visited_on": _("回访日期应在办结日期与今天之间")})
+        raise invalid("visited_on", _("回访日期应在办结日期与今天之间"), "out_of_range")
     if not kept and not note.strip():
-        raise ValidationError({"note": _("协议未履行时请写明情况")})
+        raise invalid("note", _("协议未履行时请写明情况"), "required")
     return FollowUp.objects.create(dispute=dispute, visited_on=on, kept=kept, note=note.strip(), by=by)
 
 
@@ -357,13 +360,15 @@ def file_report(grid, month: date, *, by, zero: bool = False) -> MonthlyReport:
     if not by.has_perm(perms.FILE_REPORT) or not communities_for(by).filter(pk=grid.pk).exists():
         raise PermissionDenied(_("您不能为该社区报送月报"))
     if month > month_start(today()):
-        raise ValidationError({"month": _("不能报送未来月份的月报")})
+        raise invalid("month", _("不能报送未来月份的月报"), "out_of_range")
     if MonthlyReport.objects.filter(grid=grid, month=month).exists():
-        raise ValidationError({"month": _("%(m)s 的月报已报送") % {"m": f"{month:%Y-%m}"}})
+        raise invalid("month", _("%(m)s 的月报已报送") % {"m": f"{month:%Y-%m}"}, "taken")
     f = figures(grid, month)
     if zero and (f["found"] or f["mediated"] or f["outstanding"]):
-        raise ValidationError(
-            {"zero": _("本月有矛盾纠纷（发现 %(found)d 件，未结 %(outstanding)d 件），不能报零报告") % f}
+        raise invalid(
+            "zero",
+            _("本月有矛盾纠纷（发现 %(found)d 件，未结 %(outstanding)d 件），不能报零报告") % f,
+            "wrong_state",
         )
     report = MonthlyReport.objects.create(
         grid=grid, month=month, zero=zero, figures=f, filed_by=by, late=today() > due_day(month)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
 from wangge.core.downloads import download
+from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
 from wangge.core.pagination import paginate
 from wangge.core.pdf import PdfUnavailable, render_pdf
@@ -82,7 +83,7 @@ def _date(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
     except ValueError:
-        raise ValidationError({"found_on": _("日期格式应为 2026-01-31")}) from None
+        raise invalid("found_on", _("日期格式应为 2026-01-31"), "invalid") from None
 
 
 @login_required
@@ -173,7 +174,7 @@ def dispute_detail(request, pk: int):
                     agreement=p.get("agreement", ""),
                 )
             else:
-                raise ValidationError({"action": _("未知的操作")})
+                raise invalid("action", _("未知的操作"), "unknown")
         except ValidationError as exc:
             errors = exc.message_dict
         else:

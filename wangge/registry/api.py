@@ -2,11 +2,11 @@
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.core import idempotency
+from wangge.core.errors import invalid
 from wangge.core.excel import read_rows
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
@@ -177,7 +177,7 @@ def create_person(request, body: PersonInSchema):
     elif body.grid_code:
         grid = get_visible_grid_or_404(request.user, body.grid_code)
     else:
-        raise ValidationError({"household_id": "请指定户或网格"})
+        raise invalid("household_id", "请指定户或网格", "required")
     data = registry.PersonIn(
         name=body.name,
         doc_type=body.doc_type,
@@ -349,7 +349,7 @@ def create_hazard(request, household_id: int, body: HazardIn):
     require(request.user, perms.EDIT_ARCHIVE)
     hh = get_visible_or_404(registry.households_for(request.user), request.user, pk=household_id)
     if hh.house is None:
-        raise ValidationError({"household_id": "该户没有登记房屋"})
+        raise invalid("household_id", "该户没有登记房屋", "not_found")
     hazard = registry.mark_hazard(
         hh.house, kind=body.kind, grade=body.grade, found_on=body.found_on, note=body.note, by=request.user
     )
@@ -371,7 +371,7 @@ def add_group(request, person_id: int, body: MembershipIn):
     person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
     group = registry.groups_for(request.user).filter(key=body.group).first()
     if group is None:
-        raise ValidationError({"group": f"未知的人群类别：{body.group}"})
+        raise invalid("group", f"未知的人群类别：{body.group}", "unknown")
     m = registry.add_membership(person, group=group, start=body.start, note=body.note, by=request.user)
     return Status(201, {"id": m.pk, "group": group.key, "start": m.start, "end": m.end})
 
@@ -438,15 +438,15 @@ def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("per
     try:
         header, _ = read_rows(content)
     except Exception as exc:  # not a spreadsheet
-        raise ValidationError({"file": "无法读取文件：请上传 .xlsx 格式的 Excel 文件"}) from exc
+        raise invalid("file", "无法读取文件：请上传 .xlsx 格式的 Excel 文件", "invalid") from exc
     if kind not in importing.LEDGERS:
-        raise ValidationError({"kind": "台账类型应为 persons、organisations 或 houses"})
+        raise invalid("kind", "台账类型应为 persons、organisations 或 houses", "invalid")
     columns = importing.LEDGERS[kind][0]
     mapping = importing.auto_mapping(header, columns)
     missing = importing.missing_required(mapping, columns)
     if missing:
-        raise ValidationError(
-            {"file": f"缺少必填列：{'、'.join(missing)}（请用模板的表头，或在页面上指定列）"}
+        raise invalid(
+            "file", f"缺少必填列：{'、'.join(missing)}（请用模板的表头，或在页面上指定列）", "required"
         )
     job = ImportJob.objects.create(
         user=request.user, kind=kind, filename=file.name or "ledger.xlsx", content=content, mapping=mapping
@@ -470,7 +470,7 @@ def commit_import(request, job_id: int):
     require(request.user, perms.EDIT_ARCHIVE)
     job = get_object_or_404(ImportJob, pk=job_id, user=request.user)
     if not (job.status == ImportJob.Status.CHECKED and job.report.get("ok")):
-        raise ValidationError({"status": "只有检查通过的导入才能确认"})
+        raise invalid("status", "只有检查通过的导入才能确认", "wrong_state")
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, progress=0)
     run_ledger_import.enqueue(job_id=job.pk, commit=True)
     job.refresh_from_db()

@@ -24,9 +24,9 @@ class UploadForm(forms.Form):
     def clean_file(self):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件"))
+            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件"), code="invalid")
         if f.size > MAX_UPLOAD:
-            raise forms.ValidationError(_("文件超过 50 MB"))
+            raise forms.ValidationError(_("文件超过 50 MB"), code="out_of_range")
         return f
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import crypto, idempotency
+from wangge.core.errors import invalid
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
 from wangge.registry.models import Household, Person, ProposedChange
@@ -77,7 +78,7 @@ def _propose(household, *, by, person, values, client_id) -> ProposedChange:
     else:
         values = {k: v for k, v in values.items() if v != (getattr(person, k) or "")}
         if not values:
-            raise ValidationError({"__all__": _("没有需要修改的内容")})
+            raise invalid("__all__", _("没有需要修改的内容"), "wrong_state")
         registry.clean_person(
             registry.PersonIn(**{**{f: getattr(person, f) for f in RESIDENT_FIELDS}, **values})
         )
@@ -115,7 +116,7 @@ def difference(change: ProposedChange) -> list[tuple[str, str, str]]:
 def decide(change: ProposedChange, *, accept: bool, by, reason: str = "") -> ProposedChange:
     change = ProposedChange.objects.select_for_update().get(pk=change.pk)
     if change.status != ProposedChange.Status.PENDING:
-        raise ValidationError({"status": _("该申报已处理")})
+        raise invalid("status", _("该申报已处理"), "closed")
     if not accounts.can_see_grid(by, change.household.grid):
         raise PermissionDenied("outside jurisdiction")
     values = json.loads(change.data)
@@ -129,7 +130,7 @@ def decide(change: ProposedChange, *, accept: bool, by, reason: str = "") -> Pro
                 by=by,
             )
     elif not reason.strip():
-        raise ValidationError({"reason": _("不采纳时请说明原因")})
+        raise invalid("reason", _("不采纳时请说明原因"), "required")
     change.status = ProposedChange.Status.ACCEPTED if accept else ProposedChange.Status.REJECTED
     change.decided_by, change.decided, change.reason = by, timezone.now(), reason.strip()
     change.save()

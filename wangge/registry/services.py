@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import crypto, idempotency
+from wangge.core.errors import error, invalid
 from wangge.grids import services as grids
 from wangge.grids.models import Grid  # type hints only: grids are read through grids.services
 from wangge.registry import permissions as perms
@@ -61,7 +62,7 @@ def normalise_phone(raw: str | None) -> str:
     if phone.startswith("+86"):
         phone = phone[3:]
     if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-        raise ValidationError({"phone": _("电话号码格式不正确：%(phone)s") % {"phone": raw}})
+        raise invalid("phone", _("电话号码格式不正确：%(phone)s") % {"phone": raw}, "invalid")
     return phone
 
 
@@ -238,11 +239,11 @@ def group_counts(user, grid: Grid) -> list[tuple[SpecialGroup, int]]:
 def _check_grid(grid: Grid | None, by) -> Grid:
     """A write's target must be a grid the writer can see (moving a record out of reach is refused)."""
     if grid is None:
-        raise ValidationError({"grid": _("请选择网格")})
+        raise invalid("grid", _("请选择网格"), "required")
     if by is not None and not accounts.can_see_grid(by, grid):
-        raise ValidationError({"grid": _("该网格不在您的辖区内")})
+        raise invalid("grid", _("该网格不在您的辖区内"), "outside")
     if not grid.is_active:
-        raise ValidationError({"grid": _("该网格已停用")})
+        raise invalid("grid", _("该网格已停用"), "closed")
     return grid
 
 
@@ -260,7 +261,7 @@ def create_building(
 ) -> Building:
     _check_grid(grid, by)
     if not address.strip():
-        raise ValidationError({"address": _("请填写地址")})
+        raise invalid("address", _("请填写地址"), "required")
     b = Building.objects.create(
         grid=grid,
         name=name.strip() or address.strip(),
@@ -289,11 +290,11 @@ def create_house(
 ) -> House:
     grid = _check_grid(building.grid if building is not None else grid, by)
     if not address.strip():
-        raise ValidationError({"address": _("请填写地址")})
+        raise invalid("address", _("请填写地址"), "required")
     if use not in House.Use.values:
-        raise ValidationError({"use": _("未知的房屋用途：%(use)s") % {"use": use}})
+        raise invalid("use", _("未知的房屋用途：%(use)s") % {"use": use}, "unknown")
     if area_m2 is not None and area_m2 <= 0:
-        raise ValidationError({"area_m2": _("面积应大于 0")})
+        raise invalid("area_m2", _("面积应大于 0"), "out_of_range")
     house = House.objects.create(
         grid=grid,
         building=building,
@@ -313,13 +314,13 @@ def mark_hazard(
     house: House, *, kind: str, found_on: date | None = None, grade: str = "", note: str = "", by=None
 ) -> Hazard:
     if kind not in Hazard.Kind.values:
-        raise ValidationError({"kind": _("未知的隐患类型：%(kind)s") % {"kind": kind}})
+        raise invalid("kind", _("未知的隐患类型：%(kind)s") % {"kind": kind}, "unknown")
     grade = grade.strip().upper()
     if kind == Hazard.Kind.DANGEROUS_BUILDING and grade not in {"A", "B", "C", "D"}:
-        raise ValidationError({"grade": _("危房须注明鉴定等级（A–D）")})
+        raise invalid("grade", _("危房须注明鉴定等级（A–D）"), "required")
     found_on = found_on or today()
     if found_on > today():
-        raise ValidationError({"found_on": _("发现日期不能晚于今天")})
+        raise invalid("found_on", _("发现日期不能晚于今天"), "out_of_range")
     hazard = Hazard.objects.create(
         house=house,
         kind=kind,
@@ -336,10 +337,10 @@ def mark_hazard(
 def fix_hazard(hazard: Hazard, *, fixed_on: date | None = None, fixed_by: str = "", by=None) -> Hazard:
     hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
     if hazard.state == Hazard.State.FIXED:
-        raise ValidationError({"state": _("该隐患已整改")})
+        raise invalid("state", _("该隐患已整改"), "closed")
     fixed_on = fixed_on or today()
     if fixed_on < hazard.found_on:
-        raise ValidationError({"fixed_on": _("整改日期不能早于发现日期")})
+        raise invalid("fixed_on", _("整改日期不能早于发现日期"), "out_of_range")
     hazard.state, hazard.fixed_on = Hazard.State.FIXED, fixed_on
     hazard.fixed_by = fixed_by.strip() or (str(by) if by else "")
     hazard.save()
@@ -370,10 +371,10 @@ def create_household(
     _check_grid(grid, by)
     assert grid is not None
     if residence not in Household.Residence.values:
-        raise ValidationError({"residence": _("未知的户别：%(r)s") % {"r": residence}})
+        raise invalid("residence", _("未知的户别：%(r)s") % {"r": residence}, "unknown")
     number = number.strip() or next_household_number(grid)
     if Household.objects.filter(number=number).exists():
-        raise ValidationError({"number": _("户号 %(n)s 已存在") % {"n": number}})
+        raise invalid("number", _("户号 %(n)s 已存在") % {"n": number}, "taken")
     phone = normalise_phone(phone)
     hh = Household.objects.create(
         grid=grid,
@@ -400,7 +401,9 @@ def move_household(household: Household, *, house: House, on: date | None = None
     old_grid = household.grid_id
     current = HouseholdGridHistory.objects.filter(household=household, valid_to__isnull=True).first()
     if current is not None and on < current.valid_from:
-        raise ValidationError({"on": _("迁移日期不能早于 %(d)s（入住日期）") % {"d": current.valid_from}})
+        raise invalid(
+            "on", _("迁移日期不能早于 %(d)s（入住日期）") % {"d": current.valid_from}, "out_of_range"
+        )
     HouseholdGridHistory.objects.filter(household=household, valid_to__isnull=True).update(valid_to=on)
     HouseholdGridHistory.objects.create(
         household=household, grid=house.grid, house_address=house.address, valid_from=on
@@ -441,18 +444,18 @@ class PersonIn:
 
 def clean_person(data: PersonIn) -> dict:
     """Validate one person's fields; raise ValidationError keyed by field (in Chinese)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     name = data.name.strip()
     if not name:
-        errors["name"] = _("请填写姓名")
+        errors["name"] = error(_("请填写姓名"), "required")
     fields: dict = {"name": name}
     if data.doc_type not in Person.DocType.values:
-        errors["doc_type"] = _("未知的证件类型")
+        errors["doc_type"] = error(_("未知的证件类型"), "unknown")
     if data.id_number.strip():
         try:
             info = parse_document(data.doc_type, data.id_number)
         except IdError as exc:
-            errors["id_number"] = str(exc)
+            errors["id_number"] = error(str(exc), "invalid")
         else:
             fields.update(id_number=info.number, id_index=crypto.blind_index(info.number))
             if info.birth_date:
@@ -464,15 +467,15 @@ def clean_person(data: PersonIn) -> dict:
         fields["birth_date"] = data.birth_date
         fields["sex"] = data.sex
     if fields.get("sex") and fields["sex"] not in Person.Sex.values:
-        errors["sex"] = _("性别应为男或女")
+        errors["sex"] = error(_("性别应为男或女"), "invalid")
     try:
         phone = normalise_phone(data.phone)
     except ValidationError:
-        errors["phone"] = _("电话号码格式不正确：%(phone)s") % {"phone": data.phone}
+        errors["phone"] = error(_("电话号码格式不正确：%(phone)s") % {"phone": data.phone}, "invalid")
         phone = ""
     fields.update(phone=phone, phone_index=crypto.blind_index(phone) or "")
     if data.relation not in Person.Relation.values:
-        errors["relation"] = _("未知的与户主关系")
+        errors["relation"] = error(_("未知的与户主关系"), "unknown")
     if errors:
         raise ValidationError(errors)
     fields.update(
@@ -492,13 +495,12 @@ def clean_person(data: PersonIn) -> dict:
 def _duplicate_error(index: str, by) -> ValidationError:
     existing = Person.objects.select_related("grid").filter(id_index=index).first()
     if existing is not None and by is not None and accounts.can_see_grid(by, existing.grid):
-        return ValidationError(
-            {
-                "id_number": _("该证件号已登记在“%(grid)s”（%(name)s）")
-                % {"grid": existing.grid.name, "name": existing.name}
-            }
+        return invalid(
+            "id_number",
+            _("该证件号已登记在“%(grid)s”（%(name)s）") % {"grid": existing.grid.name, "name": existing.name},
+            "taken",
         )
-    return ValidationError({"id_number": _("该证件号已在系统中登记，请联系管理员核实")})
+    return invalid("id_number", _("该证件号已在系统中登记，请联系管理员核实"), "taken")
 
 
 @transaction.atomic
@@ -549,7 +551,7 @@ def _resolve_groups(keys) -> list[SpecialGroup]:
     }
     missing = [k for k in keys if k not in found]
     if missing:
-        raise ValidationError({"groups": _("未知的人群类别：%(k)s") % {"k": "、".join(missing)}})
+        raise invalid("groups", _("未知的人群类别：%(k)s") % {"k": "、".join(missing)}, "unknown")
     return [found[k] for k in keys]
 
 
@@ -574,7 +576,7 @@ def update_person(person: Person, *, by=None, **changes) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValidationError({f: _("该字段不能在此修改") for f in unknown})
+        raise ValidationError({f: error(_("该字段不能在此修改"), "not_allowed") for f in unknown})
     current = PersonIn(
         **{f: getattr(person, f) for f in EDITABLE},
         id_number="",
@@ -601,7 +603,7 @@ def update_person(person: Person, *, by=None, **changes) -> Person:
 def set_status(person: Person, *, status: str, on: date | None = None, by=None) -> Person:
     """Moved out or died: the person leaves the active archive and their group memberships end."""
     if status not in Person.Status.values:
-        raise ValidationError({"status": _("未知的状态")})
+        raise invalid("status", _("未知的状态"), "unknown")
     on = on or today()
     person = Person.objects.select_for_update().get(pk=person.pk)
     person.status, person.status_changed = status, on
@@ -627,7 +629,7 @@ def add_membership(
 ) -> GroupMembership:
     start = start or today()
     if person.memberships.filter(group=group, end__isnull=True).exists():
-        raise ValidationError({"group": _("此人已在“%(g)s”中") % {"g": group.name}})
+        raise invalid("group", _("此人已在“%(g)s”中") % {"g": group.name}, "taken")
     m = GroupMembership.objects.create(person=person, group=group, start=start, source=source, note=note)
     audit.record(audit.Action.CREATE, actor=by, obj=m, object_repr=f"{person.name} {group.name}")
     signals.tell([person.household_id])
@@ -638,9 +640,9 @@ def add_membership(
 def end_membership(membership: GroupMembership, *, end: date | None = None, by=None) -> GroupMembership:
     end = end or today()
     if membership.end is not None:
-        raise ValidationError({"end": _("该登记已结束")})
+        raise invalid("end", _("该登记已结束"), "closed")
     if end < membership.start:
-        raise ValidationError({"end": _("结束日期不能早于起始日期")})
+        raise invalid("end", _("结束日期不能早于起始日期"), "out_of_range")
     membership.end = end
     membership.save(update_fields=["end", "last_updated"])
     audit.record(
@@ -657,14 +659,14 @@ def end_membership(membership: GroupMembership, *, end: date | None = None, by=N
 def unmask(person: Person, *, field: str, reason: str, by) -> str:
     """Show one personal field in full: needs the permission and a reason, and is audited."""
     if field not in PII_FIELDS:
-        raise ValidationError({"field": _("该字段不需要解除遮挡")})
+        raise invalid("field", _("该字段不需要解除遮挡"), "not_allowed")
     if not by.has_perm(perms.UNMASK):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied(perms.UNMASK)
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise ValidationError({"reason": _("请填写查看原因")})
+        raise invalid("reason", _("请填写查看原因"), "required")
     audit.record(
         audit.Action.VIEW_SENSITIVE,
         actor=by,
@@ -692,18 +694,18 @@ def register_organisation(
     _check_grid(grid, by)
     errors = {}
     if not name.strip():
-        errors["name"] = _("请填写单位名称")
+        errors["name"] = error(_("请填写单位名称"), "required")
     if kind not in Organisation.Kind.values:
-        errors["kind"] = _("未知的单位类型")
+        errors["kind"] = error(_("未知的单位类型"), "unknown")
     code = None
     if credit_code.strip():
         try:
             code = check_credit_code(credit_code)
         except IdError as exc:
-            errors["credit_code"] = str(exc)
+            errors["credit_code"] = error(str(exc), "invalid")
         else:
             if Organisation.objects.filter(credit_code=code).exists():
-                errors["credit_code"] = _("该统一社会信用代码已登记")
+                errors["credit_code"] = error(_("该统一社会信用代码已登记"), "taken")
     if errors:
         raise ValidationError(errors)
     org = Organisation.objects.create(

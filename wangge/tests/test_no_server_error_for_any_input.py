@@ -23,7 +23,8 @@ LISTS = ["/api/persons", "/api/cases", "/api/grids", "/api/mediation/disputes", 
 def is_error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.content[:300]
     body = response.json()
-    assert set(body) == {"detail", "code", "errors"} and body["code"] == code and body["detail"]
+    assert set(body) == {"detail", "code", "errors", "codes"} and body["code"] == code and body["detail"]
+    assert set(body["codes"]) == set(body["errors"])  # a code beside every refused field
     return body
 
 
@@ -121,7 +122,7 @@ def test_the_document_declares_every_status_an_operation_can_answer(client):
         for method, op in operations.items():
             declared = set(op["responses"])
             assert {"400", "401", "403", "404", "409", "413", "422", "429", "500"} <= declared, (method, path)
-    assert doc["components"]["schemas"]["Error"]["required"] == ["detail", "code", "errors"]
+    assert doc["components"]["schemas"]["Error"]["required"] == ["detail", "code", "errors", "codes"]
 
 
 def test_a_report_from_a_point_still_works_beside_all_this(client, town):

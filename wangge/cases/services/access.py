@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from wangge.cases import permissions as perms
 from wangge.cases.models import Case, CaseEvent, CasePhoto
+from wangge.core.errors import invalid
 from wangge.grids import jurisdiction
 
 log = logging.getLogger(__name__)
@@ -85,12 +86,14 @@ def _require(user, perm: str, case: Case | None = None, *, handler: bool = False
 def _need(comment: str, what: str) -> str:
     comment = (comment or "").strip()
     if not comment:
-        raise ValidationError({"comment": _("请填写%(what)s") % {"what": what}})
+        raise invalid("comment", _("请填写%(what)s") % {"what": what}, "required")
     return comment
 
 
 def _from(case: Case, *allowed: str) -> None:
     if case.status not in allowed:
-        raise ValidationError(
-            {"status": _("事件当前为“%(status)s”，不能进行此操作") % {"status": case.get_status_display()}}
+        raise invalid(
+            "status",
+            _("事件当前为“%(status)s”，不能进行此操作") % {"status": case.get_status_display()},
+            "wrong_state",
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from wangge.cases import calendar
 from wangge.cases.models import CatalogueVersion, Category
+from wangge.core.errors import error, invalid
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def category_by_key(key: str, on: date | None = None) -> Category:
         _catalogue_cache[day] = cached
     found = cached[1].get(key)
     if found is None:
-        raise ValidationError({"category": _("未知的事件类别：%(key)s") % {"key": key}})
+        raise invalid("category", _("未知的事件类别：%(key)s") % {"key": key}, "unknown")
     return found
 
 
@@ -65,7 +66,7 @@ def clean_attributes(category: Category, raw: dict, *, require: bool = True) -> 
     """The category's extra questions answered: required ones present, numbers numbers, dates dates,
     choices among the choices. Unknown answers are dropped."""
     out: dict = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     for q in category.attributes:
         code, label = q["code"], q["label"]
         value = raw.get(code)
@@ -73,29 +74,31 @@ def clean_attributes(category: Category, raw: dict, *, require: bool = True) -> 
             value = value.strip()
         if value in (None, "", []):
             if q.get("required") and require:
-                errors[f"attribute[{code}]"] = _("请填写：%(label)s") % {"label": label}
+                errors[f"attribute[{code}]"] = error(_("请填写：%(label)s") % {"label": label}, "required")
             continue
         kind = q.get("type", "text")
         if kind == "number":
             try:
                 value = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
-                errors[f"attribute[{code}]"] = _("%(label)s 应为数字") % {"label": label}
+                errors[f"attribute[{code}]"] = error(_("%(label)s 应为数字") % {"label": label}, "invalid")
                 continue
         elif kind == "date":
             try:
                 value = date.fromisoformat(str(value)).isoformat()
             except ValueError:
-                errors[f"attribute[{code}]"] = _("%(label)s 应为日期（如 2026-03-04）") % {"label": label}
+                errors[f"attribute[{code}]"] = error(
+                    _("%(label)s 应为日期（如 2026-03-04）") % {"label": label}, "invalid"
+                )
                 continue
         elif kind == "single":
             if value not in q.get("choices", []):
-                errors[f"attribute[{code}]"] = _("%(label)s 的选项无效") % {"label": label}
+                errors[f"attribute[{code}]"] = error(_("%(label)s 的选项无效") % {"label": label}, "unknown")
                 continue
         elif kind == "multi":
             values = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
             if any(v not in q.get("choices", []) for v in values):
-                errors[f"attribute[{code}]"] = _("%(label)s 的选项无效") % {"label": label}
+                errors[f"attribute[{code}]"] = error(_("%(label)s 的选项无效") % {"label": label}, "unknown")
                 continue
             value = values
         else:

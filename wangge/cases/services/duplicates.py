@@ -7,7 +7,6 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from wangge.cases.models import Case, CaseFollower, Category
 from wangge.cases.services.access import public_cases
 from wangge.cases.services.states import OPEN
 from wangge.core import crypto
+from wangge.core.errors import invalid
 from wangge.grids import coords
 
 log = logging.getLogger(__name__)
@@ -92,13 +92,13 @@ def follow_by_phone(ref: str, phone: str) -> Case:
     try:
         pk = signing.loads(ref, salt=FOLLOW_SALT, max_age=86400)
     except signing.BadSignature:
-        raise ValidationError({"ref": _("该提示已过期，请重新标出位置后再试")}) from None
+        raise invalid("ref", _("该提示已过期，请重新标出位置后再试"), "expired") from None
     case = public_cases().filter(pk=pk, status__in=OPEN).first()
     if case is None:
-        raise ValidationError({"ref": _("该问题已办结或不能关注")})
+        raise invalid("ref", _("该问题已办结或不能关注"), "closed")
     phone = (phone or "").replace(" ", "").replace("-", "")
     if not (phone.isdigit() and 7 <= len(phone) <= 12):
-        raise ValidationError({"reporter_phone": _("请填写手机号，以便短信告诉您处理进展")})
+        raise invalid("reporter_phone", _("请填写手机号，以便短信告诉您处理进展"), "required")
     CaseFollower.objects.get_or_create(
         case=case, phone_index=crypto.blind_index(phone), defaults={"phone": phone}
     )

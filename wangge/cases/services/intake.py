@@ -22,6 +22,7 @@ from wangge.cases.services.routing import Route, route
 from wangge.cases.services.states import A, S
 from wangge.cases.services.steps import _step, check_photo
 from wangge.core import crypto, idempotency, outbox
+from wangge.core.errors import error, invalid
 from wangge.grids.models import Grid
 
 log = logging.getLogger(__name__)
@@ -59,42 +60,42 @@ def _new_code(now: datetime) -> str:
 
 
 def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | None]:
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     try:
         category = category_by_key(data.category)
     except ValidationError as exc:
-        raise ValidationError(
-            {"category": _("请选择事件类别")} if not data.category else exc.message_dict
-        ) from exc
+        if not data.category:
+            raise invalid("category", _("请选择事件类别"), "required") from exc
+        raise
     description = (data.description or "").strip()
     if not description:
-        errors["description"] = _("请描述问题")
+        errors["description"] = error(_("请描述问题"), "required")
     elif len(description) > 2000:
-        errors["description"] = _("问题描述不能超过 2000 字")
+        errors["description"] = error(_("问题描述不能超过 2000 字"), "out_of_range")
     lon, lat = data.lon, data.lat
     if (lon is None) != (lat is None):
-        errors["lat"] = _("经度和纬度要一起提供")
+        errors["lat"] = error(_("经度和纬度要一起提供"), "required")
     elif lon is not None and lat is not None:
         if data.crs not in ("wgs84", "gcj02", "bd09"):
-            errors["crs"] = _("坐标系必须是 wgs84、gcj02 或 bd09")
+            errors["crs"] = error(_("坐标系必须是 wgs84、gcj02 或 bd09"), "unknown")
         elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            errors["lon"] = _("经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间")
+            errors["lon"] = error(_("经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间"), "out_of_range")
         else:
             from wangge.grids import coords
 
             lon, lat = coords.to_wgs84(lon, lat, data.crs)
     phone = (data.reporter_phone or "").replace(" ", "").replace("-", "")
     if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-        errors["reporter_phone"] = _("电话号码格式不正确")
+        errors["reporter_phone"] = error(_("电话号码格式不正确"), "invalid")
     if lon is None and not data.address.strip() and not data.grid_code:
-        errors["lon"] = _("请在地图上标出位置，或填写地址")
+        errors["lon"] = error(_("请在地图上标出位置，或填写地址"), "required")
     attributes: dict = {}
     try:
         # orders from the hotline or other modules come without answers to the form's questions
         required = data.channel not in (Case.Channel.HOTLINE, Case.Channel.MODULE)
         attributes = clean_attributes(category, data.attributes or {}, require=required)
     except ValidationError as exc:
-        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+        errors.update({k: v[0] for k, v in exc.error_dict.items()})
     if errors:
         raise ValidationError(errors)
     data.reporter_phone = phone
@@ -124,8 +125,8 @@ def report(
             if first := idempotency.sent_before(Case.objects, data.client_id, sender):
                 return first
             if data.hotline_number and Case.objects.filter(hotline_number=data.hotline_number).exists():
-                raise ValidationError(
-                    {"hotline_number": _("热线工单 %(n)s 已导入") % {"n": data.hotline_number}}
+                raise invalid(
+                    "hotline_number", _("热线工单 %(n)s 已导入") % {"n": data.hotline_number}, "taken"
                 ) from None
     raise RuntimeError("could not store the case")
 
@@ -136,16 +137,16 @@ def _check_report(
     """Everything a report is refused for, said in Chinese before anything is written."""
     category, attributes, lon, lat = clean_report(data)
     if len(photos) > settings.CASE_MAX_PHOTOS:
-        raise ValidationError({"photos": _("最多上传 %(n)d 张照片") % {"n": settings.CASE_MAX_PHOTOS}})
+        raise invalid("photos", _("最多上传 %(n)d 张照片") % {"n": settings.CASE_MAX_PHOTOS}, "too_many")
     for p in [*photos, *after_photos]:
         check_photo(p)
     if data.on_spot:
         if by is None or not by.has_perm(perms.HANDLE) or data.channel != Case.Channel.WORKER:
             raise PermissionDenied(_("只有网格员可以就地解决"))
         if not category.on_spot:
-            raise ValidationError({"on_spot": _("该类别不能就地解决，请上报")})
+            raise invalid("on_spot", _("该类别不能就地解决，请上报"), "not_allowed")
         if not after_photos:
-            raise ValidationError({"after_photos": _("就地解决请上传处置后的照片")})
+            raise invalid("after_photos", _("就地解决请上传处置后的照片"), "required")
     return category, attributes, lon, lat
 
 

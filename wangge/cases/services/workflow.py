@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,6 +22,7 @@ from wangge.cases.services.notices import _tell_reporter, _tell_unit
 from wangge.cases.services.routing import route
 from wangge.cases.services.states import OPEN, A, S
 from wangge.cases.services.steps import _move, _step
+from wangge.core.errors import invalid
 from wangge.grids import coords
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
@@ -37,13 +37,13 @@ def place(case: Case, *, by, lon: float, lat: float, crs: str = "wgs84") -> Case
 
     _require(by, perms.ACCEPT, case)
     if not case.is_open or case.status not in (S.REPORTED, S.ACCEPTED):
-        raise ValidationError({"status": _("只有待受理或待派遣的事件可以重新定位")})
+        raise invalid("status", _("只有待受理或待派遣的事件可以重新定位"), "wrong_state")
     if crs not in coords.CRS_CHOICES or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ValidationError({"lon": _("坐标无效")})
+        raise invalid("lon", _("坐标无效"), "invalid")
     lon, lat = coords.to_wgs84(lon, lat, crs)
     r = route(case.category, lon, lat)
     if r.grid_id is None:
-        raise ValidationError({"lon": _("该位置不在任何网格内")})
+        raise invalid("lon", _("该位置不在任何网格内"), "outside")
     case.lon, case.lat, case.grid_id = lon, lat, r.grid_id
     case.handler_grid_id, case.handler_department_id = r.handler_grid_id, r.handler_department_id
     case.save()
@@ -80,7 +80,7 @@ def reject(case: Case, *, by, reason: str, comment: str) -> Case:
     _require(by, perms.ACCEPT, case)
     _from(case, S.REPORTED, S.ACCEPTED)
     if reason not in REJECT_REASONS:
-        raise ValidationError({"reason": _("请选择不予受理的原因")})
+        raise invalid("reason", _("请选择不予受理的原因"), "required")
     comment = _need(comment, _("不予受理的说明"))
     _move(case, S.REJECTED)
     case.answer = f"{REJECT_REASONS[reason]}：{comment}"
@@ -104,7 +104,7 @@ def dispatch(
     if to_grid is None and to_department is None:
         to_grid, to_department = case.handler_grid, case.handler_department
     if to_grid is None and to_department is None:
-        raise ValidationError({"to": _("请选择承办网格或部门")})
+        raise invalid("to", _("请选择承办网格或部门"), "required")
     now = timezone.now()
     _move(case, S.DISPATCHED)
     case.handler_grid, case.handler_department = (None, to_department) if to_department else (to_grid, None)
@@ -137,13 +137,12 @@ def return_case(case: Case, *, by, comment: str) -> Case:
     _require(by, perms.HANDLE, case, handler=True)
     _from(case, S.DISPATCHED)
     if not case.handler_department_id:
-        raise ValidationError({"status": _("只有派给部门的事件可以退回")})
+        raise invalid("status", _("只有派给部门的事件可以退回"), "wrong_state")
     if case.returned_until and timezone.now() > case.returned_until:
-        raise ValidationError(
-            {
-                "status": _("已超过可退回期限（%(limit)s），请办理或联系中心")
-                % {"limit": settings.CASE_RETURN_LIMIT}
-            }
+        raise invalid(
+            "status",
+            _("已超过可退回期限（%(limit)s），请办理或联系中心") % {"limit": settings.CASE_RETURN_LIMIT},
+            "out_of_range",
         )
     comment = _need(comment, _("退回理由"))
     department = case.handler_department
@@ -196,7 +195,7 @@ def site_visit(case: Case, *, by, comment: str, at: datetime | None = None) -> C
     """A worker was on site (五必到): recorded on the case by the visit that went there."""
     _require(by, perms.VIEW, case)
     if case.status not in OPEN:
-        raise ValidationError({"case": _("事件 %(code)s 已办结") % {"code": case.code}})
+        raise invalid("case", _("事件 %(code)s 已办结") % {"code": case.code}, "closed")
     when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
     return _step(case, A.SITE_VISIT, by, comment=f"{when} {comment}".strip())
 
@@ -266,11 +265,11 @@ def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
         Case.Outcome.UNSOLVABLE,
         Case.Outcome.ON_SPOT,
     ):
-        raise ValidationError({"rating": _("事件办结后才能评价")})
+        raise invalid("rating", _("事件办结后才能评价"), "wrong_state")
     if case.rating:
-        raise ValidationError({"rating": _("该事件已评价过")})
+        raise invalid("rating", _("该事件已评价过"), "wrong_state")
     if rating not in Case.Rating.values:
-        raise ValidationError({"rating": _("请选择满意、基本满意或不满意")})
+        raise invalid("rating", _("请选择满意、基本满意或不满意"), "invalid")
     reopen = rating == Case.Rating.UNSATISFIED and case.outcome != Case.Outcome.ON_SPOT
     if reopen:
         _need(comment, _("不满意的原因"))
@@ -310,9 +309,9 @@ def request_extension(case: Case, *, by, until: datetime, comment: str) -> Case:
     _from(case, S.DISPATCHED)
     comment = _need(comment, _("延期理由"))
     if case.stage_due_at and until <= case.stage_due_at:
-        raise ValidationError({"until": _("延期后的时限须晚于当前时限")})
+        raise invalid("until", _("延期后的时限须晚于当前时限"), "out_of_range")
     if case.extension_requested_until:
-        raise ValidationError({"until": _("已有待审批的延期申请")})
+        raise invalid("until", _("已有待审批的延期申请"), "wrong_state")
     case.extension_requested_until = until
     case.save()
     _step(
@@ -328,7 +327,7 @@ def request_extension(case: Case, *, by, until: datetime, comment: str) -> Case:
 def decide_extension(case: Case, *, by, approve: bool, comment: str = "") -> Case:
     _require(by, perms.SUPERVISE, case)
     if not case.extension_requested_until:
-        raise ValidationError({"status": _("没有待审批的延期申请")})
+        raise invalid("status", _("没有待审批的延期申请"), "wrong_state")
     until, case.extension_requested_until = case.extension_requested_until, None
     if approve:
         _start_stage(case, timezone.now(), due=until)
@@ -371,7 +370,7 @@ def supervise(case: Case, *, by, comment: str = "") -> Case:
     """督办: marked and watched by the centre or a leader."""
     _require(by, perms.SUPERVISE, case)
     if not case.is_open:
-        raise ValidationError({"status": _("事件已办结")})
+        raise invalid("status", _("事件已办结"), "closed")
     case.supervised = True
     case.save()
     _step(case, A.SUPERVISE, by, comment=comment)
@@ -429,9 +428,9 @@ def mark_duplicate(case: Case, *, of: Case, by, comment: str = "") -> Case:
     """The duplicate closes, linked to the original; its reporter follows the original from then on."""
     _require(by, perms.ACCEPT, case)
     if of.pk == case.pk or of.duplicate_of_id:
-        raise ValidationError({"of": _("请选择另一件原始事件")})
+        raise invalid("of", _("请选择另一件原始事件"), "required")
     if not case.is_open:
-        raise ValidationError({"status": _("事件已办结")})
+        raise invalid("status", _("事件已办结"), "closed")
     _move(case, S.CLOSED)
     case.outcome, case.duplicate_of, case.closed_at = Case.Outcome.DUPLICATE, of, timezone.now()
     case.answer = _("与事件 %(code)s 为同一问题，合并办理") % {"code": of.code}
@@ -483,7 +482,7 @@ def perform(case: Case, action: str, *, by, step: StepIn) -> Case:
         verify(case, by=by, passed=action == "verify_pass", comment=c, photos=step.photos)
     elif action == "extend":
         if step.until is None:
-            raise ValidationError({"until": _("请填写延期后的时限")})
+            raise invalid("until", _("请填写延期后的时限"), "required")
         request_extension(case, by=by, until=step.until, comment=c)
     elif action in ("extend_approve", "extend_refuse"):
         decide_extension(case, by=by, approve=action == "extend_approve", comment=c)
@@ -497,12 +496,12 @@ def perform(case: Case, action: str, *, by, step: StepIn) -> Case:
         cannot_solve(case, by=by, explanation=c)
     elif action == "duplicate":
         if step.of is None:
-            raise ValidationError({"of": _("请选择另一件原始事件")})
+            raise invalid("of", _("请选择另一件原始事件"), "required")
         mark_duplicate(case, of=step.of, by=by, comment=c)
     elif action == "place":
         if step.lon is None or step.lat is None:
-            raise ValidationError({"lon": _("请在地图上点选位置")})
+            raise invalid("lon", _("请在地图上点选位置"), "required")
         place(case, by=by, lon=step.lon, lat=step.lat, crs=step.crs)
     else:
-        raise ValidationError({"action": _("未知的操作：%(a)s") % {"a": action}})
+        raise invalid("action", _("未知的操作：%(a)s") % {"a": action}, "unknown")
     return case
