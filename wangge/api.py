@@ -211,7 +211,8 @@ _HTTP_ERRORS = {
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, UncleanText):
-        return error(request, 422, text.message(), "invalid", {exc.__cause__.where: [text.message()]})
+        where = exc.__cause__.where
+        return error(request, 422, text.message(), "invalid", {where: [text.message()]}, {where: ["invalid"]})
     code, detail = _HTTP_ERRORS.get(exc.status_code, ("error", gettext_lazy("请求有误")))
     return error(request, exc.status_code, str(detail), code)
 
