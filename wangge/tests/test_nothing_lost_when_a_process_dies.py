@@ -228,7 +228,7 @@ def wait_until(check, timeout: float = 120, every: float = 0.02):
 
 
 def test_a_ledger_import_killed_in_its_commit_writes_nothing_then_completes_after_a_restart(real_db):
-    rows = 40_000
+    rows = 8_000
     job = real_db.python(f"""
 import random
 from bench.import_persons import make_ledger
@@ -248,7 +248,7 @@ print(job.pk)
     before = real_db.value(persons)
     status = "SELECT status || ':' || progress FROM registry_importjob WHERE id = ?"
     with running(real_db, "worker", "--no-periodic", "-v", "0") as worker:
-        # inside the commit's one transaction: the check's last progress is 89 (90 x 39,999 / 40,000), and
+        # inside the commit's one transaction: the check's last progress is 89 (90 x 7,999 / 8,000), and
         # a write after it is the commit's
         def committing() -> bool:
             return real_db.value(status, (job,)) == "committing:89" and real_db.writing("registry_person")
@@ -263,7 +263,7 @@ print(job.pk)
 
 
 def test_outbox_delivery_killed_mid_way_delivers_each_message_once_after_a_restart(real_db):
-    units = 40
+    units = 20
     made = real_db.python(f"""
 from wangge.accounts import services as accounts
 from wangge.core import outbox
@@ -307,7 +307,7 @@ print([len(rows), sum(accounts.unit_users(g.pk).count() for g in leaves) * 100])
 
 
 def test_the_deadline_sweep_killed_mid_way_leaves_each_case_whole_and_finishes_after_a_restart(real_db):
-    due = 6000
+    due = 3000
     real_db.python(f"""
 from datetime import timedelta
 from django.utils import timezone
@@ -419,7 +419,7 @@ from testkit import grid_worker
 from wangge.grids.models import Grid
 from wangge.registry import importing
 unit = Grid.objects.filter(numchild=0).order_by("-path").first()
-content = make_ledger(random.Random(9), [unit.code], rows=30000, prefix="D", region="350925")
+content = make_ledger(random.Random(9), [unit.code], rows=8000, prefix="D", region="350925")
 report = importing.import_ledger(content, commit=True, user=grid_worker(unit, username="duty-clerk"))
 assert report.committed, report.errors[:3]
 print(1)
@@ -427,7 +427,7 @@ print(1)
     per_rule = "SELECT rule_id, COUNT(*) FROM fieldwork_duty GROUP BY rule_id ORDER BY rule_id"
     real_db.python("from wangge.fieldwork.tasks import sync_duties; sync_duties.call(); print(1)")
     full = dict(real_db.rows(per_rule))  # what a whole sync gives each rule
-    assert sum(full.values()) > 30000 // 3
+    assert sum(full.values()) > 8000 // 3
     real_db.execute("DELETE FROM fieldwork_duty")
     real_db.python("from wangge.fieldwork.tasks import sync_duties; sync_duties.enqueue(); print(1)")
     total = "SELECT COUNT(*) FROM fieldwork_duty"
