@@ -27,10 +27,10 @@ def fill(rng: random.Random) -> list[str]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from bench.import_persons import PERSON_COLUMNS
     from wangge.core import crypto, demo
     from wangge.core.bulk import insert_rows
     from wangge.grids.models import Grid
-    from wangge.registry.importing import PERSON_COLUMNS
     from wangge.registry.models import GroupMembership, Person, SpecialGroup
     from wangge.registry.validators import id_check_char
 

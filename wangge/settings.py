@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_ratelimit",
+    "django_filters",
     "axes",
     "captcha",
     "wangge.core",

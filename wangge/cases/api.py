@@ -13,7 +13,9 @@ from wangge.accounts.models import Department
 from wangge.cases import hotline
 from wangge.cases import permissions as perms
 from wangge.cases import services as cases
+from wangge.cases.filters import CaseFilter
 from wangge.cases.models import Case
+from wangge.core import filters
 from wangge.core.errors import error
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
@@ -120,19 +122,22 @@ def categories(request):
 
 
 class ListFilter(Schema):
+    """The queue page's filters (cases/filters.py), by the same names."""
+
+    tab: str | None = None
     status: str | None = None
     q: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    mine: bool = False
     page: int = Field(1, ge=1)
 
 
 @router.get("/cases", response=CasePage, summary="我能看到的事件（按辖区或本部门）")
 def case_list(request, f: Query[ListFilter]):
     require(request.user, perms.VIEW)
-    qs = cases.visible_cases(request.user)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.q:
-        qs = qs.filter(description__icontains=f.q)
+    data = f.dict(exclude={"page"}, exclude_none=True)
+    qs = filters.rows(CaseFilter(data, queryset=cases.visible_cases(request.user), request=request))
     return api_page(qs.order_by("-created", "pk"), f.page, out=_out)
 
 

@@ -17,7 +17,6 @@ from wangge.cases import services as cases
 from wangge.cases.models import Case, CasePhoto
 from wangge.core import idempotency, photos
 from wangge.grids import services as grids
-from wangge.grids.models import Grid
 
 
 def _float(value: str) -> float | None:
@@ -32,7 +31,7 @@ def report_form(
 ):
     """GET: the form (with a fresh client id, so a resubmitted form is the same report); POST: the case."""
     code = request.GET.get("grid") or request.POST.get("grid_code", "")
-    grid = Grid.objects.filter(code=code, valid_to__isnull=True).first() if code else None
+    grid = grids.open_grid(code)
     values = request.POST if request.method == "POST" else {}
     device = idempotency.device_of(request) or idempotency.new_device()
     response = _report_form(request, channel, template, extra, grid, values, device)
@@ -194,7 +193,7 @@ def grid_outlines(request):
                     "properties": {"name": f["properties"]["name"]},
                 }
             )
-    here = Grid.objects.filter(code=request.GET.get("grid", ""), valid_to__isnull=True).first()
+    here = grids.open_grid(request.GET.get("grid", ""))
     if here is not None and here.boundary:
         features.append(
             {"type": "Feature", "geometry": here.boundary, "properties": {"name": here.name, "here": True}}

@@ -8,7 +8,6 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,58 +19,31 @@ from wangge.cases import figures as fig
 from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.figures import Period
+from wangge.cases.filters import TABS, CaseFilter, in_queue_order
 from wangge.cases.models import Case, CasePhoto, WorkCalendarDay
 from wangge.cases.public_views import _photo_response, report_form
 from wangge.core.downloads import download
 from wangge.core.excel import errors_workbook, write_workbook
+from wangge.core.filters import without
 from wangge.core.pagination import paginate
 from wangge.grids import jurisdiction
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
 S = Case.Status
-TABS = [
-    ("reported", _("待受理"), Q(status=S.REPORTED)),
-    ("accepted", _("待派遣"), Q(status=S.ACCEPTED)),
-    ("dispatched", _("办理中"), Q(status=S.DISPATCHED)),
-    ("handled", _("待核查"), Q(status=S.HANDLED)),
-    ("overdue", _("已超时"), Q(status__in=cases.OPEN, overdue=True)),
-    ("suspended", _("挂起"), Q(status=S.SUSPENDED)),
-    ("supervised", _("督办"), Q(status__in=cases.OPEN, supervised=True)),
-    ("closed", _("已办结"), Q(status__in=[S.CLOSED, S.REJECTED])),
-    ("all", _("全部"), Q()),
-]
-
-
-def _tab_q(key: str) -> Q:
-    return next((q for k, _label, q in TABS if k == key), Q())
 
 
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def queue(request):
-    tab = request.GET.get("tab", "reported")
-    qs = cases.visible_cases(request.user)
-    mine = request.GET.get("mine") == "1"
-    if mine and request.user.department_id:
-        qs = qs.filter(handler_department_id=request.user.department_id)
-    counts = {k: qs.filter(q).count() for k, _label, q in TABS if k != "all"}
-    qs = qs.filter(_tab_q(tab))
-    text = request.GET.get("q", "").strip()
-    if text:
-        qs = qs.filter(
-            Q(code__iexact=text)
-            | Q(hotline_number=text)
-            | Q(description__icontains=text)
-            | Q(address__icontains=text)
-        )
-    if request.GET.get("category"):
-        qs = qs.filter(
-            Q(category__key=request.GET["category"]) | Q(category__parent__key=request.GET["category"])
-        )
-    if request.GET.get("channel"):
-        qs = qs.filter(channel=request.GET["channel"])
-    qs = qs.order_by("stage_due_at" if tab not in ("closed", "all") else "-created", "pk")
+    tab = request.GET.get("tab") or "reported"
+    data = {"tab": tab, **without(request.GET.dict(), "tab")}
+    everything = cases.visible_cases(request.user)
+    # the tabs' counts: every filter but the tab's own
+    unfiltered = CaseFilter({"mine": data.get("mine", "")}, queryset=everything, request=request).qs
+    counts = {k: unfiltered.filter(q).count() for k, _label, q in TABS if k != "all"}
+    chosen = CaseFilter(data, queryset=everything, request=request)
+    qs = in_queue_order(chosen.qs, tab)
     if request.GET.get("format") == "xlsx":
         return _export(qs, tab)
     page, query = paginate(request, qs)
@@ -86,7 +58,8 @@ def queue(request):
             "page": page,
             "rows": rows,
             "query": query,
-            "q": text,
+            "q": data.get("q", ""),
+            "filters": chosen,
             "categories": cases.categories(),
             "channels": Case.Channel.choices,
             "can_dispatch": request.user.has_perm(perms.ACCEPT),

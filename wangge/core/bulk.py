@@ -62,6 +62,14 @@ def insert_rows(model, columns, rows, *, ignore_conflicts: bool = False) -> None
             cur.executemany(sql, rows[i : i + 5000])
 
 
+def insert_records(model, records: list[dict]) -> None:
+    """Rows named column by column ({column: value}, every record with the same columns) into the model's
+    table, by `insert_rows`: adding a column is one edit where the record is built."""
+    if records:
+        columns = tuple(records[0])
+        insert_rows(model, columns, [tuple(r[c] for c in columns) for r in records])
+
+
 def reserve_ids(model, n: int) -> list[int]:
     """n primary keys for rows about to be inserted raw, so that rows can point at each other without
     reading ids back. Must run inside the import's transaction (SQLite: under its write lock)."""

@@ -7,10 +7,12 @@ from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema, Status
 
+from wangge.core import filters
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import services
+from wangge.fieldwork.filters import VisitFilter
 
 router = Router(tags=["走访 fieldwork"])
 
@@ -109,8 +111,14 @@ def record(request, body: VisitIn):
     return Status(201, _out(visit))
 
 
-class VisitFilter(Schema):
+class VisitQuery(Schema):
+    """The visit list page's filters (fieldwork/filters.py), by the same names."""
+
+    q: str | None = None
+    mode: str | None = None
     household: int | None = None
+    start: date | None = Field(None, alias="from")
+    end: date | None = Field(None, alias="to")
     page: int = Field(1, ge=1)
 
 
@@ -121,12 +129,11 @@ class VisitPage(Schema):
 
 
 @router.get("/fieldwork/visits", response=VisitPage, summary="走访记录（本辖区）")
-def visits(request, f: Query[VisitFilter]):
+def visits(request, f: Query[VisitQuery]):
     require(request.user, perms.VIEW)
+    data = f.dict(exclude={"page"}, exclude_none=True)
     qs = services.visits_for(request.user).prefetch_related("findings")
-    if f.household:
-        qs = qs.filter(household_id=f.household)
-    return api_page(qs, f.page, out=_out)
+    return api_page(filters.rows(VisitFilter(data, queryset=qs)), f.page, out=_out)
 
 
 @router.get("/fieldwork/visits/{visit_id}", response=VisitOut, summary="一次走访")

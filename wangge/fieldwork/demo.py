@@ -134,7 +134,7 @@ def patrols_and_services(rng: random.Random) -> None:
                 client_id=f"demo-patrol-{n}-{k}",
             )
     worker = User.objects.get(username="worker")
-    people = list(registry.persons_for(worker).filter(status="active").order_by("pk")[:12])
+    people = list(registry.in_register(registry.persons_for(worker)).order_by("pk")[:12])
     for k, person in enumerate(people):
         kind, mode = SERVICES[k % len(SERVICES)]
         r = services.start_service(person_id=person.pk, kind=kind, mode=mode, note="居民来电求助", by=worker)

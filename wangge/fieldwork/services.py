@@ -376,14 +376,14 @@ def _clean(data: VisitIn, by, photos: list) -> tuple:
             _("最多上传 %(n)d 张照片") % {"n": settings.FIELDWORK_MAX_PHOTOS}, "too_many"
         )
     persons = sorted({int(p) for p in data.persons or []})
-    if persons and household.members.filter(pk__in=persons, status="active").count() != len(persons):
+    if persons and registry.in_register(household.members.filter(pk__in=persons)).count() != len(persons):
         errors["persons"] = error(_("见到的人须是本户在册成员"), "invalid")
     if data.correction_field or data.correction_value:
         if data.correction_field not in CORRECTABLE:
             errors["correction_field"] = error(_("请选择要更正的项目"), "required")
         elif not data.correction_value.strip():
             errors["correction_value"] = error(_("请填写更正后的内容"), "required")
-        elif not household.members.filter(pk=data.correction_person or 0, status="active").exists():
+        elif not registry.in_register(household.members.filter(pk=data.correction_person or 0)).exists():
             errors["correction_person"] = error(_("请选择本户的一位成员"), "required")
     if errors:
         raise ValidationError(errors)
@@ -430,10 +430,8 @@ def _record(data: VisitIn, *, by, photos: list) -> Visit:
 def _findings(visit: Visit, data: VisitIn, by) -> None:
     household = visit.household
     if data.correction_field:
-        from wangge.registry import selfservice
-
         person = household.members.get(pk=data.correction_person or 0)
-        change = selfservice.propose_from_visit(
+        change = registry.propose_from_visit(
             household,
             by=by,
             person=person,
@@ -694,7 +692,7 @@ def start_service(
     if existing := idempotency.sent_before(ServiceRecord.objects, client_id, sender):
         return existing
     errors = {}
-    person = registry.persons_for(by).filter(pk=person_id, status="active").first()
+    person = registry.in_register(registry.persons_for(by).filter(pk=person_id)).first()
     if person is None:
         errors["person"] = error(_("找不到该居民，或其不在您的网格内"), "outside")
     kinds = scene.settings().service_kinds
@@ -758,3 +756,12 @@ def finish_service(record: ServiceRecord, *, state: str, result: str, by) -> Ser
     record.save()
     audit.record(audit.Action.UPDATE, actor=by, obj=record, detail={"state": state})
     return record
+
+
+# --- joint patrols (patrols.py), reachable from here (imported last: they use the above) -------------
+from wangge.fieldwork.patrols import analysis as patrol_analysis  # noqa: E402, F401
+from wangge.fieldwork.patrols import plan as plan_patrol  # noqa: E402, F401
+from wangge.fieldwork.patrols import plans_for  # noqa: E402, F401
+from wangge.fieldwork.patrols import public_outcomes as patrol_outcomes  # noqa: E402, F401
+from wangge.fieldwork.patrols import record as record_patrol_finding  # noqa: E402, F401
+from wangge.fieldwork.patrols import summary as patrol_summary  # noqa: E402, F401

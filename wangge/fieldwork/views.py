@@ -30,6 +30,7 @@ from wangge.core.pagination import paginate
 from wangge.fieldwork import patrols, services
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import scene as fieldwork_scene
+from wangge.fieldwork.filters import ServiceFilter, VisitFilter
 from wangge.fieldwork.models import Mode, ServiceRecord, VisitPhoto, VisitRule
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
@@ -150,7 +151,7 @@ def visit_form(request, household_id: int):
     items = services.checklist_for(household)
     context = {
         "household": household,
-        "members": household.members.filter(status="active").order_by("pk"),
+        "members": registry.in_register(household.members.order_by("pk")),
         "items": items,
         "answers": {k[len("answer:") :]: v for k, v in request.POST.items() if k.startswith("answer:")},
         "errors": errors,
@@ -176,26 +177,12 @@ VISIT_HEADERS = (
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def visit_list(request):
-    qs = services.visits_for(request.user).prefetch_related("findings")
-    q = request.GET.get("q", "").strip()
-    if q:
-        from django.db.models import Q
-
-        qs = qs.filter(
-            Q(household__number__icontains=q)
-            | Q(household__house__address__icontains=q)
-            | Q(worker__full_name__icontains=q)
-            | Q(notes__icontains=q)
-        )
-    mode = request.GET.get("mode", "")
-    if mode in Mode.values:
-        qs = qs.filter(mode=mode)
-    for key, lookup in (("from", "visited_at__date__gte"), ("to", "visited_at__date__lte")):
-        try:
-            if request.GET.get(key):
-                qs = qs.filter(**{lookup: date.fromisoformat(request.GET[key])})
-        except ValueError:
-            messages.error(request, _("日期格式应为 2026-01-31"))
+    chosen = VisitFilter(
+        request.GET.dict(), queryset=services.visits_for(request.user).prefetch_related("findings")
+    )
+    if not chosen.is_valid() and ("start" in chosen.errors or "end" in chosen.errors):
+        messages.error(request, _("日期格式应为 2026-01-31"))
+    qs = chosen.qs
     if request.GET.get("format") == "xlsx":
         rows = [
             [
@@ -551,16 +538,7 @@ SERVICE_HEADERS = "受理日期 服务对象 网格 事项 方式 状态 结果 
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def service_list(request):
-    from django.db.models import Q
-
-    qs = services.service_records_for(request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(Q(person__name__icontains=q) | Q(kind__icontains=q) | Q(result__icontains=q))
-    if request.GET.get("state") in ServiceRecord.State.values:
-        qs = qs.filter(state=request.GET["state"])
-    if request.GET.get("kind"):
-        qs = qs.filter(kind=request.GET["kind"])
+    qs = ServiceFilter(request.GET, queryset=services.service_records_for(request.user)).qs
     if request.GET.get("format") == "xlsx":
         rows = [
             [
@@ -617,7 +595,7 @@ def service_new(request):
     who = request.GET.get("who", "").strip()
     if person is None and who:  # pick the resident first: by name, or exactly by ID number
         by_id = registry.find_by_id_number(who, request.user)
-        people = registry.persons_for(request.user).filter(name__startswith=who, status="active")
+        people = registry.in_register(registry.persons_for(request.user).filter(name__startswith=who))
         found = [by_id] if by_id else list(people[:20])
     return render(
         request,

@@ -53,6 +53,21 @@ def active_q(on: date | None = None, prefix: str = "") -> Q:
     )
 
 
+def open_grid(code: str, on: date | None = None) -> Grid | None:
+    """The grid of this code if it is valid on the day (today): the one rule for "an open grid"."""
+    return Grid.objects.filter(active_q(on), code=code).first() if code else None
+
+
+def root_path(grid: Grid) -> str:
+    """The tree path of the root of the grid's chain (its street or town)."""
+    return grid.path[: Grid.steplen]
+
+
+def parent_path(grid: Grid) -> str:
+    """The tree path of the grid one level up ("" for a root)."""
+    return grid.path[: (grid.depth - 1) * Grid.steplen]
+
+
 def active_grids(on: date | None = None) -> QuerySet[Grid]:
     return Grid.objects.filter(active_q(on))
 

@@ -8,12 +8,14 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from wangge.core import filters
 from wangge.core.errors import invalid
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import services
+from wangge.mediation.filters import DisputeFilter
 
 router = Router(tags=["矛盾纠纷 mediation"])
 
@@ -63,8 +65,13 @@ class DisputeIn(Schema):
     client_id: str = ""
 
 
-class DisputeFilter(Schema):
+class DisputeQuery(Schema):
+    """The dispute list page's filters (mediation/filters.py), by the same names."""
+
+    q: str | None = None
     status: str | None = None
+    kind: str | None = None
+    follow_up: bool = False
     page: int = Field(1, ge=1)
 
 
@@ -75,11 +82,10 @@ class DisputePage(Schema):
 
 
 @router.get("/mediation/disputes", response=DisputePage, summary="矛盾纠纷（本辖区）")
-def disputes(request, f: Query[DisputeFilter]):
+def disputes(request, f: Query[DisputeQuery]):
     require(request.user, perms.VIEW)
-    qs = services.disputes_for(request.user)
-    if f.status:
-        qs = qs.filter(status=f.status)
+    data = f.dict(exclude={"page"}, exclude_none=True)
+    qs = filters.rows(DisputeFilter(data, queryset=services.disputes_for(request.user), request=request))
     return api_page(qs, f.page, out=_out)
 
 

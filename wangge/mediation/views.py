@@ -25,6 +25,7 @@ from wangge.core.pdf import PdfUnavailable, render_pdf
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import services
+from wangge.mediation.filters import DisputeFilter
 from wangge.mediation.models import Dispute, DisputeType, Signature
 
 HEADERS = (
@@ -35,16 +36,8 @@ HEADERS = (
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def dispute_list(request):
-    qs = services.disputes_for(request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(Q(summary__icontains=q) | Q(place__icontains=q) | Q(mediator__icontains=q))
-    if request.GET.get("status") in Dispute.Status.values:
-        qs = qs.filter(status=request.GET["status"])
-    if request.GET.get("kind"):
-        qs = qs.filter(kind__key=request.GET["kind"])
-    if request.GET.get("follow_up") == "1":
-        qs = qs.filter(pk__in=services.follow_ups_due(request.user).values("pk"))
+    chosen = DisputeFilter(request.GET, queryset=services.disputes_for(request.user), request=request)
+    qs = chosen.qs
     if request.GET.get("format") == "xlsx":
         rows = [
             [

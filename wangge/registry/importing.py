@@ -472,34 +472,6 @@ def _commit_or_report(prepared: list[PreparedRow], report: LedgerReport, user) -
         report.errors.sort(key=lambda e: (e.row, e.column))
 
 
-PERSON_COLUMNS = (
-    "grid_id",
-    "household_id",
-    "name",
-    "doc_type",
-    "id_number",
-    "id_index",
-    "birth_date",
-    "sex",
-    "phone",
-    "phone_index",
-    "address",
-    "relation",
-    "ethnicity",
-    "education",
-    "occupation",
-    "employer",
-    "chronic_illness",
-    "disability_grade",
-    "political_status",
-    "status",
-    "client_id",
-    "created",
-    "last_updated",
-    "registered_on",
-)
-
-
 @transaction.atomic
 def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None) -> LedgerReport:
     """Write every row at once: new houses and households, persons, group memberships.
@@ -538,12 +510,22 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
         ("id", "grid_id", "address", "room", "use", "created", "last_updated"),
         [(h, g, a, "", "own", now_db, now_db) for h, (g, a, _r) in zip(house_ids, new.values(), strict=True)],
     )
-    bulk.insert_rows(
+    bulk.insert_records(
         Household,
-        ("id", "grid_id", "house_id", "head_id", "number", "residence", "phone", "phone_index", "active")
-        + ("created", "last_updated"),
         [
-            (households[n], g, h, heads.get(n), n, r, "", "", True, now_db, now_db)
+            {
+                "id": households[n],
+                "grid_id": g,
+                "house_id": h,
+                "head_id": heads.get(n),
+                "number": n,
+                "residence": r,
+                "phone": "",
+                "phone_index": "",
+                "active": True,
+                "created": now_db,
+                "last_updated": now_db,
+            }
             for h, (n, (g, _a, r)) in zip(house_ids, new.items(), strict=True)
         ],
     )
@@ -559,35 +541,35 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
     for pk, p, id_number, phone in zip(person_ids, prepared, id_cipher, phone_cipher, strict=True):
         d = p.person
         values.append(
-            (
-                pk,
-                p.grid_id,
-                households[p.household_number],
-                d["name"],
-                d["doc_type"],
-                id_number or "",
-                d["id_index"],
-                adapt_date(d["birth_date"]),
-                d["sex"],
-                phone or "",
-                d["phone_index"],
-                "",
-                d["relation"],
-                d["ethnicity"],
-                d["education"],
-                d["occupation"],
-                d["employer"],
-                d["chronic_illness"],
-                d["disability_grade"],
-                d["political_status"],
-                "active",
-                None,
-                now_db,
-                now_db,
-                today_db,
-            )
+            {
+                "id": pk,
+                "grid_id": p.grid_id,
+                "household_id": households[p.household_number],
+                "name": d["name"],
+                "doc_type": d["doc_type"],
+                "id_number": id_number or "",
+                "id_index": d["id_index"],
+                "birth_date": adapt_date(d["birth_date"]),
+                "sex": d["sex"],
+                "phone": phone or "",
+                "phone_index": d["phone_index"],
+                "address": "",
+                "relation": d["relation"],
+                "ethnicity": d["ethnicity"],
+                "education": d["education"],
+                "occupation": d["occupation"],
+                "employer": d["employer"],
+                "chronic_illness": d["chronic_illness"],
+                "disability_grade": d["disability_grade"],
+                "political_status": d["political_status"],
+                "status": Person.Status.ACTIVE.value,
+                "client_id": None,
+                "created": now_db,
+                "last_updated": now_db,
+                "registered_on": today_db,
+            }
         )
-    bulk.insert_rows(Person, ("id", *PERSON_COLUMNS), values)
+    bulk.insert_records(Person, values)
     bulk.insert_rows(
         GroupMembership,
         ("person_id", "group_id", "start", "source", "note", "created", "last_updated"),

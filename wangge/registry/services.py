@@ -73,6 +73,11 @@ def persons_for(user) -> QuerySet[Person]:
     return accounts.visible(Person.objects.select_related("grid", "household"), user)
 
 
+def in_register(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Those of these persons still in the register (在册): not moved out, not deceased."""
+    return persons.filter(status=Person.Status.ACTIVE)
+
+
 def households_for(user) -> QuerySet[Household]:
     return accounts.visible(Household.objects.select_related("grid", "house", "head"), user)
 
@@ -795,3 +800,28 @@ def address_base() -> list[tuple[str, float | None, float | None, int]]:
         )
     )
     return rows
+
+
+# --- verbs that live in their own modules, reachable from here (imported last: they use the above) ----
+from wangge.registry.importing import (  # noqa: E402, F401
+    auto_mapping,
+    check_houses,
+    check_ledger,
+    check_organisations,
+    commit_houses,
+    commit_ledger,
+    commit_organisations,
+    forget_checked,
+    import_ledger,
+    missing_required,
+    recheck,
+)
+from wangge.registry.importing import template_xlsx as ledger_template_xlsx  # noqa: E402, F401
+from wangge.registry.selfservice import decide as decide_proposal  # noqa: E402, F401
+from wangge.registry.selfservice import (  # noqa: E402, F401
+    difference,
+    household_of_resident,
+    pending_for,
+    propose,
+    propose_from_visit,
+)

@@ -6,6 +6,16 @@ sets the next deadline, and queues its notifications in the same transaction (th
 
 # One file to open: every verb of the event loop, by concern in the modules beside this one.
 
+# 12345 hotline orders (hotline.py), imported last: they use the verbs above
+from wangge.cases.hotline import (  # noqa: E402, F401
+    answers_xlsx,
+    check_orders,
+    import_checked,
+    import_orders,
+    repeat_of,
+)
+from wangge.cases.hotline import import_one as import_order  # noqa: E402, F401
+from wangge.cases.hotline import template_xlsx as hotline_template_xlsx  # noqa: E402, F401
 from wangge.cases.services.access import (  # noqa: F401
     department_q,
     get_case_or_404,

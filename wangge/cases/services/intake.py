@@ -23,6 +23,7 @@ from wangge.cases.services.states import A, S
 from wangge.cases.services.steps import _step, check_photo
 from wangge.core import crypto, idempotency, outbox
 from wangge.core.errors import error, invalid
+from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def _route_report(category: Category, lon: float | None, lat: float | None, grid
     """The place's route; a report placed only by a grid's QR code goes by that grid."""
     r = route(category, lon, lat)
     if r.grid_id is None and grid_code:
-        g = Grid.objects.filter(code=grid_code, valid_to__isnull=True).first()
+        g = grids.open_grid(grid_code)
         if g is not None:
             r = route(category, *(grid_point(g) or (None, None)))
             if r.grid_id is None:

@@ -15,6 +15,7 @@ from wangge.cases.services.deadlines import _limit
 from wangge.cases.services.states import STAGE_OF, A, S
 from wangge.cases.services.workflow import _top_of
 from wangge.core import outbox
+from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,9 @@ def _parents_of(due: list[Case]) -> dict[str, Grid]:
     for case in due:
         current = case.escalated_to or case.handler_grid or case.grid
         if current is not None and current.depth > 1:
-            paths.add(current.path[: (current.depth - 1) * Grid.steplen])
+            paths.add(grids.parent_path(current))
         if case.grid is not None:
-            paths.add(case.grid.path[: Grid.steplen])
+            paths.add(grids.root_path(case.grid))
     return {g.path: g for g in Grid.objects.filter(path__in=paths)}
 
 
@@ -78,9 +79,9 @@ def _escalate(case: Case, now: datetime, parents: dict[str, Grid], work: WorkTim
     """One level up the chain (grid → community → street → the leader's view); returns its event."""
     current = case.escalated_to or case.handler_grid or case.grid
     if case.handler_department_id and case.escalated_to is None:
-        target = parents.get(case.grid.path[: Grid.steplen]) if case.grid else _top_of(case)
+        target = parents.get(grids.root_path(case.grid)) if case.grid else _top_of(case)
     elif current is not None and current.depth > 1:
-        target = parents.get(current.path[: (current.depth - 1) * Grid.steplen])
+        target = parents.get(grids.parent_path(current))
     else:
         target = None  # already at the top: the leader's supervision list
     case.overdue, case.warning = True, True

@@ -168,7 +168,7 @@ def _top_of(case: Case) -> Grid | None:
     """The street/town centre of the case's place: the root of its chain."""
     if case.grid is None:
         return grids.roots().order_by("path").first()
-    return Grid.objects.filter(path=case.grid.path[: Grid.steplen]).first()
+    return Grid.objects.filter(path=grids.root_path(case.grid)).first()
 
 
 @transaction.atomic

@@ -1,0 +1,32 @@
+"""One way to filter a list, for its page, its Excel export and its API route: a django-filter FilterSet.
+
+Pages show a refused filter value beside the filter and list what the valid ones select; the API refuses
+the request (422, with codes) through `rows`."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django_filters import FilterSet
+
+from wangge.core.errors import error
+
+# Django's form codes, as the platform names them (core/errors.py)
+_CODES = {"invalid_choice": "unknown", "required": "required", "max_length": "out_of_range"}
+
+
+def rows(filterset: FilterSet) -> QuerySet:
+    """The rows the filters select, or a ValidationError naming each refused parameter."""
+    if not filterset.is_valid():
+        raise ValidationError(
+            {
+                field: [error(message, _CODES.get(e.code or "", "invalid")) for e in errors for message in e]
+                for field, errors in filterset.form.errors.as_data().items()
+            }
+        )
+    return filterset.qs
+
+
+def without(data, *names: str) -> dict:
+    """The query's parameters less some (the counts on a list's tabs ignore the tab itself)."""
+    return {k: v for k, v in data.items() if k not in names}

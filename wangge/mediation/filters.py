@@ -1,0 +1,34 @@
+"""The dispute list's filters, one definition for the page, its Excel export and the API."""
+
+from __future__ import annotations
+
+import django_filters as df
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from wangge.mediation import services
+from wangge.mediation.models import Dispute
+
+
+class DisputeFilter(df.FilterSet):
+    q = df.CharFilter(label=_("搜索"), method="by_text")
+    status = df.ChoiceFilter(label=_("状态"), choices=Dispute.Status.choices)
+    kind = df.CharFilter(label=_("纠纷类型"), field_name="kind__key")
+    follow_up = df.BooleanFilter(label=_("待回访"), widget=forms.CheckboxInput, method="by_follow_up")
+
+    class Meta:
+        model = Dispute
+        fields: list[str] = []
+
+    def by_text(self, qs: QuerySet[Dispute], _name: str, text: str) -> QuerySet[Dispute]:
+        text = text.strip()
+        if not text:
+            return qs
+        return qs.filter(Q(summary__icontains=text) | Q(place__icontains=text) | Q(mediator__icontains=text))
+
+    def by_follow_up(self, qs: QuerySet[Dispute], _name: str, due: bool) -> QuerySet[Dispute]:
+        """Closed with an agreement whose follow-up visit is due."""
+        if not due:
+            return qs
+        return qs.filter(pk__in=services.follow_ups_due(self.request.user).values("pk"))
