@@ -29,8 +29,9 @@ run: install
 	WANGGE_DEBUG=1 $(BIN)/wangge worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; \
 	  WANGGE_DEBUG=1 $(BIN)/wangge manage runserver 127.0.0.1:8000
 
+# one worker per core (pytest-xdist); a test file's tests stay on one worker (its module fixtures once)
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
