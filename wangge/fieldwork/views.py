@@ -22,26 +22,26 @@ from django.views.decorators.http import require_GET
 from wangge.accounts import services as accounts
 from wangge.accounts.models import Department
 from wangge.cases import services as cases
-from wangge.core import dates
 from wangge.core.downloads import download
-from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
+from wangge.core.forms import form_errors
 from wangge.core.pagination import paginate
 from wangge.fieldwork import patrols, services
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import scene as fieldwork_scene
 from wangge.fieldwork.filters import ServiceFilter, VisitFilter
+from wangge.fieldwork.forms import (
+    CampaignForm,
+    PatrolFindingForm,
+    PatrolPlanForm,
+    ServiceForm,
+    ServiceStepForm,
+    VisitForm,
+)
 from wangge.fieldwork.models import Mode, ServiceRecord, VisitPhoto, VisitRule
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 from wangge.registry import services as registry
-
-
-def _float(raw) -> float | None:
-    try:
-        return float(raw) if raw not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _top_grid(user):
@@ -82,35 +82,6 @@ def round_page(request):
     return render(request, "fieldwork/round.html", context)
 
 
-def _visit_in(request, household_id: int) -> services.VisitIn:
-    post = request.POST
-    at = dates.parse_datetime(post.get("visited_at"), field="visited_at")
-    answers = {k[len("answer:") :]: v for k, v in post.items() if k.startswith("answer:")}
-    return services.VisitIn(
-        household=household_id,
-        client_id=post.get("client_id", ""),
-        mode=post.get("mode", Mode.IN_PERSON),
-        visited_at=at,
-        answers=answers,
-        notes=post.get("notes", ""),
-        lon=_float(post.get("lon")),
-        lat=_float(post.get("lat")),
-        crs=post.get("crs") or "wgs84",
-        case_code=post.get("case_code", ""),
-        persons=[int(x) for x in post.getlist("persons") if x.isdigit()],
-        correction_person=int(post["correction_person"])
-        if post.get("correction_person", "").isdigit()
-        else None,
-        correction_field=post.get("correction_field", ""),
-        correction_value=post.get("correction_value", ""),
-        hazard_kind=post.get("hazard_kind", ""),
-        hazard_grade=post.get("hazard_grade", ""),
-        hazard_note=post.get("hazard_note", ""),
-        problem_category=post.get("problem_category", ""),
-        problem_description=post.get("problem_description", ""),
-    )
-
-
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -129,9 +100,12 @@ def visit_form(request, household_id: int):
         raise Http404
     errors: dict = {}
     if request.method == "POST":
+        form = VisitForm(request.POST)
         try:
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
             visit = services.record_visit(
-                _visit_in(request, household_id), by=request.user, photos=request.FILES.getlist("photos")
+                form.visit_in(household_id), by=request.user, photos=request.FILES.getlist("photos")
             )
         except ValidationError as exc:
             errors = exc.message_dict
@@ -304,29 +278,11 @@ def campaign_list(request):
     if request.method == "POST":
         if not request.user.has_perm(perms.MANAGE_CAMPAIGNS):
             raise PermissionDenied
-        from wangge.grids.models import Grid
-
-        grid = (
-            accounts.visible(Grid.objects.all(), request.user, grid_field="")
-            .filter(pk=request.POST.get("grid") or 0)
-            .first()
-        )
+        form = CampaignForm(request.POST, user=request.user)
         try:
-            if grid is None:
-                raise invalid("grid", _("请选择范围（您辖区内的网格）"), "outside")
-            start = _date(request.POST.get("start"), "start")
-            end = _date(request.POST.get("end"), "end")
-            campaign = services.create_campaign(
-                name=request.POST.get("name", ""),
-                grid=grid,
-                start=start,
-                end=end,
-                groups=request.POST.getlist("groups"),
-                residences=request.POST.getlist("residences"),
-                hazards=request.POST.get("hazards") == "1",
-                checklist=[x.strip() for x in request.POST.get("checklist", "").splitlines()],
-                by=request.user,
-            )
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
+            campaign = services.create_campaign(**form.cleaned_data, by=request.user)
         except ValidationError as exc:
             errors = exc.message_dict
         else:
@@ -355,13 +311,6 @@ def campaign_list(request):
         },
         status=400 if errors else 200,
     )
-
-
-def _date(raw, field: str) -> date:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        raise invalid(field, _("日期格式应为 2026-01-31"), "invalid") from None
 
 
 @login_required
@@ -412,22 +361,13 @@ def service_worker(request):
 def patrol_list(request):
     errors: dict = {}
     if request.method == "POST":
-        from wangge.grids.models import Grid
-
-        grid = (
-            accounts.visible(Grid.objects.all(), request.user, grid_field="")
-            .filter(pk=request.POST.get("grid") or 0)
-            .first()
-        )
-        names, roles = request.POST.getlist("member_name"), request.POST.getlist("member_role")
+        form = PatrolPlanForm(request.POST, user=request.user)
         try:
-            if grid is None:
-                raise invalid("grid", _("请选择您辖区内的社区"), "outside")
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
+            d = form.cleaned_data
             p = patrols.plan(
-                grid=grid,
-                planned_on=_date(request.POST.get("planned_on"), "planned_on"),
-                by=request.user,
-                members=[{"name": n, "role": r} for n, r in zip(names, roles, strict=False)],
+                grid=d["grid"], planned_on=d["planned_on"], by=request.user, members=form.members()
             )
         except ValidationError as exc:
             errors = exc.message_dict
@@ -461,20 +401,10 @@ def patrol_detail(request, pk: int):
     p = get_object_or_404(patrols.plans_for(request.user), pk=pk)
     errors: dict = {}
     if request.method == "POST":
-        area, _sep, item = request.POST.get("item", "").partition("|")
+        form = PatrolFindingForm(request.POST)
         try:
-            patrols.record(
-                p,
-                by=request.user,
-                area=area,
-                item=item,
-                description=request.POST.get("description", ""),
-                handling=request.POST.get("handling", ""),
-                place=request.POST.get("place", ""),
-                category=request.POST.get("category", ""),
-                department=request.POST.get("department", ""),
-                client_id=request.POST.get("client_id", "") or uuid.uuid4().hex,
-            )
+            form.is_valid()  # every field is text: nothing to refuse before the verb
+            patrols.record(p, by=request.user, **form.finding())
         except ValidationError as exc:
             errors = exc.message_dict
         else:
@@ -578,14 +508,11 @@ def service_new(request):
     )
     errors: dict = {}
     if request.method == "POST":
+        form = ServiceForm(request.POST)
         try:
+            form.is_valid()  # every field is text: nothing to refuse before the verb
             record = services.start_service(
-                person_id=person.pk if person else 0,
-                kind=request.POST.get("kind", ""),
-                mode=request.POST.get("mode", ""),
-                note=request.POST.get("note", ""),
-                by=request.user,
-                client_id=request.POST.get("client_id", ""),
+                person_id=person.pk if person else 0, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
             errors = exc.message_dict
@@ -620,16 +547,15 @@ def service_detail(request, pk: int):
     record = get_object_or_404(services.service_records_for(request.user), pk=pk)
     errors: dict = {}
     if request.method == "POST":
+        form = ServiceStepForm(request.POST)
         try:
-            if request.POST.get("action") == "finish":
-                services.finish_service(
-                    record,
-                    state=request.POST.get("state", ""),
-                    result=request.POST.get("result", ""),
-                    by=request.user,
-                )
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
+            d = form.cleaned_data
+            if d["action"] == "finish":
+                services.finish_service(record, state=d["state"], result=d["result"], by=request.user)
             else:
-                services.add_service_step(record, note=request.POST.get("note", ""), by=request.user)
+                services.add_service_step(record, note=d["note"], by=request.user)
         except ValidationError as exc:
             errors = exc.message_dict
         else:

@@ -20,12 +20,14 @@ from wangge.accounts import services as accounts
 from wangge.core.downloads import download
 from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
+from wangge.core.forms import form_errors
 from wangge.core.pagination import paginate
 from wangge.core.pdf import PdfUnavailable, render_pdf
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import services
 from wangge.mediation.filters import DisputeFilter
+from wangge.mediation.forms import STEPS, DisputeForm
 from wangge.mediation.models import Dispute, DisputeType, Signature
 
 HEADERS = (
@@ -72,35 +74,16 @@ def dispute_list(request):
     )
 
 
-def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        raise invalid("found_on", _("日期格式应为 2026-01-31"), "invalid") from None
-
-
 @login_required
 @permission_required(perms.RECORD, raise_exception=True)
 def dispute_new(request):
     errors: dict = {}
     if request.method == "POST":
-        p = request.POST
+        form = DisputeForm(request.POST)
         try:
-            dispute = services.record(
-                services.DisputeIn(
-                    grid=int(p.get("grid") or 0),
-                    kind=p.get("kind", ""),
-                    summary=p.get("summary", ""),
-                    parties=p.get("parties", "").replace("，", ",").replace("、", ",").split(","),
-                    place=p.get("place", ""),
-                    risk=p.get("risk", "low"),
-                    found_on=_date(p.get("found_on")),
-                    mediator=p.get("mediator", ""),
-                    client_id=p.get("client_id", ""),
-                    party_id_numbers=p.get("party_id_numbers", "").replace("，", ",").split(","),
-                ),
-                by=request.user,
-            )
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
+            dispute = services.record(form.dispute_in(), by=request.user)
         except ValidationError as exc:
             errors = exc.message_dict
         else:
@@ -129,45 +112,15 @@ def dispute_detail(request, pk: int):
     dispute = get_object_or_404(services.disputes_for(request.user), pk=pk)
     errors: dict = {}
     if request.method == "POST":
-        p, action = request.POST, request.POST.get("action")
+        step = STEPS.get(request.POST.get("action", ""))
         try:
-            if action == "session":
-                services.add_session(
-                    dispute,
-                    by=request.user,
-                    notes=p.get("notes", ""),
-                    mediator=p.get("mediator", ""),
-                    held_on=_date(p.get("held_on")),
-                )
-            elif action == "sign":
-                services.sign(
-                    dispute,
-                    by=request.user,
-                    party=p.get("party", ""),
-                    upload=request.FILES.get("photo"),
-                    drawn=p.get("drawn", ""),
-                )
-            elif action == "follow_up":
-                services.follow_up(
-                    dispute,
-                    by=request.user,
-                    kept=p.get("kept") == "1",
-                    note=p.get("note", ""),
-                    on=_date(p.get("visited_on")),
-                )
-            elif action == "escalate":
-                services.escalate(dispute, by=request.user, reason=p.get("reason", ""))
-            elif action == "close":
-                services.close(
-                    dispute,
-                    by=request.user,
-                    status=p.get("status", ""),
-                    outcome=p.get("outcome", ""),
-                    referred_to=p.get("referred_to", ""),
-                    agreement=p.get("agreement", ""),
-                )
-            else:
+            if step is None:
                 raise invalid("action", _("未知的操作"), "unknown")
+            form_class, verb = step
+            form = form_class(request.POST, request.FILES)
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
+            verb(dispute, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             errors = exc.message_dict
         else:

@@ -277,6 +277,12 @@ def test_the_whole_mediation_through_the_pages(client, town):
     Image.new("RGB", (200, 80), "white").save(buf, "PNG")
     drawn = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
     assert client.post(url, {"action": "sign", "party": "孙某", "drawn": drawn}).status_code == 302
+    # the page's "not kept" radio button says 0; it needs words, and a bad day is named as the day's error
+    assert client.post(url, {"action": "follow_up", "kept": "0", "note": ""}).status_code == 400
+    bad_day = client.post(url, {"action": "follow_up", "kept": "1", "visited_on": "2026-02-30"})
+    assert bad_day.status_code == 400 and "日期格式应为" in bad_day.content.decode()
+    assert client.post(url, {"action": "follow_up", "kept": "0", "note": "未按期砌墙"}).status_code == 302
+    assert d.follow_ups.get().kept is False
     assert client.post(url, {"action": "follow_up", "kept": "1", "note": "已履行"}).status_code == 302
     page = client.get(url).content.decode()
     assert "院墙归孙某" in page and reverse("mediation:signature", args=[d.signatures.get().pk]) in page
