@@ -327,12 +327,12 @@ def check_ledger(
             first = hh_grid.setdefault(number, (code, n))
             if first[0] != code:
                 err(n, "grid_code", f"户号 {number} 在第 {first[1]} 行属于网格 {first[0]}，本行却是 {code}")
-        doc_type: str | None = "citizen_id"
+        doc_type = "citizen_id"
         if has_doc_type:
-            doc_type = _choice(DOC_TYPES, _text(values[i_doc]))
-            if doc_type is None:
+            chosen = _choice(DOC_TYPES, _text(values[i_doc]))
+            if chosen is None:
                 err(n, "doc_type", f"未知的证件类型：{_text(values[i_doc])}")
-            doc_type = doc_type or "citizen_id"
+            doc_type = chosen or "citizen_id"
         id_raw = _text(values[i_id])
         info = None
         if id_raw:
@@ -641,11 +641,12 @@ def check_organisations(
                     "address": cell(values, "address"),
                 }
             )
-    for code in Organisation.objects.filter(credit_code__in=list(seen)).values_list("credit_code", flat=True):
+    taken = Organisation.objects.filter(credit_code__in=list(seen)).values_list("credit_code", flat=True)
+    for code in taken:
         report.errors.append(
             RowError(
-                seen[code],
-                column_letter(mapping["credit_code"]),
+                seen[code or ""],
+                column_letter(sheet.mapping["credit_code"]),
                 "统一社会信用代码",
                 "该统一社会信用代码已登记",
             )

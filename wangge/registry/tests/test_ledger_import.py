@@ -224,6 +224,14 @@ def test_an_organisation_ledger_is_checked_by_row_and_column_then_imported(clien
     client.post(reverse("registry:import_commit", args=[job.pk]))
     org = Organisation.objects.get()
     assert org.grid == unit and org.kind == "enterprise" and org.phone == "05935521234"
+    # the same unit again, in a later ledger: its row and column, not a failed import
+    client.post(
+        reverse("registry:import"), {"kind": "organisations", "file": SimpleUploadedFile("o3.xlsx", good)}
+    )
+    again = ImportJob.objects.order_by("-pk").first()
+    assert [(e["row"], e["column"], e["message"]) for e in again.report["errors"]] == [
+        (2, "D", "该统一社会信用代码已登记")
+    ]
     header_row, _ = read_rows(
         client.get(reverse("registry:import_template"), {"kind": "organisations"}).content
     )
