@@ -14,8 +14,10 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from wangge.cases import services as cases
+from wangge.cases.forms import ReportForm
 from wangge.cases.models import Case, CasePhoto
 from wangge.core import idempotency, photos
+from wangge.core.forms import refusal
 from wangge.grids import services as grids
 
 
@@ -45,25 +47,11 @@ def _report_form(request, channel, template, extra, grid, values, device):
     if captcha is not None and request.method == "POST" and not captcha.is_valid():
         errors = {"captcha": [_("请按图片算出结果后填写")]}
     elif request.method == "POST":
-        data = cases.ReportIn(
-            category=request.POST.get("category", ""),
-            description=request.POST.get("description", ""),
-            lon=_float(request.POST.get("lon", "")),
-            lat=_float(request.POST.get("lat", "")),
-            crs=request.POST.get("crs", "wgs84"),
-            address=request.POST.get("address", ""),
-            reporter_name=request.POST.get("reporter_name", ""),
-            reporter_phone=request.POST.get("reporter_phone", ""),
-            attributes={k[10:-1]: v for k, v in request.POST.items() if k.startswith("attribute[")},
-            client_id=request.POST.get("client_id", "")[:64],
-            channel=channel,
-            on_spot=request.POST.get("on_spot") == "1",
-            grid_code=grid.code if grid else "",
-        )
-        for k in request.POST:
-            if k.startswith("attribute[") and len(request.POST.getlist(k)) > 1:
-                data.attributes[k[10:-1]] = request.POST.getlist(k)
+        form = ReportForm(request.POST)
+        data = form.report_in(channel=channel, grid=grid) if form.is_valid() else None
         try:
+            if data is None:
+                raise refusal(form)
             case = cases.report(
                 data,
                 by=request.user if request.user.is_authenticated else None,

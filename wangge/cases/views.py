@@ -20,6 +20,7 @@ from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.figures import Period
 from wangge.cases.filters import TABS, CaseFilter, in_queue_order
+from wangge.cases.forms import StepForm
 from wangge.cases.models import Case, CasePhoto, WorkCalendarDay
 from wangge.cases.public_views import _photo_response, report_form
 from wangge.core.downloads import download
@@ -151,38 +152,16 @@ def _chain(case: Case) -> list[Grid]:
     return grids.chain(case.grid) if case.grid else list(grids.roots())
 
 
-def _number(raw) -> float | None:
-    try:
-        return float(raw) if raw not in (None, "") else None
-    except ValueError:
-        return None
-
-
 @login_required
 @require_POST
 def act(request, code: str, action: str):
     """One workflow step from the case page; errors come back as messages, nothing half-done."""
     case = cases.get_case_or_404(request.user, code)
-    p = request.POST
-    target = p.get("to", "")
-    try:
-        until = timezone.make_aware(datetime.fromisoformat(p["until"])) if p.get("until") else None
-    except ValueError:
-        until = None  # perform() says what is missing
-    step = cases.StepIn(
-        comment=p.get("comment", ""),
-        reason=p.get("reason", ""),
-        to_grid=get_object_or_404(Grid, pk=target[5:]) if target.startswith("grid:") else None,
-        to_department=get_object_or_404(Department, pk=target[11:])
-        if target.startswith("department:")
-        else None,
-        until=until,
-        of=cases.get_case_or_404(request.user, p["of"].strip()) if p.get("of", "").strip() else None,
-        lon=_number(p.get("lon")),
-        lat=_number(p.get("lat")),
-        crs=p.get("crs", "wgs84"),
-        photos=tuple(request.FILES.getlist("photos")),
-    )
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(m for v in form.errors.values() for m in v))
+        return redirect(case.get_absolute_url())
+    step = form.step_in(request.user, request.FILES)
     try:
         cases.perform(case, action, by=request.user, step=step)
     except ValidationError as exc:

@@ -5,25 +5,16 @@ the request (422, with codes) through `rows`."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django_filters import FilterSet
 
-from wangge.core.errors import error
-
-# Django's form codes, as the platform names them (core/errors.py)
-_CODES = {"invalid_choice": "unknown", "required": "required", "max_length": "out_of_range"}
+from wangge.core.forms import refusal
 
 
 def rows(filterset: FilterSet) -> QuerySet:
     """The rows the filters select, or a ValidationError naming each refused parameter."""
     if not filterset.is_valid():
-        raise ValidationError(
-            {
-                field: [error(message, _CODES.get(e.code or "", "invalid")) for e in errors for message in e]
-                for field, errors in filterset.form.errors.as_data().items()
-            }
-        )
+        raise refusal(filterset.form)
     return filterset.qs
 
 

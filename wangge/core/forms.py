@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from wangge.core.errors import CODES, error
+
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's field-keyed errors on the form's fields (unknown keys go to the top)."""
@@ -33,6 +35,16 @@ class IdListField(ListField):
         return [int(v) for v in super().to_python(value) if v.isdigit()]
 
 
-def form_errors(form: forms.Form) -> dict[str, list[str]]:
-    """The form's errors as the pages' templates read them: {field: [messages]}."""
-    return {field: list(messages) for field, messages in form.errors.items()}
+# Django's form codes, as the platform names them (core/errors.py)
+_CODES = {"invalid_choice": "unknown", "required": "required", "max_length": "out_of_range"}
+
+
+def refusal(form: forms.Form) -> ValidationError:
+    """A form's errors as a service would refuse them: field-keyed, each message with its code."""
+    return ValidationError(
+        {
+            field: [error(message, _CODES.get(e.code or "", e.code if e.code in CODES else "invalid"))
+                    for e in errors for message in e]
+            for field, errors in form.errors.as_data().items()
+        }
+    )  # fmt: skip

@@ -24,7 +24,7 @@ from wangge.accounts.models import Department
 from wangge.cases import services as cases
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
-from wangge.core.forms import form_errors
+from wangge.core.forms import refusal
 from wangge.core.pagination import paginate
 from wangge.fieldwork import patrols, services
 from wangge.fieldwork import permissions as perms
@@ -103,7 +103,7 @@ def visit_form(request, household_id: int):
         form = VisitForm(request.POST)
         try:
             if not form.is_valid():
-                raise ValidationError(form_errors(form))
+                raise refusal(form)
             visit = services.record_visit(
                 form.visit_in(household_id), by=request.user, photos=request.FILES.getlist("photos")
             )
@@ -281,7 +281,7 @@ def campaign_list(request):
         form = CampaignForm(request.POST, user=request.user)
         try:
             if not form.is_valid():
-                raise ValidationError(form_errors(form))
+                raise refusal(form)
             campaign = services.create_campaign(**form.cleaned_data, by=request.user)
         except ValidationError as exc:
             errors = exc.message_dict
@@ -364,7 +364,7 @@ def patrol_list(request):
         form = PatrolPlanForm(request.POST, user=request.user)
         try:
             if not form.is_valid():
-                raise ValidationError(form_errors(form))
+                raise refusal(form)
             d = form.cleaned_data
             p = patrols.plan(
                 grid=d["grid"], planned_on=d["planned_on"], by=request.user, members=form.members()
@@ -550,7 +550,7 @@ def service_detail(request, pk: int):
         form = ServiceStepForm(request.POST)
         try:
             if not form.is_valid():
-                raise ValidationError(form_errors(form))
+                raise refusal(form)
             d = form.cleaned_data
             if d["action"] == "finish":
                 services.finish_service(record, state=d["state"], result=d["result"], by=request.user)

@@ -20,7 +20,7 @@ from wangge.accounts import services as accounts
 from wangge.core.downloads import download
 from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
-from wangge.core.forms import form_errors
+from wangge.core.forms import refusal
 from wangge.core.pagination import paginate
 from wangge.core.pdf import PdfUnavailable, render_pdf
 from wangge.grids import services as grids
@@ -82,7 +82,7 @@ def dispute_new(request):
         form = DisputeForm(request.POST)
         try:
             if not form.is_valid():
-                raise ValidationError(form_errors(form))
+                raise refusal(form)
             dispute = services.record(form.dispute_in(), by=request.user)
         except ValidationError as exc:
             errors = exc.message_dict
@@ -119,7 +119,7 @@ def dispute_detail(request, pk: int):
             form_class, verb = step
             form = form_class(request.POST, request.FILES)
             if not form.is_valid():
-                raise ValidationError(form_errors(form))
+                raise refusal(form)
             verb(dispute, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             errors = exc.message_dict

@@ -45,3 +45,19 @@ def test_a_report_is_a_case_at_once_and_a_retry_never_makes_a_second(client, tow
         Message.objects.filter(outbox_key__startswith=f"case:{case.pk}:new:").values_list("user", flat=True)
     )
     assert told == set(accounts.unit_users(unit.pk).values_list("pk", flat=True)) and cast.worker.pk in told
+
+
+def test_a_report_whose_place_is_not_a_number_is_refused_on_its_field_and_makes_nothing(client, town):
+    lon, lat = inside(town.units[0])
+    form = {
+        "category": "garbage_dumping",
+        "description": "垃圾",
+        "lon": "东经119度",
+        "lat": lat,
+        "client_id": "n1",
+    }
+    refused = client.post(reverse("report:start"), form)
+    assert refused.status_code == 400 and "坐标应为数字" in refused.content.decode()
+    assert "东经119度" in refused.content.decode()  # the form comes back as it was sent
+    assert not Case.objects.exists()
+    assert client.post(reverse("report:start"), {**form, "lon": lon}).status_code == 302
