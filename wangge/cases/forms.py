@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.models import Department
 from wangge.cases import services as cases
+from wangge.core.forms import YesNoField
 from wangge.grids.models import Grid
 
 NUMBER_ERRORS = {"invalid": _("坐标应为数字")}
@@ -94,3 +95,38 @@ class StepForm(forms.Form):
             crs=d["crs"] or "wgs84",
             photos=tuple(files.getlist("photos")),
         )
+
+
+class RatingForm(forms.Form):
+    rating = forms.CharField(required=False)
+    comment = forms.CharField(required=False)
+
+
+class FollowForm(forms.Form):
+    """ "The same as mine": a nearby case's signed reference and the reporter's phone."""
+
+    ref = forms.CharField(required=False)
+    reporter_phone = forms.CharField(required=False)
+
+
+class HotlineImportForm(forms.Form):
+    file = forms.FileField(error_messages={"required": _("请选择要导入的 Excel 文件")})
+    keep_good = forms.BooleanField(required=False)
+    errors_file = forms.BooleanField(required=False)
+
+
+class CalendarDayForm(forms.Form):
+    """A day of the working calendar corrected by hand (or the year seeded from the holidays package)."""
+
+    seed = forms.BooleanField(required=False)
+    day = forms.DateField(required=False, error_messages={"invalid": _("请填写日期（如 2027-02-06）")})
+    is_workday = YesNoField()
+    name = forms.CharField(required=False)
+    delete = forms.BooleanField(required=False)
+
+    def clean(self):
+        d = super().clean()
+        if not d.get("seed") and d.get("day") is None and "day" not in self.errors:
+            self.add_error("day", forms.ValidationError(_("请填写日期（如 2027-02-06）"), code="required"))
+        d["name"] = (d.get("name") or "")[:64]
+        return d

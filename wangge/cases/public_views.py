@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from wangge.cases import services as cases
-from wangge.cases.forms import ReportForm
+from wangge.cases.forms import FollowForm, RatingForm, ReportForm
 from wangge.cases.models import Case, CasePhoto
 from wangge.core import idempotency, photos
 from wangge.core.forms import refusal
@@ -127,7 +127,9 @@ def follow_nearby(request):
     """ "The same as mine": the reporter follows that case by SMS instead of reporting it again (the hint's
     button submits the report form here, phone and all)."""
     try:
-        cases.follow_by_phone(request.POST.get("ref", ""), request.POST.get("reporter_phone", ""))
+        form = FollowForm(request.POST)
+        form.is_valid()  # two texts: nothing to refuse before the verb
+        cases.follow_by_phone(form.cleaned_data["ref"], form.cleaned_data["reporter_phone"])
     except ValidationError as exc:
         return render(request, "cases/follow_nearby.html", {"errors": exc.messages}, status=400)
     return render(request, "cases/follow_nearby.html", {"errors": []})
@@ -146,9 +148,10 @@ def follow(request, token: str):
 @require_POST
 def rate(request, token: str):
     case = get_object_or_404(Case, token=token)
+    form = RatingForm(request.POST)
+    form.is_valid()  # two texts: the verb says what is wrong
     try:
-        cases.rate(case, rating=request.POST.get("rating", ""), comment=request.POST.get("comment", ""),
-                   by=request.user if request.user.is_authenticated else None)  # fmt: skip
+        cases.rate(case, **form.cleaned_data, by=request.user if request.user.is_authenticated else None)
     except ValidationError as exc:
         from django.contrib import messages
 

@@ -20,7 +20,7 @@ from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.figures import Period
 from wangge.cases.filters import TABS, CaseFilter, in_queue_order
-from wangge.cases.forms import StepForm
+from wangge.cases.forms import CalendarDayForm, HotlineImportForm, StepForm
 from wangge.cases.models import Case, CasePhoto, WorkCalendarDay
 from wangge.cases.public_views import _photo_response, report_form
 from wangge.core.downloads import download
@@ -219,15 +219,13 @@ def hotline_import(request):
     if request.GET.get("template"):
         return download(hotline.template_xlsx(), "12345-template.xlsx")
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("请选择要导入的 Excel 文件"))
+        form = HotlineImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, "；".join(m for v in form.errors.values() for m in v))
         else:
-            content = upload.read()
-            report = hotline.import_orders(
-                content, by=request.user, keep_good=request.POST.get("keep_good") == "1"
-            )
-            if report.errors and request.POST.get("errors_file") == "1":
+            d = form.cleaned_data
+            report = hotline.import_orders(d["file"].read(), by=request.user, keep_good=d["keep_good"])
+            if report.errors and d["errors_file"]:
                 return download(errors_workbook(report.errors), "12345-errors.xlsx")
     return render(request, "cases/hotline_import.html", {"report": report})
 
@@ -361,27 +359,25 @@ def work_calendar(request):
     except ValueError:
         year = timezone.localdate().year
     if request.method == "POST":
-        if request.POST.get("seed"):
+        form = CalendarDayForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "；".join(m for v in form.errors.values() for m in v))
+        elif (d := form.cleaned_data)["seed"]:
             n = calendar.seed_from_holidays([year])
             messages.success(
                 request,
                 _("已按 holidays 包生成 %(year)d 年的节假日与调休（%(n)d 天）") % {"year": year, "n": n},
             )
         else:
-            try:
-                day = datetime.strptime(request.POST.get("day", ""), "%Y-%m-%d").date()
-            except ValueError:
-                messages.error(request, _("请填写日期（如 2027-02-06）"))
+            day = d["day"]
+            if d["delete"]:
+                WorkCalendarDay.objects.filter(day=day).delete()
+                calendar.forget()
             else:
-                if request.POST.get("delete"):
-                    WorkCalendarDay.objects.filter(day=day).delete()
-                    calendar.forget()
-                else:
-                    calendar.forget()
-                    WorkCalendarDay.objects.update_or_create(day=day, defaults={
-                        "is_workday": request.POST.get("is_workday") == "1",
-                        "name": request.POST.get("name", "")[:64], "source": "admin"})  # fmt: skip
-                messages.success(request, _("已保存 %(day)s") % {"day": day})
+                calendar.forget()
+                WorkCalendarDay.objects.update_or_create(day=day, defaults={
+                    "is_workday": d["is_workday"], "name": d["name"], "source": "admin"})  # fmt: skip
+            messages.success(request, _("已保存 %(day)s") % {"day": day})
         return redirect(f"{request.path}?year={year}")
     days = WorkCalendarDay.objects.filter(day__year=year)
     missing = calendar.years_without_data([year, year + 1])

@@ -16,6 +16,17 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(None, m)
 
 
+class YesNoField(forms.TypedChoiceField):
+    """A choice a page sends as 1 or 0 (a select or two radio buttons); missing is no. (A checkbox's
+    BooleanField would read "0" as yes.)"""
+
+    def __init__(self, *, yes="1", no="0", **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(
+            choices=[("1", yes), ("0", no)], coerce=lambda v: v == "1", empty_value=False, **kwargs
+        )
+
+
 class ListField(forms.Field):
     """Every value a form sent under one name (checkboxes, repeated inputs), stripped, blanks dropped."""
 

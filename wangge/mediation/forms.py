@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.forms import YesNoField
 from wangge.mediation import services
 
 DATE_ERRORS = {"invalid": _("日期格式应为 2026-01-31")}
@@ -62,11 +63,7 @@ class SignForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    # the page's two radio buttons: 1 kept, 0 not kept
-    kept = forms.TypedChoiceField(
-        choices=[("1", _("协议已履行")), ("0", _("未履行"))], coerce=lambda v: v == "1", empty_value=False,
-        required=False,
-    )  # fmt: skip
+    kept = YesNoField(yes=_("协议已履行"), no=_("未履行"))  # the page's two radio buttons
     note = forms.CharField(required=False)
     on = forms.DateField(required=False, error_messages=DATE_ERRORS)
 

@@ -171,3 +171,20 @@ def test_the_queue_warns_the_administrator_when_the_calendar_has_no_data_for_the
     this = date.today().year
     calendar.seed_from_holidays([this, this + 1])
     assert "工作日历缺少" not in client.get(reverse("cases:queue")).content.decode()
+
+
+def test_the_calendar_page_corrects_a_day_as_its_select_says(client, town):
+    from django.urls import reverse
+
+    from testkit import staff
+    from wangge.cases.models import WorkCalendarDay
+
+    client.force_login(staff("admin"))
+    url = reverse("cases:calendar")
+    for is_workday, expected in (("0", False), ("1", True), ("0", False)):
+        client.post(url, {"year": "2027", "day": "2027-02-06", "is_workday": is_workday, "name": "调休"})
+        assert WorkCalendarDay.objects.get(day=date(2027, 2, 6)).is_workday is expected
+    bad = client.post(url, {"year": "2027", "day": "2027-02-30"}, follow=True)
+    assert "请填写日期" in bad.content.decode()
+    client.post(url, {"year": "2027", "day": "2027-02-06", "delete": "1"})
+    assert not WorkCalendarDay.objects.filter(day=date(2027, 2, 6)).exists()
