@@ -76,7 +76,7 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(browser, live_se
     page.fill("#notes", "楼道堆放杂物")
     page.select_option("#problem_category", "fire_hazard")
     page.fill("textarea[name=problem_description]", "楼道堆满纸箱，堵塞通道")
-    page.wait_for_timeout(300)  # the photo is shrunk on the phone
+    expect(page.locator("#photos[data-ready]")).to_have_count(1)  # the photo is shrunk on the phone
     page.click("#visit-submit")
     expect(page.locator("#visit-status")).to_contain_text("已保存在手机上")
     expect(page.locator("#outbox-status")).to_contain_text(

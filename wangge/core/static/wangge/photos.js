@@ -16,14 +16,16 @@ window.WanggePhotos = (function () {
   function shrinkInputs(root) {
     root.querySelectorAll("input[type=file][data-resize]").forEach(function (input) {
       input.addEventListener("change", function () {
+        delete input.dataset.ready;  // set again once the chosen photos are shrunk
         const max = parseInt(input.dataset.max || "9", 10);
         const files = Array.prototype.slice.call(input.files, 0, max);
-        if (!window.DataTransfer) return;
+        if (!window.DataTransfer) { input.dataset.ready = "1"; return; }  // sent as chosen
         Promise.all(files.map(shrink)).then(function (out) {
           const dt = new DataTransfer(); out.forEach(function (f) { dt.items.add(f); });
           input.files = dt.files;
           const note = document.getElementById(input.id + "-note");
           if (note) note.textContent = out.length + " / " + max;
+          input.dataset.ready = "1";
         });
       });
     });
