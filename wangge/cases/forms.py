@@ -130,3 +130,26 @@ class CalendarDayForm(forms.Form):
             self.add_error("day", forms.ValidationError(_("请填写日期（如 2027-02-06）"), code="required"))
         d["name"] = (d.get("name") or "")[:64]
         return d
+
+
+class FigureScopeForm(forms.Form):
+    """What a figures page counts: a period (this month by default; a day that is not one is left out)
+    and a grid's subtree (by code; the user's jurisdiction is checked where the grid is looked up)."""
+
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+    grid = forms.CharField(required=False)
+    leave_out_suspended = forms.BooleanField(required=False)
+
+    def __init__(self, data=None, *args, **kwargs):
+        # the page's query says from/to (Python keywords here)
+        if data is not None:
+            data = {({"from": "start", "to": "end"}.get(k, k)): v for k, v in data.items()}
+        super().__init__(data, *args, **kwargs)
+
+    def period(self) -> tuple:
+        today = timezone.localdate()
+        self.is_valid()  # a field that is not a day is left at its default
+        start = self.cleaned_data.get("start") or today.replace(day=1)
+        end = self.cleaned_data.get("end") or today
+        return (end, start) if end < start else (start, end)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +18,7 @@ from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.figures import Period
 from wangge.cases.filters import TABS, CaseFilter, in_queue_order
-from wangge.cases.forms import CalendarDayForm, HotlineImportForm, StepForm
+from wangge.cases.forms import CalendarDayForm, FigureScopeForm, HotlineImportForm, StepForm
 from wangge.cases.models import Case, CasePhoto, WorkCalendarDay
 from wangge.cases.public_views import _photo_response, report_form
 from wangge.core.downloads import download
@@ -246,32 +244,22 @@ def _figure_scope(request):
     department, to what was dispatched to it; and the period (this month by default)."""
 
     qs = cases.visible_cases(request.user)
-    today = timezone.localdate()
-    try:
-        start = datetime.strptime(request.GET.get("from", ""), "%Y-%m-%d").date()
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = datetime.strptime(request.GET.get("to", ""), "%Y-%m-%d").date()
-    except ValueError:
-        end = today
-    if end < start:
-        start, end = end, start
+    scope = FigureScopeForm(request.GET.dict())
+    start, end = scope.period()
     unit = None
-    code = request.GET.get("grid", "")
+    code = scope.cleaned_data.get("grid", "")
     if code:
         unit = jurisdiction.get_visible_grid_or_404(request.user, code)
         qs = qs.filter(grids.subtree_q(unit.path, prefix="grid__"))
     elif request.user.department_id and not jurisdiction.top_grids(request.user).exists():
         qs = qs.filter(cases.department_q(request.user))
-    return qs, Period(start, end), unit
+    return qs, Period(start, end), unit, scope.cleaned_data.get("leave_out_suspended", False)
 
 
 @login_required
 @permission_required(perms.VIEW_FIGURES, raise_exception=True)
 def figures(request):
-    qs, period, unit = _figure_scope(request)
-    leave_out = request.GET.get("leave_out_suspended") == "1"
+    qs, period, unit, leave_out = _figure_scope(request)
     rows = fig.compute(qs, period, leave_out_suspended=leave_out)
     score = fig.hotline_score(rows)
     if request.GET.get("format") == "xlsx":
@@ -326,8 +314,7 @@ def figure_cases(request, key: str, part: str):
     """The cases behind one figure's numerator or denominator."""
     from django.http import Http404
 
-    qs, period, _unit = _figure_scope(request)
-    leave_out = request.GET.get("leave_out_suspended") == "1"
+    qs, period, _unit, leave_out = _figure_scope(request)
     found = next((f for f in fig.compute(qs, period, leave_out_suspended=leave_out) if f.key == key), None)
     if found is None or part not in ("num", "den"):
         raise Http404

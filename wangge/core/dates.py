@@ -38,3 +38,11 @@ def parse_date(raw: str | None, *, field: str) -> date | None:
     if day is None:
         raise invalid(field, _("日期格式应为 YYYY-MM-DD，且须是真实的日期"), "invalid")
     return day
+
+
+def month_or_this(raw: str | None) -> date:
+    """The first day of a month given as YYYY-MM (a page's ?month=), or of this month when it is not one."""
+    try:
+        return datetime.strptime(raw or "", "%Y-%m").date()
+    except ValueError:
+        return timezone.localdate().replace(day=1)

@@ -4,7 +4,6 @@ rules and campaigns. Thin: every verb is in services."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET
 from wangge.accounts import services as accounts
 from wangge.accounts.models import Department
 from wangge.cases import services as cases
+from wangge.core import dates
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import refusal
@@ -205,13 +205,6 @@ def visit_photo(request, pk: int):
     return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
 
 
-def _month(raw: str | None) -> date:
-    try:
-        return datetime.strptime(raw or "", "%Y-%m").date()
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
 @login_required
 @permission_required(perms.VIEW_COVERAGE, raise_exception=True)
 def coverage(request):
@@ -229,7 +222,7 @@ def coverage(request):
     grid = grid or _top_grid(request.user)
     if grid is None:
         raise Http404
-    month = _month(request.GET.get("month"))
+    month = dates.month_or_this(request.GET.get("month"))
     start, end = services.month_bounds(month)
     rows = services.coverage(request.user, grid, start, end)
     if request.GET.get("format") == "xlsx":
@@ -389,7 +382,7 @@ def patrol_list(request):
             .filter(depth__lte=3)
             .order_by("path")[:300],
             "roles": fieldwork_scene.settings().patrol_roles,
-            "month": _month(request.GET.get("month")),
+            "month": dates.month_or_this(request.GET.get("month")),
         },
         status=400 if errors else 200,
     )
@@ -430,7 +423,7 @@ def patrol_detail(request, pk: int):
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def patrol_analysis(request):
-    month = _month(request.GET.get("month"))
+    month = dates.month_or_this(request.GET.get("month"))
     rows = patrols.analysis(request.user, month)
     if request.GET.get("format") == "xlsx":
         data = [
@@ -452,7 +445,7 @@ def patrol_public(request, code: str):
     grid = grids.active_grids().filter(code=code).first()
     if grid is None:
         raise Http404
-    month = _month(request.GET.get("month"))
+    month = dates.month_or_this(request.GET.get("month"))
     return render(
         request,
         "fieldwork/patrol_public.html",

@@ -4,7 +4,7 @@ report (file or zero-report with one click; the centre sees who is late). Thin: 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
+from wangge.core import dates
 from wangge.core.downloads import download
 from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
@@ -143,18 +144,11 @@ def dispute_detail(request, pk: int):
     )
 
 
-def _month(raw: str | None) -> date:
-    try:
-        return datetime.strptime(raw or "", "%Y-%m").date()
-    except ValueError:
-        return services.month_start(timezone.localdate())
-
-
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def monthly(request):
     """The month's dispute reports: each community's figures, filed or not; file or zero-report here."""
-    month = _month(request.GET.get("month") or request.POST.get("month"))
+    month = dates.month_or_this(request.GET.get("month") or request.POST.get("month"))
     if request.method == "POST":
         grid = get_object_or_404(services.communities_for(request.user), pk=request.POST.get("grid") or 0)
         try:
