@@ -2,17 +2,16 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture
-def cli(tmp_path):
-    env = {**os.environ, "WANGGE_VAR_DIR": str(tmp_path), "WANGGE_DEBUG": "1", "LANG": "zh_CN.UTF-8"}
+def _runner(var: Path):
+    env = {**os.environ, "WANGGE_VAR_DIR": str(var), "WANGGE_DEBUG": "1", "LANG": "zh_CN.UTF-8"}
     env.pop("DATABASE_URL", None)
     env.pop("WANGGE_DATABASE_URL", None)
 
@@ -24,8 +23,22 @@ def cli(tmp_path):
             [sys.executable, "-m", "wangge", *args], env=e, capture_output=True, text=True, timeout=300
         )
 
-    assert run("manage", "migrate", "-v", "0").returncode == 0
     return run
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    """A database file migrated once, through the command line, for each test to copy."""
+    var = tmp_path_factory.mktemp("migrated")
+    done = _runner(var)("manage", "migrate", "-v", "0")
+    assert done.returncode == 0, done.stderr
+    return var / "wangge.sqlite3"
+
+
+@pytest.fixture
+def cli(tmp_path, migrated):
+    shutil.copy(migrated, tmp_path / "wangge.sqlite3")
+    return _runner(tmp_path)
 
 
 def test_scene_locate_export_import_and_demo_guard_through_the_command_line(cli, tmp_path):
