@@ -41,11 +41,32 @@ def _no_kept_ledger_check():
     importing.forget_checked()
 
 
-@pytest.fixture
-def town(db):
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database holds the small town from the start (each test's changes are rolled back)."""
     from testkit import build_town
 
-    return build_town()
+    with django_db_blocker.unblock():
+        build_town()
+
+
+@pytest.fixture
+def empty_database(db):
+    """For a test of what happens to a database with nothing in it yet (the first scene): every table
+    emptied inside the test's transaction, which is rolled back after it (foreign keys are checked at
+    commit on both databases, and this one never commits)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in connection.introspection.django_table_names(only_existing=True):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+
+
+@pytest.fixture
+def town(db):
+    from testkit import the_town
+
+    return the_town()
 
 
 @pytest.fixture(autouse=True)

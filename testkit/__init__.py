@@ -36,6 +36,24 @@ class Town:
         return shape.centroid.x, shape.centroid.y
 
 
+TOWN_CODE = "350924901"
+
+
+def the_town() -> Town:
+    """The small town the test database starts with (conftest), or a new one where a test that commits
+    has emptied the database."""
+    root = Grid.objects.filter(code=TOWN_CODE).first()
+    if root is None:
+        return build_town()
+    below = Grid.objects.filter(grids.subtree_q(root.path)).order_by("path")
+    return Town(
+        root,
+        seconds=[g for g in below if g.depth == 2],
+        thirds=[g for g in below if g.depth == 3],
+        units=[g for g in below if g.depth == 4],
+    )
+
+
 def build_town(size: float = 0.04) -> Town:
     """Rural-town scene; a square town: 1 town, 2 second-level, 4 third-level, 8 unit grids."""
     apply_scene("rural-town")
@@ -45,7 +63,7 @@ def build_town(size: float = 0.04) -> Town:
     root = grids.create_grid(
         name="测试镇",
         level=lv["town"],
-        code="350924901",
+        code=TOWN_CODE,
         kind=kind,
         boundary=square(x0, y0, size),
         valid_from=START,

@@ -16,7 +16,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from testkit import build_town, grid_worker, staff
+from testkit import grid_worker, staff, the_town
 from wangge.accounts import services as accounts
 from wangge.accounts.models import User
 
@@ -47,7 +47,7 @@ def test_every_operation_answers_as_its_document_says(live_server, who):
     from wangge.api import api
     from wangge.registry.tests.factories import household_with_people
 
-    town = build_town()
+    town = the_town()
     household_with_people(town.units[0])
     user = grid_worker(town.units[0]) if who == "worker" else staff(User.Role.ADMIN)
     schema = schemathesis.openapi.from_dict(api.get_openapi_schema())

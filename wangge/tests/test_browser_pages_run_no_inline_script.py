@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit import UserFactory, build_town
+from testkit import UserFactory, the_town
 from wangge.accounts.models import User
 from wangge.grids import services as grids
 from wangge.grids.models import Grid, GridRole
@@ -17,7 +17,7 @@ TEMPLATES = Path(__file__).resolve().parents[1]
 
 
 def test_a_hostile_grid_name_is_shown_as_text_and_runs_nothing(browser, live_server):
-    town = build_town()
+    town = the_town()
     unit = town.units[0]
     Grid.objects.filter(pk=unit.pk).update(name=HOSTILE)
     worker = UserFactory(username="wang", role=User.Role.GRID_WORKER, phone="13911113333")

@@ -37,9 +37,9 @@ def login(context, base: str, username: str):
 
 
 def test_a_report_goes_round_the_whole_loop_in_the_browser(browser, live_server):
-    from testkit import build_town
+    from testkit import the_town
 
-    town = build_town()
+    town = the_town()
     unit = town.units[0]
     worker = UserFactory(username="worker1", role=User.Role.GRID_WORKER, full_name="网格员小王")
     grids.assign_role(unit, role=GridRole.objects.get(key="full_time_worker"), user=worker)

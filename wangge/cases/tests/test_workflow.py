@@ -209,7 +209,7 @@ def test_duplicates_link_to_the_original_and_nearby_cases_are_suggested(town):
 
 
 @pytest.mark.parametrize("scene,items", [("county-town", 51), ("urban-street", 17), ("rural-town", 25)])
-def test_every_scene_carries_a_catalogue_whose_handlers_exist(scene, items):
+def test_every_scene_carries_a_catalogue_whose_handlers_exist(scene, items, empty_database):
     from wangge.cases.models import Category
     from wangge.core.scenes import apply_scene
     from wangge.grids.models import GridLevel

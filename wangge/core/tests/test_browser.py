@@ -15,9 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_worker_logs_in_sees_own_grid_on_the_map_not_another_and_switches_to_english(browser, live_server):
-    from testkit import build_town
+    from testkit import the_town
 
-    town = build_town()
+    town = the_town()
     mine, theirs = town.units[0], town.units[-1]
     worker = UserFactory(
         username="zhangwei", role=User.Role.GRID_WORKER, full_name="张伟", phone="13911112222"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
         ("rural-town", ["镇", "二级网格", "三级网格", "四级网格"]),
     ],
 )
-def test_each_preset_applies_to_an_empty_database(name, levels):
+def test_each_preset_applies_to_an_empty_database(name, levels, empty_database):
     apply_scene(name)
     assert list(GridLevel.objects.values_list("name", flat=True)) == levels
     assert GridKind.objects.exists() and GridRole.objects.exists()

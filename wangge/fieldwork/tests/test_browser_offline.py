@@ -36,10 +36,10 @@ def wait_for(check, timeout: float = 15.0):
 
 
 def test_a_visit_recorded_offline_is_sent_once_when_back_online(browser, live_server):
-    from testkit import build_town
+    from testkit import the_town
     from wangge.registry.tests.factories import household_with_people
 
-    town = build_town()
+    town = the_town()
     unit = town.units[0]
     worker = UserFactory(username="worker1", role=User.Role.GRID_WORKER, full_name="网格员小王")
     grids.assign_role(unit, role=GridRole.objects.get(key="full_time_worker"), user=worker)

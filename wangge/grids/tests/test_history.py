@@ -88,7 +88,7 @@ def test_split_with_a_bad_piece_writes_nothing(town):
     assert unit.valid_to is None
 
 
-def test_scene_level_rule_forbids_a_grid_directly_under_a_street(db):
+def test_scene_level_rule_forbids_a_grid_directly_under_a_street(empty_database):
     from wangge.core.scenes import apply_scene
     from wangge.grids.models import GridLevel
 
