@@ -5,6 +5,7 @@ among the demo's steps; the modules add people, cases and the rest after it."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 
@@ -26,7 +27,7 @@ from wangge.core.demo import (
 from wangge.core.names import mobile, person_name
 from wangge.grids import services as grids
 from wangge.grids.geometry import to_geojson
-from wangge.grids.models import GridKind, GridLevel, GridRole
+from wangge.grids.models import Grid, GridKind, GridLevel, GridRole
 
 
 def register() -> None:
@@ -34,56 +35,62 @@ def register() -> None:
 
 
 def build(rng: random.Random) -> list[DemoLogin]:
-    """The town's grids, their role holders and the demo logins."""
+    """The town's grids, their role holders and the demo logins (one generator through all three, in
+    this order: the same town each time)."""
+    tree = grid_tree(rng)
+    print(
+        f"网格：1 个镇，{len(tree.seconds)} 个二级网格，{len(tree.thirds)} 个三级网格，"
+        f"{len(tree.units)} 个四级网格"
+    )
+    appoint = Appointer(rng)
+    role_holders(tree, appoint, rng)
+    return demo_logins(tree, appoint, rng)
+
+
+@dataclass
+class Tree:
+    town: Grid
+    seconds: list[Grid] = field(default_factory=list)
+    thirds: list[Grid] = field(default_factory=list)
+    units: list[Grid] = field(default_factory=list)
+
+
+def grid_tree(rng: random.Random) -> Tree:
+    """1 town, 11 second-level grids, 42 third-level, 170 unit grids: Voronoi cells, each level tiling
+    its parent; every 23rd unit grid a business area, every 37th an institution."""
     levels = {lv.key: lv for lv in GridLevel.objects.all()}
     kinds = {k.key: k for k in GridKind.objects.all()}
-    roles = {r.key: r for r in GridRole.objects.all()}
+
+    def grid(name, level, kind, shape, households, parent=None):
+        return grids.create_grid(
+            name=name,
+            level=levels[level],
+            parent=parent,
+            kind=kinds[kind],
+            boundary=to_geojson(shape),
+            households=households,
+            valid_from=VALID_FROM,
+            audited=False,
+            **({} if parent else {"code": "350924001"}),
+        )
 
     outline = town_outline(rng)
-    town = grids.create_grid(
-        name="鳌阳镇",
-        level=levels["town"],
-        code="350924001",
-        kind=kinds["residential"],
-        boundary=to_geojson(outline),
-        households=HOUSEHOLDS,
-        valid_from=VALID_FROM,
-        audited=False,
-    )
+    tree = Tree(grid("鳌阳镇", "town", "residential", outline, HOUSEHOLDS))
     second_shapes = tile(outline, len(SECOND_LEVEL), rng)
     second_households = split_total(HOUSEHOLDS, len(SECOND_LEVEL), rng, 0.7, 1.3)
-    seconds, thirds, units = [], [], []
     unit_counter = 0
     third_counter = 0
     for i, ((name, kind), shape) in enumerate(zip(SECOND_LEVEL, second_shapes, strict=True)):
-        second = grids.create_grid(
-            name=name,
-            level=levels["second"],
-            parent=town,
-            kind=kinds[kind],
-            boundary=to_geojson(shape),
-            households=second_households[i],
-            valid_from=VALID_FROM,
-            audited=False,
-        )
-        seconds.append(second)
+        second = grid(name, "second", kind, shape, second_households[i], tree.town)
+        tree.seconds.append(second)
         n_third = THIRD_PER_SECOND[i]
         third_shapes = tile(shape, n_third, rng)
         short = name.removesuffix("社区").removesuffix("村")
         n_units_here = UNITS_PER_THIRD[third_counter : third_counter + n_third]
         third_households = split_total(second_households[i], n_third, rng)
         for j, tshape in enumerate(third_shapes):
-            third = grids.create_grid(
-                name=f"{short}第{j + 1}片区",
-                level=levels["third"],
-                parent=second,
-                kind=kinds[kind],
-                boundary=to_geojson(tshape),
-                households=third_households[j],
-                valid_from=VALID_FROM,
-                audited=False,
-            )
-            thirds.append(third)
+            third = grid(f"{short}第{j + 1}片区", "third", kind, tshape, third_households[j], second)
+            tree.thirds.append(third)
             unit_shapes = tile(tshape, n_units_here[j], rng)
             unit_households = split_total(third_households[j], n_units_here[j], rng)
             for k, ushape in enumerate(unit_shapes):
@@ -93,50 +100,53 @@ def build(rng: random.Random) -> list[DemoLogin]:
                     unit_kind = "businesses"
                 elif unit_counter % 37 == 0:
                     unit_kind = "institution"
-                units.append(
-                    grids.create_grid(
-                        name=f"{short}{j + 1}-{k + 1}网格",
-                        level=levels["unit"],
-                        parent=third,
-                        kind=kinds[unit_kind],
-                        boundary=to_geojson(ushape),
-                        households=unit_households[k],
-                        valid_from=VALID_FROM,
-                        audited=False,
-                    )
+                tree.units.append(
+                    grid(f"{short}{j + 1}-{k + 1}网格", "unit", unit_kind, ushape, unit_households[k], third)
                 )
         third_counter += n_third
-    print(f"网格：1 个镇，{len(seconds)} 个二级网格，{len(thirds)} 个三级网格，{len(units)} 个四级网格")
+    return tree
 
-    # Role holders: 114 full-time workers over 170 unit grids (some cover two), a leader per
-    # third-level grid, a liaison cadre per second-level grid, micro-grid leaders in every unit grid.
-    def appoint(grid, role_key, name=None, phone=None, user=None):
-        name = name or person_name(rng)
+
+class Appointer:
+    """Puts someone in a role in a grid: a generated name and phone unless given."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.roles = {r.key: r for r in GridRole.objects.all()}
+
+    def __call__(self, grid, role_key, name=None, phone=None, user=None) -> None:
         grids.assign_role(
             grid,
-            role=roles[role_key],
-            person_name=name,
+            role=self.roles[role_key],
+            person_name=name or person_name(self.rng),
             user=user,
-            duty_phone=phone or mobile(rng),
+            duty_phone=phone or mobile(self.rng),
             valid_from=VALID_FROM,
             audited=False,
         )
 
-    for second in seconds:
+
+def role_holders(tree: Tree, appoint: Appointer, rng: random.Random) -> None:
+    """114 full-time workers over 170 unit grids (some cover two), a leader per third-level grid, a
+    liaison cadre per second-level grid, micro-grid leaders in every unit grid."""
+    for second in tree.seconds:
         appoint(second, "liaison_cadre")
-    appoint(town, "supervisor")
-    for third in thirds:
+    appoint(tree.town, "supervisor")
+    for third in tree.thirds:
         appoint(third, "grid_leader")
     workers = [(person_name(rng), mobile(rng)) for _ in range(114)]
-    for idx, unit in enumerate(units):
+    for idx, unit in enumerate(tree.units):
         appoint(unit, "full_time_worker", *workers[idx if idx < 114 else (idx - 114) * 2 % 114])
         for _ in range(rng.randint(2, 4)):
             appoint(unit, "micro_grid_leader")
 
-    # One login per role. One hash for all: hashing ten passwords one by one costs seconds.
+
+def demo_logins(tree: Tree, appoint: Appointer, rng: random.Random) -> list[DemoLogin]:
+    """One login per role. One hash for all: hashing ten passwords one by one costs seconds."""
     pw = make_password(DEMO_PASSWORD)
     police = Department.objects.get(key="police")
     housing = Department.objects.get(key="housing")
+    town, seconds, thirds, units = tree.town, tree.seconds, tree.thirds, tree.units
     # username, role, name, grid it sees, how (scope or a role in the grid), extra fields
     accounts_table = [
         ("admin", User.Role.ADMIN, "系统管理员", None, None, {}),

@@ -8,7 +8,7 @@ from wangge.grids.models import Grid
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_people():
+def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_people(empty_database):
     logins = demo.load()
     assert [Grid.objects.filter(depth=d).count() for d in (1, 2, 3, 4)] == [1, 11, 42, 170]
     town = Grid.objects.get(depth=1)
