@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case
+from wangge.core.filters import matching
 
 S = Case.Status
 TABS = [
@@ -40,14 +41,8 @@ class CaseFilter(df.FilterSet):
         return qs.filter(next((q for k, _label, q in TABS if k == key), Q()))
 
     def by_text(self, qs: QuerySet[Case], _name: str, text: str) -> QuerySet[Case]:
-        text = text.strip()
-        if not text:
-            return qs
-        return qs.filter(
-            Q(code__iexact=text)
-            | Q(hotline_number=text)
-            | Q(description__icontains=text)
-            | Q(address__icontains=text)
+        return matching(
+            qs, text, "code__iexact", "hotline_number", "description__icontains", "address__icontains"
         )
 
     def by_category(self, qs: QuerySet[Case], _name: str, key: str) -> QuerySet[Case]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import django_filters as df
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.filters import matching
 from wangge.fieldwork.models import Mode, ServiceRecord, Visit
 
 
@@ -27,14 +28,13 @@ class VisitFilter(df.FilterSet):
         super().__init__(data, *args, **kwargs)
 
     def by_text(self, qs: QuerySet[Visit], _name: str, text: str) -> QuerySet[Visit]:
-        text = text.strip()
-        if not text:
-            return qs
-        return qs.filter(
-            Q(household__number__icontains=text)
-            | Q(household__house__address__icontains=text)
-            | Q(worker__full_name__icontains=text)
-            | Q(notes__icontains=text)
+        return matching(
+            qs,
+            text,
+            "household__number__icontains",
+            "household__house__address__icontains",
+            "worker__full_name__icontains",
+            "notes__icontains",
         )
 
 
@@ -48,9 +48,4 @@ class ServiceFilter(df.FilterSet):
         fields: list[str] = []
 
     def by_text(self, qs: QuerySet[ServiceRecord], _name: str, text: str) -> QuerySet[ServiceRecord]:
-        text = text.strip()
-        if not text:
-            return qs
-        return qs.filter(
-            Q(person__name__icontains=text) | Q(kind__icontains=text) | Q(result__icontains=text)
-        )
+        return matching(qs, text, "person__name__icontains", "kind__icontains", "result__icontains")

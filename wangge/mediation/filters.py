@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import django_filters as df
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.filters import matching
 from wangge.mediation import services
 from wangge.mediation.models import Dispute
 
@@ -22,10 +23,7 @@ class DisputeFilter(df.FilterSet):
         fields: list[str] = []
 
     def by_text(self, qs: QuerySet[Dispute], _name: str, text: str) -> QuerySet[Dispute]:
-        text = text.strip()
-        if not text:
-            return qs
-        return qs.filter(Q(summary__icontains=text) | Q(place__icontains=text) | Q(mediator__icontains=text))
+        return matching(qs, text, "summary__icontains", "place__icontains", "mediator__icontains")
 
     def by_follow_up(self, qs: QuerySet[Dispute], _name: str, due: bool) -> QuerySet[Dispute]:
         """Closed with an agreement whose follow-up visit is due."""
