@@ -208,7 +208,10 @@ STATICFILES_FINDERS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
-WHITENOISE_USE_FINDERS = True
+STATIC_MANIFEST = env_bool("WANGGE_STATIC_MANIFEST", not (DEBUG or TESTING))
+# Production serves only what collectstatic gathered (no finders walking node_modules per request);
+# development and tests find files where they lie.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -216,7 +219,7 @@ STORAGES = {
     # release's files never meet a browser's cached old ones
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env_bool("WANGGE_STATIC_MANIFEST", not (DEBUG or TESTING))
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }

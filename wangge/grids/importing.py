@@ -179,184 +179,209 @@ def import_rows(
     by=None,
 ) -> ImportReport:
     """Check every row; unless dry_run and if nothing is wrong, create them all in one transaction."""
-    report = ImportReport(rows=[{"where": r.where, "name": r.name, "code": r.code} for r in rows])
-    problems = report.problems
-    kinds = {k.key: k for k in GridKind.objects.all()} | {k.name: k for k in GridKind.objects.all()}
-    levels_by_depth = {lv.depth: lv for lv in GridLevel.objects.all()}
-    file_codes: dict[str, Row] = {}
-    for r in rows:
-        if not r.name:
-            problems.append(ImportProblem(r.at("name"), "缺少名称"))
-        if r.households < 0:
-            problems.append(ImportProblem(r.at("households"), "户数必须是非负整数"))
-        if r.kind and r.kind not in kinds:
-            problems.append(ImportProblem(r.at("kind"), f"未知的网格类型：{r.kind}"))
-        if r.code:
-            if not r.code.isdigit():
-                problems.append(ImportProblem(r.at("code"), f"编码 {r.code} 只能由数字组成"))
-            if r.code in file_codes:
-                problems.append(
-                    ImportProblem(r.at("code"), f"编码 {r.code} 与{file_codes[r.code].where}重复")
-                )
-            file_codes.setdefault(r.code, r)
-    existing = set(Grid.objects.filter(code__in=list(file_codes)).values_list("code", flat=True))
-    for code in (c for c in file_codes if c in existing):
-        problems.append(ImportProblem(file_codes[code].at("code"), f"编码 {code} 已存在于系统中"))
-    parent_codes = {r.parent_code for r in rows if r.parent_code and r.parent_code not in file_codes}
-    db_parents = {g.code: g for g in Grid.objects.filter(code__in=parent_codes).select_related("level")}
+    layer = _Layer(rows, parent=parent, level=level, repair=repair, on=on)
+    layer.check_fields()
+    layer.place_rows()
+    layer.find_levels()
+    layer.check_within_parents()
+    layer.check_sibling_overlaps()
+    if not layer.report.problems and not dry_run:
+        layer.commit(by=by)
+    return layer.report
 
-    # Work out each row's parent (file row, database grid, or the --parent option) and its shape.
-    shapes: dict[int, object] = {}
-    parent_of: dict[int, tuple[str, object]] = {}
-    for i, r in enumerate(rows):
-        check = check_shape(r.boundary) if r.boundary else None
+
+class _Layer:
+    """One grid layer being imported: its rows, where each belongs, and what is wrong with them."""
+
+    def __init__(self, rows: list[Row], *, parent: Grid | None, level: GridLevel | None, repair: bool, on):
+        self.rows, self.parent, self.level, self.repair, self.on = rows, parent, level, repair, on
+        self.report = ImportReport(rows=[{"where": r.where, "name": r.name, "code": r.code} for r in rows])
+        self.problems = self.report.problems
+        self.kinds = {k.key: k for k in GridKind.objects.all()} | {k.name: k for k in GridKind.objects.all()}
+        self.file_codes: dict[str, Row] = {}
+        self.row_index = {id(r): i for i, r in enumerate(rows)}
+        self.shapes: dict[int, object] = {}  # row index -> its (repaired) shape
+        self.parent_of: dict[int, tuple[str, object]] = {}  # row index -> ("file", Row) or ("db", Grid)
+        self.row_levels: dict[int, GridLevel] = {}
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(ImportProblem(where, message))
+
+    def check_fields(self) -> None:
+        """Names, household counts, kinds and codes: unique in the file and new to the system."""
+        for r in self.rows:
+            if not r.name:
+                self.problem(r.at("name"), "缺少名称")
+            if r.households < 0:
+                self.problem(r.at("households"), "户数必须是非负整数")
+            if r.kind and r.kind not in self.kinds:
+                self.problem(r.at("kind"), f"未知的网格类型：{r.kind}")
+            if r.code:
+                if not r.code.isdigit():
+                    self.problem(r.at("code"), f"编码 {r.code} 只能由数字组成")
+                if r.code in self.file_codes:
+                    self.problem(r.at("code"), f"编码 {r.code} 与{self.file_codes[r.code].where}重复")
+                self.file_codes.setdefault(r.code, r)
+        existing = set(Grid.objects.filter(code__in=list(self.file_codes)).values_list("code", flat=True))
+        for code in (c for c in self.file_codes if c in existing):
+            self.problem(self.file_codes[code].at("code"), f"编码 {code} 已存在于系统中")
+
+    def place_rows(self) -> None:
+        """Each row's shape (repaired where allowed) and its parent: a file row, a grid or --parent."""
+        rows, file_codes = self.rows, self.file_codes
+        parent_codes = {r.parent_code for r in rows if r.parent_code and r.parent_code not in file_codes}
+        db_parents = {g.code: g for g in Grid.objects.filter(code__in=parent_codes).select_related("level")}
+        for i, r in enumerate(rows):
+            self._take_shape(i, r)
+            if r.parent_code:
+                if r.parent_code in file_codes:
+                    self.parent_of[i] = ("file", file_codes[r.parent_code])
+                elif r.parent_code in db_parents:
+                    self.parent_of[i] = ("db", db_parents[r.parent_code])
+                else:
+                    self.problem(r.at("parent_code"), f"找不到上级网格 {r.parent_code}")
+            elif self.parent is not None:
+                self.parent_of[i] = ("db", self.parent)
+            elif self.level is not None and self.level.depth != 1:
+                self.problem(r.at("parent_code"), "缺少上级编码（或用 --parent 指定上级网格）")
+
+    def _take_shape(self, i: int, r: Row) -> None:
         if r.boundary is None:
-            problems.append(ImportProblem(r.at("boundary"), "缺少边界"))
-        elif check is not None and not check.ok:
-            fixable = check.repaired is not None and (repair or check.only_orientation)
-            if fixable and check.repaired is not None:
-                shapes[i] = check.repaired
-                if not check.only_orientation:
-                    report.repairs.append(
-                        {
-                            "where": r.at("boundary"),
-                            "problems": check.problems,
-                            "area_before_m2": round(check.area_before, 1),
-                            "area_after_m2": round(check.area_after, 1),
-                        }
-                    )
-            else:
-                hint = "（可用 --repair 自动修复）" if check.repaired is not None else ""
-                problems.append(ImportProblem(r.at("boundary"), "；".join(check.problems) + hint))
-        elif check is not None:
-            shapes[i] = check.repaired
-        if r.parent_code:
-            if r.parent_code in file_codes:
-                parent_of[i] = ("file", file_codes[r.parent_code])
-            elif r.parent_code in db_parents:
-                parent_of[i] = ("db", db_parents[r.parent_code])
-            else:
-                problems.append(ImportProblem(r.at("parent_code"), f"找不到上级网格 {r.parent_code}"))
-        elif parent is not None:
-            parent_of[i] = ("db", parent)
-        elif level is not None and level.depth != 1:
-            problems.append(ImportProblem(r.at("parent_code"), "缺少上级编码（或用 --parent 指定上级网格）"))
+            self.problem(r.at("boundary"), "缺少边界")
+            return
+        if not r.boundary:
+            return
+        check = check_shape(r.boundary)
+        if check.ok:
+            self.shapes[i] = check.repaired
+            return
+        fixable = check.repaired is not None and (self.repair or check.only_orientation)
+        if not fixable:
+            hint = "（可用 --repair 自动修复）" if check.repaired is not None else ""
+            self.problem(r.at("boundary"), "；".join(check.problems) + hint)
+            return
+        self.shapes[i] = check.repaired
+        if not check.only_orientation:
+            self.report.repairs.append(
+                {
+                    "where": r.at("boundary"),
+                    "problems": check.problems,
+                    "area_before_m2": round(check.area_before, 1),
+                    "area_after_m2": round(check.area_after, 1),
+                }
+            )
 
-    row_index = {id(r): i for i, r in enumerate(rows)}
-
-    def depth_of(i: int, seen: frozenset = frozenset()) -> int | None:
+    def _depth_of(self, i: int, seen: frozenset = frozenset()) -> int | None:
         if i in seen:
-            return None
-        if i not in parent_of:
-            return level.depth if level else 1
-        kind, p = parent_of[i]
+            return None  # a loop of parent codes
+        if i not in self.parent_of:
+            return self.level.depth if self.level else 1
+        kind, p = self.parent_of[i]
         if kind == "db":
             return p.level.depth + 1  # type: ignore[union-attr]
-        pd = depth_of(row_index[id(p)], seen | {i})
+        pd = self._depth_of(self.row_index[id(p)], seen | {i})
         return pd + 1 if pd else None
 
-    row_levels: dict[int, GridLevel] = {}
-    for i, r in enumerate(rows):
-        d = level.depth if level else depth_of(i)
-        if d is None:
-            problems.append(ImportProblem(r.at("parent_code"), "上级编码形成了循环"))
-        elif d not in levels_by_depth:
-            problems.append(ImportProblem(r.where, f"场景中没有第 {d} 级网格"))
-        else:
-            row_levels[i] = levels_by_depth[d]
+    def find_levels(self) -> None:
+        """Each row's level: one below its parent's, which the scene must have."""
+        levels_by_depth = {lv.depth: lv for lv in GridLevel.objects.all()}
+        for i, r in enumerate(self.rows):
+            d = self.level.depth if self.level else self._depth_of(i)
+            if d is None:
+                self.problem(r.at("parent_code"), "上级编码形成了循环")
+            elif d not in levels_by_depth:
+                self.problem(r.where, f"场景中没有第 {d} 级网格")
+            else:
+                self.row_levels[i] = levels_by_depth[d]
 
-    # Geometry against the parent and the siblings.
-    def parent_shape(i: int):
-        kind, p = parent_of.get(i, (None, None))
+    def _parent_shape(self, i: int):
+        kind, p = self.parent_of.get(i, (None, None))
         if kind == "db":
             return to_shape(p.boundary)  # type: ignore[union-attr]
         if kind == "file":
-            return shapes.get(row_index[id(p)])
+            return self.shapes.get(self.row_index[id(p)])
         return None
 
-    siblings: dict[str, list[int]] = {}
-    for i in shapes:
-        kind, p = parent_of.get(i, (None, None))
-        key = f"{kind}:{getattr(p, 'code', '') or getattr(p, 'where', '')}"
-        siblings.setdefault(key, []).append(i)
-        ps = parent_shape(i)
-        child = shapes[i]
-        if ps is not None and child is not None and child.area > 0:
-            outside = child.difference(ps).area / child.area
+    def check_within_parents(self) -> None:
+        for i, child in self.shapes.items():
+            ps = self._parent_shape(i)
+            if ps is None or child is None or child.area <= 0:  # type: ignore[attr-defined]
+                continue
+            outside = child.difference(ps).area / child.area  # type: ignore[attr-defined]
             if outside > OUTSIDE_PARENT_TOLERANCE:
-                problems.append(
-                    ImportProblem(
-                        rows[i].at("boundary"),
-                        f"有 {outside:.1%} 的面积在上级网格之外（容差 {OUTSIDE_PARENT_TOLERANCE:.0%}）",
-                    )
+                self.problem(
+                    self.rows[i].at("boundary"),
+                    f"有 {outside:.1%} 的面积在上级网格之外（容差 {OUTSIDE_PARENT_TOLERANCE:.0%}）",
                 )
-    for key, members in siblings.items():
-        geoms = [shapes[i] for i in members]
-        names = [rows[i].where for i in members]
-        if key.startswith("db:"):
-            # Grids already open under the same parent are siblings too.
-            _kind, p = parent_of[members[0]]
-            for g in grids.children(p, on=on):  # type: ignore[arg-type]
-                if g.boundary:
-                    geoms.append(to_shape(g.boundary))
-                    names.append(f"现有网格“{g.name}”（{g.code}）")
-        tree = shapely.STRtree(geoms)
-        for a in range(len(members)):
-            ga = geoms[a]
-            for b in tree.query(ga, predicate="intersects"):
-                b = int(b)
-                if b == a or (b < len(members) and b < a):
-                    continue
-                gb = geoms[b]
-                share = ga.intersection(gb).area / max(min(ga.area, gb.area), 1e-18)
-                if share > SIBLING_OVERLAP_TOLERANCE:
-                    problems.append(
-                        ImportProblem(
-                            rows[members[a]].at("boundary"),
+
+    def check_sibling_overlaps(self) -> None:
+        """Rows under one parent, and the grids already open there, overlap by no more than the tolerance."""
+        siblings: dict[str, list[int]] = {}
+        for i in self.shapes:
+            kind, p = self.parent_of.get(i, (None, None))
+            siblings.setdefault(f"{kind}:{getattr(p, 'code', '') or getattr(p, 'where', '')}", []).append(i)
+        for key, members in siblings.items():
+            geoms = [self.shapes[i] for i in members]
+            names = [self.rows[i].where for i in members]
+            if key.startswith("db:"):
+                _kind, p = self.parent_of[members[0]]
+                for g in grids.children(p, on=self.on):  # type: ignore[arg-type]
+                    if g.boundary:
+                        geoms.append(to_shape(g.boundary))
+                        names.append(f"现有网格“{g.name}”（{g.code}）")
+            tree = shapely.STRtree(geoms)
+            for a in range(len(members)):
+                ga = geoms[a]
+                for b in (int(b) for b in tree.query(ga, predicate="intersects")):
+                    if b == a or (b < len(members) and b < a):
+                        continue  # each pair of rows once
+                    gb = geoms[b]
+                    share = ga.intersection(gb).area / max(min(ga.area, gb.area), 1e-18)  # type: ignore[attr-defined]
+                    if share > SIBLING_OVERLAP_TOLERANCE:
+                        self.problem(
+                            self.rows[members[a]].at("boundary"),
                             f"与{names[b]}重叠 {share:.1%}（容差 {SIBLING_OVERLAP_TOLERANCE:.0%}）",
                         )
-                    )
 
-    if problems or dry_run:
-        return report
-    try:
-        with transaction.atomic():
-            created: dict[int, Grid] = {}
-            order = sorted(range(len(rows)), key=lambda i: row_levels[i].depth)
-            for i in order:
-                r = rows[i]
-                kind, p = parent_of.get(i, (None, None))
-                parent_grid = created[row_index[id(p)]] if kind == "file" else p
-                created[i] = grids.create_grid(
-                    name=r.name,
-                    level=row_levels[i],
-                    parent=parent_grid,  # type: ignore[arg-type]
-                    kind=kinds.get(r.kind)
-                    if r.kind
-                    else (parent_grid.kind if isinstance(parent_grid, Grid) else None),
-                    code=r.code,
-                    boundary=to_geojson(shapes[i]) if i in shapes else None,
-                    households=r.households,
-                    valid_from=on,
-                    repair=repair,
-                    by=by,
-                    audited=False,
+    def commit(self, *, by) -> None:
+        """Create every row, parents first, in one transaction; a refusal there undoes them all."""
+        rows, report = self.rows, self.report
+        try:
+            with transaction.atomic():
+                created: dict[int, Grid] = {}
+                for i in sorted(range(len(rows)), key=lambda i: self.row_levels[i].depth):
+                    r = rows[i]
+                    kind, p = self.parent_of.get(i, (None, None))
+                    parent_grid = created[self.row_index[id(p)]] if kind == "file" else p
+                    created[i] = grids.create_grid(
+                        name=r.name,
+                        level=self.row_levels[i],
+                        parent=parent_grid,  # type: ignore[arg-type]
+                        kind=self.kinds.get(r.kind)
+                        if r.kind
+                        else (parent_grid.kind if isinstance(parent_grid, Grid) else None),
+                        code=r.code,
+                        boundary=to_geojson(self.shapes[i]) if i in self.shapes else None,
+                        households=r.households,
+                        valid_from=self.on,
+                        repair=self.repair,
+                        by=by,
+                        audited=False,
+                    )
+                report.created = [created[i].code for i in range(len(rows))]
+                audit.record(
+                    audit.Action.IMPORT,
+                    actor=by,
+                    object_type="grids.grid",
+                    object_repr=f"导入 {len(rows)} 个网格",
+                    detail={"codes": report.created[:200]},
                 )
-            report.created = [created[i].code for i in range(len(rows))]
-            audit.record(
-                audit.Action.IMPORT,
-                actor=by,
-                object_type="grids.grid",
-                object_repr=f"导入 {len(rows)} 个网格",
-                detail={"codes": report.created[:200]},
-            )
-    except ValidationError as exc:
-        for field, msgs in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            problems.append(ImportProblem(field, "；".join(msgs)))
-        report.created = []
-        return report
-    report.committed = True
-    return report
+        except ValidationError as exc:
+            for field, msgs in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                self.problem(field, "；".join(msgs))
+            report.created = []
+            return
+        report.committed = True
 
 
 def report_dict(report: ImportReport) -> dict:

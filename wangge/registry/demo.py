@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import shapely
@@ -72,35 +73,61 @@ def _point_in(geom, prepared_bounds, rng: random.Random) -> tuple[float, float]:
     return c.x, c.y
 
 
-def load(rng: random.Random) -> None:
-    groups = {g.key: g for g in SpecialGroup.objects.all()}
-    units = list(grids.leaf_grids())
-    used_ids: set[str] = set()
-    serial = [0]
+class CitizenIds:
+    """Valid ID numbers of the county, each used once."""
 
-    def citizen_id(born: date, male: bool) -> str:
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.serial = 0
+
+    def next(self, born: date, male: bool) -> str:
         while True:
-            serial[0] += 1
-            seq = (serial[0] * 7) % 1000
+            self.serial += 1
+            seq = (self.serial * 7) % 1000
             if (seq % 2 == 1) != male:
                 seq = (seq + 1) % 1000
             first17 = f"{REGION}{born:%Y%m%d}{seq:03d}"
             number = first17 + id_check_char(first17)
-            if number not in used_ids:
-                used_ids.add(number)
+            if number not in self.used:
+                self.used.add(number)
                 return number
 
+
+@dataclass
+class Member:
+    name: str
+    born: date
+    male: bool
+    relation: str
+
+
+@dataclass
+class People:
+    """The town's households and people before they are written, with who belongs where."""
+
+    households: list[Household] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+    household_of: list[int] = field(default_factory=list)  # index in households, per person
+    heads: list[int] = field(default_factory=list)  # index in persons
+    memberships: list[tuple[int, str]] = field(default_factory=list)  # (index in persons, group key)
+
+
+def _rural(unit) -> bool:
+    return unit.kind is not None and unit.kind.key == "rural_settlement"
+
+
+def _houses(units: list, rng: random.Random) -> list[House]:
+    """Each unit grid's houses: a farmhouse per household in the villages, flats in 6-floor blocks in town."""
     buildings: list[Building] = []
     houses: list[House] = []
-    house_plan: list[tuple[int, int]] = []  # (unit index, households in this house)
+    building_of: list[int | None] = []  # index in buildings, per house
     for ui, unit in enumerate(units):
         geom = shapely.geometry.shape(unit.boundary)
         shapely.prepare(geom)
         bounds = geom.bounds
         n = unit.households
         road = ROADS[ui % len(ROADS)]
-        rural = unit.kind is not None and unit.kind.key == "rural_settlement"
-        if rural:
+        if _rural(unit):
             for h in range(n):
                 x, y = _point_in(geom, bounds, rng)
                 houses.append(
@@ -113,179 +140,188 @@ def load(rng: random.Random) -> None:
                         lat=y,
                     )
                 )
-                house_plan.append((ui, 1))
-        else:
-            per_building = 24
-            for b in range(math.ceil(n / per_building)):
-                x, y = _point_in(geom, bounds, rng)
-                name = f"{b + 1}栋"
-                addr = f"{road}{(ui % 40) * 10 + b + 1}号{unit.name}{name}"
-                buildings.append(
-                    Building(grid=unit, name=name, address=addr, floors=6, units=2, lon=x, lat=y)
-                )
-                for k in range(min(per_building, n - b * per_building)):
-                    unit_no, rest = divmod(k, 12)
-                    floor, room = divmod(rest, 2)
-                    use = rng.choices(["own", "rented", "vacant"], [80, 17, 3])[0]
-                    houses.append(
-                        House(
-                            grid=unit,
-                            address=f"{addr}{unit_no + 1}单元{floor + 1}0{room + 1}室",
-                            room=f"{unit_no + 1}-{floor + 1}0{room + 1}",
-                            use=use,
-                            area_m2=round(rng.uniform(55, 140), 1),
-                            lon=x,
-                            lat=y,
-                        )
+                building_of.append(None)
+            continue
+        per_building = 24
+        for b in range(math.ceil(n / per_building)):
+            x, y = _point_in(geom, bounds, rng)
+            name = f"{b + 1}栋"
+            addr = f"{road}{(ui % 40) * 10 + b + 1}号{unit.name}{name}"
+            buildings.append(Building(grid=unit, name=name, address=addr, floors=6, units=2, lon=x, lat=y))
+            for k in range(min(per_building, n - b * per_building)):
+                unit_no, rest = divmod(k, 12)
+                floor, room = divmod(rest, 2)
+                use = rng.choices(["own", "rented", "vacant"], [80, 17, 3])[0]
+                houses.append(
+                    House(
+                        grid=unit,
+                        address=f"{addr}{unit_no + 1}单元{floor + 1}0{room + 1}室",
+                        room=f"{unit_no + 1}-{floor + 1}0{room + 1}",
+                        use=use,
+                        area_m2=round(rng.uniform(55, 140), 1),
+                        lon=x,
+                        lat=y,
                     )
-                    house_plan.append((ui, len(buildings) - 1))
+                )
+                building_of.append(len(buildings) - 1)
     Building.objects.bulk_create(buildings, batch_size=2000)
-    # Link houses to their buildings (by index in the plan) now that buildings have ids.
-    for house, (ui, b_index) in zip(houses, house_plan, strict=True):
-        if not (units[ui].kind is not None and units[ui].kind.key == "rural_settlement"):
+    for house, b_index in zip(houses, building_of, strict=True):
+        if b_index is not None:
             house.building = buildings[b_index]
     House.objects.bulk_create(houses, batch_size=2000)
+    return houses
 
+
+def _family(rng: random.Random) -> list[Member]:
+    """A household's members: elderly alone, empty-nest couples, or parents with children and grandparents."""
+    size = rng.choices([s for s, _ in SIZE_WEIGHTS], [w for _, w in SIZE_WEIGHTS])[0]
+    surname = rng.choice(SURNAMES)
+    if size == 1:
+        if rng.random() < 0.6:
+            return [Member(surname + _given(rng), _born(rng, 66, 93), rng.random() < 0.4, "head")]
+        return [Member(surname + _given(rng), _born(rng, 22, 50), rng.random() < 0.6, "head")]
+    if size == 2 and rng.random() < 0.5:
+        return [
+            Member(surname + _given(rng), _born(rng, 60, 86), True, "head"),
+            Member(rng.choice(SURNAMES) + _given(rng), _born(rng, 58, 84), False, "spouse"),
+        ]
+    head_born = _born(rng, 28, 60)
+    members = [
+        Member(surname + _given(rng), head_born, True, "head"),
+        Member(
+            rng.choice(SURNAMES) + _given(rng),
+            head_born + timedelta(days=rng.randint(-1500, 1500)),
+            False,
+            "spouse",
+        ),
+    ]
+    for _ in range(size - 2):
+        if rng.random() < 0.25:
+            members.append(Member(surname + _given(rng), _born(rng, 62, 92), rng.random() < 0.45, "parent"))
+        else:
+            child_born = head_born + timedelta(days=int(rng.uniform(22, 36) * 365))
+            if child_born > TODAY:
+                child_born = TODAY - timedelta(days=rng.randint(30, 3000))
+            members.append(Member(surname + _given(rng), child_born, rng.random() < 0.52, "child"))
+    return members
+
+
+def _person(member: Member, house: House, ids: CitizenIds, rng: random.Random) -> Person:
+    age = (TODAY - member.born).days / 365.25
+    has_phone = 14 <= age <= 80 and rng.random() < 0.9
+    phone = mobile(rng) if has_phone else ""
+    id_number = ids.next(member.born, member.male)
+    return Person(
+        grid=house.grid,
+        name=member.name,
+        doc_type="citizen_id",
+        id_number=id_number,
+        id_index=crypto.blind_index(id_number),
+        birth_date=member.born,
+        sex="male" if member.male else "female",
+        phone=phone,
+        phone_index=crypto.blind_index(phone) or "",
+        relation=member.relation,
+        address=house.address,
+        ethnicity="畲族" if rng.random() < 0.03 else "汉族",
+        education=rng.choice(["小学", "初中", "高中", "中专", "大专", "本科"]) if age >= 12 else "",
+        occupation=(
+            "退休"
+            if age >= 60
+            else rng.choice(["务农", "个体经营", "企业职工", "教师", "公务员", "自由职业", "外出务工"])
+        )
+        if age >= 18
+        else ("学生" if age >= 6 else ""),
+        chronic_illness=rng.choice(["高血压", "糖尿病", "冠心病"])
+        if age >= 60 and rng.random() < 0.35
+        else "",
+        political_status="中共党员" if age >= 25 and rng.random() < 0.08 else "群众",
+        registered_on=date(2024, 1, 1),
+    )
+
+
+def _groups_of(
+    person: Person, member: Member, family: list[Member], residence: str, rng: random.Random
+) -> list[str]:
+    """The special groups one person is registered in, at about a county town's rates."""
+    age = (TODAY - member.born).days / 365.25
+    keys = []
+    if len(family) == 1 and age >= 65:
+        keys.append("elderly_alone")
+    if len(family) == 2 and age >= 60 and all(m.relation in ("head", "spouse") for m in family):
+        keys.append("empty_nest")
+    if residence == "floating":
+        keys.append("floating")
+    if rng.random() < 0.03:
+        keys.append("disabled")
+        person.disability_grade = rng.choice(["一级", "二级", "三级", "四级"])
+    if age < 16 and rng.random() < 0.04:
+        keys.append("left_behind_child")
+    if member.male and 35 <= age <= 80 and rng.random() < 0.03:
+        keys.append("veteran")
+    if 20 <= age <= 55 and rng.random() < 0.02:
+        keys.append("unemployed")
+    if age >= 18:
+        s = rng.random()
+        if s < 0.0008:
+            keys.append("community_correction")
+        elif s < 0.002:
+            keys.append("released_prisoner")
+        elif s < 0.004:
+            keys.append("mental_disorder")
+    if 16 <= age <= 25 and rng.random() < 0.004:
+        keys.append("idle_youth")
+    return keys
+
+
+def _people(houses: list[House], rng: random.Random) -> People:
+    """A household in every house, numbered within its grid, and its members."""
+    people = People()
+    ids = CitizenIds()
     numbering: dict[int, int] = {}
-
-    def next_number(grid_id: int) -> int:
-        numbering[grid_id] = numbering.get(grid_id, 0) + 1
-        return numbering[grid_id]
-
-    households: list[Household] = []
-    persons: list[Person] = []
-    person_household: list[int] = []
-    memberships: list[tuple[int, str]] = []
-    heads: list[int] = []
     for hi, house in enumerate(houses):
         residence = rng.choices(["registered", "resident", "floating"], [78, 14, 8])[0]
         if house.use == "vacant":
             residence = "registered"
         phone = mobile(rng)
-        households.append(
+        numbering[house.grid_id] = numbering.get(house.grid_id, 0) + 1
+        people.households.append(
             Household(
                 grid=house.grid,
                 house=house,
-                number=f"{house.grid.code}{next_number(house.grid_id):04d}",
+                number=f"{house.grid.code}{numbering[house.grid_id]:04d}",
                 residence=residence,
                 phone=phone,
                 phone_index=crypto.blind_index(phone) or "",
             )
         )
-        size = rng.choices([s for s, _ in SIZE_WEIGHTS], [w for _, w in SIZE_WEIGHTS])[0]
-        surname = rng.choice(SURNAMES)
-        members: list[tuple[str, date, bool, str]] = []  # name, born, male, relation
-        if size == 1:
-            if rng.random() < 0.6:
-                members.append((surname + _given(rng), _born(rng, 66, 93), rng.random() < 0.4, "head"))
-            else:
-                members.append((surname + _given(rng), _born(rng, 22, 50), rng.random() < 0.6, "head"))
-        elif size == 2 and rng.random() < 0.5:
-            members.append((surname + _given(rng), _born(rng, 60, 86), True, "head"))
-            members.append((rng.choice(SURNAMES) + _given(rng), _born(rng, 58, 84), False, "spouse"))
-        else:
-            head_born = _born(rng, 28, 60)
-            members.append((surname + _given(rng), head_born, True, "head"))
-            members.append(
-                (
-                    rng.choice(SURNAMES) + _given(rng),
-                    head_born + timedelta(days=rng.randint(-1500, 1500)),
-                    False,
-                    "spouse",
-                )
-            )
-            for _ in range(size - 2):
-                if rng.random() < 0.25:
-                    members.append((surname + _given(rng), _born(rng, 62, 92), rng.random() < 0.45, "parent"))
-                else:
-                    child_born = head_born + timedelta(days=int(rng.uniform(22, 36) * 365))
-                    if child_born > TODAY:
-                        child_born = TODAY - timedelta(days=rng.randint(30, 3000))
-                    members.append((surname + _given(rng), child_born, rng.random() < 0.52, "child"))
-        for name, born, male, relation in members:
-            age = (TODAY - born).days / 365.25
-            has_phone = 14 <= age <= 80 and rng.random() < 0.9
-            phone_p = mobile(rng) if has_phone else ""
-            id_number = citizen_id(born, male)
-            persons.append(
-                Person(
-                    grid=house.grid,
-                    name=name,
-                    doc_type="citizen_id",
-                    id_number=id_number,
-                    id_index=crypto.blind_index(id_number),
-                    birth_date=born,
-                    sex="male" if male else "female",
-                    phone=phone_p,
-                    phone_index=crypto.blind_index(phone_p) or "",
-                    relation=relation,
-                    address=house.address,
-                    ethnicity="畲族" if rng.random() < 0.03 else "汉族",
-                    education=rng.choice(["小学", "初中", "高中", "中专", "大专", "本科"])
-                    if age >= 12
-                    else "",
-                    occupation=(
-                        "退休"
-                        if age >= 60
-                        else rng.choice(
-                            ["务农", "个体经营", "企业职工", "教师", "公务员", "自由职业", "外出务工"]
-                        )
-                    )
-                    if age >= 18
-                    else ("学生" if age >= 6 else ""),
-                    chronic_illness=rng.choice(["高血压", "糖尿病", "冠心病"])
-                    if age >= 60 and rng.random() < 0.35
-                    else "",
-                    political_status="中共党员" if age >= 25 and rng.random() < 0.08 else "群众",
-                    registered_on=date(2024, 1, 1),
-                )
-            )
-            person_household.append(hi)
-            pi = len(persons) - 1
-            if relation == "head":
-                heads.append(pi)
-            if size == 1 and age >= 65:
-                memberships.append((pi, "elderly_alone"))
-            if size == 2 and age >= 60 and all(m[3] in ("head", "spouse") for m in members):
-                memberships.append((pi, "empty_nest"))
-            if residence == "floating":
-                memberships.append((pi, "floating"))
-            r = rng.random()
-            if r < 0.03:
-                memberships.append((pi, "disabled"))
-                persons[-1].disability_grade = rng.choice(["一级", "二级", "三级", "四级"])
-            if age < 16 and rng.random() < 0.04:
-                memberships.append((pi, "left_behind_child"))
-            if male and 35 <= age <= 80 and rng.random() < 0.03:
-                memberships.append((pi, "veteran"))
-            if 20 <= age <= 55 and rng.random() < 0.02:
-                memberships.append((pi, "unemployed"))
-            if age >= 18:
-                s = rng.random()
-                if s < 0.0008:
-                    memberships.append((pi, "community_correction"))
-                elif s < 0.002:
-                    memberships.append((pi, "released_prisoner"))
-                elif s < 0.004:
-                    memberships.append((pi, "mental_disorder"))
-            if 16 <= age <= 25 and rng.random() < 0.004:
-                memberships.append((pi, "idle_youth"))
+        family = _family(rng)
+        first = len(people.persons)
+        for member in family:
+            person = _person(member, house, ids, rng)
+            people.persons.append(person)
+            people.household_of.append(hi)
+            pi = len(people.persons) - 1
+            if member.relation == "head":
+                people.heads.append(pi)
+            people.memberships.extend((pi, key) for key in _groups_of(person, member, family, residence, rng))
         if rng.random() < 0.03:
-            memberships.extend((len(persons) - len(members) + k, "low_income") for k in range(len(members)))
+            people.memberships.extend((first + k, "low_income") for k in range(len(family)))
         if rng.random() < 0.01:
-            memberships.append((len(persons) - len(members), "key_assistance"))
-    # The demo resident's account phone is a head's phone in the first unit grid: their household page works.
+            people.memberships.append((first, "key_assistance"))
+    return people
 
-    resident = User.objects.filter(username="resident").first()
-    if resident is not None and resident.phone:
-        head = persons[heads[0]]
-        head.phone, head.phone_index = resident.phone, crypto.blind_index(resident.phone) or ""
+
+def _save_people(people: People) -> None:
+    """Households, people, heads, each household's first grid and the group registrations, in bulk."""
+    groups = {g.key: g for g in SpecialGroup.objects.all()}
+    households, persons = people.households, people.persons
     Household.objects.bulk_create(households, batch_size=2000)
-    for p, hi in zip(persons, person_household, strict=True):
+    for p, hi in zip(persons, people.household_of, strict=True):
         p.household = households[hi]
     Person.objects.bulk_create(persons, batch_size=2000)
-    for pi in heads:
-        households[person_household[pi]].head = persons[pi]
+    for pi in people.heads:
+        households[people.household_of[pi]].head = persons[pi]
     Household.objects.bulk_update(households, ["head"], batch_size=2000)
     start = date(2024, 1, 1)
     HouseholdGridHistory.objects.bulk_create(
@@ -298,12 +334,15 @@ def load(rng: random.Random) -> None:
     GroupMembership.objects.bulk_create(
         [
             GroupMembership(person=persons[pi], group=groups[key], start=start, source="registration")
-            for pi, key in memberships
+            for pi, key in people.memberships
             if key in groups
         ],
         batch_size=2000,
     )
-    # A few hundred hazards, about a third already fixed.
+
+
+def _hazards(houses: list[House], rng: random.Random) -> list[Hazard]:
+    """A few hundred hazards, about a third already fixed."""
     hazards = []
     for house in rng.sample(houses, 420):
         kind = rng.choices(
@@ -322,31 +361,39 @@ def load(rng: random.Random) -> None:
                 fixed_by="网格员" if fixed else "",
             )
         )
-    Hazard.objects.bulk_create(hazards)
+    return Hazard.objects.bulk_create(hazards)
+
+
+ORGANISATION_KINDS = [
+    "individual_business",
+    "individual_business",
+    "enterprise",
+    "institution",
+    "school",
+    "hospital",
+]
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _organisations(units: list, rng: random.Random) -> list[Organisation]:
+    """A shop, firm, clinic or school in every third unit grid, with a valid unified credit code."""
     orgs = []
-    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     for i, unit in enumerate(units[::3]):
-        kind = [
-            "individual_business",
-            "individual_business",
-            "enterprise",
-            "institution",
-            "school",
-            "hospital",
-        ][i % 6]
+        kind = ORGANISATION_KINDS[i % 6]
+        place = unit.name.split("-")[0]
         name = {
             "individual_business": rng.choice(SURNAMES)
             + "记"
             + rng.choice(["杂货店", "小吃店", "茶叶店", "五金店"]),
             "enterprise": f"寿宁{rng.choice(['茶业', '农业', '建材', '电子'])}有限公司",
-            "institution": f"{unit.name.split('-')[0]}卫生服务站",
-            "school": f"{unit.name.split('-')[0]}小学",
-            "hospital": f"{unit.name.split('-')[0]}卫生院",
+            "institution": f"{place}卫生服务站",
+            "school": f"{place}小学",
+            "hospital": f"{place}卫生院",
         }[kind]
         first17 = (
             ("92" if kind == "individual_business" else "91" if kind == "enterprise" else "12")
             + "350924"
-            + "".join(rng.choice(chars) for _ in range(9))
+            + "".join(rng.choice(CREDIT_CODE_CHARS) for _ in range(9))
         )
         geom = shapely.geometry.shape(unit.boundary)
         x, y = _point_in(geom, geom.bounds, rng)
@@ -363,10 +410,26 @@ def load(rng: random.Random) -> None:
                 lat=y,
             )
         )
-    Organisation.objects.bulk_create(orgs)
+    return Organisation.objects.bulk_create(orgs)
+
+
+def load(rng: random.Random) -> None:
+    units = list(grids.leaf_grids())
+    houses = _houses(units, rng)
+    people = _people(houses, rng)
+    # The demo resident's account phone is a head's phone in the first unit grid: their household page works.
+    resident = User.objects.filter(username="resident").first()
+    if resident is not None and resident.phone:
+        head = people.persons[people.heads[0]]
+        head.phone, head.phone_index = resident.phone, crypto.blind_index(resident.phone) or ""
+    _save_people(people)
+    hazards = _hazards(houses, rng)
+    orgs = _organisations(units, rng)
+    buildings = len({h.building_id for h in houses if h.building_id})
+    households, persons = len(people.households), len(people.persons)
     print(
-        f"档案：{len(buildings)} 栋楼，{len(houses)} 套房屋，{len(households)} 户，{len(persons)} 人，"
-        f"{len(memberships)} 条人群登记，{len(hazards)} 处隐患，{len(orgs)} 家单位"
+        f"档案：{buildings} 栋楼，{len(houses)} 套房屋，{households} 户，{persons} 人，"
+        f"{len(people.memberships)} 条人群登记，{len(hazards)} 处隐患，{len(orgs)} 家单位"
     )
 
 
