@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
@@ -254,6 +255,25 @@ def _date(value) -> date | None | str:
     return "bad"
 
 
+def _pad_rows(rows: list[list], header: list[str], mapping: dict[str, int]) -> int:
+    """Give every row (in place) one empty cell past the mapped columns and return its index: unmapped
+    fields point at it, so the check reads a cell with plain indexing (it runs for every cell of
+    100,000 rows)."""
+    width = max([len(header), *(i + 1 for i in mapping.values())])
+    for r in rows:
+        if len(r) <= width:
+            r.extend([None] * (width + 1 - len(r)))
+        else:
+            r[width] = None  # past the header and every mapped column: nothing is read from it
+    return width
+
+
+def _group_keys() -> dict[str, int]:
+    """A special group by its Chinese name or its key, as a ledger may write either."""
+    groups = list(SpecialGroup.objects.all())
+    return {g.name: g.pk for g in groups} | {g.key: g.pk for g in groups}
+
+
 def check_ledger(
     header: list[str],
     body: list[list],
@@ -267,16 +287,8 @@ def check_ledger(
     report, errors, err, mapping = sheet.report, sheet.report.errors, sheet.err, sheet.mapping
     if errors:
         return report, []
-    # Every row gets (in place) one empty cell past the mapped columns, which unmapped fields point at,
-    # so the loop below reads a cell with plain indexing (it runs for every cell of 100,000 rows).
-    width = max([len(header), *(i + 1 for i in mapping.values())])
-    blank = width
     rows = body
-    for r in rows:
-        if len(r) <= width:
-            r.extend([None] * (width + 1 - len(r)))
-        else:
-            r[width] = None  # past the header and every mapped column: nothing is read from it
+    blank = _pad_rows(rows, header, mapping)
     col = {c.field: mapping.get(c.field, blank) for c in COLUMNS}
     i_grid, i_hh, i_addr, i_res, i_name = (
         col[f] for f in ("grid_code", "household_number", "address", "residence", "name")
@@ -290,15 +302,9 @@ def check_ledger(
     unmapped_plain = dict.fromkeys((f for f in plain if f not in mapping), "")
     has_doc_type = "doc_type" in mapping
 
-    codes = {_text(v[i_grid]) for v in rows}
-    grids, visible = _grids_for(codes, user)
+    grids, visible = _grids_for({_text(v[i_grid]) for v in rows}, user)
     grid_pk = {c: g.pk for c, g in grids.items()}
-    groups = {g.name: g.pk for g in SpecialGroup.objects.all()} | {
-        g.key: g.pk for g in SpecialGroup.objects.all()
-    }
-    existing_hh = dict(
-        bulk.rows_where_in(Household, "number", {_text(v[i_hh]) for v in rows}, ("number", "grid_id"))
-    )
+    groups = _group_keys()
     prepared: list[PreparedRow] = []
     seen_ids: dict[str, int] = {}
     hh_grid: dict[str, tuple[str, int]] = {}
@@ -388,23 +394,16 @@ def check_ledger(
                 "phone_index": blind_index(phone) or "",
                 "relation": relation or "other",
                 "ethnicity": _text(values[i_eth]) or "汉族",
+                **unmapped_plain,
             }
-            person.update(unmapped_plain)
             for f, i in i_plain:
                 person[f] = _text(values[i])
+            address = _text(values[i_addr])
             prepared.append(
-                PreparedRow(
-                    n,
-                    grid_pk[code],
-                    number,
-                    _text(values[i_addr]),
-                    residence or "registered",
-                    person,
-                    group_ids,
-                )
+                PreparedRow(n, grid_pk[code], number, address, residence or "registered", person, group_ids)
             )
-    new_households = {p.household_number for p in prepared if p.household_number not in existing_hh}
-    report.households_new = len(new_households)
+    numbers = {p.household_number for p in prepared}
+    report.households_new = len(numbers) - len(bulk.rows_where_in(Household, "number", numbers, ("number",)))
     report.persons = len(prepared)
     errors.extend(_archive_conflicts(prepared, mapping))
     errors.sort(key=lambda e: (e.row, e.column))
@@ -479,36 +478,81 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
     Raw bulk inserts of plain tuples (executemany on SQLite, COPY on PostgreSQL) with primary keys
     reserved beforehand: the ORM's bulk_create spent 25 s preparing 100,000 rows of 23 fields (measured).
     """
-    from django.db import connection
-    from django.utils import timezone
+    stamp = _Stamp.taken()
+    households = _existing_households(prepared)
+    new = _new_households(prepared, households)
+    person_ids = bulk.reserve_ids(Person, len(prepared))
+    households.update(zip(new, bulk.reserve_ids(Household, len(new)), strict=True))
+    heads: dict[str, int] = {}  # the first head of each new household, as the old one-by-one path chose
+    for p, pk in zip(prepared, person_ids, strict=True):
+        if p.person["relation"] == "head" and p.household_number in new:
+            heads.setdefault(p.household_number, pk)
+    _insert_households(new, households, heads, stamp)
+    _insert_persons(prepared, person_ids, households, stamp)
+    bulk.insert_rows(
+        GroupMembership,
+        ("person_id", "group_id", "start", "source", "note", "created", "last_updated"),
+        [
+            (pk, g, stamp.today, GroupMembership.Source.IMPORT.value, "", stamp.now, stamp.now)
+            for pk, p in zip(person_ids, prepared, strict=True)
+            for g in p.groups
+        ],
+    )
+    audit.record(
+        audit.Action.IMPORT,
+        actor=by,
+        object_type="registry.person",
+        object_repr=f"导入人员台账 {len(prepared)} 人",
+        detail={"persons": len(prepared), "households": len(new)},
+    )
+    signals.tell({households[p.household_number] for p in prepared}, bulk=True)
+    report.committed = True
+    return report
 
-    now_db = connection.ops.adapt_datetimefield_value(timezone.now())
-    today = date.today()
-    today_db = connection.ops.adapt_datefield_value(today)
-    # number -> household id (existing ones first; new ones get reserved ids)
+
+@dataclass(frozen=True)
+class _Stamp:
+    """The commit's time and date, as the database takes them in a raw insert."""
+
+    now: object
+    today: object
+
+    @classmethod
+    def taken(cls) -> _Stamp:
+        ops = connection.ops
+        return cls(ops.adapt_datetimefield_value(timezone.now()), ops.adapt_datefield_value(date.today()))
+
+
+def _existing_households(prepared: list[PreparedRow]) -> dict[str, int]:
+    """Household number -> id of the households the archive holds already, each in the row's grid."""
     households: dict[str, int] = {}
     grid_of = {p.household_number: p.grid_id for p in prepared}
     for number, pk, grid_id in bulk.rows_where_in(Household, "number", grid_of, ("number", "id", "grid_id")):
         if grid_of[number] != grid_id:
             raise ArchiveChanged(number)
         households[number] = pk
-    # new household number -> (grid id, address, residence): plain tuples, not model instances
+    return households
+
+
+def _new_households(prepared: list[PreparedRow], existing: dict[str, int]) -> dict[str, tuple[int, str, str]]:
+    """New household number -> (grid id, address, residence) of its first row: plain tuples, not models."""
     new: dict[str, tuple[int, str, str]] = {}
     for p in prepared:
-        if p.household_number not in households and p.household_number not in new:
+        if p.household_number not in existing and p.household_number not in new:
             new[p.household_number] = (p.grid_id, p.address or p.household_number, p.residence)
+    return new
+
+
+def _insert_households(
+    new: dict[str, tuple[int, str, str]], households: dict[str, int], heads: dict[str, int], stamp: _Stamp
+) -> None:
+    """A house for each new household (at the ledger's address), the household, and its first grid."""
     house_ids = bulk.reserve_ids(House, len(new))
-    household_ids = bulk.reserve_ids(Household, len(new))
-    person_ids = bulk.reserve_ids(Person, len(prepared))
-    households.update(zip(new, household_ids, strict=True))
-    heads: dict[str, int] = {}  # the first head of each new household, as the old one-by-one path chose
-    for p, pk in zip(prepared, person_ids, strict=True):
-        if p.person["relation"] == "head" and p.household_number in new:
-            heads.setdefault(p.household_number, pk)
+    now = stamp.now
     bulk.insert_rows(
         House,
         ("id", "grid_id", "address", "room", "use", "created", "last_updated"),
-        [(h, g, a, "", "own", now_db, now_db) for h, (g, a, _r) in zip(house_ids, new.values(), strict=True)],
+        [(h, g, a, "", "own", now, now) for h, (g, a, _r) in zip(house_ids, new.values(), strict=True)],
     )
     bulk.insert_records(
         Household,
@@ -523,8 +567,8 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
                 "phone": "",
                 "phone_index": "",
                 "active": True,
-                "created": now_db,
-                "last_updated": now_db,
+                "created": now,
+                "last_updated": now,
             }
             for h, (n, (g, _a, r)) in zip(house_ids, new.items(), strict=True)
         ],
@@ -532,8 +576,14 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
     bulk.insert_rows(
         HouseholdGridHistory,
         ("household_id", "grid_id", "house_address", "valid_from"),
-        [(households[n], g, a, today_db) for n, (g, a, _r) in new.items()],
+        [(households[n], g, a, stamp.today) for n, (g, a, _r) in new.items()],
     )
+
+
+def _insert_persons(
+    prepared: list[PreparedRow], person_ids: list[int], households: dict[str, int], stamp: _Stamp
+) -> None:
+    """Every row's person, its ID number and phone encrypted in one pass each."""
     id_cipher = crypto.encrypt_many([p.person["id_number"] for p in prepared])
     phone_cipher = crypto.encrypt_many([p.person["phone"] for p in prepared])
     adapt_date = connection.ops.adapt_datefield_value
@@ -564,32 +614,12 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
                 "political_status": d["political_status"],
                 "status": Person.Status.ACTIVE.value,
                 "client_id": None,
-                "created": now_db,
-                "last_updated": now_db,
-                "registered_on": today_db,
+                "created": stamp.now,
+                "last_updated": stamp.now,
+                "registered_on": stamp.today,
             }
         )
     bulk.insert_records(Person, values)
-    bulk.insert_rows(
-        GroupMembership,
-        ("person_id", "group_id", "start", "source", "note", "created", "last_updated"),
-        [
-            (pk, g, today_db, GroupMembership.Source.IMPORT.value, "", now_db, now_db)
-            for pk, p in zip(person_ids, prepared, strict=True)
-            for g in p.groups
-        ],
-    )
-    audit.record(
-        audit.Action.IMPORT,
-        actor=by,
-        object_type="registry.person",
-        object_repr=f"导入人员台账 {len(values)} 人",
-        detail={"persons": len(values), "households": len(new)},
-    )
-
-    signals.tell({households[p.household_number] for p in prepared}, bulk=True)
-    report.committed = True
-    return report
 
 
 def check_organisations(
