@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import shapely
+from django.db.models import OuterRef, Subquery
 
 from wangge.accounts.models import User
 from wangge.core import crypto
@@ -320,9 +321,9 @@ def _save_people(people: People) -> None:
     for p, hi in zip(persons, people.household_of, strict=True):
         p.household = households[hi]
     Person.objects.bulk_create(persons, batch_size=2000)
-    for pi in people.heads:
-        households[people.household_of[pi]].head = persons[pi]
-    Household.objects.bulk_update(households, ["head"], batch_size=2000)
+    # every household's head in one statement (row by row, 17,000 updates took seconds)
+    head = Person.objects.filter(household=OuterRef("pk"), relation="head").order_by("pk").values("pk")[:1]
+    Household.objects.filter(head__isnull=True).update(head=Subquery(head))
     start = date(2024, 1, 1)
     HouseholdGridHistory.objects.bulk_create(
         [
