@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -37,6 +38,8 @@ def categories(on: date | None = None) -> QuerySet[Category]:
 CATALOGUE_SECONDS = 30.0
 
 
+# Reports dated on a few different days (a hotline batch, the demo's four weeks) keep each day's.
+CATALOGUE_DAYS = 40
 _catalogue_cache: dict[str, tuple[float, dict[str, Category]]] = {}
 
 
@@ -48,13 +51,12 @@ def forget_caches() -> None:
 
 
 def category_by_key(key: str, on: date | None = None) -> Category:
-    import time
-
     day = (on or timezone.localdate()).isoformat()
     cached = _catalogue_cache.get(day)
     if cached is None or time.monotonic() - cached[0] > CATALOGUE_SECONDS:
         cached = (time.monotonic(), {c.key: c for c in categories(on)})
-        _catalogue_cache.clear()
+        if len(_catalogue_cache) >= CATALOGUE_DAYS:
+            _catalogue_cache.clear()
         _catalogue_cache[day] = cached
     found = cached[1].get(key)
     if found is None:
