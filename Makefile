@@ -34,7 +34,7 @@ run: install
 
 # one worker per core (pytest-xdist); a test file's tests stay on one worker (its module fixtures once)
 test: install
-	$(BIN)/pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

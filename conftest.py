@@ -11,6 +11,13 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_collection_modifyitems(items):
+    """The long test files first (stable otherwise): `make test` hands files to the cores in this order,
+    so the long ones start together at the beginning rather than one of them last, on a core of its own,
+    while the other core has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_index():
     """Each test starts with no cached point index (the database was rolled back under it)."""

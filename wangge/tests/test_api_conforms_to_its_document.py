@@ -20,7 +20,7 @@ from testkit import grid_worker, staff, the_town
 from wangge.accounts import services as accounts
 from wangge.accounts.models import User
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.long]
 
 EXAMPLES = 8  # per operation and user, deterministic: the whole API in about 20 s
 BOUNDED = {

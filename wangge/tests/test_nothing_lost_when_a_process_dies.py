@@ -32,6 +32,9 @@ settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 QUIET = ("-v", "0", "--skip-checks")
 
 
+pytestmark = pytest.mark.long
+
+
 class RealDatabase:
     """A database that separate processes share (the test database lives in this process only)."""
 

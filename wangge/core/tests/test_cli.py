@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.long
+
 
 def _runner(var: Path):
     env = {**os.environ, "WANGGE_VAR_DIR": str(var), "WANGGE_DEBUG": "1", "LANG": "zh_CN.UTF-8"}

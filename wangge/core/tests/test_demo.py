@@ -5,7 +5,7 @@ from wangge.core import demo
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.long]
 
 
 def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_people(empty_database):
