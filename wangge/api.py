@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.core.signals import got_request_exception
 from django.http import Http404
@@ -223,7 +224,6 @@ def too_big(request, exc):
 
 
 def _megabytes() -> str:
-    from django.conf import settings
 
     return f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:g}"
 

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -109,7 +110,6 @@ def list_users(request, q: str = "", role: str = "", page: int = Query(1, ge=1))
 
 @router.post("/users", response={201: UserOut}, summary="新建账号（管理员）")
 def create_user(request, body: UserIn):
-    from django.db import transaction
 
     require(request.user, perms.MANAGE_USERS)
     department = None

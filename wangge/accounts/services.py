@@ -121,7 +121,6 @@ def set_active(user: User, *, active: bool, by) -> User:
 
 
 def search_users(*, text: str = "", role: str = ""):
-    from django.db.models import Q
 
     qs = User.objects.select_related("department").order_by("username")
     if text:

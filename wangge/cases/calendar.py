@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 from django.conf import settings
 from django.utils import timezone
 
@@ -50,7 +51,6 @@ def office_hours() -> list[tuple[time, time]]:
 def seed_from_holidays(years) -> int:
     """Write the days that differ from the plain week for these years, from the `holidays` package;
     days an administrator edited are left alone. Returns how many rows were written."""
-    import holidays
 
     edited = set(WorkCalendarDay.objects.filter(source="admin").values_list("day", flat=True))
     written = 0
@@ -95,8 +95,6 @@ class WorkTime:
         every CALENDAR_SECONDS; an edit in this process is seen at once, in others within that time."""
         now = time_module.monotonic()
         if _cache["at"] is None or now - _cache["at"] > CALENDAR_SECONDS:
-            from wangge.cases.models import WorkCalendarDay
-
             _cache["days"] = dict(WorkCalendarDay.objects.values_list("day", "is_workday"))
             _cache["at"] = now
         return cls(_cache["days"], office_hours(), ZoneInfo(settings.TIME_ZONE))

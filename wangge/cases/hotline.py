@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from rapidfuzz import fuzz, process
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case
@@ -53,7 +56,6 @@ class AddressIndex:
         return cls(registry.address_base())
 
     def match(self, address: str) -> tuple[tuple[str, float | None, float | None, int] | None, float]:
-        from rapidfuzz import fuzz, process
 
         key = normalise(address)
         if not key or not self.keys:
@@ -185,7 +187,6 @@ def check_orders(header: list[str], body: list[list]) -> tuple[list[OrderIn], li
 
 def _category_for(kind: str):
     """The catalogue's subclass named like the hotline's type (exact, then close), else 其他."""
-    from rapidfuzz import fuzz, process
 
     options = {c.name: c for c in cases.categories()}
     if kind in options:
@@ -272,10 +273,6 @@ def import_one(o: OrderIn, *, index: AddressIndex, by=None) -> Case:
 def repeat_of(case: Case) -> Case | None:
     """The first open hotline order this one repeats: the same caller, or the same address and category,
     within settings.CASE_REPEAT_DAYS. Repeats are grouped under it to be handled together."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.db.models import Q
 
     since = case.created - timedelta(days=settings.CASE_REPEAT_DAYS)
     same = Q(address=case.address, category__key=case.category.key) if case.address else Q(pk__in=[])

@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core import idempotency, links
@@ -96,7 +97,6 @@ class Category(models.Model):
     @property
     def label(self) -> str:
         """The name in the page's language (the scene gives both)."""
-        from django.utils.translation import get_language
 
         english = (get_language() or "").startswith("en")
         return self.name_en if english and self.name_en else self.name

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -90,7 +92,6 @@ def _captcha_form(request, channel: str):
     if not settings.REPORT_CAPTCHA or channel != Case.Channel.RESIDENT or request.user.is_authenticated:
         return None
     from captcha.fields import CaptchaField
-    from django import forms
 
     class CaptchaForm(forms.Form):
         captcha = CaptchaField(label=_("验证码"))
@@ -153,8 +154,6 @@ def rate(request, token: str):
     try:
         cases.rate(case, **form.cleaned_data, by=request.user if request.user.is_authenticated else None)
     except ValidationError as exc:
-        from django.contrib import messages
-
         messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
     return redirect("report:follow", token=token)
 
@@ -172,7 +171,6 @@ def _photo_response(photo: CasePhoto) -> HttpResponse:
 def grid_outlines(request):
     """The outlines a resident pins against (what the public boards show anyway: names and shapes, no
     people): the top two levels, and the QR code's own grid marked."""
-    from django.http import JsonResponse
 
     features = []
     for root in grids.roots():

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -303,7 +305,6 @@ def figures(request):
 
 
 def settings_weights() -> str:
-    from django.conf import settings
 
     return "/".join(str(w) for w in settings.HOTLINE_WEIGHTS)
 
@@ -312,7 +313,6 @@ def settings_weights() -> str:
 @permission_required(perms.VIEW_FIGURES, raise_exception=True)
 def figure_cases(request, key: str, part: str):
     """The cases behind one figure's numerator or denominator."""
-    from django.http import Http404
 
     qs, period, _unit, leave_out = _figure_scope(request)
     found = next((f for f in fig.compute(qs, period, leave_out_suspended=leave_out) if f.key == key), None)

@@ -7,19 +7,19 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import quote
 
+from django.urls import get_script_prefix, reverse
+
 _MARK = "0MARK0"  # matches the str and slug path converters
 
 
 @lru_cache(maxsize=64)
 def _around(name: str, script_prefix: str) -> tuple[str, str]:
-    from django.urls import reverse
 
     head, _mark, tail = reverse(name, args=[_MARK]).partition(_MARK)
     return head, tail
 
 
 def link(name: str, arg: str) -> str:
-    from django.urls import get_script_prefix
 
     head, tail = _around(name, get_script_prefix())
     return f"{head}{quote(arg, safe='')}{tail}"  # codes and tokens come back as they are

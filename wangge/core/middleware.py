@@ -1,3 +1,10 @@
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+
 from wangge.core import text
 
 
@@ -29,8 +36,6 @@ class RequestGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.core.exceptions import RequestDataTooBig
 
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -57,7 +62,6 @@ def json_error(
 ):
     """The error in the door's own format: Open311's list of {code, description}, or the API's shape;
     None for a page."""
-    from django.http import JsonResponse
 
     if request.path.startswith("/open311/"):
         return JsonResponse([{"code": status, "description": detail}], safe=False, status=status,
@@ -69,7 +73,6 @@ def json_error(
 
 
 def unclean_query(request, name: str):
-    from django.shortcuts import render
 
     answer = json_error(
         request, 422, text.message(), "invalid", {name: [text.message()]}, {name: ["invalid"]}
@@ -78,8 +81,6 @@ def unclean_query(request, name: str):
 
 
 def too_large(request, limit: int):
-    from django.shortcuts import render
-    from django.utils.translation import gettext as _
 
     mb = f"{limit / 1024 / 1024:g}"
     answer = json_error(request, 413, _("提交的内容太大（上限 %(mb)s MB）") % {"mb": mb}, "too_large")
@@ -89,7 +90,6 @@ def too_large(request, limit: int):
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or behind a proxy the header settings.CLIENT_IP_HEADER names (the
     same address the rate limits count by)."""
-    from django.conf import settings
 
     header = settings.CLIENT_IP_HEADER
     return (request.META.get(header) if header else None) or request.META.get("REMOTE_ADDR", "")
@@ -104,8 +104,6 @@ class PrivateResponseMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.utils.cache import patch_cache_control
 
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)

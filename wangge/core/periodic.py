@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,6 @@ def start_scheduler(tick: float = 5.0) -> threading.Thread:
     last: dict[str, float] = {}
 
     def loop() -> None:
-        from django.db import close_old_connections
 
         while True:
             close_old_connections()

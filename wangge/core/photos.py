@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from wangge.core.errors import invalid
 
 
 def check_image(upload, *, max_bytes: int, field: str = "photos"):
     """The upload as a Pillow image, or a Chinese ValidationError on `field`."""
-    from PIL import Image, UnidentifiedImageError
 
     name = getattr(upload, "name", "photo")
     if getattr(upload, "size", 0) > max_bytes:
@@ -39,7 +40,6 @@ def check_image(upload, *, max_bytes: int, field: str = "photos"):
 
 def jpeg(image, *, longest: int = 2048) -> tuple[bytes, int, int]:
     """The image upright, at most `longest` px, as JPEG bytes without metadata; and its size."""
-    from PIL import ImageOps
 
     image = ImageOps.exif_transpose(image).convert("RGB")
     image.thumbnail((longest, longest))
@@ -50,7 +50,6 @@ def jpeg(image, *, longest: int = 2048) -> tuple[bytes, int, int]:
 
 def served(image, *, cache_control: str):
     """A stored JPEG as a response (404 when its file is gone). Private photos say `private`."""
-    from django.http import Http404, HttpResponse
 
     try:
         data = image.read()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -166,7 +167,6 @@ def current_scene() -> SceneApplication | None:
 
 
 def _sections_empty() -> bool:
-    from django.apps import apps
 
     grid = apps.get_model("grids", "Grid")
     return not grid.objects.exists()

@@ -1,5 +1,9 @@
 """Platform background work: delivering the notification outbox; taking back what a dead worker left."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
 
 from wangge.core import outbox
@@ -22,10 +26,7 @@ def requeue_abandoned() -> int:
     running TASK_STALE_SECONDS, for a worker to take. Every task is idempotent and every long write is one
     transaction (or batches of them), so running it again is how nothing half-done is left and nothing is
     lost. Returns how many were taken back."""
-    from datetime import timedelta
 
-    from django.conf import settings
-    from django.utils import timezone
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 

@@ -1,6 +1,9 @@
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from wangge.core.middleware import json_error
@@ -23,7 +26,6 @@ def healthz(request):
 
 def rate_limited(request, exception=None):
     """Past a door's rate limit (django-ratelimit): 429 in Chinese, in the door's own error format."""
-    from django.utils.translation import gettext as _
 
     answer = json_error(request, 429, _("请求太频繁，请稍后再试"), "throttled")
     if answer is not None:
@@ -34,7 +36,6 @@ def rate_limited(request, exception=None):
 @login_required
 def message_centre(request):
     """站内消息: what the user was told; opening the page marks them read."""
-    from django.utils import timezone
 
     qs = Message.objects.filter(user=request.user)
     page, query = paginate(request, qs)
@@ -48,7 +49,6 @@ def message_centre(request):
 @csrf_exempt
 def bench_insert(request):
     """The intake benchmark's baseline: a bare view doing one insert (mounted only with BENCH_VIEWS)."""
-    from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("INSERT INTO bench_row (v) VALUES (%s)", [request.POST.get("v", "")])

@@ -12,6 +12,7 @@ from wangge.accounts.models import User
 from wangge.core.demo import register_step
 from wangge.fieldwork import patrols, services
 from wangge.fieldwork.models import Duty, Fulfilment, Mode, Visit
+from wangge.grids import services as grids
 from wangge.grids.models import Grid
 from wangge.registry import services as registry
 
@@ -26,8 +27,6 @@ def load(rng: random.Random) -> None:
     start = today - timedelta(days=400)
     worker_of = {}
     for u in User.objects.filter(role="grid_worker"):
-        from wangge.grids import services as grids
-
         for path in grids.paths_held_by(u):
             worker_of[path] = u
     admin = User.objects.filter(username="admin").first()

@@ -4,6 +4,7 @@ A visit is entered once; the duties it satisfies, the hazards and cases it raise
 figures are all derived from it.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -156,7 +157,6 @@ class Visit(AppendOnlyModel):
 
     @property
     def near(self) -> bool | None:
-        from django.conf import settings
 
         return None if self.distance_m is None else self.distance_m <= settings.FIELDWORK_NEAR_METRES
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
@@ -30,7 +31,7 @@ from wangge.core import photos as core_photos
 from wangge.core.bulk import insert_rows
 from wangge.core.errors import error, invalid
 from wangge.fieldwork import permissions as perms
-from wangge.fieldwork import scene
+from wangge.fieldwork import scene, tasks
 from wangge.fieldwork.models import (
     Campaign,
     CampaignTarget,
@@ -84,8 +85,6 @@ def _selected(rule: VisitRule | Campaign, on: date | None = None) -> QuerySet:
 
 
 # --- keeping duties in step with the archive ---------------------------------------------------
-
-
 def sync(household_ids: list[int] | None = None, *, on: date | None = None) -> dict:
     """Create the duties rules now select and drop those they no longer select, for these households
     (or all). A new duty is first due `first_within_days` after today; a dropped one stops at once."""
@@ -152,8 +151,6 @@ def recompute(rule: VisitRule) -> int:
 
 def on_households_changed(sender, household_ids, bulk=False, **kwargs) -> None:
     if bulk:  # a ledger import: the background task catches up, the import does not wait
-        from wangge.fieldwork import tasks
-
         transaction.on_commit(lambda: tasks.sync_duties.enqueue())
         return
     sync(list(household_ids))
@@ -365,8 +362,6 @@ def _clean(data: VisitIn, by, photos: list) -> tuple:
     if (lon is None) != (lat is None):
         errors["lat"] = error(_("经度和纬度要一起提供"), "required")
     elif lon is not None and lat is not None:
-        from wangge.grids import coords
-
         if data.crs not in ("wgs84", "gcj02", "bd09") or not (-180 <= lon <= 180 and -90 <= lat <= 90):
             errors["lon"] = error(_("位置坐标不正确"), "invalid")
         else:
@@ -392,7 +387,6 @@ def _clean(data: VisitIn, by, photos: list) -> tuple:
 
 
 def _record(data: VisitIn, *, by, photos: list) -> Visit:
-    from django.core.files.base import ContentFile
 
     household, at, answers, notes, lon, lat, images, persons = _clean(data, by, photos)
     place = household_point(household)
@@ -459,8 +453,6 @@ def _findings(visit: Visit, data: VisitIn, by) -> None:
             visit=visit, kind=Finding.Kind.HAZARD, summary=str(hazard)[:255], hazard_id=hazard.pk
         )
     if data.problem_category:
-        from wangge.cases import services as cases
-
         point = (visit.lon, visit.lat) if visit.lon is not None else household_point(household)
         case = cases.report(
             cases.ReportIn(
@@ -759,6 +751,7 @@ def finish_service(record: ServiceRecord, *, state: str, result: str, by) -> Ser
 
 
 # --- joint patrols (patrols.py), reachable from here (imported last: they use the above) -------------
+
 from wangge.fieldwork.patrols import analysis as patrol_analysis  # noqa: E402, F401
 from wangge.fieldwork.patrols import plan as plan_patrol  # noqa: E402, F401
 from wangge.fieldwork.patrols import plans_for  # noqa: E402, F401

@@ -258,7 +258,6 @@ def coverage(request):
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def rules(request):
-    from django.db.models import Count
 
     rows = VisitRule.objects.annotate(households=Count("duties")).order_by("order", "pk")
     return render(request, "fieldwork/rules.html", {"rules": rows})

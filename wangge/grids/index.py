@@ -8,6 +8,7 @@ drops its own index at commit.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -72,7 +73,6 @@ def build_index(rows: list[dict], on: date) -> LeafIndex:
     }
     geoms, located = [], []
     leaves = [r for r in rows if r["path"] not in parents and r["boundary"]]
-    import json
 
     shapes = shapely.from_geojson([json.dumps(r["boundary"]) for r in leaves]) if leaves else []
     for r, geom in zip(leaves, shapes, strict=True):

@@ -3,7 +3,7 @@ and the month's reports (who filed, the figures)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
@@ -123,7 +123,6 @@ class MonthFilter(Schema):
     summary="月报报送情况（state: filed/late/waiting/overdue）",
 )
 def monthly(request, f: Query[MonthFilter]):
-    from datetime import datetime
 
     require(request.user, perms.VIEW)
     try:

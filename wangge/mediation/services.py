@@ -7,12 +7,16 @@ mediated; outstanding = found by the month's end and not closed by it.
 
 from __future__ import annotations
 
+import base64
 import calendar
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -236,11 +240,6 @@ def _signed(dispute: Dispute, by) -> None:
 def sign(dispute: Dispute, *, by, party: str, upload=None, drawn: str = "") -> Signature:
     """A party signs the agreement: a photo of the signed paper, or a signature drawn on the phone (a PNG
     data URL from the page's canvas)."""
-    import base64
-    import io
-
-    from django.core.files.base import ContentFile
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     _signed(dispute, by)
     names = [p["name"] for p in dispute.parties]

@@ -3,6 +3,7 @@ report (file or zero-report with one click; the centre sees who is late). Thin: 
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import date
 
@@ -10,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -270,7 +271,6 @@ def _export(request, month: date, rows):
 @permission_required(perms.VIEW, raise_exception=True)
 def agreement_pdf(request, pk: int):
     """人民调解协议书, printed from the dispute's record with the parties' signatures."""
-    import base64
 
     dispute = get_object_or_404(services.disputes_for(request.user), pk=pk)
     if dispute.status not in ("agreed", "partly"):
@@ -295,7 +295,6 @@ def agreement_pdf(request, pk: int):
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def signature_image(request, pk: int):
-    from django.http import FileResponse
 
     sig = get_object_or_404(Signature, pk=pk)
     get_object_or_404(services.disputes_for(request.user), pk=sig.dispute_id)  # 404 unless the user sees it

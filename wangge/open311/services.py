@@ -4,7 +4,9 @@ categories that need a visit to a family (disputes, hardship), which would place
 
 from __future__ import annotations
 
+from django.core import signing
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from wangge.cases import services as cases
@@ -14,14 +16,12 @@ MEDIA_SALT = "wangge.open311.media"
 
 
 def media_ref(photo_pk: int) -> str:
-    from django.core import signing
 
     return signing.dumps(photo_pk, salt=MEDIA_SALT)
 
 
 def public_photo(ref: str):
     """The photo a media_url names, while its case is still one the public may see; else None."""
-    from django.core import signing
 
     try:
         pk = signing.loads(ref, salt=MEDIA_SALT)
@@ -93,8 +93,6 @@ def as_request(case: Case, request=None) -> dict:
     photos = list(case.photos.all())  # prefetched by the list
     first = min(photos, key=lambda p: p.pk) if photos else None
     if first is not None and request is not None:
-        from django.urls import reverse
-
         # a reference to the photo alone, never the case's follow token (which opens the whole case)
         media = request.build_absolute_uri(reverse("open311:media", args=[media_ref(first.pk)]))
     return {

@@ -2,6 +2,10 @@
 
 from datetime import date
 
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -94,7 +98,6 @@ class HouseholdOut(Schema):
 
 def _groups_of(persons: list[Person], user) -> dict[int, list[str]]:
     """Active special groups the user may see, for a page of persons, in one query."""
-    from django.db.models import Q
 
     on = registry.today()
     out: dict[int, list[str]] = {}
@@ -332,7 +335,6 @@ class JobOut(Schema):
 
 @router.post("/households", response={201: HouseholdOut}, summary="新建户（连同房屋）")
 def create_household(request, body: HouseholdIn):
-    from django.db import transaction
 
     require(request.user, perms.EDIT_ARCHIVE)
     grid = get_visible_grid_or_404(request.user, body.grid_code)
@@ -404,7 +406,6 @@ def _proposal_out(change) -> dict:
 
 @router.post("/me/proposals", response={201: ProposalOut}, summary="居民申报本户信息（网格员确认后生效）")
 def propose(request, body: ProposalIn):
-    from django.http import Http404
 
     household = selfservice.household_of_resident(request.user)
     if household is None:
@@ -458,14 +459,12 @@ def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("per
 
 @router.get("/imports/{job_id}", response=JobOut, summary="台账导入进度与结果")
 def import_status(request, job_id: int):
-    from django.shortcuts import get_object_or_404
 
     return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id, user=request.user)
 
 
 @router.post("/imports/{job_id}/commit", response={202: JobOut}, summary="确认导入（检查无误后）")
 def commit_import(request, job_id: int):
-    from django.shortcuts import get_object_or_404
 
     require(request.user, perms.EDIT_ARCHIVE)
     job = get_object_or_404(ImportJob, pk=job_id, user=request.user)

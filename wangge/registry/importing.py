@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import shapely
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -724,7 +725,6 @@ def check_houses(
     header: list[str], body: list[list], *, mapping: dict[str, int] | None = None, user=None
 ) -> tuple[LedgerReport, list[dict]]:
     """Validate a house ledger: grid, address (no duplicates), use, area, point inside the grid, hazards."""
-    import shapely
 
     sheet = _Sheet.open(header, body, HOUSE_COLUMNS, mapping)
     if sheet.report.errors:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,8 +68,6 @@ def normalise_phone(raw: str | None) -> str:
 
 
 # --- reading, always through jurisdiction ------------------------------------------------------
-
-
 def persons_for(user) -> QuerySet[Person]:
     return accounts.visible(Person.objects.select_related("grid", "household"), user)
 
@@ -666,8 +665,6 @@ def unmask(person: Person, *, field: str, reason: str, by) -> str:
     if field not in PII_FIELDS:
         raise invalid("field", _("该字段不需要解除遮挡"), "not_allowed")
     if not by.has_perm(perms.UNMASK):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(perms.UNMASK)
     reason = (reason or "").strip()
     if len(reason) < 2:
@@ -735,8 +732,6 @@ ENCRYPTED: dict = {Person: ("id_number", "phone", "address"), Household: ("phone
 
 def rows_on_old_keys() -> int:
     """How many encrypted values are not yet on the current key."""
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
 
     current = crypto.keyring().current
     total = 0
@@ -754,8 +749,6 @@ def rows_on_old_keys() -> int:
 def rotate_keys(*, batch: int = 1000, progress=None) -> int:
     """Re-encrypt every value written with an older key, a batch per transaction (no downtime:
     old and new keys are both readable meanwhile). Returns the number of rows rewritten."""
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
 
     current = crypto.keyring().current
     done = 0
@@ -803,6 +796,7 @@ def address_base() -> list[tuple[str, float | None, float | None, int]]:
 
 
 # --- verbs that live in their own modules, reachable from here (imported last: they use the above) ----
+
 from wangge.registry.importing import (  # noqa: E402, F401
     auto_mapping,
     check_houses,

@@ -1,5 +1,9 @@
 """Background work of the registry: ledger imports (run by `wangge worker`; idempotent)."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
 
 from wangge.core.excel import RowError
@@ -68,10 +72,6 @@ def _data(report) -> dict:
 @task()
 def drop_old_ledgers() -> int:
     """The files of ledgers checked but never committed (or failed), after IMPORT_KEEP_DAYS."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
 
     old = timezone.now() - timedelta(days=settings.IMPORT_KEEP_DAYS)
     return ImportJob.objects.filter(last_updated__lt=old).exclude(content=b"").update(content=b"")

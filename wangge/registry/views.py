@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +25,7 @@ from wangge.grids.jurisdiction import get_visible_grid_or_404, get_visible_or_40
 from wangge.grids.models import Grid
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
-from wangge.registry.models import Hazard, House, Household, Organisation, Person
+from wangge.registry.models import GroupMembership, Hazard, House, Household, Organisation, Person
 from wangge.registry.validators import mask_address, mask_id, mask_phone
 
 
@@ -161,8 +163,6 @@ def roster_rows(request, qs, columns: list[str], *, unmasked: bool):
     visible_groups = set(registry.groups_for(request.user).values_list("pk", flat=True))
     memberships: dict[int, list[str]] = {}
     if "groups" in columns:
-        from wangge.registry.models import GroupMembership
-
         for pid, name in (
             GroupMembership.objects.filter(
                 person__in=qs.values("pk"), group__in=visible_groups, start__lte=on
@@ -528,7 +528,6 @@ class RosterForm(forms.Form):
 @permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
 def roster(request):
     """The printable roster (花名册) of a grid, as PDF or Excel, with the columns the user picks."""
-    from django.template.loader import render_to_string
 
     form = RosterForm(request.GET or None, user=request.user, initial={"grid": request.GET.get("grid", "")})
     if not request.GET.get("columns") or not form.is_valid():
@@ -668,8 +667,6 @@ def household_create(request, code: str):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            from django.db import transaction
-
             with transaction.atomic():
                 house = registry.create_house(grid=grid, address=d["address"], use=d["use"], by=request.user)
                 hh = registry.create_household(

@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from wangge.cases import permissions as perms
@@ -55,7 +56,6 @@ def public_photo(pk: int) -> CasePhoto | None:
 
 def get_case_or_404(user, code: str) -> Case:
     """One answer for "no such case" and "not yours": 404."""
-    from django.http import Http404
 
     case = visible_cases(user).filter(code=code).first()
     if case is None:

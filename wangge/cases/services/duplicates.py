@@ -7,9 +7,11 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from rapidfuzz import fuzz
 
 from wangge.cases.models import Case, CaseFollower, Category
 from wangge.cases.services.access import public_cases
@@ -33,7 +35,6 @@ def nearby_open(
 ) -> list[tuple[Case, int]]:
     """Open cases near a point (a bounding box, then the exact distance), same category first, with
     similar words ranked higher; for a case page's "same problem nearby"."""
-    from rapidfuzz import fuzz
 
     metres = metres or settings.CASE_NEARBY_METRES
     dlat = metres / 111_320
@@ -69,7 +70,6 @@ FOLLOW_SALT = "wangge.cases.follow"
 def nearby_hints(lon: float, lat: float, category: Category | None, text: str = "") -> list[PublicHint]:
     """The report page's "already reported?": public categories only (never a private one, in any form),
     the kind of problem, its status and about how far, without its words, code, token or a link."""
-    from django.core import signing
 
     found = nearby_open(lon, lat, category, text, among=public_cases())
     return [
@@ -87,7 +87,6 @@ def nearby_hints(lon: float, lat: float, category: Category | None, text: str = 
 def follow_by_phone(ref: str, phone: str) -> Case:
     """A passer-by follows a case from the hint instead of reporting it again: told of its progress by SMS
     (no link). The reference expires after a day; only open cases of public categories can be followed."""
-    from django.core import signing
 
     try:
         pk = signing.loads(ref, salt=FOLLOW_SALT, max_age=86400)

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import shapely
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,6 +24,7 @@ from wangge.cases.services.states import A, S
 from wangge.cases.services.steps import _step, check_photo
 from wangge.core import crypto, idempotency, outbox
 from wangge.core.errors import error, invalid
+from wangge.grids import coords
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
@@ -82,8 +84,6 @@ def clean_report(data: ReportIn) -> tuple[Category, dict, float | None, float | 
         elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
             errors["lon"] = error(_("经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间"), "out_of_range")
         else:
-            from wangge.grids import coords
-
             lon, lat = coords.to_wgs84(lon, lat, data.crs)
     phone = (data.reporter_phone or "").replace(" ", "").replace("-", "")
     if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
@@ -244,7 +244,6 @@ def grid_point(grid: Grid) -> tuple[float, float] | None:
     """A point inside a grid (lon, lat): where a case placed only by its grid is shown and routed."""
     if not grid.boundary:
         return None
-    import shapely
 
     p = shapely.geometry.shape(grid.boundary).representative_point()
     return p.x, p.y

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,7 +58,6 @@ def _move(case: Case, status: str) -> None:
 
 def save_photo(case: Case, upload, event: CaseEvent | None = None) -> CasePhoto:
     """Store one uploaded photo, re-encoded as JPEG (which also drops its EXIF location and metadata)."""
-    from django.core.files.base import ContentFile
 
     data, width, height = core_photos.jpeg(check_photo(upload))
     photo = CasePhoto(case=case, event=event, width=width, height=height)
