@@ -91,7 +91,7 @@ def _captcha_form(request, channel: str):
     """The picture CAPTCHA a site may ask of anonymous residents (settings.REPORT_CAPTCHA), or None."""
     if not settings.REPORT_CAPTCHA or channel != Case.Channel.RESIDENT or request.user.is_authenticated:
         return None
-    from captcha.fields import CaptchaField
+    from captcha.fields import CaptchaField  # only where a deployment switches the CAPTCHA on
 
     class CaptchaForm(forms.Form):
         captcha = CaptchaField(label=_("验证码"))

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from wangge.core import outbox
 
@@ -26,9 +28,6 @@ def requeue_abandoned() -> int:
     running TASK_STALE_SECONDS, for a worker to take. Every task is idempotent and every long write is one
     transaction (or batches of them), so running it again is how nothing half-done is left and nothing is
     lost. Returns how many were taken back."""
-
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
 
     before = timezone.now() - timedelta(seconds=settings.TASK_STALE_SECONDS)
     return DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=before).update(

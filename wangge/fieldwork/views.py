@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -335,7 +336,6 @@ def campaign_detail(request, pk: int):
 @never_cache
 def service_worker(request):
     """The offline part: served from /fieldwork/ so that it may control the round and visit pages."""
-    from django.contrib.staticfiles import finders
 
     path = finders.find("fieldwork/sw.js")
     with open(path, encoding="utf-8") as f:
