@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,59 @@ class RowError:
 
     def __str__(self) -> str:
         return f"第 {self.row} 行 {self.column} 列（{self.header}）：{self.message}"
+
+
+HEADER_SCAN_ROWS = 20  # title rows, a fill-in line and notes above a ledger's header stay within this
+_HEADER_JUNK = re.compile(r"[\s*＊:：]")
+
+
+def header_name(cell: object) -> str:
+    """A header cell as names are compared: no spaces or line breaks, no required-mark, full-width
+    brackets as half-width (公民身份号码（18位） and 公民身份号码(18位) are one name)."""
+    text = _HEADER_JUNK.sub("", str(cell if cell is not None else ""))
+    return text.replace("（", "(").replace("）", ")")
+
+
+@dataclass
+class Table:
+    """A sheet's table as a clerk keeps it: the header wherever it is, the rows below it."""
+
+    header: list[str]
+    body: list[list[Any]]
+    header_row: int  # the header's Excel row number (1 when the sheet starts with it)
+    sheet: str
+
+    @property
+    def first_row(self) -> int:
+        return self.header_row + 1
+
+
+def read_table(data: bytes, known: Iterable[str]) -> Table:
+    """The table a workbook holds: of every sheet's first rows, the row that names the most known
+    column headers (a title, the date and the person who filled it in, a notes sheet are passed over).
+    With no known header anywhere, the first sheet's first row. Empty trailing rows are dropped."""
+    names = {header_name(k) for k in known}
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    best: tuple[int, int, int] | None = None  # (score, sheet index, row index)
+    sheets = []
+    for si, sheet_name in enumerate(book.sheet_names):
+        rows = book.get_sheet_by_index(si).to_python(skip_empty_area=False)
+        sheets.append((sheet_name, rows))
+        for ri, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+            score = sum(1 for cell in row if header_name(cell) in names)
+            if score and (best is None or score > best[0]):
+                best = (score, si, ri)
+    if not sheets:
+        return Table([], [], 1, "")
+    _score, si, ri = best if best is not None else (0, 0, 0)
+    sheet_name, rows = sheets[si]
+    if not rows:
+        return Table([], [], 1, sheet_name)
+    header = [str(h).strip() for h in rows[ri]]
+    body = [list(r) for r in rows[ri + 1 :]]
+    while body and all(v in ("", None) for v in body[-1]):
+        body.pop()
+    return Table(header, body, ri + 1, sheet_name)
 
 
 def read_rows(data: bytes, *, sheet: int = 0) -> tuple[list[str], list[list[Any]]]:

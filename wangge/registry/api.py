@@ -11,7 +11,6 @@ from ninja.files import UploadedFile
 
 from wangge.core import idempotency
 from wangge.core.errors import invalid
-from wangge.core.excel import read_rows
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids.jurisdiction import get_visible_grid_or_404, get_visible_or_404
@@ -436,12 +435,12 @@ def decide_proposal(request, change_id: int, body: DecideIn):
 def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("persons")):
     require(request.user, perms.EDIT_ARCHIVE)
     content = file.read()
-    try:
-        header, _ = read_rows(content)
-    except Exception as exc:  # not a spreadsheet
-        raise invalid("file", "无法读取文件：请上传 .xlsx 格式的 Excel 文件", "invalid") from exc
     if kind not in importing.LEDGERS:
         raise invalid("kind", "台账类型应为 persons、organisations 或 houses", "invalid")
+    try:
+        header = importing.read_ledger(content, kind).header
+    except Exception as exc:  # not a spreadsheet
+        raise invalid("file", "无法读取文件：请上传 .xlsx 格式的 Excel 文件", "invalid") from exc
     columns = importing.LEDGERS[kind][0]
     mapping = importing.auto_mapping(header, columns)
     missing = importing.missing_required(mapping, columns)

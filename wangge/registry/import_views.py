@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.core.downloads import download
-from wangge.core.excel import errors_workbook, read_rows
+from wangge.core.excel import errors_workbook
 from wangge.registry import importing
 from wangge.registry import permissions as perms
 from wangge.registry.models import ImportJob
@@ -42,12 +42,12 @@ def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         content = form.cleaned_data["file"].read()
+        kind = form.cleaned_data["kind"]
         try:
-            header, _body = read_rows(content)
+            header = importing.read_ledger(content, kind).header
         except Exception:  # not a spreadsheet
             form.add_error("file", _("无法读取文件：请上传 .xlsx 格式的 Excel 文件"))
         else:
-            kind = form.cleaned_data["kind"]
             columns = importing.LEDGERS[kind][0]
             mapping = importing.auto_mapping(header, columns)
             job = ImportJob.objects.create(
@@ -83,7 +83,8 @@ def template(request):
 @require_http_methods(["GET", "POST"])
 def mapping(request, job_id: int):
     job = _job(request, job_id)
-    header, _body = read_rows(bytes(job.content))
+    table = importing.read_ledger(bytes(job.content), job.kind)
+    header = table.header
     choices = [("", _("（不导入）"))] + [
         (str(i), f"{h or '—'}（{chr(65 + i) if i < 26 else i + 1} 列）") for i, h in enumerate(header)
     ]
@@ -105,7 +106,7 @@ def mapping(request, job_id: int):
             ImportJob.objects.filter(pk=job.pk).update(mapping=chosen, status=ImportJob.Status.QUEUED)
             run_ledger_import.enqueue(job_id=job.pk, commit=False)
             return redirect("registry:import_job", job_id=job.pk)
-    return render(request, "registry/import_mapping.html", {"form": form, "job": job})
+    return render(request, "registry/import_mapping.html", {"form": form, "job": job, "table": table})
 
 
 @login_required

@@ -21,7 +21,7 @@ from django.utils import timezone
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import bulk, crypto
-from wangge.core.excel import RowError, column_letter, read_rows, write_workbook
+from wangge.core.excel import RowError, Table, column_letter, header_name, read_table, write_workbook
 from wangge.grids import services as grids_service
 from wangge.grids.models import Grid
 from wangge.registry import signals
@@ -49,25 +49,50 @@ class Column:
 
 
 COLUMNS = [
-    Column("grid_code", "网格编码", True, ("网格", "所属网格编码"), "350924001001001001"),
-    Column("household_number", "户号", True, ("户编号", "家庭编号"), "H0001"),
-    Column("address", "地址", False, ("住址", "房屋地址", "现住址"), "胜利街12号2单元301室"),
-    Column("residence", "户别", False, ("户籍类型", "人户状态"), "户籍户"),
-    Column("name", "姓名", True, ("名字",), "张三"),
-    Column("doc_type", "证件类型", False, (), "居民身份证"),
-    Column("id_number", "证件号码", False, ("身份证号", "身份证号码", "公民身份号码"), "350924195003041231"),
-    Column("relation", "与户主关系", False, ("户主关系", "关系"), "户主"),
-    Column("phone", "手机号", False, ("联系电话", "电话", "手机"), "13812345678"),
-    Column("birth_date", "出生日期", False, ("出生年月",), ""),
+    # aliases: the names communities' own ledgers give the column (matched without spaces or *)
+    Column(
+        "grid_code",
+        "网格编码",
+        True,
+        ("网格", "所属网格编码", "所属网格", "网格名称", "网格号"),
+        "350924001001001001",
+    ),
+    Column("household_number", "户号", True, ("户编号", "家庭编号", "户编码", "家庭户号"), "H0001"),
+    Column(
+        "address",
+        "地址",
+        False,
+        ("住址", "房屋地址", "现住址", "现居住地址", "居住地址", "家庭住址"),
+        "胜利街12号2单元301室",
+    ),
+    Column("residence", "户别", False, ("户籍类型", "人户状态", "户类型"), "户籍户"),
+    Column("name", "姓名", True, ("名字", "居民姓名", "人员姓名"), "张三"),
+    Column("doc_type", "证件类型", False, ("证件种类",), "居民身份证"),
+    Column(
+        "id_number",
+        "证件号码",
+        False,
+        ("身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "身份证件号码", "证件号"),
+        "350924195003041231",
+    ),
+    Column("relation", "与户主关系", False, ("户主关系", "关系", "与户主的关系", "家庭关系"), "户主"),
+    Column(
+        "phone",
+        "手机号",
+        False,
+        ("联系电话", "电话", "手机", "手机号码", "联系方式", "电话号码"),
+        "13812345678",
+    ),
+    Column("birth_date", "出生日期", False, ("出生年月", "出生年月日", "生日"), ""),
     Column("sex", "性别", False, (), ""),
     Column("ethnicity", "民族", False, (), "汉族"),
     Column("education", "文化程度", False, ("学历",), "初中"),
     Column("occupation", "职业", False, (), "务农"),
-    Column("employer", "工作单位", False, ("单位",), ""),
+    Column("employer", "工作单位", False, ("单位", "工作单位及职务"), ""),
     Column("chronic_illness", "慢性病", False, (), ""),
     Column("disability_grade", "残疾等级", False, (), ""),
     Column("political_status", "政治面貌", False, (), "群众"),
-    Column("groups", "人群类别", False, ("特殊人群", "重点人群"), "独居老人"),
+    Column("groups", "人群类别", False, ("特殊人群", "重点人群", "人员类别", "重点人群类别"), "独居老人"),
 ]
 
 
@@ -98,10 +123,17 @@ def template_xlsx(kind: str = "persons") -> bytes:
     return write_workbook(headers, [[c.example for c in columns]], sheet=sheet)
 
 
+def read_ledger(content: bytes, kind: str = "persons") -> Table:
+    """The ledger's table wherever the clerk put it: the sheet and row naming the most of this kind's
+    column headers (title rows, a fill-in line and notes sheets are passed over)."""
+    columns = LEDGERS[kind][0]
+    return read_table(content, [name for c in columns for name in (c.header, *c.aliases)])
+
+
 def auto_mapping(headers: list[str], columns: list[Column] = COLUMNS) -> dict[str, int]:
     """Field -> column index, from the header names (template names, common aliases, a trailing *)."""
     mapping: dict[str, int] = {}
-    clean = [re.sub(r"[\s*＊]", "", h) for h in headers]
+    clean = [header_name(h) for h in headers]
     for c in columns:
         for name in (c.header, *c.aliases):
             if name in clean:
@@ -181,6 +213,8 @@ class LedgerReport:
     persons: int = 0
     committed: bool = False
     mapping: dict[str, int] = field(default_factory=dict)
+    header_row: int = 1  # the Excel row taken as the header, and its sheet
+    sheet: str = ""
 
     @property
     def ok(self) -> bool:
@@ -212,22 +246,26 @@ class _Sheet:
     columns: list[Column]
     mapping: dict[str, int]
     report: LedgerReport
+    header: list[str]
 
     @classmethod
     def open(cls, header, body, columns, mapping):
         mapping = mapping if mapping is not None else auto_mapping(header, columns)
-        sheet = cls(columns, mapping, LedgerReport(rows=len(body), mapping=mapping))
+        sheet = cls(columns, mapping, LedgerReport(rows=len(body), mapping=mapping), header)
         missing = missing_required(mapping, columns)
         if missing:
             sheet.report.errors.append(
-                RowError(1, "", "、".join(missing), "缺少必填列（请在第 1 行放表头，或指定列对应关系）")
+                RowError(1, "", "、".join(missing), "缺少必填列（请用模板的表头名称，或指定列对应关系）")
             )
         return sheet
 
     def err(self, row: int, f: str, message: str) -> None:
-        header = next(c.header for c in self.columns if c.field == f)
-        col = column_letter(self.mapping[f]) if f in self.mapping else ""
-        self.report.errors.append(RowError(row, col, header, message))
+        """An error at the row and the field's column, named by the sheet's own header (公民身份号码,
+        not the template's 证件号码), so the clerk finds it in their file."""
+        i = self.mapping.get(f)
+        own = self.header[i].strip() if i is not None and i < len(self.header) else ""
+        header = own or next(c.header for c in self.columns if c.field == f)
+        self.report.errors.append(RowError(row, column_letter(i) if i is not None else "", header, message))
 
     def cell(self, values: list, f: str) -> str:
         i = self.mapping.get(f)
@@ -282,8 +320,10 @@ def check_ledger(
     mapping: dict[str, int] | None = None,
     user=None,
     progress: Callable[[int, int], None] | None = None,
+    first_row: int = 2,
 ) -> tuple[LedgerReport, list[PreparedRow]]:
-    """Validate every row; return the report and, when there are no errors, the rows ready to write."""
+    """Validate every row (numbered from `first_row`, the Excel row below the header); return the report
+    and, when there are no errors, the rows ready to write. Empty rows are passed over."""
     sheet = _Sheet.open(header, body, COLUMNS, mapping)
     report, errors, err, mapping = sheet.report, sheet.report.errors, sheet.err, sheet.mapping
     if errors:
@@ -315,12 +355,14 @@ def check_ledger(
     split_groups = re.compile(r"[、,，;；\s]+").split
     phone_junk = re.compile(r"[\s-]").sub
     total = len(rows)
-    for n, values in enumerate(rows, start=2):
+    for n, values in enumerate(rows, start=first_row):
         if progress and n % 2000 == 0:
-            progress(n - 1, total)
+            progress(n - first_row + 1, total)
         row_errors_before = len(errors)
         name = _text(values[i_name])
         if not name:
+            if all(v is None or v == "" for v in values):
+                continue  # a blank row between households
             err(n, "name", "缺少姓名")
         code = _text(values[i_grid])
         if not code:
@@ -624,7 +666,12 @@ def _insert_persons(
 
 
 def check_organisations(
-    header: list[str], body: list[list], *, mapping: dict[str, int] | None = None, user=None
+    header: list[str],
+    body: list[list],
+    *,
+    mapping: dict[str, int] | None = None,
+    user=None,
+    first_row: int = 2,
 ) -> tuple[LedgerReport, list[dict]]:
     """Validate an organisation ledger: grid, name, kind, credit code (check digit, duplicates), phone."""
 
@@ -635,7 +682,7 @@ def check_organisations(
     grids, visible = _grids_for({cell(v, "grid_code") for v in body}, user)
     seen: dict[str, int] = {}
     prepared = []
-    for n, values in enumerate(body, start=2):
+    for n, values in enumerate(body, start=first_row):
         before = len(report.errors)
         code = cell(values, "grid_code")
         if code not in visible:
@@ -722,7 +769,12 @@ HAZARD_KINDS = {
 
 
 def check_houses(
-    header: list[str], body: list[list], *, mapping: dict[str, int] | None = None, user=None
+    header: list[str],
+    body: list[list],
+    *,
+    mapping: dict[str, int] | None = None,
+    user=None,
+    first_row: int = 2,
 ) -> tuple[LedgerReport, list[dict]]:
     """Validate a house ledger: grid, address (no duplicates), use, area, point inside the grid, hazards."""
 
@@ -751,7 +803,7 @@ def check_houses(
     )
     seen: dict[tuple[str, str], int] = {}
     prepared = []
-    for n, values in enumerate(body, start=2):
+    for n, values in enumerate(body, start=first_row):
         before = len(report.errors)
         code, address = cell(values, "grid_code"), cell(values, "address")
         if code not in visible:
@@ -885,20 +937,26 @@ def import_ledger(
                 within_commit(lambda: _commit_or_report(prepared, report, user), report)
             return report
     try:
-        header, body = read_rows(content)
+        table = read_ledger(content, kind)
     except Exception:  # calamine's own error types for files that are not spreadsheets
         return LedgerReport(errors=[RowError(0, "", "", "无法读取文件：请上传 .xlsx 格式的 Excel 文件")])
+    header, body, first = table.header, table.body, table.first_row
     if kind == "houses":
-        house_report, houses = check_houses(header, body, mapping=mapping, user=user)
+        house_report, houses = check_houses(header, body, mapping=mapping, user=user, first_row=first)
+        house_report.header_row, house_report.sheet = table.header_row, table.sheet
         if commit and house_report.ok and houses:
             within_commit(lambda: commit_houses(houses, house_report, by=user), house_report)
         return house_report
     if kind == "organisations":
-        org_report, orgs = check_organisations(header, body, mapping=mapping, user=user)
+        org_report, orgs = check_organisations(header, body, mapping=mapping, user=user, first_row=first)
+        org_report.header_row, org_report.sheet = table.header_row, table.sheet
         if commit and org_report.ok and orgs:
             within_commit(lambda: commit_organisations(orgs, org_report, by=user), org_report)
         return org_report
-    report, prepared = check_ledger(header, body, mapping=mapping, user=user, progress=progress)
+    report, prepared = check_ledger(
+        header, body, mapping=mapping, user=user, progress=progress, first_row=first
+    )
+    report.header_row, report.sheet = table.header_row, table.sheet
     if commit and report.ok and prepared:
         within_commit(lambda: _commit_or_report(prepared, report, user), report)
     elif not commit and report.ok and prepared:
@@ -922,7 +980,16 @@ def _check_key(content: bytes, mapping: dict[str, int] | None, user) -> str:
 
 
 def _keep_checked(key: str, report: LedgerReport, prepared: list[PreparedRow]) -> None:
-    kept = LedgerReport(report.rows, [], report.households_new, report.persons, False, dict(report.mapping))
+    kept = LedgerReport(
+        report.rows,
+        [],
+        report.households_new,
+        report.persons,
+        False,
+        dict(report.mapping),
+        report.header_row,
+        report.sheet,
+    )
     with _checked_lock:
         _checked.clear()
         _checked[key] = (kept, prepared)

@@ -66,6 +66,8 @@ def _data(report) -> dict:
         "error_count": len(report.errors),
         "errors": [e.__dict__ for e in report.errors[:MAX_ERRORS_KEPT]],
         "committed": report.committed,
+        "header_row": report.header_row,
+        "sheet": report.sheet,
     }
 
 

@@ -1,0 +1,76 @@
+"""Ledgers as communities keep them (testkit.ledgers): a notes sheet first, a title and a fill-in line
+above the header, the community's own column names, blank rows between households. The import takes
+the file as it comes and points at mistakes by the file's own rows and headers."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from testkit import grid_worker, staff
+from testkit.ledgers import COMMUNITY_HEADER, SHEET, community_ledger
+from wangge.accounts.models import User
+from wangge.core.excel import read_table
+from wangge.registry import importing
+from wangge.registry.models import Household, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_header_is_found_below_the_title_on_the_sheet_after_the_notes():
+    ledger = community_ledger(["350924901001001"], households=3)
+    table = read_table(ledger.content, ["姓名", "公民身份号码", "户编号"])
+    assert (table.sheet, table.header_row, table.first_row) == (SHEET, 3, 4)
+    assert table.header == COMMUNITY_HEADER
+    # a workbook naming none of the known columns: its first sheet's first row, as before
+    plain = read_table(ledger.content, ["没有这一列"])
+    assert (plain.sheet, plain.header_row) == ("填表说明", 1)
+
+
+def test_a_community_ledger_with_its_own_column_names_imports_as_it_comes(town):
+    community = town.seconds[0]  # the community's clerk imports for its grids
+    units = [u for u in town.units if u.path.startswith(community.path)][:2]
+    clerk = staff(User.Role.COMMUNITY_STAFF, scope=community)
+    ledger = community_ledger([u.code for u in units], households=12, seed=3)
+    before = (Person.objects.count(), Household.objects.count())
+    report = importing.import_ledger(ledger.content, commit=True, user=clerk)
+    assert report.ok, report.errors[:3]
+    assert report.committed and (report.header_row, report.sheet) == (3, SHEET)
+    # every person, none of the blank rows, every household
+    assert report.persons == ledger.persons
+    assert Person.objects.count() == before[0] + ledger.persons
+    assert Household.objects.count() == before[1] + ledger.households
+    # the synonyms were mapped to their fields
+    mapped = {f: COMMUNITY_HEADER[i] for f, i in report.mapping.items()}
+    assert mapped["id_number"] == "公民身份号码" and mapped["relation"] == "与户主的关系"
+    assert mapped["grid_code"] == "所属网格" and mapped["address"] == "现居住地址"
+
+
+def test_mistakes_are_reported_at_the_files_own_rows_and_headers_and_nothing_is_written(town):
+    unit = town.units[0]
+    ledger = community_ledger(
+        [unit.code],
+        households=15,
+        seed=7,
+        mistakes={2: "bad_check_digit", 9: "duplicate_id", 14: "unknown_group", 20: "no_name"},
+    )
+    assert len(ledger.planted) == 4
+    before = Person.objects.count()
+    report = importing.import_ledger(ledger.content, commit=True, user=grid_worker(unit))
+    assert not report.committed and Person.objects.count() == before
+    got = {(e.row, e.column, e.header) for e in report.errors}
+    for mistake in ledger.planted:
+        assert (mistake.row, mistake.column, mistake.header) in got, (mistake, sorted(got))
+    # nothing else: the blank rows and the rows around the mistakes are fine
+    assert {e.row for e in report.errors} == {m.row for m in ledger.planted}
+
+
+def test_the_import_page_says_which_row_it_took_as_the_header(client, town):
+    unit = town.units[0]
+    worker = grid_worker(unit)
+    client.force_login(worker)
+    ledger = community_ledger([unit.code], households=4)
+    upload = SimpleUploadedFile("社区台账.xlsx", ledger.content)
+    response = client.post(reverse("registry:import"), {"file": upload, "kind": "persons"})
+    assert response.status_code == 302  # every required column was found by its community name
+    page = client.get(response["Location"]).content.decode()
+    assert "以工作表“实有人口台账”第 3 行作为表头" in page
