@@ -63,7 +63,7 @@ def _cell(name: str) -> int:
 
 
 def community_ledger(
-    grid_codes: list[str],
+    grids: list[str],
     *,
     households: int = 20,
     seed: int = 1,
@@ -71,7 +71,8 @@ def community_ledger(
     region: str = "350924",
     prefix: str = "C",
 ) -> CommunityLedger:
-    """A ledger of `households` households in the given grids. `mistakes` plants one mistake in the
+    """A ledger of `households` households in the given grids (what its grid column says: codes, names or
+    names down the tree, 敖东社区/第一网格). `mistakes` plants one mistake in the
     person with that index (0-based, in file order): "bad_check_digit", "duplicate_id" (the previous
     person's ID number), "unknown_group", "no_name"."""
     rng = random.Random(seed)
@@ -82,7 +83,7 @@ def community_ledger(
         "2. 身份证号请填写 18 位。",
         "3. 重点人群类别可填多项，用顿号分隔。",
     ]
-    title = f"{'、'.join(grid_codes[:2])}等网格实有人口台账"
+    title = f"{'、'.join(grids[:2])}等网格实有人口台账"
     fill_in = "填报单位：社区居委会        填报人：王丽        填报日期：2026年11月30日"
     header_row = 3  # title, fill-in line, header
     rows: list[list] = []
@@ -91,7 +92,7 @@ def community_ledger(
     persons = 0
     last_id = ""
     for h in range(households):
-        code = rng.choice(grid_codes)
+        code = rng.choice(grids)
         number = f"{prefix}{h + 1:05d}"
         address = f"敖阳路{h + 1}号"
         size = rng.choice([1, 2, 2, 3, 3, 4, 5])

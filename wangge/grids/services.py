@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
 
 from wangge.audit import services as audit
 from wangge.core.errors import flat, invalid
@@ -102,6 +104,74 @@ def chain(grid: Grid) -> list[Grid]:
     paths = [grid.path[:k] for k in range(step, len(grid.path) + 1, step)]
     by_path = {g.path: g for g in Grid.objects.filter(path__in=paths).select_related("level")}
     return [by_path[p] for p in paths if p in by_path]
+
+
+NAME_PATH_SEPARATORS = re.compile(r"\s*[/／\\>＞]\s*")
+
+
+@dataclass(frozen=True)
+class NamedGrid:
+    """What a grid written in a ledger stands for: the grid, or why none (in Chinese)."""
+
+    grid: Grid | None
+    problem: str = ""
+
+
+def grids_named(texts: Iterable[str], among: QuerySet[Grid]) -> dict[str, NamedGrid]:
+    """Grids as a clerk writes them, among the given grids (the importing user's open ones): by code, by
+    name (第一网格), or by names down the tree (敖东社区/第一网格: each an ancestor's name, in order; the
+    last the grid's own). A name that fits several asks for its community; an unknown one offers the
+    closest names."""
+    texts = {t for t in texts if t}
+    out: dict[str, NamedGrid] = {}
+    codes = {t for t in texts if t.isdigit()}
+    if codes:
+        found = {g.code: g for g in among.filter(code__in=codes)}
+        for code in codes:
+            out[code] = NamedGrid(
+                found.get(code), "" if code in found else f"网格编码 {code} 不存在或不在您的辖区内"
+            )
+    names = texts - codes
+    if not names:
+        return out
+    grids = list(among.only("id", "code", "name", "path", "depth"))
+    step = Grid.steplen
+    ancestors = {g.path[:k] for g in grids for k in range(step, len(g.path), step)}
+    name_of = dict(Grid.objects.filter(path__in=ancestors).values_list("path", "name"))
+    name_of.update((g.path, g.name) for g in grids)
+
+    def chain_names(g: Grid) -> list[str]:
+        return [name_of.get(g.path[:k], "") for k in range(step, len(g.path) + 1, step)]
+
+    def shown(g: Grid) -> str:
+        return "/".join(n for n in chain_names(g)[1:] if n) + f"（{g.code}）"
+
+    by_name: dict[str, list[Grid]] = {}
+    for g in grids:
+        by_name.setdefault(g.name, []).append(g)
+    for text in names:
+        *above, own = NAME_PATH_SEPARATORS.split(text)
+        fits = [g for g in by_name.get(own, []) if _in_order(above, chain_names(g)[:-1])]
+        if len(fits) == 1:
+            out[text] = NamedGrid(fits[0])
+        elif fits:
+            listed = "、".join(shown(g) for g in fits[:5])
+            example = "/".join(chain_names(fits[0])[-2:])
+            out[text] = NamedGrid(
+                None,
+                f"网格“{text}”对应 {len(fits)} 个网格：{listed}；请写明上级，如“{example}”，或填网格编码",
+            )
+        else:
+            close = process.extract(own, list(by_name), scorer=fuzz.ratio, limit=3, score_cutoff=50)
+            hint = f"，是否为：{'、'.join(name for name, _score, _i in close)}" if close else ""
+            out[text] = NamedGrid(None, f"找不到网格“{text}”（或不在您的辖区内）{hint}")
+    return out
+
+
+def _in_order(wanted: list[str], names: list[str]) -> bool:
+    """Whether the wanted names appear among the ancestors' names, in order (levels may be skipped)."""
+    it = iter(names)
+    return all(any(w == n for n in it) for w in wanted)
 
 
 def roots(*, on: date | None = None) -> QuerySet[Grid]:

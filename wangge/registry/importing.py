@@ -18,10 +18,10 @@ import shapely
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import bulk, crypto
 from wangge.core.excel import RowError, Table, column_letter, header_name, read_table, write_workbook
+from wangge.grids import jurisdiction
 from wangge.grids import services as grids_service
 from wangge.grids.models import Grid
 from wangge.registry import signals
@@ -233,10 +233,15 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _grids_for(codes, user) -> tuple[dict[str, Grid], set[str]]:
-    """The grids a ledger names, by code, and the codes the importing user may write to."""
-    found = {g.code: g for g in grids_service.by_codes(codes) if g.valid_to is None}  # open grids only
-    return found, {c for c, g in found.items() if user is None or accounts.can_see_grid(user, g)}
+def _grids_for(texts, user) -> tuple[dict[str, Grid], dict[str, str]]:
+    """The open grids a ledger names (by code, name or names down the tree) that the importing user may
+    write to, by what the ledger wrote; and, for the others, what is wrong (Chinese)."""
+    among = grids_service.active_grids().filter(valid_to__isnull=True)
+    if user is not None:
+        among = jurisdiction.visible(among, user, grid_field="")
+    named = grids_service.grids_named(texts, among)
+    found = {t: n.grid for t, n in named.items() if n.grid is not None}
+    return found, {t: n.problem for t, n in named.items() if n.grid is None}
 
 
 @dataclass
@@ -343,7 +348,7 @@ def check_ledger(
     unmapped_plain = dict.fromkeys((f for f in plain if f not in mapping), "")
     has_doc_type = "doc_type" in mapping
 
-    grids, visible = _grids_for({_text(v[i_grid]) for v in rows}, user)
+    grids, grid_problems = _grids_for({_text(v[i_grid]) for v in rows}, user)
     grid_pk = {c: g.pk for c, g in grids.items()}
     groups = _group_keys()
     prepared: list[PreparedRow] = []
@@ -367,14 +372,14 @@ def check_ledger(
         code = _text(values[i_grid])
         if not code:
             err(n, "grid_code", "缺少网格编码")
-        elif code not in visible:
-            err(n, "grid_code", f"网格编码 {code} 不存在或不在您的辖区内")
+        elif code not in grid_pk:
+            err(n, "grid_code", grid_problems[code])
         number = _text(values[i_hh])
         if not number:
             err(n, "household_number", "缺少户号")
-        elif code:
+        elif code in grid_pk:
             first = hh_grid.setdefault(number, (code, n))
-            if first[0] != code:
+            if grid_pk.get(first[0]) != grid_pk[code]:
                 err(n, "grid_code", f"户号 {number} 在第 {first[1]} 行属于网格 {first[0]}，本行却是 {code}")
         doc_type = "citizen_id"
         if has_doc_type:
@@ -483,11 +488,11 @@ def recheck(prepared: list[PreparedRow], report: LedgerReport, user=None) -> Led
 
     mapping = report.mapping
     codes = dict(Grid.objects.filter(pk__in={p.grid_id for p in prepared}).values_list("pk", "code"))
-    grids, visible = _grids_for(set(codes.values()), user)
+    grids, _problems = _grids_for(set(codes.values()), user)
     col = column_letter(mapping["grid_code"])
     for p in prepared:
         code = codes.get(p.grid_id, "")
-        if code not in visible or grids[code].pk != p.grid_id:
+        if code not in grids or grids[code].pk != p.grid_id:
             report.errors.append(RowError(p.row, col, "网格编码", f"网格编码 {code} 已停用或不在您的辖区内"))
     if report.errors:
         report.errors.extend(_archive_conflicts(prepared, mapping))
@@ -679,14 +684,14 @@ def check_organisations(
     if sheet.report.errors:
         return sheet.report, []
     report, err, cell = sheet.report, sheet.err, sheet.cell
-    grids, visible = _grids_for({cell(v, "grid_code") for v in body}, user)
+    grids, grid_problems = _grids_for({cell(v, "grid_code") for v in body}, user)
     seen: dict[str, int] = {}
     prepared = []
     for n, values in enumerate(body, start=first_row):
         before = len(report.errors)
         code = cell(values, "grid_code")
-        if code not in visible:
-            err(n, "grid_code", f"网格编码 {code} 不存在或不在您的辖区内" if code else "缺少网格编码")
+        if code not in grids:
+            err(n, "grid_code", grid_problems.get(code) or "缺少网格编码")
         name = cell(values, "name")
         if not name:
             err(n, "name", "缺少名称")
@@ -796,25 +801,30 @@ def check_houses(
             return None
         return value
 
-    grids, visible = _grids_for({cell(v, "grid_code") for v in body}, user)
-    shapes = {c: shapely.geometry.shape(g.boundary) for c, g in grids.items() if c in visible and g.boundary}
-    existing = set(
-        House.objects.filter(grid__in=[grids[c] for c in visible]).values_list("grid__code", "address")
-    )
+    grids, grid_problems = _grids_for({cell(v, "grid_code") for v in body}, user)
+    shapes = {c: shapely.geometry.shape(g.boundary) for c, g in grids.items() if g.boundary}
+    codes_of = {g.pk: g.code for g in grids.values()}
+    existing = {
+        (codes_of[grid_id], address)
+        for grid_id, address in House.objects.filter(grid__in=list(grids.values())).values_list(
+            "grid_id", "address"
+        )
+    }
     seen: dict[tuple[str, str], int] = {}
     prepared = []
     for n, values in enumerate(body, start=first_row):
         before = len(report.errors)
         code, address = cell(values, "grid_code"), cell(values, "address")
-        if code not in visible:
-            err(n, "grid_code", f"网格编码 {code} 不存在或不在您的辖区内" if code else "缺少网格编码")
+        if code not in grids:
+            err(n, "grid_code", grid_problems.get(code) or "缺少网格编码")
+        place = (grids[code].code if code in grids else code, address)  # a grid by code or by name: one grid
         if not address:
             err(n, "address", "缺少地址")
-        elif (code, address) in seen:
-            err(n, "address", f"地址与第 {seen[(code, address)]} 行重复")
-        elif (code, address) in existing:
+        elif place in seen:
+            err(n, "address", f"地址与第 {seen[place]} 行重复")
+        elif place in existing:
             err(n, "address", "该地址已在档案中登记")
-        seen.setdefault((code, address), n)
+        seen.setdefault(place, n)
         use_raw = cell(values, "use")
         use = HOUSE_USES.get(use_raw, "own" if not use_raw else None)
         if use is None:

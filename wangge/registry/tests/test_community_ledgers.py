@@ -10,6 +10,7 @@ from testkit import grid_worker, staff
 from testkit.ledgers import COMMUNITY_HEADER, SHEET, community_ledger
 from wangge.accounts.models import User
 from wangge.core.excel import read_table
+from wangge.grids.models import Grid
 from wangge.registry import importing
 from wangge.registry.models import Household, Person
 
@@ -74,3 +75,41 @@ def test_the_import_page_says_which_row_it_took_as_the_header(client, town):
     assert response.status_code == 302  # every required column was found by its community name
     page = client.get(response["Location"]).content.decode()
     assert "以工作表“实有人口台账”第 3 行作为表头" in page
+
+
+def test_grids_named_as_a_clerk_names_them_by_name_or_down_the_tree(town):
+    first, second = town.seconds  # two villages, each with a grid its clerks call 第一网格
+    in_first = next(u for u in town.units if u.path.startswith(first.path))
+    in_second = next(u for u in town.units if u.path.startswith(second.path))
+    Grid.objects.filter(pk__in=[in_first.pk, in_second.pk]).update(name="第一网格")
+    clerk = staff(User.Role.CENTRE_STAFF, scope=town.root)
+
+    clean = community_ledger([f"{first.name}/第一网格", f"{second.name} / 第一网格"], households=6, seed=2)
+    report = importing.import_ledger(clean.content, commit=True, user=clerk)
+    assert report.committed, report.errors[:3]
+    assert set(Household.objects.filter(number__startswith="C").values_list("grid_id", flat=True)) == {
+        in_first.pk,
+        in_second.pk,
+    }
+
+    unclear = community_ledger(["第一网格", "第一网络"], households=4, seed=5, prefix="U")
+    report = importing.import_ledger(unclear.content, commit=True, user=clerk)
+    assert not report.committed
+    messages = {e.message for e in report.errors if e.header == "所属网格"}
+    ambiguous = next(m for m in messages if m.startswith("网格“第一网格”对应 2 个网格"))
+    assert in_first.code in ambiguous and in_second.code in ambiguous and "请写明上级" in ambiguous
+    unknown = next(m for m in messages if m.startswith("找不到网格“第一网络”"))
+    assert "是否为：第一网格" in unknown
+
+
+def test_a_grid_named_outside_the_clerks_jurisdiction_is_not_found_and_not_named(town):
+    first, second = town.seconds
+    outside = next(u for u in town.units if u.path.startswith(second.path))
+    Grid.objects.filter(pk=outside.pk).update(name="外村网格")
+    clerk = staff(User.Role.COMMUNITY_STAFF, scope=first)
+    ledger = community_ledger(["外村网格"], households=1, seed=4)
+    report = importing.import_ledger(ledger.content, commit=True, user=clerk)
+    assert not report.committed
+    messages = [e.message for e in report.errors if e.header == "所属网格"]
+    assert messages and all(m.startswith("找不到网格“外村网格”（或不在您的辖区内）") for m in messages)
+    assert not any(outside.code in m or "是否为：外村网格" in m for m in messages)  # no hint of it either
