@@ -36,6 +36,17 @@ COMMUNITY_HEADER = [
     "备注",
 ]
 SHEET = "实有人口台账"
+# GB/T 4761 terms a household's other members are written with
+RELATION_TERMS = ["子", "女", "儿媳", "女婿", "孙子", "孙女", "父亲", "母亲", "外孙女", "弟", "祖母"]
+
+
+MISTAKE_COLUMNS = {
+    "bad_check_digit": "公民身份号码",
+    "duplicate_id": "公民身份号码",
+    "unknown_group": "重点人群类别",
+    "no_name": "姓名",
+    "unknown_ethnicity": "民族",
+}
 
 
 @dataclass
@@ -70,11 +81,13 @@ def community_ledger(
     mistakes: dict[int, str] | None = None,
     region: str = "350924",
     prefix: str = "C",
+    everyday: bool = False,
 ) -> CommunityLedger:
     """A ledger of `households` households in the given grids (what its grid column says: codes, names or
     names down the tree, 敖东社区/第一网格). `mistakes` plants one mistake in the
     person with that index (0-based, in file order): "bad_check_digit", "duplicate_id" (the previous
-    person's ID number), "unknown_group", "no_name"."""
+    person's ID number), "unknown_group", "no_name", "unknown_ethnicity". With `everyday`, the ledger
+    writes as many clerks do: 汉 for 汉族, sex as 1 and 2, relations by GB/T 4761's terms (子, 女, 儿媳)."""
     rng = random.Random(seed)
     mistakes = mistakes or {}
     notes = [
@@ -100,16 +113,24 @@ def community_ledger(
             born = date(1940, 1, 1) + timedelta(days=rng.randint(0, 28000))
             male = rng.random() < 0.5
             id_number = make_citizen_id(region, born, persons * 3 + 1, male)
+            if everyday:
+                relation = (
+                    "户主" if k == 0 else rng.choice(["妻", "夫"]) if k == 1 else rng.choice(RELATION_TERMS)
+                )
+                sex, nation = ("1" if male else "2"), "汉"
+            else:
+                relation = "户主" if k == 0 else rng.choice(["配偶", "子女", "父母"]) if k == 1 else "子女"
+                sex, nation = ("男" if male else "女"), "汉族"
             row = [
                 persons + 1,
                 code,
                 number,
                 person_name(rng),
-                "男" if male else "女",
+                sex,
                 id_number,
-                "户主" if k == 0 else rng.choice(["配偶", "子女", "父母"]) if k == 1 else "子女",
+                relation,
                 born.isoformat(),
-                "汉族",
+                nation,
                 mobile(rng) if rng.random() < 0.8 else "",
                 address,
                 "独居老人" if size == 1 and rng.random() < 0.3 else "",
@@ -118,8 +139,7 @@ def community_ledger(
             excel_row += 1
             what = mistakes.get(persons)
             if what is not None:
-                column = {"bad_check_digit": "公民身份号码", "duplicate_id": "公民身份号码",
-                          "unknown_group": "重点人群类别", "no_name": "姓名"}[what]  # fmt: skip
+                column = MISTAKE_COLUMNS[what]
                 if what == "bad_check_digit":
                     row[_cell(column)] = id_number[:-1] + ("0" if id_number[-1] != "0" else "1")
                 elif what == "duplicate_id":
@@ -128,6 +148,8 @@ def community_ledger(
                     row[_cell(column)] = "外星来客"
                 elif what == "no_name":
                     row[_cell(column)] = ""
+                elif what == "unknown_ethnicity":
+                    row[_cell(column)] = "火星族"
                 planted.append(Planted(excel_row, column_letter(_cell(column)), column, what))
             last_id = row[_cell("公民身份号码")]
             rows.append(row)

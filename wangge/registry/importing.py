@@ -37,6 +37,7 @@ from wangge.registry.models import (
     SpecialGroup,
 )
 from wangge.registry.validators import IdError, check_credit_code, parse_document
+from wangge.registry.vocabularies import RELATIONS, SEX_LABELS, SEXES, ethnicity
 
 
 @dataclass(frozen=True)
@@ -155,24 +156,17 @@ def _choice(label_map: dict[str, str], raw: str) -> str | None:
     return label_map.get(raw)
 
 
-# Chinese labels as ledgers write them (fixed here, not taken from the translated choices).
-RELATIONS = {
-    "户主": "head",
-    "本人": "head",
-    "配偶": "spouse",
-    "妻子": "spouse",
-    "丈夫": "spouse",
-    "子女": "child",
-    "儿子": "child",
-    "女儿": "child",
-    "父母": "parent",
-    "父亲": "parent",
-    "母亲": "parent",
-    "孙子女": "grandchild",
-    "孙子": "grandchild",
-    "孙女": "grandchild",
-    "兄弟姐妹": "sibling",
-    "其他": "other",
+# Chinese labels as ledgers write them (fixed here, not taken from the translated choices); relations,
+# ethnic groups and sexes by the national standards (`vocabularies`).
+RELATION_LABELS = {
+    "head": "户主",
+    "spouse": "配偶",
+    "child": "子女",
+    "parent": "父母",
+    "grandchild": "孙子女",
+    "grandparent": "祖父母",
+    "sibling": "兄弟姐妹",
+    "other": "其他",
 }
 DOC_TYPES = {
     "居民身份证": "citizen_id",
@@ -191,7 +185,6 @@ RESIDENCES = {
     "流动户": "floating",
     "流动": "floating",
 }
-SEXES = {"男": "male", "女": "female"}
 
 
 @dataclass
@@ -205,6 +198,17 @@ class PreparedRow:
     groups: list[int]
 
 
+@dataclass(frozen=True)
+class Cleaned:
+    """A value tidied on the way in (汉 → 汉族): stored clean, and listed so that nothing changes unseen."""
+
+    row: int
+    column: str
+    header: str
+    before: str
+    after: str
+
+
 @dataclass
 class LedgerReport:
     rows: int = 0
@@ -215,10 +219,33 @@ class LedgerReport:
     mapping: dict[str, int] = field(default_factory=dict)
     header_row: int = 1  # the Excel row taken as the header, and its sheet
     sheet: str = ""
+    cleaned: list[Cleaned] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def cleaned_summary(report: LedgerReport, rows_shown: int = 20) -> list[dict]:
+    """The tidied values, one line per kind of change (column, before, after) with how many cells and
+    the first rows: a ledger of 2,000 people that writes 汉 throughout is one line, not 2,000."""
+    groups: dict[tuple[str, str, str, str], dict] = {}
+    for c in report.cleaned:
+        g = groups.setdefault(
+            (c.column, c.header, c.before, c.after),
+            {
+                "column": c.column,
+                "header": c.header,
+                "before": c.before,
+                "after": c.after,
+                "count": 0,
+                "rows": [],
+            },
+        )
+        g["count"] += 1
+        if len(g["rows"]) < rows_shown:
+            g["rows"].append(c.row)
+    return sorted(groups.values(), key=lambda g: (g["column"], -g["count"]))
 
 
 def _text(value) -> str:
@@ -271,6 +298,11 @@ class _Sheet:
         own = self.header[i].strip() if i is not None and i < len(self.header) else ""
         header = own or next(c.header for c in self.columns if c.field == f)
         self.report.errors.append(RowError(row, column_letter(i) if i is not None else "", header, message))
+
+    def clean(self, row: int, f: str, before: str, after: str) -> None:
+        i = self.mapping[f]
+        header = self.header[i].strip() if i < len(self.header) else f
+        self.report.cleaned.append(Cleaned(row, column_letter(i), header, before, after))
 
     def cell(self, values: list, f: str) -> str:
         i = self.mapping.get(f)
@@ -331,6 +363,7 @@ def check_ledger(
     and, when there are no errors, the rows ready to write. Empty rows are passed over."""
     sheet = _Sheet.open(header, body, COLUMNS, mapping)
     report, errors, err, mapping = sheet.report, sheet.report.errors, sheet.err, sheet.mapping
+    clean = sheet.clean
     if errors:
         return report, []
     rows = body
@@ -403,14 +436,29 @@ def check_ledger(
         relation_raw = _text(values[i_rel])
         relation = _choice(RELATIONS, relation_raw)
         if relation is None:
-            err(n, "relation", f"未知的与户主关系：{relation_raw}（可填：{'、'.join(RELATIONS)}）")
+            err(
+                n,
+                "relation",
+                f"未知的与户主关系：{relation_raw}（按 GB/T 4761 填写，如户主、配偶、子、女、父亲、孙女）",
+            )
+        elif relation_raw and RELATION_LABELS[relation] != relation_raw:
+            clean(n, "relation", relation_raw, RELATION_LABELS[relation])
         residence_raw = _text(values[i_res])
         residence = _choice(RESIDENCES, residence_raw)
         if residence is None:
             err(n, "residence", f"未知的户别：{residence_raw}")
-        sex = _choice(SEXES, _text(values[i_sex]))
+        sex_raw = _text(values[i_sex])
+        sex = _choice(SEXES, sex_raw)
         if sex is None:
-            err(n, "sex", "性别应为男或女")
+            err(n, "sex", f"性别应为男或女（也可填 1、2 或 M、F），不是“{sex_raw}”")
+        elif sex and sex_raw != SEX_LABELS[sex]:
+            clean(n, "sex", sex_raw, SEX_LABELS[sex])
+        ethnicity_raw = _text(values[i_eth])
+        nation = ethnicity(ethnicity_raw) if ethnicity_raw else ""
+        if nation is None:
+            err(n, "ethnicity", f"未知的民族：{ethnicity_raw}（按 GB/T 3304 填写，如汉族、畲族）")
+        elif nation != ethnicity_raw:
+            clean(n, "ethnicity", ethnicity_raw, nation)
         born = _date(values[i_born])
         if born == "bad":
             err(n, "birth_date", f"“{_text(values[i_born])}”不是日期（如 1950-03-04）")
@@ -441,7 +489,7 @@ def check_ledger(
                 "phone": phone,
                 "phone_index": blind_index(phone) or "",
                 "relation": relation or "other",
-                "ethnicity": _text(values[i_eth]) or "汉族",
+                "ethnicity": nation,
                 **unmapped_plain,
             }
             for f, i in i_plain:

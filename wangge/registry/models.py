@@ -210,6 +210,7 @@ class Person(TimeStamped):
         CHILD = "child", _("子女")
         PARENT = "parent", _("父母")
         GRANDCHILD = "grandchild", _("孙子女")
+        GRANDPARENT = "grandparent", _("祖父母")
         SIBLING = "sibling", _("兄弟姐妹")
         OTHER = "other", _("其他")
 

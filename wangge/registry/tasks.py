@@ -68,6 +68,8 @@ def _data(report) -> dict:
         "committed": report.committed,
         "header_row": report.header_row,
         "sheet": report.sheet,
+        "cleaned": importing.cleaned_summary(report),
+        "cleaned_count": len(report.cleaned),
     }
 
 

@@ -113,3 +113,54 @@ def test_a_grid_named_outside_the_clerks_jurisdiction_is_not_found_and_not_named
     messages = [e.message for e in report.errors if e.header == "所属网格"]
     assert messages and all(m.startswith("找不到网格“外村网格”（或不在您的辖区内）") for m in messages)
     assert not any(outside.code in m or "是否为：外村网格" in m for m in messages)  # no hint of it either
+
+
+def test_everyday_and_standard_words_are_stored_clean_and_every_tidying_is_listed(client, town):
+    unit = town.units[0]
+    worker = grid_worker(unit)
+    ledger = community_ledger([unit.code], households=10, seed=11, everyday=True)
+    report = importing.import_ledger(ledger.content, commit=True, user=worker)
+    assert report.committed, report.errors[:3]
+    people = Person.objects.filter(household__number__startswith="C")
+    assert set(people.values_list("ethnicity", flat=True)) == {"汉族"}
+    assert set(people.values_list("sex", flat=True)) == {"male", "female"}
+    assert not people.filter(relation="other").exists()  # 儿媳, 孙女, 祖母 … each has its own group
+    assert people.filter(relation="head").count() == ledger.households
+    # every tidied cell is listed: each person's 汉 and 1/2, at its own row and column
+    by_header = {}
+    for c in report.cleaned:
+        by_header.setdefault(c.header, []).append(c)
+    assert len(by_header["民族"]) == ledger.persons
+    assert {(c.column, c.before, c.after) for c in by_header["民族"]} == {("I", "汉", "汉族")}
+    assert {(c.before, c.after) for c in by_header["性别"]} == {("1", "男"), ("2", "女")}
+    summary = importing.cleaned_summary(report)
+    line = next(line for line in summary if line["header"] == "民族")  # one line for all of them
+    assert (line["column"], line["before"], line["after"], line["count"]) == (
+        "I",
+        "汉",
+        "汉族",
+        ledger.persons,
+    )
+    assert line["rows"] == [c.row for c in by_header["民族"]][:20]
+
+    # the page lists them once per kind of change, with how many
+    client.force_login(worker)
+    again = community_ledger([unit.code], households=3, seed=12, everyday=True, prefix="P")
+    tidied = len(importing.import_ledger(again.content, user=worker).cleaned)  # a dry run
+    response = client.post(
+        reverse("registry:import"),
+        {"file": SimpleUploadedFile("台账.xlsx", again.content), "kind": "persons"},
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert f"已整理 {tidied} 处不规范写法" in page
+    assert "<td>汉</td><td>汉族</td>" in page
+
+
+def test_an_unknown_ethnic_group_is_an_error_at_its_cell(town):
+    unit = town.units[0]
+    ledger = community_ledger([unit.code], households=5, seed=13, mistakes={3: "unknown_ethnicity"})
+    report = importing.import_ledger(ledger.content, commit=True, user=grid_worker(unit))
+    (planted,) = ledger.planted
+    assert [(e.row, e.column, e.header, e.message) for e in report.errors] == [
+        (planted.row, planted.column, "民族", "未知的民族：火星族（按 GB/T 3304 填写，如汉族、畲族）")
+    ]
