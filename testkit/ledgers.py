@@ -46,6 +46,11 @@ MISTAKE_COLUMNS = {
     "unknown_group": "重点人群类别",
     "no_name": "姓名",
     "unknown_ethnicity": "民族",
+    "birth_date_contradicts_id": "出生日期",
+    "sex_contradicts_id": "性别",
+    "excel_number_id": "公民身份号码",
+    "ten_digit_mobile": "联系电话",
+    "landline_without_area_code": "联系电话",
 }
 
 
@@ -86,8 +91,9 @@ def community_ledger(
     """A ledger of `households` households in the given grids (what its grid column says: codes, names or
     names down the tree, 敖东社区/第一网格). `mistakes` plants one mistake in the
     person with that index (0-based, in file order): "bad_check_digit", "duplicate_id" (the previous
-    person's ID number), "unknown_group", "no_name", "unknown_ethnicity". With `everyday`, the ledger
-    writes as many clerks do: 汉 for 汉族, sex as 1 and 2, relations by GB/T 4761's terms (子, 女, 儿媳)."""
+    person's ID number), and the others of MISTAKE_COLUMNS, each in the column it names. With `everyday`,
+    the ledger writes as many clerks do: 汉 for 汉族, sex as 1 and 2, relations by GB/T 4761's terms
+    (子, 女, 儿媳)."""
     rng = random.Random(seed)
     mistakes = mistakes or {}
     notes = [
@@ -150,6 +156,16 @@ def community_ledger(
                     row[_cell(column)] = ""
                 elif what == "unknown_ethnicity":
                     row[_cell(column)] = "火星族"
+                elif what == "birth_date_contradicts_id":
+                    row[_cell(column)] = (born + timedelta(days=40)).isoformat()
+                elif what == "sex_contradicts_id":
+                    row[_cell(column)] = ("2" if male else "1") if everyday else ("女" if male else "男")
+                elif what == "excel_number_id":  # typed into a cell formatted as a number
+                    row[_cell(column)] = float(id_number.replace("X", "0"))
+                elif what == "ten_digit_mobile":
+                    row[_cell(column)] = "1381234567"
+                elif what == "landline_without_area_code":
+                    row[_cell(column)] = "5521234"
                 planted.append(Planted(excel_row, column_letter(_cell(column)), column, what))
             last_id = row[_cell("公民身份号码")]
             rows.append(row)
@@ -178,7 +194,7 @@ def _write(notes: list[str], title: str, fill_in: str, rows: list[list]) -> byte
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
-            if isinstance(value, int):
+            if isinstance(value, (int, float)):
                 sheet.write_number(r, c, value)
             else:
                 sheet.write_string(r, c, str(value))

@@ -30,6 +30,9 @@ class UploadForm(forms.Form):
         return f
 
 
+ERRORS_SHOWN = 200  # on the page; the downloaded list has every one
+
+
 def _job(request, job_id: int) -> ImportJob:
     # Jobs belong to their uploader: another user's job is "not found".
     return get_object_or_404(ImportJob, pk=job_id, user=request.user)
@@ -113,7 +116,7 @@ def mapping(request, job_id: int):
 @permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
 def job_detail(request, job_id: int):
     job = _job(request, job_id)
-    context = {"job": job, "errors": job.report.get("errors", [])[:200]}
+    context = {"job": job, "errors": job.report.get("errors", [])[:ERRORS_SHOWN], "shown": ERRORS_SHOWN}
     if request.htmx:
         return render(request, "registry/import_job.html#status", context)
     return render(request, "registry/import_job.html", context)

@@ -36,7 +36,13 @@ from wangge.registry.models import (
     Person,
     SpecialGroup,
 )
-from wangge.registry.validators import IdError, check_credit_code, parse_document
+from wangge.registry.validators import (
+    IdError,
+    check_credit_code,
+    parse_document,
+    parse_phone,
+    upgrade_citizen_id,
+)
 from wangge.registry.vocabularies import RELATIONS, SEX_LABELS, SEXES, ethnicity
 
 
@@ -158,6 +164,10 @@ def _choice(label_map: dict[str, str], raw: str) -> str | None:
 
 # Chinese labels as ledgers write them (fixed here, not taken from the translated choices); relations,
 # ethnic groups and sexes by the national standards (`vocabularies`).
+EXCEL_NUMBER_ID = (
+    "证件号码被 Excel 存成了数字，后几位已经丢失（Excel 只保留 15 位有效数字）："
+    "请把这一列设为“文本”格式，重新填写号码后再上传"
+)
 RELATION_LABELS = {
     "head": "户主",
     "spouse": "配偶",
@@ -387,11 +397,11 @@ def check_ledger(
     prepared: list[PreparedRow] = []
     seen_ids: dict[str, int] = {}
     hh_grid: dict[str, tuple[str, int]] = {}
+    household_rows: dict[str, list[tuple[int, bool]]] = {}  # number -> (row, is the head) of each member
     indexes: dict[int, str] = {}
     today = date.today()
     blind_index = crypto.blind_index
     split_groups = re.compile(r"[、,，;；\s]+").split
-    phone_junk = re.compile(r"[\s-]").sub
     total = len(rows)
     for n, values in enumerate(rows, start=first_row):
         if progress and n % 2000 == 0:
@@ -420,8 +430,18 @@ def check_ledger(
             if chosen is None:
                 err(n, "doc_type", f"未知的证件类型：{_text(values[i_doc])}")
             doc_type = chosen or "citizen_id"
-        id_raw = _text(values[i_id])
+        id_cell = values[i_id]
+        id_raw = _text(id_cell)
         info = None
+        if type(id_cell) is float or type(id_cell) is int:
+            if id_cell >= 1e15:  # past 15 significant digits Excel has already changed the last ones
+                err(n, "id_number", EXCEL_NUMBER_ID)
+                id_raw = ""
+        if doc_type == "citizen_id" and len(id_raw) == 15:
+            upgraded = upgrade_citizen_id(id_raw)
+            if upgraded is not None:  # shown for the clerk to confirm
+                clean(n, "id_number", id_raw, upgraded)
+                id_raw = upgraded
         if id_raw:
             try:
                 info = parse_document(doc_type, id_raw, today=today)
@@ -443,6 +463,8 @@ def check_ledger(
             )
         elif relation_raw and RELATION_LABELS[relation] != relation_raw:
             clean(n, "relation", relation_raw, RELATION_LABELS[relation])
+        if number:
+            household_rows.setdefault(number, []).append((n, relation == "head"))
         residence_raw = _text(values[i_res])
         residence = _choice(RESIDENCES, residence_raw)
         if residence is None:
@@ -463,11 +485,27 @@ def check_ledger(
         if born == "bad":
             err(n, "birth_date", f"“{_text(values[i_born])}”不是日期（如 1950-03-04）")
             born = None
+        if info is not None and info.birth_date:
+            id_column = column_letter(mapping["id_number"])
+            if isinstance(born, date) and born != info.birth_date:
+                err(n, "birth_date", f"出生日期 {born.isoformat()} 与 {id_column} 列证件号码中的 "
+                    f"{info.birth_date.isoformat()} 不一致")  # fmt: skip
+            if sex and info.sex and sex != info.sex:
+                err(
+                    n,
+                    "sex",
+                    f"性别“{SEX_LABELS[sex]}”与 {id_column} 列证件号码（{SEX_LABELS[info.sex]}）不一致",
+                )
         phone = _text(values[i_phone])
         if phone:
-            phone = phone_junk("", phone)
-            if not (phone.isdigit() and 7 <= len(phone) <= 12):
-                err(n, "phone", f"电话号码格式不正确：{phone}")
+            try:
+                tidy = parse_phone(phone)
+            except IdError as exc:
+                err(n, "phone", str(exc))
+            else:
+                if tidy != phone:
+                    clean(n, "phone", phone, tidy)
+                phone = tidy
         group_ids = []
         groups_raw = _text(values[i_groups])
         if groups_raw:
@@ -498,12 +536,40 @@ def check_ledger(
             prepared.append(
                 PreparedRow(n, grid_pk[code], number, address, residence or "registered", person, group_ids)
             )
-    numbers = {p.household_number for p in prepared}
-    report.households_new = len(numbers) - len(bulk.rows_where_in(Household, "number", numbers, ("number",)))
+    in_archive = {
+        number for (number,) in bulk.rows_where_in(Household, "number", household_rows, ("number",))
+    }
+    if "relation" in mapping:  # a ledger without the column says nothing of who heads a household
+        _check_heads(household_rows, in_archive, err)
+    report.households_new = len({p.household_number for p in prepared} - in_archive)
     report.persons = len(prepared)
     errors.extend(_archive_conflicts(prepared, mapping))
     errors.sort(key=lambda e: (e.row, e.column))
     return report, ([] if errors else prepared)
+
+
+def _check_heads(
+    household_rows: dict[str, list[tuple[int, bool]]],
+    in_archive: set[str],
+    err: Callable[[int, str, str], None],
+) -> None:
+    """A new household has exactly one head: none is an error on each of its rows, two or more on each
+    head's row. (A household the archive holds already has its head; these rows add members to it.)"""
+    for number, rows in household_rows.items():
+        if number in in_archive:
+            continue
+        heads = [n for n, is_head in rows if is_head]
+        if not heads:
+            for n, _is_head in rows:
+                err(n, "relation", f"户号 {number} 没有户主：请在该户一人的“与户主关系”填“户主”")
+        elif len(heads) > 1:
+            listed = "、".join(str(n) for n in heads)
+            for n in heads:
+                err(
+                    n,
+                    "relation",
+                    f"户号 {number} 有 {len(heads)} 位户主（第 {listed} 行），一户只能有一位户主",
+                )
 
 
 def _archive_conflicts(prepared: list[PreparedRow], mapping: dict[str, int]) -> list[RowError]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +27,16 @@ def id_check_char(first17: str) -> str:
     # The weights are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11): so the weighted sum is 2 × (the digits read
     # in base 13) mod 11, which int() computes in C (a quarter of the time of the sum; once per ledger row).
     return _ID_CHECK[2 * int(first17, 13) % 11]
+
+
+def upgrade_citizen_id(old: str) -> str | None:
+    """A first-generation 15-digit ID number in its 18-digit form (GB 11643-1999: the year gains its
+    century, 19, and a check character is added); None when it is not 15 digits."""
+    number = (old or "").strip()
+    if len(number) != 15 or not number.isdigit():
+        return None
+    first17 = number[:6] + "19" + number[6:]
+    return first17 + id_check_char(first17)
 
 
 def parse_citizen_id(raw: str, *, today: date | None = None) -> IdInfo:
@@ -118,3 +129,27 @@ def mask_address(address: str | None) -> str:
         return ""
     keep = max(2, len(address) // 3)
     return address[:keep] + "****"
+
+
+_PHONE_JUNK = re.compile(r"[\s\-－—()（）.]")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}\d{7,8}")  # area code (010, 0593) and the number
+
+
+def parse_phone(raw: str) -> str:
+    """A Chinese phone number as digits: an 11-digit mobile starting 13–19, or a landline with its area
+    code. Spaces, dashes, brackets and a +86 / 0086 / 86 prefix are dropped (full-width digits read as
+    digits); anything else raises IdError saying what is wrong."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    digits = _PHONE_JUNK.sub("", text)
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
+            digits = digits[len(prefix) :]
+            break
+    if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+        return digits
+    if digits.isdigit() and digits.startswith("1") and len(digits) == 10:
+        raise IdError(f"手机号应为 11 位，“{raw}”只有 10 位")
+    if digits.isdigit() and 7 <= len(digits) <= 8 and not digits.startswith(("0", "1")):
+        raise IdError(f"固定电话请带区号（如 0593-5521234）：{raw}")
+    raise IdError(f"电话号码格式不正确：{raw}")

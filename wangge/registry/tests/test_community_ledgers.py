@@ -2,6 +2,8 @@
 above the header, the community's own column names, blank rows between households. The import takes
 the file as it comes and points at mistakes by the file's own rows and headers."""
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -9,10 +11,12 @@ from django.urls import reverse
 from testkit import grid_worker, staff
 from testkit.ledgers import COMMUNITY_HEADER, SHEET, community_ledger
 from wangge.accounts.models import User
-from wangge.core.excel import read_table
+from wangge.core.crypto import blind_index
+from wangge.core.excel import read_table, write_workbook
 from wangge.grids.models import Grid
 from wangge.registry import importing
 from wangge.registry.models import Household, Person
+from wangge.registry.tests.factories import citizen_id
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +168,93 @@ def test_an_unknown_ethnic_group_is_an_error_at_its_cell(town):
     assert [(e.row, e.column, e.header, e.message) for e in report.errors] == [
         (planted.row, planted.column, "民族", "未知的民族：火星族（按 GB/T 3304 填写，如汉族、畲族）")
     ]
+
+
+WRONG = {
+    "birth_date_contradicts_id": "出生日期 ",
+    "sex_contradicts_id": "性别“",
+    "excel_number_id": "证件号码被 Excel 存成了数字，后几位已经丢失",
+    "ten_digit_mobile": "手机号应为 11 位，“1381234567”只有 10 位",
+    "landline_without_area_code": "固定电话请带区号（如 0593-5521234）：5521234",
+}
+
+
+def test_what_is_wrong_is_said_at_its_cell_and_why(town):
+    unit = town.units[0]
+    mistakes = dict(enumerate(WRONG, start=1))
+    ledger = community_ledger([unit.code], households=8, seed=21, mistakes=mistakes)
+    report = importing.import_ledger(ledger.content, commit=True, user=grid_worker(unit))
+    assert not report.committed
+    by_cell = {(e.row, e.column): e.message for e in report.errors}
+    assert len(by_cell) == len(report.errors) == len(WRONG)  # nothing else in the file is wrong
+    id_column = next(m.column for m in ledger.planted if m.what == "excel_number_id")
+    for planted in ledger.planted:
+        message = by_cell[(planted.row, planted.column)]
+        assert message.startswith(WRONG[planted.what]), (planted, message)
+        if planted.what.endswith("contradicts_id"):  # names both cells
+            assert f"与 {id_column} 列证件号码" in message and "不一致" in message
+
+
+def _household_ledger(unit, rows):
+    header = ["网格编码", "户号", "姓名", "证件号码", "与户主关系", "联系电话"]
+    return write_workbook(header, [[unit.code, *r] for r in rows])
+
+
+def test_a_new_household_has_exactly_one_head(town):
+    unit = town.units[0]
+    content = _household_ledger(
+        unit,
+        [
+            ["H1", "甲", citizen_id(date(1960, 1, 1)), "户主", ""],  # row 2: fine
+            ["H1", "乙", citizen_id(date(1962, 1, 1), male=False), "妻", ""],
+            ["H2", "丙", citizen_id(date(1970, 1, 1)), "子", ""],  # rows 4, 5: no head
+            ["H2", "丁", citizen_id(date(1972, 1, 1), male=False), "女", ""],
+            ["H3", "戊", citizen_id(date(1950, 1, 1)), "户主", ""],  # rows 6, 7: two heads
+            ["H3", "己", citizen_id(date(1951, 1, 1)), "户主", ""],
+        ],
+    )
+    report = importing.import_ledger(content, commit=True, user=grid_worker(unit))
+    got = {(e.row, e.column): e.message for e in report.errors}
+    assert got == {
+        (4, "E"): "户号 H2 没有户主：请在该户一人的“与户主关系”填“户主”",
+        (5, "E"): "户号 H2 没有户主：请在该户一人的“与户主关系”填“户主”",
+        (6, "E"): "户号 H3 有 2 位户主（第 6、7 行），一户只能有一位户主",
+        (7, "E"): "户号 H3 有 2 位户主（第 6、7 行），一户只能有一位户主",
+    }
+    assert not report.committed
+
+
+def test_old_ids_and_phones_are_tidied_and_shown_for_confirmation(town):
+    unit = town.units[0]
+    new = citizen_id(date(1956, 7, 8))
+    old = new[:6] + new[8:17]  # the same person's first-generation, 15-digit number
+    content = _household_ledger(
+        unit,
+        [
+            ["T1", "老陈", old, "户主", "+86 138-1234-5678"],
+            ["T1", "陈妻", citizen_id(date(1958, 1, 1), male=False), "配偶", "０５９３－５５２１２３４"],
+        ],
+    )
+    report = importing.import_ledger(content, commit=True, user=grid_worker(unit))
+    assert report.committed, report.errors
+    shown = {(c.row, c.header, c.before, c.after) for c in report.cleaned}
+    assert (2, "证件号码", old, new) in shown
+    assert (2, "联系电话", "+86 138-1234-5678", "13812345678") in shown
+    assert (3, "联系电话", "０５９３－５５２１２３４", "05935521234") in shown
+    assert Person.objects.filter(id_index=blind_index(new), name="老陈").exists()
+
+
+def test_every_error_is_kept_and_downloadable_past_two_thousand(client, town):
+    unit = town.units[0]
+    client.force_login(grid_worker(unit))
+    rows = [[unit.code, f"E{k}", f"居民{k}", "", "户主", "外星人"] for k in range(2100)]
+    content = write_workbook(["网格编码", "户号", "姓名", "证件号码", "与户主关系", "人群类别"], rows)
+    response = client.post(
+        reverse("registry:import"), {"file": SimpleUploadedFile("大台账.xlsx", content), "kind": "persons"}
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "发现 2100 个问题" in page and "下面列出前 200 个" in page
+    job_id = int(response["Location"].rstrip("/").split("/")[-1])
+    listed = read_table(client.get(reverse("registry:import_errors", args=[job_id])).content, ["行"])
+    assert len(listed.body) == 2100
+    assert {r[0] for r in listed.body} == set(range(2, 2102))
