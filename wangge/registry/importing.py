@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import shapely
 from django.db import IntegrityError, connection, transaction
@@ -154,12 +154,14 @@ def missing_required(mapping: dict[str, int], columns: list[Column] = COLUMNS) -
 
 
 def _choice(label_map: dict[str, str], raw: str) -> str | None:
+    """The value a label stands for; the value itself is accepted too (head for 户主)."""
     raw = raw.strip()
     if not raw:
         return ""
-    if raw in label_map.values():
+    found = label_map.get(raw)  # the common case: one lookup (this runs three times a row)
+    if found is None and raw in label_map.values():
         return raw
-    return label_map.get(raw)
+    return found
 
 
 # Chinese labels as ledgers write them (fixed here, not taken from the translated choices); relations,
@@ -324,21 +326,60 @@ class _Sheet:
         return self.report, ([] if self.report.errors else prepared)
 
 
+EXCEL_EPOCH = date(
+    1899, 12, 30
+)  # day 0 of Excel's 1900 date system (as Excel counts, past its 1900 leap bug)
+
+
 def _date(value) -> date | None | str:
-    """A date from an Excel cell (a date, or text like 1950-03-04, 1950/3/4, 19500304); "bad" if not."""
+    """A date from an Excel cell: a date; an Excel day number (18326); a number or text like 19500304;
+    text like 1950-03-04, 1950/3/4, 1950.3.4 or 1950年3月4日. "bad" if none of them."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
+    if isinstance(value, (int, float)) and 1 <= value < 100000 and float(value).is_integer():
+        return EXCEL_EPOCH + timedelta(days=int(value))  # a date cell that lost its date format
+    text = _text(value).translate(FULL_WIDTH)
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y年%m月%d号"):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return "bad"
+
+
+# Full-width digits, letters and the ideographic space as their ASCII selves; full-width Chinese
+# punctuation (，（）) stays, as Chinese writes it.
+FULL_WIDTH = (
+    {0xFF10 + i: 0x30 + i for i in range(10)}
+    | {0xFF21 + i: 0x41 + i for i in range(26)}
+    | {0xFF41 + i: 0x61 + i for i in range(26)}
+    | {0x3000: 0x20}
+)
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_SPACE_RUN = re.compile(r"\s+")
+_UNTIDY = re.compile(r"[\s\uff10-\uff5a]")  # whitespace inside (ends are stripped) or a full-width letter
+_WORD_BREAK = re.compile(r"(?<=[A-Za-z])\s*[\r\n]+\s*(?=[A-Za-z])")  # a line break between two words
+_LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")  # any other: the cell was only wrapped
+
+
+def tidy(value) -> str:
+    """A text cell as it should be stored: full-width digits and letters as ASCII, no line breaks (an
+    address wrapped over two lines; between two words, a space), no spaces between Chinese characters
+    (张　三), single spaces elsewhere (a foreign name), none at the ends."""
+    text = _text(value)
+    if not _UNTIDY.search(text):
+        return text  # the common case (runs for four cells of every row), at once
+    text = _LINE_BREAK.sub("", _WORD_BREAK.sub(" ", text.translate(FULL_WIDTH)))
+    return _SPACE_RUN.sub(" ", _CJK_GAP.sub("", text)).strip()
+
+
+def _as_written(value) -> str:
+    """The cell as the clerk sees it, for the list of what was tidied."""
+    return value if isinstance(value, str) else _text(value)
 
 
 def _pad_rows(rows: list[list], header: list[str], mapping: dict[str, int]) -> int:
@@ -403,11 +444,15 @@ def check_ledger(
     blind_index = crypto.blind_index
     split_groups = re.compile(r"[、,，;；\s]+").split
     total = len(rows)
+    id_column = column_letter(mapping["id_number"]) if "id_number" in mapping else ""
     for n, values in enumerate(rows, start=first_row):
         if progress and n % 2000 == 0:
             progress(n - first_row + 1, total)
         row_errors_before = len(errors)
-        name = _text(values[i_name])
+        name_cell = values[i_name]
+        name = tidy(name_cell)
+        if name and name != name_cell:
+            clean(n, "name", _as_written(name_cell), name)
         if not name:
             if all(v is None or v == "" for v in values):
                 continue  # a blank row between households
@@ -417,7 +462,9 @@ def check_ledger(
             err(n, "grid_code", "缺少网格编码")
         elif code not in grid_pk:
             err(n, "grid_code", grid_problems[code])
-        number = _text(values[i_hh])
+        number = tidy(values[i_hh])
+        if number and type(values[i_hh]) is str and number != values[i_hh]:
+            clean(n, "household_number", values[i_hh], number)
         if not number:
             err(n, "household_number", "缺少户号")
         elif code in grid_pk:
@@ -431,7 +478,9 @@ def check_ledger(
                 err(n, "doc_type", f"未知的证件类型：{_text(values[i_doc])}")
             doc_type = chosen or "citizen_id"
         id_cell = values[i_id]
-        id_raw = _text(id_cell)
+        id_raw = tidy(id_cell).replace(" ", "").upper()
+        if id_raw and type(id_cell) is str and id_raw != id_cell:
+            clean(n, "id_number", id_cell, id_raw)
         info = None
         if type(id_cell) is float or type(id_cell) is int:
             if id_cell >= 1e15:  # past 15 significant digits Excel has already changed the last ones
@@ -481,12 +530,18 @@ def check_ledger(
             err(n, "ethnicity", f"未知的民族：{ethnicity_raw}（按 GB/T 3304 填写，如汉族、畲族）")
         elif nation != ethnicity_raw:
             clean(n, "ethnicity", ethnicity_raw, nation)
-        born = _date(values[i_born])
+        born_cell = values[i_born]
+        born = _date(born_cell)
         if born == "bad":
-            err(n, "birth_date", f"“{_text(values[i_born])}”不是日期（如 1950-03-04）")
+            err(n, "birth_date", f"“{_text(born_cell)}”不是日期（如 1950-03-04）")
             born = None
+        elif (
+            isinstance(born, date)
+            and not isinstance(born_cell, date)
+            and _text(born_cell) != born.isoformat()
+        ):
+            clean(n, "birth_date", _text(born_cell), born.isoformat())
         if info is not None and info.birth_date:
-            id_column = column_letter(mapping["id_number"])
             if isinstance(born, date) and born != info.birth_date:
                 err(n, "birth_date", f"出生日期 {born.isoformat()} 与 {id_column} 列证件号码中的 "
                     f"{info.birth_date.isoformat()} 不一致")  # fmt: skip
@@ -499,13 +554,13 @@ def check_ledger(
         phone = _text(values[i_phone])
         if phone:
             try:
-                tidy = parse_phone(phone)
+                dialled = parse_phone(phone)
             except IdError as exc:
                 err(n, "phone", str(exc))
             else:
-                if tidy != phone:
-                    clean(n, "phone", phone, tidy)
-                phone = tidy
+                if dialled != phone:
+                    clean(n, "phone", phone, dialled)
+                phone = dialled
         group_ids = []
         groups_raw = _text(values[i_groups])
         if groups_raw:
@@ -532,7 +587,10 @@ def check_ledger(
             }
             for f, i in i_plain:
                 person[f] = _text(values[i])
-            address = _text(values[i_addr])
+            address_cell = values[i_addr]
+            address = tidy(address_cell)
+            if address != _text(address_cell):
+                clean(n, "address", _as_written(address_cell), address)
             prepared.append(
                 PreparedRow(n, grid_pk[code], number, address, residence or "registered", person, group_ids)
             )

@@ -140,6 +140,8 @@ def parse_phone(raw: str) -> str:
     """A Chinese phone number as digits: an 11-digit mobile starting 13–19, or a landline with its area
     code. Spaces, dashes, brackets and a +86 / 0086 / 86 prefix are dropped (full-width digits read as
     digits); anything else raises IdError saying what is wrong."""
+    if _MOBILE.fullmatch(raw):
+        return raw  # the common case, at once
     text = unicodedata.normalize("NFKC", raw or "").strip()
     digits = _PHONE_JUNK.sub("", text)
     for prefix in ("+86", "0086", "86"):

@@ -258,3 +258,35 @@ def test_every_error_is_kept_and_downloadable_past_two_thousand(client, town):
     listed = read_table(client.get(reverse("registry:import_errors", args=[job_id])).content, ["行"])
     assert len(listed.body) == 2100
     assert {r[0] for r in listed.body} == set(range(2, 2102))
+
+
+def test_untidy_values_are_stored_clean_and_each_is_listed(town):
+    unit = town.units[0]
+    born = date(1956, 7, 8)
+    serial = (born - date(1899, 12, 30)).days  # the same day in a cell that lost its date format
+    ids = [citizen_id(born), citizen_id(born, male=False), citizen_id(born)]
+    full_width = ids[0].translate({0x30 + i: 0xFF10 + i for i in range(10)})
+    header = ["网格编码", "户号", "姓名", "证件号码", "与户主关系", "出生日期", "地址"]
+    rows = [
+        [unit.code, "Ｈ１", "张　三 ", full_width, "户主", "1956.7.8", "胜利街12号\n2单元301室"],
+        [unit.code, "Ｈ１", "Anna  Li", ids[1], "配偶", "1956年7月8日", ""],
+        [unit.code, "H2", "李四", ids[2], "户主", serial, ""],
+    ]
+    report = importing.import_ledger(write_workbook(header, rows), commit=True, user=grid_worker(unit))
+    assert report.committed, report.errors
+    shown = {(c.row, c.header, c.before, c.after) for c in report.cleaned}
+    assert shown == {
+        (2, "户号", "Ｈ１", "H1"),
+        (2, "姓名", "张　三 ", "张三"),
+        (2, "证件号码", full_width, ids[0]),
+        (2, "出生日期", "1956.7.8", "1956-07-08"),
+        (2, "地址", "胜利街12号\n2单元301室", "胜利街12号2单元301室"),
+        (3, "户号", "Ｈ１", "H1"),
+        (3, "姓名", "Anna  Li", "Anna Li"),
+        (3, "出生日期", "1956年7月8日", "1956-07-08"),
+        (4, "出生日期", str(serial), "1956-07-08"),
+    }
+    stored = {p.name: p for p in Person.objects.filter(household__number__in=["H1", "H2"])}
+    assert set(stored) == {"张三", "Anna Li", "李四"}
+    assert {p.birth_date for p in stored.values()} == {born}
+    assert stored["张三"].household.house.address == "胜利街12号2单元301室"
