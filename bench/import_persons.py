@@ -21,8 +21,8 @@ HEADER = ["网格编码", "户号", "地址", "户别", "姓名", "证件号码"
 PERSON_COLUMNS = (
     "grid_id", "household_id", "name", "doc_type", "id_number", "id_index", "birth_date", "sex", "phone",
     "phone_index", "address", "relation", "ethnicity", "education", "occupation", "employer",
-    "chronic_illness", "disability_grade", "political_status", "status", "client_id", "created",
-    "last_updated", "registered_on",
+    "chronic_illness", "disability_grade", "political_status", "population_type", "marital_status",
+    "registered_address", "note", "status", "client_id", "created", "last_updated", "registered_on",
 )  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def floor_seconds(content: bytes, grid_ids: dict[str, int]) -> float:
     header, body = read_rows(content)
     rows = [
         (grid_ids[r[0]], household.pk, r[4], "citizen_id", r[5], r[5], None, "", r[7] or "", r[7] or "",
-         r[2], "head", "汉族", "", "", "", "", "", "", "active", f"floor:{n}", now, now, today)
+         r[2], "head", "汉族", "", "", "", "", "", "", "", "", "", "", "active", f"floor:{n}", now, now, today)
         for n, r in enumerate(body)
     ]  # fmt: skip
     with transaction.atomic():

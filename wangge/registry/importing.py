@@ -43,7 +43,16 @@ from wangge.registry.validators import (
     parse_phone,
     upgrade_citizen_id,
 )
-from wangge.registry.vocabularies import RELATIONS, SEX_LABELS, SEXES, ethnicity
+from wangge.registry.vocabularies import (
+    MARITAL_LABELS,
+    MARITAL_STATUSES,
+    POPULATION_LABELS,
+    POPULATION_TYPES,
+    RELATIONS,
+    SEX_LABELS,
+    SEXES,
+    ethnicity,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,11 @@ COLUMNS = [
     Column("disability_grade", "残疾等级", False, (), ""),
     Column("political_status", "政治面貌", False, (), "群众"),
     Column("groups", "人群类别", False, ("特殊人群", "重点人群", "人员类别", "重点人群类别"), "独居老人"),
+    Column("population_type", "人口类型", False, ("人口类别", "人员类型", "户籍性质"), "户籍人口"),
+    Column("marital_status", "婚姻状况", False, ("婚姻状态", "婚姻"), "已婚"),
+    Column("registered_address", "户籍地址", False, ("户籍所在地", "户口所在地", "户籍地", "户籍地详址"), ""),
+    Column("registered_on", "登记日期", False, ("采集日期", "登记时间", "入册日期"), ""),
+    Column("note", "备注", False, ("说明",), ""),
 ]
 
 
@@ -428,6 +442,7 @@ def check_ledger(
         for f in ("doc_type", "id_number", "relation", "phone", "birth_date", "sex", "ethnicity", "groups")
     )
     plain = ("education", "occupation", "employer", "chronic_illness", "disability_grade", "political_status")
+    more_mapped = any(f in mapping for f in MORE_UNMAPPED)
     i_plain = [(f, col[f]) for f in plain if f in mapping]
     unmapped_plain = dict.fromkeys((f for f in plain if f not in mapping), "")
     has_doc_type = "doc_type" in mapping
@@ -514,10 +529,13 @@ def check_ledger(
             clean(n, "relation", relation_raw, RELATION_LABELS[relation])
         if number:
             household_rows.setdefault(number, []).append((n, relation == "head"))
+        more = _more_fields(n, values, col, err, clean) if more_mapped else MORE_UNMAPPED
         residence_raw = _text(values[i_res])
         residence = _choice(RESIDENCES, residence_raw)
         if residence is None:
             err(n, "residence", f"未知的户别：{residence_raw}")
+        elif not residence:  # a new household is what its first row's person is (流动人口: 流动户)
+            residence = POPULATION_RESIDENCE.get(str(more["population_type"]), "")
         sex_raw = _text(values[i_sex])
         sex = _choice(SEXES, sex_raw)
         if sex is None:
@@ -572,7 +590,7 @@ def check_ledger(
                 else:
                     group_ids.append(groups[g])
         if len(errors) == row_errors_before:
-            person = {
+            person: dict[str, object] = {
                 "name": name,
                 "doc_type": doc_type,
                 "id_number": info.number if info else "",
@@ -587,6 +605,7 @@ def check_ledger(
             }
             for f, i in i_plain:
                 person[f] = _text(values[i])
+            person.update(more)
             address_cell = values[i_addr]
             address = tidy(address_cell)
             if address != _text(address_cell):
@@ -604,6 +623,48 @@ def check_ledger(
     errors.extend(_archive_conflicts(prepared, mapping))
     errors.sort(key=lambda e: (e.row, e.column))
     return report, ([] if errors else prepared)
+
+
+MORE_UNMAPPED: dict[str, object] = {
+    "population_type": "",
+    "marital_status": "",
+    "registered_address": "",
+    "registered_on": None,
+    "note": "",
+}
+POPULATION_RESIDENCE = {"registered": "registered", "floating": "floating", "overseas": "floating"}
+
+
+def _more_fields(n: int, values: list, col: dict[str, int], err, clean) -> dict:
+    """人口类型, 婚姻状况 (GB/T 2261.2), 户籍地址, 登记日期 and 备注 of one row, checked and tidied: stored,
+    not dropped."""
+    out: dict[str, object] = dict(MORE_UNMAPPED)
+    for f, vocabulary, labels, what in (
+        ("population_type", POPULATION_TYPES, POPULATION_LABELS, "人口类型（户籍人口、流动人口、境外人员）"),
+        ("marital_status", MARITAL_STATUSES, MARITAL_LABELS, "婚姻状况（未婚、已婚、丧偶、离婚、未说明）"),
+    ):
+        raw = _text(values[col[f]])
+        value = _choice(vocabulary, raw)
+        if value is None:
+            err(n, f, f"未知的{what.split('（')[0]}：{raw}（可填：{what.split('（')[1].rstrip('）')}）")
+        else:
+            out[f] = value
+            if value and labels[value] != raw:
+                clean(n, f, raw, labels[value])
+    cell = values[col["registered_address"]]
+    out["registered_address"] = tidy(cell)
+    if out["registered_address"] != _text(cell):
+        clean(n, "registered_address", _as_written(cell), out["registered_address"])
+    cell = values[col["registered_on"]]
+    on = _date(cell)
+    if on == "bad":
+        err(n, "registered_on", f"“{_text(cell)}”不是日期（如 2024-03-05）")
+    elif isinstance(on, date):
+        out["registered_on"] = on
+        if not isinstance(cell, date) and _text(cell) != on.isoformat():
+            clean(n, "registered_on", _text(cell), on.isoformat())
+    out["note"] = _text(values[col["note"]])[:500]
+    return out
 
 
 def _check_heads(
@@ -806,9 +867,12 @@ def _insert_persons(
     """Every row's person, its ID number and phone encrypted in one pass each."""
     id_cipher = crypto.encrypt_many([p.person["id_number"] for p in prepared])
     phone_cipher = crypto.encrypt_many([p.person["phone"] for p in prepared])
+    registered_cipher = crypto.encrypt_many([p.person["registered_address"] for p in prepared])
     adapt_date = connection.ops.adapt_datefield_value
+    active = Person.Status.ACTIVE.value
     values = []
-    for pk, p, id_number, phone in zip(person_ids, prepared, id_cipher, phone_cipher, strict=True):
+    ciphers = zip(person_ids, prepared, id_cipher, phone_cipher, registered_cipher, strict=True)
+    for pk, p, id_number, phone, registered_address in ciphers:
         d = p.person
         values.append(
             {
@@ -832,11 +896,15 @@ def _insert_persons(
                 "chronic_illness": d["chronic_illness"],
                 "disability_grade": d["disability_grade"],
                 "political_status": d["political_status"],
-                "status": Person.Status.ACTIVE.value,
+                "population_type": d["population_type"],
+                "marital_status": d["marital_status"],
+                "registered_address": registered_address or "",
+                "note": d["note"],
+                "status": active,
                 "client_id": None,
                 "created": stamp.now,
                 "last_updated": stamp.now,
-                "registered_on": stamp.today,
+                "registered_on": adapt_date(d["registered_on"]) if d["registered_on"] else stamp.today,
             }
         )
     bulk.insert_records(Person, values)

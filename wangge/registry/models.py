@@ -204,6 +204,18 @@ class Person(TimeStamped):
         MOVED_OUT = "moved_out", _("迁出")
         DECEASED = "deceased", _("死亡")
 
+    class PopulationType(models.TextChoices):
+        REGISTERED = "registered", _("户籍人口")
+        FLOATING = "floating", _("流动人口")
+        OVERSEAS = "overseas", _("境外人员")
+
+    class MaritalStatus(models.TextChoices):  # GB/T 2261.2
+        UNMARRIED = "unmarried", _("未婚")
+        MARRIED = "married", _("已婚")
+        WIDOWED = "widowed", _("丧偶")
+        DIVORCED = "divorced", _("离婚")
+        UNSPECIFIED = "unspecified", _("未说明")
+
     class Relation(models.TextChoices):
         HEAD = "head", _("户主")
         SPOUSE = "spouse", _("配偶")
@@ -238,6 +250,10 @@ class Person(TimeStamped):
     chronic_illness = models.CharField(_("慢性病"), max_length=128, blank=True)
     disability_grade = models.CharField(_("残疾等级"), max_length=8, blank=True)
     political_status = models.CharField(_("政治面貌"), max_length=16, blank=True)
+    population_type = models.CharField(_("人口类型"), max_length=16, choices=PopulationType, blank=True)
+    marital_status = models.CharField(_("婚姻状况"), max_length=16, choices=MaritalStatus, blank=True)
+    registered_address = EncryptedTextField(_("户籍地址"), blank=True, default="")
+    note = models.CharField(_("备注"), max_length=500, blank=True)
     registered_on = models.DateField(_("登记日期"), default=timezone.localdate)
     status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.ACTIVE)
     status_changed = models.DateField(_("状态变更日期"), null=True, blank=True)

@@ -38,6 +38,7 @@ PII_FIELDS = {
     "id_number": gettext_lazy("证件号码"),
     "phone": gettext_lazy("手机号"),
     "address": gettext_lazy("现住址"),
+    "registered_address": gettext_lazy("户籍地址"),
 }
 
 
@@ -727,7 +728,7 @@ def register_organisation(
 
 # --- key rotation ---------------------------------------------------------------------------------
 
-ENCRYPTED: dict = {Person: ("id_number", "phone", "address"), Household: ("phone",)}
+ENCRYPTED: dict = {Person: ("id_number", "phone", "address", "registered_address"), Household: ("phone",)}
 
 
 def rows_on_old_keys() -> int:

@@ -246,3 +246,47 @@ SEX_LABELS = {"male": "男", "female": "女"}
 def ethnicity(raw: str) -> str | None:
     """The GB/T 3304 name for what a ledger wrote (汉 → 汉族, 01 → 汉族); None when it is none of them."""
     return ETHNICITIES.get(raw.replace(" ", ""))
+
+
+POPULATION_TYPES: dict[str, str] = {
+    "户籍人口": "registered",
+    "户籍": "registered",
+    "本地户籍": "registered",
+    "流动人口": "floating",
+    "流动": "floating",
+    "外来人口": "floating",
+    "暂住人口": "floating",
+    "境外人员": "overseas",
+    "境外": "overseas",
+    "境外人口": "overseas",
+}
+POPULATION_LABELS = {"registered": "户籍人口", "floating": "流动人口", "overseas": "境外人员"}
+
+# GB/T 2261.2-2003 婚姻状况代码, by name and code (初婚, 再婚 and 复婚 are kinds of 已婚)
+MARITAL_STATUSES: dict[str, str] = {
+    "未婚": "unmarried",
+    "已婚": "married",
+    "初婚": "married",
+    "再婚": "married",
+    "复婚": "married",
+    "丧偶": "widowed",
+    "离婚": "divorced",
+    "离异": "divorced",
+    "未说明": "unspecified",
+    "未说明的婚姻状况": "unspecified",
+    "10": "unmarried",
+    "20": "married",
+    "21": "married",
+    "22": "married",
+    "23": "married",
+    "30": "widowed",
+    "40": "divorced",
+    "90": "unspecified",
+}
+MARITAL_LABELS = {
+    "unmarried": "未婚",
+    "married": "已婚",
+    "widowed": "丧偶",
+    "divorced": "离婚",
+    "unspecified": "未说明",
+}

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from testkit import grid_worker, staff
@@ -290,3 +291,66 @@ def test_untidy_values_are_stored_clean_and_each_is_listed(town):
     assert set(stored) == {"张三", "Anna Li", "李四"}
     assert {p.birth_date for p in stored.values()} == {born}
     assert stored["张三"].household.house.address == "胜利街12号2单元301室"
+
+
+def test_population_type_marital_status_registered_address_date_and_note_are_stored(client, town):
+    unit = town.units[0]
+    worker = grid_worker(unit)
+    header = [
+        "网格编码",
+        "户号",
+        "姓名",
+        "证件号码",
+        "与户主关系",
+        "人口类型",
+        "婚姻状况",
+        "户籍地址",
+        "登记日期",
+        "备注",
+    ]
+    born = date(1980, 2, 3)
+    rows = [
+        [
+            unit.code,
+            "F1",
+            "外来工",
+            citizen_id(born),
+            "户主",
+            "流动人口",
+            "21",
+            "江西省上饶市信州区\n解放路8号",
+            "2024.3.5",
+            "租住",
+        ],
+        [unit.code, "F2", "本地人", citizen_id(born, male=False), "户主", "户籍人口", "离异", "", "", ""],
+        [unit.code, "F3", "某某", citizen_id(born), "户主", "外星人口", "已婚", "", "去年", ""],
+    ]
+    report = importing.import_ledger(write_workbook(header, rows), user=worker)
+    assert {(e.row, e.header, e.message) for e in report.errors} == {
+        (4, "人口类型", "未知的人口类型：外星人口（可填：户籍人口、流动人口、境外人员）"),
+        (4, "登记日期", "“去年”不是日期（如 2024-03-05）"),
+    }
+    report = importing.import_ledger(write_workbook(header, rows[:2]), commit=True, user=worker)
+    assert report.committed, report.errors
+    shown = {(c.row, c.header, c.before, c.after) for c in report.cleaned}
+    assert (2, "婚姻状况", "21", "已婚") in shown and (3, "婚姻状况", "离异", "离婚") in shown
+    assert (2, "登记日期", "2024.3.5", "2024-03-05") in shown
+    moved_in = Person.objects.get(name="外来工")
+    assert (moved_in.population_type, moved_in.marital_status, moved_in.note) == (
+        "floating",
+        "married",
+        "租住",
+    )
+    assert moved_in.registered_address == "江西省上饶市信州区解放路8号" and moved_in.registered_on == date(
+        2024, 3, 5
+    )
+    assert moved_in.household.residence == "floating"  # a 流动人口's household is a 流动户, not a 户籍户
+    assert Person.objects.get(name="本地人").household.residence == "registered"
+    # stored encrypted, shown masked
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT registered_address FROM registry_person WHERE id = %s", [moved_in.pk])
+        (at_rest,) = cursor.fetchone()
+    assert at_rest and "解放路" not in at_rest
+    client.force_login(worker)
+    page = client.get(reverse("registry:person_detail", args=[moved_in.pk])).content.decode()
+    assert "江西省上饶市信州区解放路8号" not in page and "流动人口" in page and "租住" in page
