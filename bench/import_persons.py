@@ -26,6 +26,9 @@ PERSON_COLUMNS = (
 )  # fmt: skip
 
 
+EMPTY_TEXT = ("",) * 10  # education … political_status, population_type … note: empty in these ledgers
+
+
 def make_ledger(
     rng: random.Random, grid_codes: list[str], rows: int = ROWS, prefix: str = "B", region: str = "350924"
 ) -> bytes:
@@ -84,7 +87,7 @@ def floor_seconds(content: bytes, grid_ids: dict[str, int]) -> float:
     header, body = read_rows(content)
     rows = [
         (grid_ids[r[0]], household.pk, r[4], "citizen_id", r[5], r[5], None, "", r[7] or "", r[7] or "",
-         r[2], "head", "汉族", "", "", "", "", "", "", "", "", "", "", "active", f"floor:{n}", now, now, today)
+         r[2], "head", "汉族", *EMPTY_TEXT, "active", f"floor:{n}", now, now, today)
         for n, r in enumerate(body)
     ]  # fmt: skip
     with transaction.atomic():
