@@ -442,7 +442,7 @@ def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("per
     except Exception as exc:  # not a spreadsheet
         raise invalid("file", "无法读取文件：请上传 .xlsx 格式的 Excel 文件", "invalid") from exc
     columns = importing.LEDGERS[kind][0]
-    mapping = importing.auto_mapping(header, columns)
+    mapping = importing.mapping_for(request.user, kind, header)
     missing = importing.missing_required(mapping, columns)
     if missing:
         raise invalid(

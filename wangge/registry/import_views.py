@@ -52,7 +52,7 @@ def upload(request):
             form.add_error("file", _("无法读取文件：请上传 .xlsx 格式的 Excel 文件"))
         else:
             columns = importing.LEDGERS[kind][0]
-            mapping = importing.auto_mapping(header, columns)
+            mapping = importing.mapping_for(request.user, kind, header)
             job = ImportJob.objects.create(
                 user=request.user,
                 kind=kind,
@@ -107,6 +107,9 @@ def mapping(request, job_id: int):
             form.add_error(None, _("同一列不能对应两个字段"))
         else:
             ImportJob.objects.filter(pk=job.pk).update(mapping=chosen, status=ImportJob.Status.QUEUED)
+            importing.remember_mapping(
+                request.user, job.kind, header, chosen
+            )  # the next such file: no asking
             run_ledger_import.enqueue(job_id=job.pk, commit=False)
             return redirect("registry:import_job", job_id=job.pk)
     return render(request, "registry/import_mapping.html", {"form": form, "job": job, "table": table})

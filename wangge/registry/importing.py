@@ -34,6 +34,7 @@ from wangge.registry.models import (
     HouseholdGridHistory,
     Organisation,
     Person,
+    SavedMapping,
     SpecialGroup,
 )
 from wangge.registry.validators import (
@@ -149,6 +150,25 @@ def read_ledger(content: bytes, kind: str = "persons") -> Table:
     column headers (title rows, a fill-in line and notes sheets are passed over)."""
     columns = LEDGERS[kind][0]
     return read_table(content, [name for c in columns for name in (c.header, *c.aliases)])
+
+
+def header_signature(header: list[str]) -> str:
+    """The same for two files whose header names are the same (spaces and * aside)."""
+    return hashlib.sha256("\x1f".join(header_name(h) for h in header).encode()).hexdigest()
+
+
+def mapping_for(user, kind: str, header: list[str]) -> dict[str, int]:
+    """The mapping this user gave a file with these headers before, or else the automatic one."""
+    saved = SavedMapping.objects.filter(user=user, kind=kind, signature=header_signature(header)).first()
+    if saved is not None and all(0 <= i < len(header) for i in saved.mapping.values()):
+        return {f: int(i) for f, i in saved.mapping.items()}
+    return auto_mapping(header, LEDGERS[kind][0])
+
+
+def remember_mapping(user, kind: str, header: list[str], mapping: dict[str, int]) -> None:
+    SavedMapping.objects.update_or_create(
+        user=user, kind=kind, signature=header_signature(header), defaults={"mapping": mapping}
+    )
 
 
 def auto_mapping(headers: list[str], columns: list[Column] = COLUMNS) -> dict[str, int]:

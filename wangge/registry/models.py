@@ -428,3 +428,20 @@ class ProposedChange(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.household} {self.get_status_display()}"
+
+
+class SavedMapping(TimeStamped):
+    """The columns a user mapped by hand for a ledger layout (its header names): their next file with
+    the same headers, the monthly ledger sent again, is mapped the same way without asking."""
+
+    user = models.ForeignKey("accounts.User", models.CASCADE, related_name="+", verbose_name=_("用户"))
+    kind = models.CharField(_("台账类型"), max_length=16, choices=ImportJob.Kind)
+    signature = models.CharField(_("表头特征"), max_length=64)  # sha256 of the normalised header names
+    mapping = models.JSONField(_("列对应"), default=dict)
+
+    class Meta:
+        verbose_name = _("保存的列对应")
+        verbose_name_plural = _("保存的列对应")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "signature"], name="saved_mapping_unique"),
+        ]

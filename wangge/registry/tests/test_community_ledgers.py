@@ -16,7 +16,7 @@ from wangge.core.crypto import blind_index
 from wangge.core.excel import read_table, write_workbook
 from wangge.grids.models import Grid
 from wangge.registry import importing
-from wangge.registry.models import Household, Person
+from wangge.registry.models import Household, ImportJob, Person
 from wangge.registry.tests.factories import citizen_id
 
 pytestmark = pytest.mark.django_db
@@ -354,3 +354,26 @@ def test_population_type_marital_status_registered_address_date_and_note_are_sto
     client.force_login(worker)
     page = client.get(reverse("registry:person_detail", args=[moved_in.pk])).content.decode()
     assert "江西省上饶市信州区解放路8号" not in page and "流动人口" in page and "租住" in page
+
+
+def test_a_mapping_given_by_hand_is_remembered_for_the_next_file_with_the_same_headers(client, town):
+    unit = town.units[0]
+    worker = grid_worker(unit)
+    odd = ["所在网格", "家庭号", "名字", "身份证"]
+
+    def upload(who, number):
+        client.force_login(who)
+        content = write_workbook(odd, [[unit.code, number, "新居民", citizen_id(date(1970, 3, number))]])
+        file = SimpleUploadedFile("台账.xlsx", content)
+        return client.post(reverse("registry:import"), {"kind": "persons", "file": file})
+
+    first = upload(worker, 1)
+    assert "/mapping/" in first["Location"]  # the first time, the clerk says which column is which
+    client.post(first["Location"], {"grid_code": "0", "household_number": "1", "name": "2", "id_number": "3"})
+    again = upload(worker, 2)  # next month's file, same headers
+    assert "/mapping/" not in again["Location"]
+    job = ImportJob.objects.get(pk=int(again["Location"].rstrip("/").split("/")[-1]))
+    assert job.mapping == {"grid_code": 0, "household_number": 1, "name": 2, "id_number": 3}
+    assert job.status == "checked" and job.report["ok"]
+    other = upload(grid_worker(unit), 3)  # someone else's file is theirs to map
+    assert "/mapping/" in other["Location"]
