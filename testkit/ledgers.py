@@ -72,6 +72,7 @@ class CommunityLedger:
     persons: int  # data rows holding a person
     households: int
     planted: list[Planted] = field(default_factory=list)
+    set_aside: dict[int, str] = field(default_factory=dict)  # Excel row -> "hidden" / "struck"
 
 
 def _cell(name: str) -> int:
@@ -87,13 +88,16 @@ def community_ledger(
     region: str = "350924",
     prefix: str = "C",
     everyday: bool = False,
+    hidden: frozenset[int] = frozenset(),
+    struck: frozenset[int] = frozenset(),
 ) -> CommunityLedger:
     """A ledger of `households` households in the given grids (what its grid column says: codes, names or
     names down the tree, 敖东社区/第一网格). `mistakes` plants one mistake in the
     person with that index (0-based, in file order): "bad_check_digit", "duplicate_id" (the previous
     person's ID number), and the others of MISTAKE_COLUMNS, each in the column it names. With `everyday`,
     the ledger writes as many clerks do: 汉 for 汉族, sex as 1 and 2, relations by GB/T 4761's terms
-    (子, 女, 儿媳)."""
+    (子, 女, 儿媳). The persons of `hidden` are on hidden rows, those of `struck` struck through (moved out,
+    as communities mark them); their Excel rows are in `set_aside`."""
     rng = random.Random(seed)
     mistakes = mistakes or {}
     notes = [
@@ -110,6 +114,7 @@ def community_ledger(
     excel_row = header_row
     persons = 0
     last_id = ""
+    set_aside: dict[int, str] = {}  # Excel row -> "hidden" / "struck"
     for h in range(households):
         code = rng.choice(grids)
         number = f"{prefix}{h + 1:05d}"
@@ -168,17 +173,18 @@ def community_ledger(
                     row[_cell(column)] = "5521234"
                 planted.append(Planted(excel_row, column_letter(_cell(column)), column, what))
             last_id = row[_cell("公民身份号码")]
+            if persons in hidden or persons in struck:
+                set_aside[excel_row] = "hidden" if persons in hidden else "struck"
             rows.append(row)
             persons += 1
         if h % 5 == 4:
             rows.append([None] * len(COMMUNITY_HEADER))  # a blank row after every fifth household
             excel_row += 1
-    return CommunityLedger(
-        _write(notes, title, fill_in, rows), header_row, SHEET, persons, households, planted
-    )
+    content = _write(notes, title, fill_in, rows, set_aside)
+    return CommunityLedger(content, header_row, SHEET, persons, households, planted, set_aside)
 
 
-def _write(notes: list[str], title: str, fill_in: str, rows: list[list]) -> bytes:
+def _write(notes: list[str], title: str, fill_in: str, rows: list[list], set_aside: dict[int, str]) -> bytes:
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
     info = book.add_worksheet("填表说明")
@@ -190,13 +196,18 @@ def _write(notes: list[str], title: str, fill_in: str, rows: list[list]) -> byte
     sheet.merge_range(1, 0, 1, len(COMMUNITY_HEADER) - 1, fill_in)
     for c, name in enumerate(COMMUNITY_HEADER):
         sheet.write_string(2, c, name)
+    strike = book.add_format({"font_strikeout": True})
     for r, row in enumerate(rows, start=3):
+        why = set_aside.get(r + 1)  # Excel rows count from 1
+        if why == "hidden":
+            sheet.set_row(r, None, None, {"hidden": True})
+        fmt = strike if why == "struck" else None
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
             if isinstance(value, (int, float)):
-                sheet.write_number(r, c, value)
+                sheet.write_number(r, c, value, fmt)
             else:
-                sheet.write_string(r, c, str(value))
+                sheet.write_string(r, c, str(value), fmt)
     book.close()
     return buf.getvalue()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree
 
 import xlsxwriter
 from python_calamine import CalamineWorkbook
@@ -84,6 +86,76 @@ def read_table(data: bytes, known: Iterable[str]) -> Table:
     while body and all(v in ("", None) for v in body[-1]):
         body.pop()
     return Table(header, body, ri + 1, sheet_name)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_ROW = re.compile(rb"<row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL_STYLE = re.compile(rb'<c\b[^>]*?\br="[A-Z]+(\d+)"[^>]*?>|<c\b[^>]*?\br="[A-Z]+(\d+)"[^>]*?/>')
+_STYLE = re.compile(rb'\bs="(\d+)"')
+
+
+def marked_rows(data: bytes, sheet: str) -> dict[int, str]:
+    """Rows of the sheet a clerk has set apart: hidden (communities hide people who moved out) or struck
+    through (most of the row's cells in a struck-out font). Excel row number -> "hidden" or "struck".
+    Read from the file's XML, which calamine does not report; a file that is no .xlsx has none."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            path = _sheet_path(z, sheet)
+            struck_styles = _struck_styles(z)
+            xml = z.read(path) if path else b""
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        return {}
+    marked: dict[int, str] = {}
+    for m in _ROW.finditer(xml):
+        attrs = m.group(1)
+        if b'hidden="1"' in attrs or b'hidden="true"' in attrs:
+            number = _ROW_NUMBER.search(attrs)
+            if number:
+                marked[int(number.group(1))] = "hidden"
+    if struck_styles:  # only files that use a struck-out font pay for reading every cell's style
+        cells: dict[int, list[int]] = {}  # row -> [cells, struck cells]
+        for m in _CELL_STYLE.finditer(xml):
+            row = int(m.group(1) or m.group(2))
+            style = _STYLE.search(m.group(0))
+            counts = cells.setdefault(row, [0, 0])
+            counts[0] += 1
+            if style and int(style.group(1)) in struck_styles:
+                counts[1] += 1
+        for row, (total, struck) in cells.items():
+            if struck * 2 > total and row not in marked:
+                marked[row] = "struck"
+    return marked
+
+
+def _sheet_path(z: zipfile.ZipFile, sheet: str) -> str:
+    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rid = next((e.get(_REL) for e in book.iter(f"{_MAIN}sheet") if e.get("name") == sheet), None)
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels:
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return ""
+
+
+def _struck_styles(z: zipfile.ZipFile) -> set[int]:
+    """Indexes of the cell formats whose font is struck out."""
+    try:
+        styles = ElementTree.fromstring(z.read("xl/styles.xml"))
+    except KeyError:
+        return set()
+    fonts = styles.find(f"{_MAIN}fonts")
+    formats = styles.find(f"{_MAIN}cellXfs")
+    if fonts is None or formats is None:
+        return set()
+    struck_fonts = {
+        i
+        for i, font in enumerate(fonts)
+        if (strike := font.find(f"{_MAIN}strike")) is not None and strike.get("val") not in ("0", "false")
+    }
+    return {i for i, xf in enumerate(formats) if int(xf.get("fontId", "0")) in struck_fonts}
 
 
 def read_rows(data: bytes, *, sheet: int = 0) -> tuple[list[str], list[list[Any]]]:

@@ -141,3 +141,18 @@ def job_commit(request, job_id: int):
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, progress=0)
         run_ledger_import.enqueue(job_id=job.pk, commit=True)
     return redirect("registry:import_job", job_id=job.pk)
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_POST
+def job_include_set_aside(request, job_id: int):
+    """The clerk says the hidden and struck-through rows belong in the archive after all: check again
+    with them."""
+    job = _job(request, job_id)
+    if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.FAILED) and job.report.get("set_aside"):
+        ImportJob.objects.filter(pk=job.pk).update(
+            include_set_aside=True, status=ImportJob.Status.QUEUED, progress=0
+        )
+        run_ledger_import.enqueue(job_id=job.pk, commit=False)
+    return redirect("registry:import_job", job_id=job.pk)

@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from wangge.audit import services as audit
 from wangge.core import bulk, crypto
-from wangge.core.excel import RowError, Table, column_letter, header_name, read_table, write_workbook
+from wangge.core.excel import (
+    RowError,
+    Table,
+    column_letter,
+    header_name,
+    marked_rows,
+    read_table,
+    write_workbook,
+)
 from wangge.grids import jurisdiction
 from wangge.grids import services as grids_service
 from wangge.grids.models import Grid
@@ -255,6 +263,15 @@ class Cleaned:
     after: str
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A row the clerk hid or struck through."""
+
+    row: int
+    why: str  # "hidden" / "struck"
+    name: str
+
+
 @dataclass
 class LedgerReport:
     rows: int = 0
@@ -266,6 +283,8 @@ class LedgerReport:
     header_row: int = 1  # the Excel row taken as the header, and its sheet
     sheet: str = ""
     cleaned: list[Cleaned] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+    set_aside_included: bool = False
 
     @property
     def ok(self) -> bool:
@@ -443,6 +462,7 @@ def check_ledger(
     user=None,
     progress: Callable[[int, int], None] | None = None,
     first_row: int = 2,
+    set_aside: dict[int, str] | None = None,
 ) -> tuple[LedgerReport, list[PreparedRow]]:
     """Validate every row (numbered from `first_row`, the Excel row below the header); return the report
     and, when there are no errors, the rows ready to write. Empty rows are passed over."""
@@ -480,9 +500,13 @@ def check_ledger(
     split_groups = re.compile(r"[、,，;；\s]+").split
     total = len(rows)
     id_column = column_letter(mapping["id_number"]) if "id_number" in mapping else ""
+    aside = set_aside or {}
     for n, values in enumerate(rows, start=first_row):
         if progress and n % 2000 == 0:
             progress(n - first_row + 1, total)
+        if aside and n in aside:  # hidden or struck through: listed, not imported unless asked
+            report.set_aside.append(SetAside(n, aside[n], _text(values[i_name])))
+            continue
         row_errors_before = len(errors)
         name_cell = values[i_name]
         name = tidy(name_cell)
@@ -1187,8 +1211,10 @@ def import_ledger(
     progress: Callable[[int, int], None] | None = None,
     kind: str = "persons",
     committed: Callable[[LedgerReport], None] | None = None,
+    include_set_aside: bool = False,
 ) -> LedgerReport:
-    """Check a ledger and, with commit, write it if it is clean. `committed` is called inside the commit's
+    """Check a ledger and, with commit, write it if it is clean. Rows the clerk hid or struck through
+    are left out and listed, unless `include_set_aside`. `committed` is called inside the commit's
     own transaction once the rows are written: an import job marks itself done there, so that a process
     killed just after the commit is never mistaken for one killed before it (and imported twice)."""
 
@@ -1198,7 +1224,11 @@ def import_ledger(
             if committed is not None and report.committed:
                 committed(report)
 
-    key = _check_key(content, mapping, user) if kind == "persons" else ""
+    key = (
+        _check_key(content, {"mapping": mapping, "set_aside": include_set_aside}, user)
+        if kind == "persons"
+        else ""
+    )
     if key and commit:
         checked = _take_checked(key)
         if checked is not None:  # this file was just checked clean here: only what may have changed since
@@ -1223,10 +1253,20 @@ def import_ledger(
         if commit and org_report.ok and orgs:
             within_commit(lambda: commit_organisations(orgs, org_report, by=user), org_report)
         return org_report
+    marked = {row: why for row, why in marked_rows(content, table.sheet).items() if row > table.header_row}
     report, prepared = check_ledger(
-        header, body, mapping=mapping, user=user, progress=progress, first_row=first
+        header,
+        body,
+        mapping=mapping,
+        user=user,
+        progress=progress,
+        first_row=first,
+        set_aside={} if include_set_aside else marked,
     )
     report.header_row, report.sheet = table.header_row, table.sheet
+    if include_set_aside:  # imported at the clerk's word: still listed, so the report says so
+        report.set_aside = [SetAside(row, why, "") for row, why in sorted(marked.items())]
+        report.set_aside_included = True
     if commit and report.ok and prepared:
         within_commit(lambda: _commit_or_report(prepared, report, user), report)
     elif not commit and report.ok and prepared:
@@ -1242,7 +1282,7 @@ _checked: dict[str, tuple[LedgerReport, list[PreparedRow]]] = {}
 _checked_lock = threading.Lock()
 
 
-def _check_key(content: bytes, mapping: dict[str, int] | None, user) -> str:
+def _check_key(content: bytes, mapping: dict | None, user) -> str:
     h = hashlib.sha256(content)
     h.update(json.dumps(mapping, sort_keys=True).encode())
     h.update(f"|{getattr(user, 'pk', '')}|{date.today().isoformat()}".encode())

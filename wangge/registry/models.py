@@ -373,6 +373,7 @@ class ImportJob(TimeStamped):
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     rows = models.PositiveIntegerField(_("行数"), default=0)
     report = models.JSONField(_("检查结果"), default=dict, blank=True)
+    include_set_aside = models.BooleanField(_("导入隐藏和划线的行"), default=False)
 
     class Meta:
         verbose_name = _("台账导入")

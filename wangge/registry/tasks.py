@@ -43,6 +43,7 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
             progress=progress,
             kind=job.kind,
             committed=done,
+            include_set_aside=job.include_set_aside,
         )
     except Exception as exc:  # report the failure on the page instead of leaving the job spinning
         _save(
@@ -68,6 +69,8 @@ def _data(report) -> dict:
         "sheet": report.sheet,
         "cleaned": importing.cleaned_summary(report),
         "cleaned_count": len(report.cleaned),
+        "set_aside": [{"row": a.row, "why": a.why, "name": a.name} for a in report.set_aside],
+        "set_aside_included": report.set_aside_included,
     }
 
 

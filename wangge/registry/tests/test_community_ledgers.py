@@ -377,3 +377,37 @@ def test_a_mapping_given_by_hand_is_remembered_for_the_next_file_with_the_same_h
     assert job.status == "checked" and job.report["ok"]
     other = upload(grid_worker(unit), 3)  # someone else's file is theirs to map
     assert "/mapping/" in other["Location"]
+
+
+def test_hidden_and_struck_rows_are_listed_not_imported_unless_the_clerk_says_so(client, town):
+    unit = town.units[0]
+    worker = grid_worker(unit)
+    # one member of a household moved out (struck), another household's member hidden
+    ledger = community_ledger(
+        [unit.code], households=8, seed=31, hidden=frozenset({4}), struck=frozenset({9})
+    )
+    assert sorted(ledger.set_aside.values()) == ["hidden", "struck"]
+    before = Person.objects.count()
+    report = importing.import_ledger(ledger.content, user=worker)
+    assert {(a.row, a.why) for a in report.set_aside} == set(ledger.set_aside.items())
+    assert all(a.name for a in report.set_aside)
+    assert report.persons == ledger.persons - 2 and Person.objects.count() == before
+
+    client.force_login(worker)
+    response = client.post(
+        reverse("registry:import"),
+        {"file": SimpleUploadedFile("台账.xlsx", ledger.content), "kind": "persons"},
+    )
+    job_url = response["Location"]
+    page = client.get(job_url).content.decode()
+    assert "2 行在表格中被隐藏或划了删除线，没有导入" in page and "隐藏行" in page and "删除线" in page
+    job = ImportJob.objects.get(pk=int(job_url.rstrip("/").split("/")[-1]))
+    assert job.report["persons"] == ledger.persons - 2
+    # the clerk says they belong: checked again with them, then imported
+    client.post(reverse("registry:import_include_set_aside", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.include_set_aside and job.status == "checked" and job.report["persons"] == ledger.persons
+    assert "个隐藏或划线的行也一并检查和导入" in client.get(job_url).content.decode()
+    client.post(reverse("registry:import_commit", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "done" and Person.objects.count() == before + ledger.persons
