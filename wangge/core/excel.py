@@ -108,7 +108,7 @@ def marked_rows(data: bytes, sheet: str) -> dict[int, str]:
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
         return {}
     marked: dict[int, str] = {}
-    for m in _ROW.finditer(xml):
+    for m in _ROW.finditer(xml) if b' hidden="' in xml else ():  # most sheets hide nothing
         attrs = m.group(1)
         if b'hidden="1"' in attrs or b'hidden="true"' in attrs:
             number = _ROW_NUMBER.search(attrs)
