@@ -684,13 +684,13 @@ def _more_fields(n: int, values: list, col: dict[str, int], err, clean) -> dict:
     not dropped."""
     out: dict[str, object] = dict(MORE_UNMAPPED)
     for f, vocabulary, labels, what in (
-        ("population_type", POPULATION_TYPES, POPULATION_LABELS, "人口类型（户籍人口、流动人口、境外人员）"),
-        ("marital_status", MARITAL_STATUSES, MARITAL_LABELS, "婚姻状况（未婚、已婚、丧偶、离婚、未说明）"),
+        ("population_type", POPULATION_TYPES, POPULATION_LABELS, "人口类型"),
+        ("marital_status", MARITAL_STATUSES, MARITAL_LABELS, "婚姻状况"),
     ):
         raw = _text(values[col[f]])
         value = _choice(vocabulary, raw)
         if value is None:
-            err(n, f, f"未知的{what.split('（')[0]}：{raw}（可填：{what.split('（')[1].rstrip('）')}）")
+            err(n, f, f"未知的{what}：{raw}（可填：{'、'.join(labels.values())}）")
         else:
             out[f] = value
             if value and labels[value] != raw:
