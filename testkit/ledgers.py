@@ -73,6 +73,7 @@ class CommunityLedger:
     households: int
     planted: list[Planted] = field(default_factory=list)
     set_aside: dict[int, str] = field(default_factory=dict)  # Excel row -> "hidden" / "struck"
+    ids: list[str] = field(default_factory=list)  # each person's ID number, by index (dropped ones too)
 
 
 def _cell(name: str) -> int:
@@ -90,6 +91,8 @@ def community_ledger(
     everyday: bool = False,
     hidden: frozenset[int] = frozenset(),
     struck: frozenset[int] = frozenset(),
+    amended: dict[int, dict[str, object]] | None = None,
+    dropped: frozenset[int] = frozenset(),
 ) -> CommunityLedger:
     """A ledger of `households` households in the given grids (what its grid column says: codes, names or
     names down the tree, 敖东社区/第一网格). `mistakes` plants one mistake in the
@@ -97,7 +100,10 @@ def community_ledger(
     person's ID number), and the others of MISTAKE_COLUMNS, each in the column it names. With `everyday`,
     the ledger writes as many clerks do: 汉 for 汉族, sex as 1 and 2, relations by GB/T 4761's terms
     (子, 女, 儿媳). The persons of `hidden` are on hidden rows, those of `struck` struck through (moved out,
-    as communities mark them); their Excel rows are in `set_aside`."""
+    as communities mark them); their Excel rows are in `set_aside`.
+
+    Next month's ledger is the same call with the same seed and more households (the first ones come
+    out the same), `amended` (person index -> {header: new value}) and `dropped` (persons left out)."""
     rng = random.Random(seed)
     mistakes = mistakes or {}
     notes = [
@@ -115,6 +121,7 @@ def community_ledger(
     persons = 0
     last_id = ""
     set_aside: dict[int, str] = {}  # Excel row -> "hidden" / "struck"
+    ids: list[str] = []
     for h in range(households):
         code = rng.choice(grids)
         number = f"{prefix}{h + 1:05d}"
@@ -173,6 +180,13 @@ def community_ledger(
                     row[_cell(column)] = "5521234"
                 planted.append(Planted(excel_row, column_letter(_cell(column)), column, what))
             last_id = row[_cell("公民身份号码")]
+            ids.append(id_number)
+            for header, value in (amended or {}).get(persons, {}).items():
+                row[_cell(header)] = value
+            if persons in dropped:  # not written: the rows below move up
+                excel_row -= 1
+                persons += 1
+                continue
             if persons in hidden or persons in struck:
                 set_aside[excel_row] = "hidden" if persons in hidden else "struck"
             rows.append(row)
@@ -181,7 +195,8 @@ def community_ledger(
             rows.append([None] * len(COMMUNITY_HEADER))  # a blank row after every fifth household
             excel_row += 1
     content = _write(notes, title, fill_in, rows, set_aside)
-    return CommunityLedger(content, header_row, SHEET, persons, households, planted, set_aside)
+    written = persons - len(dropped)
+    return CommunityLedger(content, header_row, SHEET, written, households, planted, set_aside, ids)
 
 
 def _write(notes: list[str], title: str, fill_in: str, rows: list[list], set_aside: dict[int, str]) -> bytes:

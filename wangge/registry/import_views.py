@@ -20,6 +20,14 @@ MAX_UPLOAD = 50 * 2**20
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("台账类型"), choices=ImportJob.Kind.choices)
     file = forms.FileField(label=gettext_lazy("台账文件（.xlsx）"))
+    refresh = forms.BooleanField(
+        label=gettext_lazy("月度更新"),
+        required=False,
+        help_text=gettext_lazy(
+            "按证件号核对已在档案中的人：列出新增、修改（逐项原值 → 新值）和台账中没有的人，确认后一并更新。"
+            "空白单元格不会清空档案中的值。"
+        ),
+    )
 
     def clean_file(self):
         f = self.cleaned_data["file"]
@@ -60,6 +68,7 @@ def upload(request):
                 content=content,
                 mapping=mapping,
                 status=ImportJob.Status.QUEUED,
+                refresh=form.cleaned_data["refresh"] and kind == ImportJob.Kind.PERSONS,
             )
             if importing.missing_required(mapping, columns):
                 ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.MAPPING)
@@ -138,7 +147,11 @@ def job_errors(request, job_id: int):
 def job_commit(request, job_id: int):
     job = _job(request, job_id)
     if job.status == ImportJob.Status.CHECKED and job.report.get("ok"):
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, progress=0)
+        # the refresh's missing persons are marked moved out only at the clerk's word, given here
+        mark_missing = job.refresh and request.POST.get("mark_missing") == "on"
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.QUEUED, progress=0, mark_missing=mark_missing
+        )
         run_ledger_import.enqueue(job_id=job.pk, commit=True)
     return redirect("registry:import_job", job_id=job.pk)
 

@@ -32,7 +32,7 @@ from wangge.core.excel import (
 from wangge.grids import jurisdiction
 from wangge.grids import services as grids_service
 from wangge.grids.models import Grid
-from wangge.registry import signals
+from wangge.registry import ledger_refresh, signals
 from wangge.registry.models import (
     Building,
     GroupMembership,
@@ -250,6 +250,9 @@ class PreparedRow:
     residence: str
     person: dict
     groups: list[int]
+    relation_written: bool = True
+    person_id: int | None = None  # a monthly refresh: the archive's person this row updates
+    changes: dict = field(default_factory=dict)  # and what it changes (ledger_refresh)
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,15 @@ class LedgerReport:
     cleaned: list[Cleaned] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)
     set_aside_included: bool = False
+    refresh: ledger_refresh.Refresh | None = None  # a monthly refresh: what it changes, who is missing
+    mark_missing: bool = False  # and the missing are marked moved out on commit
+    moved_out: int = 0
+
+    @property
+    def persons_new(self) -> int:
+        return self.persons - (
+            0 if self.refresh is None else len(self.refresh.changes) + self.refresh.unchanged
+        )
 
     @property
     def ok(self) -> bool:
@@ -463,9 +475,11 @@ def check_ledger(
     progress: Callable[[int, int], None] | None = None,
     first_row: int = 2,
     set_aside: dict[int, str] | None = None,
+    refresh: bool = False,
 ) -> tuple[LedgerReport, list[PreparedRow]]:
     """Validate every row (numbered from `first_row`, the Excel row below the header); return the report
-    and, when there are no errors, the rows ready to write. Empty rows are passed over."""
+    and, when there are no errors, the rows ready to write. Empty rows are passed over. With `refresh`,
+    a person the archive holds is matched and updated (ledger_refresh), not refused."""
     sheet = _Sheet.open(header, body, COLUMNS, mapping)
     report, errors, err, mapping = sheet.report, sheet.report.errors, sheet.err, sheet.mapping
     clean = sheet.clean
@@ -655,7 +669,16 @@ def check_ledger(
             if address != _text(address_cell):
                 clean(n, "address", _as_written(address_cell), address)
             prepared.append(
-                PreparedRow(n, grid_pk[code], number, address, residence or "registered", person, group_ids)
+                PreparedRow(
+                    n,
+                    grid_pk[code],
+                    number,
+                    address,
+                    residence or "registered",
+                    person,
+                    group_ids,
+                    relation_written=bool(relation_raw),
+                )
             )
     in_archive = {
         number for (number,) in bulk.rows_where_in(Household, "number", household_rows, ("number",))
@@ -664,6 +687,8 @@ def check_ledger(
         _check_heads(household_rows, in_archive, err)
     report.households_new = len({p.household_number for p in prepared} - in_archive)
     report.persons = len(prepared)
+    if refresh:
+        report.refresh = ledger_refresh.match(prepared, mapping, user, err)
     errors.extend(_archive_conflicts(prepared, mapping))
     errors.sort(key=lambda e: (e.row, e.column))
     return report, ([] if errors else prepared)
@@ -740,7 +765,7 @@ def _archive_conflicts(prepared: list[PreparedRow], mapping: dict[str, int]) -> 
     (through the blind index) or a household number in another grid."""
     out = []
     id_column = column_letter(mapping["id_number"]) if "id_number" in mapping else ""
-    by_index = {p.person["id_index"]: p.row for p in prepared if p.person["id_index"]}
+    by_index = {p.person["id_index"]: p.row for p in prepared if p.person["id_index"] and p.person_id is None}
     for (idx,) in bulk.rows_where_in(Person, "id_index", by_index, ("id_index",)):
         out.append(RowError(by_index[idx], id_column, "证件号码", "该证件号已在档案中登记"))
     grid_of = dict(
@@ -806,6 +831,7 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
     stamp = _Stamp.taken()
     households = _existing_households(prepared)
     new = _new_households(prepared, households)
+    everyone, prepared = prepared, [p for p in prepared if p.person_id is None]  # the refresh's: below
     person_ids = bulk.reserve_ids(Person, len(prepared))
     households.update(zip(new, bulk.reserve_ids(Household, len(new)), strict=True))
     heads: dict[str, int] = {}  # the first head of each new household, as the old one-by-one path chose
@@ -831,6 +857,9 @@ def commit_ledger(prepared: list[PreparedRow], report: LedgerReport, *, by=None)
         detail={"persons": len(prepared), "households": len(new)},
     )
     signals.tell({households[p.household_number] for p in prepared}, bulk=True)
+    if report.refresh is not None:
+        missing = [m.person_id for m in report.refresh.missing] if report.mark_missing else []
+        _changed, report.moved_out = ledger_refresh.apply(everyone, by=by, mark_missing=missing)
     report.committed = True
     return report
 
@@ -1212,9 +1241,13 @@ def import_ledger(
     kind: str = "persons",
     committed: Callable[[LedgerReport], None] | None = None,
     include_set_aside: bool = False,
+    refresh: bool = False,
+    mark_missing: bool = False,
 ) -> LedgerReport:
     """Check a ledger and, with commit, write it if it is clean. Rows the clerk hid or struck through
-    are left out and listed, unless `include_set_aside`. `committed` is called inside the commit's
+    are left out and listed, unless `include_set_aside`. With `refresh` (the monthly refresh), persons
+    the archive holds are updated from their rows; with `mark_missing` too, the archive's persons of the
+    ledger's grids that it no longer lists are marked moved out. `committed` is called inside the commit's
     own transaction once the rows are written: an import job marks itself done there, so that a process
     killed just after the commit is never mistaken for one killed before it (and imported twice)."""
 
@@ -1225,7 +1258,11 @@ def import_ledger(
                 committed(report)
 
     key = (
-        _check_key(content, {"mapping": mapping, "set_aside": include_set_aside}, user)
+        _check_key(
+            content,
+            {"mapping": mapping, "set_aside": include_set_aside, "refresh": refresh, "missing": mark_missing},
+            user,
+        )
         if kind == "persons"
         else ""
     )
@@ -1262,8 +1299,10 @@ def import_ledger(
         progress=progress,
         first_row=first,
         set_aside={} if include_set_aside else marked,
+        refresh=refresh,
     )
     report.header_row, report.sheet = table.header_row, table.sheet
+    report.mark_missing = refresh and mark_missing
     if include_set_aside:  # imported at the clerk's word: still listed, so the report says so
         report.set_aside = [SetAside(row, why, "") for row, why in sorted(marked.items())]
         report.set_aside_included = True
@@ -1299,6 +1338,8 @@ def _keep_checked(key: str, report: LedgerReport, prepared: list[PreparedRow]) -
         dict(report.mapping),
         report.header_row,
         report.sheet,
+        refresh=report.refresh,
+        mark_missing=report.mark_missing,
     )
     with _checked_lock:
         _checked.clear()

@@ -374,6 +374,9 @@ class ImportJob(TimeStamped):
     rows = models.PositiveIntegerField(_("行数"), default=0)
     report = models.JSONField(_("检查结果"), default=dict, blank=True)
     include_set_aside = models.BooleanField(_("导入隐藏和划线的行"), default=False)
+    # a monthly refresh: persons matched by ID number are updated, not refused as already registered
+    refresh = models.BooleanField(_("月度更新"), default=False)
+    mark_missing = models.BooleanField(_("台账中没有的人标记为迁出"), default=False)
 
     class Meta:
         verbose_name = _("台账导入")
@@ -446,3 +449,31 @@ class SavedMapping(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "signature"], name="saved_mapping_unique"),
         ]
+
+
+class PersonChange(models.Model):
+    """One field of a person changed, from what to what (人员信息变更记录): what the archive said on a day
+    can be answered. Written by the verbs that change a person (a correction, a monthly ledger refresh);
+    the values are encrypted, as some are personal data, and shown masked like the person's own fields."""
+
+    class Source(models.TextChoices):
+        EDIT = "edit", _("修改")
+        LEDGER = "ledger", _("台账更新")
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="changes", verbose_name=_("人员"))
+    field = models.CharField(_("字段"), max_length=32)
+    before = EncryptedTextField(_("原值"), blank=True, default="")
+    after = EncryptedTextField(_("新值"), blank=True, default="")
+    changed = models.DateTimeField(_("变更时间"), default=timezone.now)
+    by = models.ForeignKey(
+        "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("变更人")
+    )
+    source = models.CharField(_("来源"), max_length=16, choices=Source, default=Source.EDIT)
+
+    class Meta:
+        verbose_name = _("人员信息变更记录")
+        verbose_name_plural = _("人员信息变更记录")
+        ordering = ["-changed", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.field}"

@@ -19,8 +19,8 @@ from wangge.core import crypto, idempotency
 from wangge.core.errors import error, invalid
 from wangge.grids import services as grids
 from wangge.grids.models import Grid  # type hints only: grids are read through grids.services
+from wangge.registry import ledger_refresh, signals
 from wangge.registry import permissions as perms
-from wangge.registry import signals
 from wangge.registry.models import (
     Building,
     GroupMembership,
@@ -30,6 +30,7 @@ from wangge.registry.models import (
     HouseholdGridHistory,
     Organisation,
     Person,
+    PersonChange,
     SpecialGroup,
 )
 from wangge.registry.validators import IdError, check_credit_code, parse_document
@@ -577,7 +578,8 @@ EDITABLE = (
 
 @transaction.atomic
 def update_person(person: Person, *, by=None, **changes) -> Person:
-    """Correct a person's base information; the audit record says which fields changed (not their values)."""
+    """Correct a person's base information; the person's history keeps each old and new value (masked
+    when shown), the audit record says which fields changed."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -592,12 +594,14 @@ def update_person(person: Person, *, by=None, **changes) -> Person:
         setattr(current, k, v if v is not None else "")
     fields = clean_person(current)
     changed = [f for f in EDITABLE if fields.get(f, getattr(person, f)) != getattr(person, f)]
-    for f in changed:
-        setattr(person, f, fields[f])
     if "phone" in changed:
         person.phone_index = fields["phone_index"]
+    before = {f: getattr(person, f) for f in changed}
+    for f in changed:
+        setattr(person, f, fields[f])
     if changed:
         person.save()
+        ledger_refresh.keep_history(person, {f: (before[f], fields[f]) for f in changed}, by=by)
         audit.record(
             audit.Action.UPDATE, actor=by, obj=person, object_repr=person.name, detail={"fields": changed}
         )
@@ -726,9 +730,31 @@ def register_organisation(
     return org
 
 
+def history(person: Person) -> list[dict]:
+    """The person's changed values, newest first, as their page shows them (personal data masked)."""
+    groups = dict(SpecialGroup.objects.values_list("pk", "name"))
+    out = []
+    for c in person.changes.select_related("by"):
+        if c.field == "groups":
+            before, after = (
+                "、".join(groups.get(int(g), "") for g in v.split(",") if g) for v in (c.before, c.after)
+            )
+        else:
+            before, after = ledger_refresh.shown(c.field, c.before), ledger_refresh.shown(c.field, c.after)
+        out.append(
+            {"label": ledger_refresh.label(c.field), "before": before, "after": after, "changed": c.changed,
+             "by": c.by, "source": c.get_source_display()}
+        )  # fmt: skip
+    return out
+
+
 # --- key rotation ---------------------------------------------------------------------------------
 
-ENCRYPTED: dict = {Person: ("id_number", "phone", "address", "registered_address"), Household: ("phone",)}
+ENCRYPTED: dict = {
+    Person: ("id_number", "phone", "address", "registered_address"),
+    Household: ("phone",),
+    PersonChange: ("before", "after"),
+}
 
 
 def rows_on_old_keys() -> int:

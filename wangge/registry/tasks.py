@@ -44,6 +44,8 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
             kind=job.kind,
             committed=done,
             include_set_aside=job.include_set_aside,
+            refresh=job.refresh,
+            mark_missing=job.mark_missing,
         )
     except Exception as exc:  # report the failure on the page instead of leaving the job spinning
         _save(
@@ -71,6 +73,33 @@ def _data(report) -> dict:
         "cleaned_count": len(report.cleaned),
         "set_aside": [{"row": a.row, "why": a.why, "name": a.name} for a in report.set_aside],
         "set_aside_included": report.set_aside_included,
+        "refresh": _refresh_data(report),
+    }
+
+
+def _refresh_data(report) -> dict | None:
+    """What a monthly refresh changes, values as the person's page shows them (personal data masked)."""
+    found = report.refresh
+    if found is None:
+        return None
+    return {
+        "persons_new": report.persons_new,
+        "changed": len(found.changes),
+        "unchanged": found.unchanged,
+        "changes": [
+            {
+                "row": c.row,
+                "person_id": c.person_id,
+                "name": c.name,
+                "fields": [{"label": f.label, "before": f.before, "after": f.after} for f in c.fields],
+            }
+            for c in found.changes
+        ],  # fmt: skip
+        "missing": [
+            {"person_id": m.person_id, "name": m.name, "household": m.household_number, "grid": m.grid}
+            for m in found.missing
+        ],
+        "moved_out": report.moved_out,
     }
 
 

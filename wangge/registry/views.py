@@ -225,6 +225,7 @@ def person_detail(request, person_id: int):
             "can_unmask": request.user.has_perm(perms.UNMASK),
             "can_edit": request.user.has_perm(perms.EDIT_ARCHIVE),
             "fields": registry.PII_FIELDS,
+            "history": registry.history(person),
         },
     )
 
