@@ -1,4 +1,5 @@
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 from wangge.core.excel import XLSX_CONTENT_TYPE
 
@@ -8,5 +9,6 @@ def download(
 ) -> HttpResponse:
     """A file response: Excel by default; `inline` for PDFs the browser should show."""
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    # filename*= for names in Chinese (RFC 6266), as FileResponse writes it
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
     return response

@@ -1,4 +1,5 @@
-"""Excel in and out: read with python-calamine, write with xlsxwriter; errors name row and column."""
+"""Excel in and out: read with python-calamine, write with xlsxwriter, mark a user's own workbook with
+openpyxl (the one of the three that can change a file it did not write); errors name row and column."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
 
+import openpyxl
 import xlsxwriter
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineWorkbook
 
 
@@ -210,6 +214,51 @@ def errors_workbook(errors: Sequence[RowError]) -> bytes:
         sheet="错误",
         widths=[6, 6, 14, 60],
     )
+
+
+MARK_FILL = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" red
+
+
+def marked_workbook(data: bytes, sheet: str, header_row: int, errors: Sequence[RowError]) -> bytes:
+    """The clerk's own workbook, every wrong cell filled red with its message as the cell's comment, the
+    messages of each row in a column "问题" at the right, and the whole list on a sheet "问题清单": they
+    fix the file in place and upload it again. Everything else of the file stays as it was."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
+    notes_column = ws.max_column + 1
+    if ws.cell(max(header_row, 1), ws.max_column).value == "问题":  # marked before, fixed, sent again
+        notes_column = ws.max_column
+        for (cell,) in ws.iter_rows(min_col=notes_column, max_col=notes_column):
+            cell.value = None
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.fill == MARK_FILL:
+                    cell.fill, cell.comment = PatternFill(), None
+    if "问题清单" in book.sheetnames:
+        del book["问题清单"]
+    by_row: dict[int, list[str]] = {}
+    for e in errors:
+        if e.row < 1:
+            continue
+        by_row.setdefault(e.row, []).append(f"{e.header}：{e.message}" if e.header else e.message)
+        if not e.column:
+            continue
+        cell = ws[f"{e.column}{e.row}"]
+        cell.fill = MARK_FILL
+        text = e.message if cell.comment is None else f"{cell.comment.text}\n{e.message}"
+        cell.comment = Comment(text, "网格平台", width=300, height=120)
+    head = ws.cell(max(header_row, 1), notes_column, "问题")
+    head.font, head.fill = Font(bold=True, color="9C0006"), MARK_FILL
+    for row, messages in by_row.items():
+        ws.cell(row, notes_column, "；".join(messages)).font = Font(color="9C0006")
+    ws.column_dimensions[column_letter(notes_column - 1)].width = 60
+    listed = book.create_sheet("问题清单")
+    listed.append(["行", "列", "表头", "问题"])
+    for e in errors:
+        listed.append([e.row, e.column, e.header, e.message])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

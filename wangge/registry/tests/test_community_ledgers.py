@@ -2,8 +2,10 @@
 above the header, the community's own column names, blank rows between households. The import takes
 the file as it comes and points at mistakes by the file's own rows and headers."""
 
+import io
 from datetime import date
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -411,3 +413,44 @@ def test_hidden_and_struck_rows_are_listed_not_imported_unless_the_clerk_says_so
     client.post(reverse("registry:import_commit", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == "done" and Person.objects.count() == before + ledger.persons
+
+
+def test_the_error_workbook_is_the_clerks_own_file_with_each_wrong_cell_marked(client, town):
+    unit = town.units[0]
+    client.force_login(grid_worker(unit))
+    kinds = ["bad_check_digit", "unknown_ethnicity", "sex_contradicts_id", "ten_digit_mobile", "no_name"]
+    ledger = community_ledger(
+        [unit.code], households=12, seed=9, mistakes={3 * k + 1: what for k, what in enumerate(kinds)},
+        hidden=frozenset({20}),
+    )  # fmt: skip
+    client.post(
+        reverse("registry:import"),
+        {"kind": "persons", "file": SimpleUploadedFile("敖东台账.xlsx", ledger.content)},
+    )
+    job = ImportJob.objects.get()
+    response = client.get(reverse("registry:import_errors", args=[job.pk]))
+    assert "filename*=utf-8''" in response["Content-Disposition"]  # the file's own name, in Chinese
+    marked = openpyxl.load_workbook(io.BytesIO(response.content))
+    original = openpyxl.load_workbook(io.BytesIO(ledger.content))
+    assert marked.sheetnames == original.sheetnames + ["问题清单"]
+    sheet, before = marked[SHEET], original[SHEET]
+    notes = before.max_column + 1
+    assert sheet.cell(ledger.header_row, notes).value == "问题"
+    for p in ledger.planted:
+        cell = sheet[f"{p.column}{p.row}"]
+        assert cell.fill.fgColor.rgb.endswith("FFC7CE"), p
+        assert cell.comment is not None and cell.comment.text, p
+        assert p.header in sheet.cell(p.row, notes).value
+    # nothing else of the file changed: every value, the title, the hidden row
+    for row in before.iter_rows():
+        for cell in row:
+            assert sheet[cell.coordinate].value == cell.value
+    hidden = next(iter(ledger.set_aside))
+    assert sheet.row_dimensions[hidden].hidden
+    # marked, fixed by nobody, sent again: marked once, not twice
+    job.content = response.content
+    job.save()
+    again = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("registry:import_errors", args=[job.pk])).content)
+    )
+    assert again[SHEET].max_column == notes and again.sheetnames.count("问题清单") == 1

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from testkit import grid_worker
-from wangge.core.excel import read_rows, write_workbook
+from wangge.core.excel import read_rows, read_table, write_workbook
 from wangge.registry import importing
 from wangge.registry.models import Household, ImportJob, Person
 from wangge.registry.tests.factories import citizen_id, household_with_people
@@ -175,8 +175,9 @@ def test_the_error_list_downloads_as_a_workbook(client, town):
         reverse("registry:import"), {"kind": "persons", "file": SimpleUploadedFile("a.xlsx", content)}
     )
     job = ImportJob.objects.get()
-    header, rows = read_rows(client.get(reverse("registry:import_errors", args=[job.pk])).content)
-    assert header == ["行", "列", "表头", "问题"] and rows[0][3] == "缺少姓名"
+    listed = read_table(client.get(reverse("registry:import_errors", args=[job.pk])).content, ["行", "问题"])
+    assert listed.sheet == "问题清单" and listed.header == ["行", "列", "表头", "问题"]
+    assert listed.body[0][3] == "缺少姓名"
 
 
 def test_not_a_spreadsheet_is_refused_clearly(client, town):

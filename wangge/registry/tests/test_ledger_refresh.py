@@ -10,7 +10,7 @@ from testkit import staff
 from testkit.ledgers import community_ledger
 from wangge.accounts.models import User
 from wangge.core.crypto import blind_index
-from wangge.registry import importing
+from wangge.registry import importing, services
 from wangge.registry.models import GroupMembership, ImportJob, Person, PersonChange
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +126,19 @@ def test_the_refresh_through_the_page(client, first_month):
     assert _person(ledger, 3).status == Person.Status.MOVED_OUT
     history = client.get(reverse("registry:person_detail", args=[_person(ledger, 0).pk])).content.decode()
     assert "变更记录" in history and "独居" in history
+
+
+def test_a_correction_keeps_the_old_value_shown_masked_on_the_persons_page(client, first_month):
+    unit, clerk, ledger = first_month
+    person = _person(ledger, 0)
+    old = person.phone or "13800000000"
+    if not person.phone:
+        services.update_person(person, phone=old, by=clerk)
+    services.update_person(person, phone="13700001111", occupation="厨师", by=clerk)
+    kept = {c.field: c for c in PersonChange.objects.filter(person=person, source=PersonChange.Source.EDIT)}
+    assert (kept["phone"].before, kept["phone"].after) == (old, "13700001111")
+    assert kept["occupation"].after == "厨师"
+    client.force_login(clerk)
+    page = client.get(reverse("registry:person_detail", args=[person.pk])).content.decode()
+    history = page[page.index('id="person-history"') :]
+    assert "137****1111" in history and "13700001111" not in history and "厨师" in history
