@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,6 +12,7 @@ from wangge.core.downloads import download
 from wangge.core.excel import errors_workbook, marked_workbook
 from wangge.registry import importing
 from wangge.registry import permissions as perms
+from wangge.registry import services as registry
 from wangge.registry.models import ImportJob
 from wangge.registry.tasks import errors_of, run_ledger_import
 
@@ -131,15 +133,46 @@ def mapping(request, job_id: int):
 @permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
 def job_detail(request, job_id: int):
     job = _job(request, job_id)
+    context = _job_context(request, job)
+    if request.htmx:
+        return render(request, "registry/import_job.html#status", context)
+    return render(request, "registry/import_job.html", context)
+
+
+def _job_context(request, job: ImportJob, **more) -> dict:
     context = {
         "job": job,
         "errors": job.report.get("errors", [])[:ERRORS_SHOWN],
         "shown": ERRORS_SHOWN,
         "marked": job.rows <= MARK_UP_TO_ROWS,
     }
-    if request.htmx:
-        return render(request, "registry/import_job.html#status", context)
-    return render(request, "registry/import_job.html", context)
+    if job.report.get("unknown_tags"):
+        context["tag_groups"] = registry.groups_for(request.user)
+        context["can_add_groups"] = request.user.has_perm(perms.ADD_GROUPS)
+    return context | more
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_POST
+def job_tags(request, job_id: int):
+    """The clerk's answer for each tag the scene does not know (map, add, leave out); then check again."""
+    job = _job(request, job_id)
+    tags = job.report.get("unknown_tags") or []
+    if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.FAILED) or not tags:
+        return redirect("registry:import_job", job_id=job.pk)
+    answers = {t["name"]: request.POST.get(f"tag-{i}", "") for i, t in enumerate(tags)}
+    try:
+        skip = registry.answer_unknown_tags(answers, by=request.user)
+    except ValidationError as exc:
+        problems = {name: "；".join(messages) for name, messages in exc.message_dict.items()}
+        context = _job_context(request, job, tag_problems=problems, answers=answers)
+        return render(request, "registry/import_job.html", context, status=422)
+    ImportJob.objects.filter(pk=job.pk).update(
+        skip_tags=sorted(set(job.skip_tags) | set(skip)), status=ImportJob.Status.QUEUED, progress=0
+    )
+    run_ledger_import.enqueue(job_id=job.pk, commit=False)
+    return redirect("registry:import_job", job_id=job.pk)
 
 
 @login_required

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -35,6 +35,7 @@ from wangge.grids.models import Grid
 from wangge.registry import ledger_refresh, signals
 from wangge.registry.models import (
     Building,
+    GroupAlias,
     GroupMembership,
     Hazard,
     House,
@@ -276,6 +277,14 @@ class SetAside:
 
 
 @dataclass
+class UnknownTag:
+    """A special group the ledger names and the scene does not know: one question, not an error a row."""
+
+    name: str
+    rows: list[int] = field(default_factory=list)
+
+
+@dataclass
 class LedgerReport:
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -290,6 +299,7 @@ class LedgerReport:
     set_aside_included: bool = False
     refresh: ledger_refresh.Refresh | None = None  # a monthly refresh: what it changes, who is missing
     mark_missing: bool = False  # and the missing are marked moved out on commit
+    unknown_tags: list[UnknownTag] = field(default_factory=list)
     moved_out: int = 0
 
     @property
@@ -461,9 +471,21 @@ def _pad_rows(rows: list[list], header: list[str], mapping: dict[str, int]) -> i
 
 
 def _group_keys() -> dict[str, int]:
-    """A special group by its Chinese name or its key, as a ledger may write either."""
+    """A special group by its Chinese name, its key, or a name a clerk mapped to it (GroupAlias)."""
     groups = list(SpecialGroup.objects.all())
-    return {g.name: g.pk for g in groups} | {g.key: g.pk for g in groups}
+    aliases = dict(GroupAlias.objects.values_list("name", "group_id"))
+    return aliases | {g.name: g.pk for g in groups} | {g.key: g.pk for g in groups}
+
+
+def _unknown_tag_errors(unknown: dict[str, UnknownTag], err: Callable[[int, str, str], None]) -> None:
+    for tag in unknown.values():
+        listed = "、".join(str(r) for r in tag.rows[:10]) + ("…" if len(tag.rows) > 10 else "")
+        err(
+            tag.rows[0],
+            "groups",
+            f"未知的人群类别：{tag.name}（第 {listed} 行，共 {len(tag.rows)} 行）："
+            "请在检查结果中把它对应到已有类别、新增为类别或不导入这个标签",
+        )
 
 
 def check_ledger(
@@ -476,9 +498,11 @@ def check_ledger(
     first_row: int = 2,
     set_aside: dict[int, str] | None = None,
     refresh: bool = False,
+    skip_tags: frozenset[str] = frozenset(),
 ) -> tuple[LedgerReport, list[PreparedRow]]:
     """Validate every row (numbered from `first_row`, the Excel row below the header); return the report
-    and, when there are no errors, the rows ready to write. Empty rows are passed over. With `refresh`,
+    and, when there are no errors, the rows ready to write. Empty rows are passed over; tags of
+    `skip_tags` too (the clerk said they are no special group). With `refresh`,
     a person the archive holds is matched and updated (ledger_refresh), not refused."""
     sheet = _Sheet.open(header, body, COLUMNS, mapping)
     report, errors, err, mapping = sheet.report, sheet.report.errors, sheet.err, sheet.mapping
@@ -504,6 +528,7 @@ def check_ledger(
     grids, grid_problems = _grids_for({_text(v[i_grid]) for v in rows}, user)
     grid_pk = {c: g.pk for c, g in grids.items()}
     groups = _group_keys()
+    unknown_tags: dict[str, UnknownTag] = {}
     prepared: list[PreparedRow] = []
     seen_ids: dict[str, int] = {}
     hh_grid: dict[str, tuple[str, int]] = {}
@@ -641,10 +666,10 @@ def check_ledger(
         groups_raw = _text(values[i_groups])
         if groups_raw:
             for g in split_groups(groups_raw):
-                if not g:
+                if not g or g in skip_tags:
                     continue
                 if g not in groups:
-                    err(n, "groups", f"未知的人群类别：{g}")
+                    unknown_tags.setdefault(g, UnknownTag(g)).rows.append(n)
                 else:
                     group_ids.append(groups[g])
         if len(errors) == row_errors_before:
@@ -680,6 +705,8 @@ def check_ledger(
                     relation_written=bool(relation_raw),
                 )
             )
+    _unknown_tag_errors(unknown_tags, err)
+    report.unknown_tags = list(unknown_tags.values())
     in_archive = {
         number for (number,) in bulk.rows_where_in(Household, "number", household_rows, ("number",))
     }
@@ -1243,6 +1270,7 @@ def import_ledger(
     include_set_aside: bool = False,
     refresh: bool = False,
     mark_missing: bool = False,
+    skip_tags: Iterable[str] = (),
 ) -> LedgerReport:
     """Check a ledger and, with commit, write it if it is clean. Rows the clerk hid or struck through
     are left out and listed, unless `include_set_aside`. With `refresh` (the monthly refresh), persons
@@ -1260,7 +1288,13 @@ def import_ledger(
     key = (
         _check_key(
             content,
-            {"mapping": mapping, "set_aside": include_set_aside, "refresh": refresh, "missing": mark_missing},
+            {
+                "mapping": mapping,
+                "set_aside": include_set_aside,
+                "refresh": refresh,
+                "missing": mark_missing,
+                "skip": sorted(skip_tags),
+            },
             user,
         )
         if kind == "persons"
@@ -1300,6 +1334,7 @@ def import_ledger(
         first_row=first,
         set_aside={} if include_set_aside else marked,
         refresh=refresh,
+        skip_tags=frozenset(skip_tags),
     )
     report.header_row, report.sheet = table.header_row, table.sheet
     report.mark_missing = refresh and mark_missing

@@ -36,6 +36,27 @@ class SpecialGroup(SceneNamed):
         ordering = ["order", "pk"]
 
 
+class GroupAlias(TimeStamped):
+    """Another name a ledger writes a special group by (低保户 for 低保对象), as a clerk mapped it once:
+    every later ledger reads it the same way."""
+
+    name = models.CharField(_("台账中的写法"), max_length=64)  # unique: Meta.constraints (no LIKE index)
+    group = models.ForeignKey(
+        SpecialGroup, models.CASCADE, related_name="aliases", verbose_name=_("人群类别")
+    )
+    by = models.ForeignKey(
+        "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("对应人")
+    )
+
+    class Meta:
+        verbose_name = _("人群类别别名")
+        verbose_name_plural = _("人群类别别名")
+        constraints = [models.UniqueConstraint(fields=["name"], name="group_alias_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.group}"
+
+
 class Building(TimeStamped):
     """A building (楼栋) in a grid, with its address, floors, units and a point."""
 
@@ -377,6 +398,7 @@ class ImportJob(TimeStamped):
     # a monthly refresh: persons matched by ID number are updated, not refused as already registered
     refresh = models.BooleanField(_("月度更新"), default=False)
     mark_missing = models.BooleanField(_("台账中没有的人标记为迁出"), default=False)
+    skip_tags = models.JSONField(_("不导入的标签"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("台账导入")

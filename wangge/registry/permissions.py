@@ -7,6 +7,7 @@ EDIT_ARCHIVE = "registry.change_person"
 UNMASK = "registry.unmask_pii"
 VIEW_SENSITIVE_GROUPS = "registry.view_sensitive_group"
 EXPORT_UNMASKED = "registry.export_unmasked"
+ADD_GROUPS = "registry.add_specialgroup"  # a new special group in the scene (from a ledger's tag)
 
 
 def register() -> None:
@@ -14,4 +15,4 @@ def register() -> None:
     grant(["micro_grid_leader"], VIEW_ARCHIVE)
     grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "admin"], EDIT_ARCHIVE, UNMASK)
     grant(["grid_leader", "community_staff", "centre_staff", "admin"], VIEW_SENSITIVE_GROUPS)
-    grant(["centre_staff", "admin"], EXPORT_UNMASKED)
+    grant(["centre_staff", "admin"], EXPORT_UNMASKED, ADD_GROUPS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,7 @@ from wangge.registry import ledger_refresh, signals
 from wangge.registry import permissions as perms
 from wangge.registry.models import (
     Building,
+    GroupAlias,
     GroupMembership,
     Hazard,
     House,
@@ -105,6 +107,44 @@ def groups_for(user) -> QuerySet[SpecialGroup]:
     """Special groups the user may see: sensitive ones need a further permission."""
     qs = SpecialGroup.objects.all()
     return qs if user.has_perm(perms.VIEW_SENSITIVE_GROUPS) else qs.filter(sensitive=False)
+
+
+TAG_NEW, TAG_SKIP = "new", "skip"
+
+
+@transaction.atomic
+def answer_unknown_tags(answers: dict[str, str], *, by) -> list[str]:
+    """A clerk's answer for each special group a ledger names and the scene does not know: the pk of a
+    group they may see (remembered as that group's alias for every later ledger), TAG_NEW (a new group in
+    the scene, for a user who may add one) or TAG_SKIP (not a special group: left out of this import).
+    Returns the tags to skip. All or nothing."""
+    visible = {str(g.pk): g for g in groups_for(by)}
+    problems = {}
+    for name, answer in answers.items():
+        if answer == TAG_NEW and not by.has_perm(perms.ADD_GROUPS):
+            problems[name] = error(_("您没有新增人群类别的权限，请对应到已有类别"), "not_allowed")
+        elif answer not in (TAG_NEW, TAG_SKIP) and answer not in visible:
+            problems[name] = error(_("请为这个标签选择一项"), "required")
+    if problems:
+        raise ValidationError(problems)
+    skip = []
+    for name, answer in answers.items():
+        if answer == TAG_SKIP:
+            skip.append(name)
+        elif answer == TAG_NEW:
+            order = (SpecialGroup.objects.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+            key = "tag-" + hashlib.sha1(name.encode()).hexdigest()[:10]
+            group, _new = SpecialGroup.objects.get_or_create(key=key, defaults={"name": name, "order": order})
+            audit.record(audit.Action.CREATE, actor=by, obj=group, object_repr=f"人群类别 {name}（台账标签）")
+        else:
+            GroupAlias.objects.update_or_create(name=name, defaults={"group": visible[answer], "by": by})
+            audit.record(
+                audit.Action.CREATE,
+                actor=by,
+                object_type="registry.groupalias",
+                object_repr=f"{name} → {visible[answer].name}",
+            )
+    return skip
 
 
 def active_memberships(person: Person, user, on: date | None = None) -> QuerySet[GroupMembership]:

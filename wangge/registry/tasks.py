@@ -46,6 +46,7 @@ def run_ledger_import(job_id: int, commit: bool = False) -> None:
             include_set_aside=job.include_set_aside,
             refresh=job.refresh,
             mark_missing=job.mark_missing,
+            skip_tags=job.skip_tags,
         )
     except Exception as exc:  # report the failure on the page instead of leaving the job spinning
         _save(
@@ -74,6 +75,9 @@ def _data(report) -> dict:
         "set_aside": [{"row": a.row, "why": a.why, "name": a.name} for a in report.set_aside],
         "set_aside_included": report.set_aside_included,
         "refresh": _refresh_data(report),
+        "unknown_tags": [
+            {"name": t.name, "count": len(t.rows), "rows": t.rows[:10]} for t in report.unknown_tags
+        ],
     }
 
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("import/<int:job_id>/mapping/", import_views.mapping, name="import_mapping"),
     path("import/<int:job_id>/errors.xlsx", import_views.job_errors, name="import_errors"),
     path("import/<int:job_id>/commit/", import_views.job_commit, name="import_commit"),
+    path("import/<int:job_id>/tags/", import_views.job_tags, name="import_tags"),
     path(
         "import/<int:job_id>/include-set-aside/",
         import_views.job_include_set_aside,

@@ -18,7 +18,7 @@ from wangge.core.crypto import blind_index
 from wangge.core.excel import read_table, write_workbook
 from wangge.grids.models import Grid
 from wangge.registry import importing
-from wangge.registry.models import Household, ImportJob, Person
+from wangge.registry.models import GroupAlias, Household, ImportJob, Person, SpecialGroup
 from wangge.registry.tests.factories import citizen_id
 
 pytestmark = pytest.mark.django_db
@@ -250,8 +250,8 @@ def test_old_ids_and_phones_are_tidied_and_shown_for_confirmation(town):
 def test_every_error_is_kept_and_downloadable_past_two_thousand(client, town):
     unit = town.units[0]
     client.force_login(grid_worker(unit))
-    rows = [[unit.code, f"E{k}", f"居民{k}", "", "户主", "外星人"] for k in range(2100)]
-    content = write_workbook(["网格编码", "户号", "姓名", "证件号码", "与户主关系", "人群类别"], rows)
+    rows = [[unit.code, f"E{k}", f"居民{k}", "12345", "户主"] for k in range(2100)]  # a bad ID a row
+    content = write_workbook(["网格编码", "户号", "姓名", "证件号码", "与户主关系"], rows)
     response = client.post(
         reverse("registry:import"), {"file": SimpleUploadedFile("大台账.xlsx", content), "kind": "persons"}
     )
@@ -454,3 +454,71 @@ def test_the_error_workbook_is_the_clerks_own_file_with_each_wrong_cell_marked(c
         io.BytesIO(client.get(reverse("registry:import_errors", args=[job.pk])).content)
     )
     assert again[SHEET].max_column == notes and again.sheetnames.count("问题清单") == 1
+
+
+def _tagged(unit, households=8, **kw):
+    tags = {1: "低保户", 4: "低保户", 6: "低保户、外星来客", 9: "外星来客"}
+    return community_ledger(
+        [unit.code], households=households, seed=21, prefix="T",
+        amended={k: {"重点人群类别": v} for k, v in tags.items()}, **kw,
+    )  # fmt: skip
+
+
+def test_tags_the_scene_does_not_know_are_one_question_each_not_an_error_a_row(town):
+    unit = town.units[0]
+    report = importing.import_ledger(_tagged(unit).content, user=grid_worker(unit))
+    assert [(t.name, len(t.rows)) for t in report.unknown_tags] == [("低保户", 3), ("外星来客", 2)]
+    tag_errors = [e for e in report.errors if e.header == "重点人群类别"]
+    assert len(tag_errors) == 2 and "共 3 行" in tag_errors[0].message
+    assert tag_errors[0].row == report.unknown_tags[0].rows[0]
+
+
+def test_the_clerk_maps_adds_or_leaves_out_each_tag_and_the_mapping_is_remembered(client, town):
+    unit = town.units[0]
+    worker = grid_worker(unit)
+    client.force_login(worker)
+    client.post(
+        reverse("registry:import"),
+        {"kind": "persons", "file": SimpleUploadedFile("台账.xlsx", _tagged(unit).content)},
+    )
+    job = ImportJob.objects.get()
+    page = client.get(reverse("registry:import_job", args=[job.pk])).content.decode()
+    assert 'id="unknown-tags"' in page and "低保户" in page
+    # a worker may not see sensitive groups, nor add a group to the scene
+    sensitive = SpecialGroup.objects.filter(sensitive=True).first()
+    assert sensitive is None or f'value="{sensitive.pk}"' not in page
+    assert 'value="new"' not in page
+    target = SpecialGroup.objects.filter(sensitive=False).first()
+    refused = client.post(reverse("registry:import_tags", args=[job.pk]), {"tag-0": "new", "tag-1": "skip"})
+    assert refused.status_code == 422 and "没有新增人群类别的权限" in refused.content.decode()
+    assert not GroupAlias.objects.exists()
+    client.post(reverse("registry:import_tags", args=[job.pk]), {"tag-0": str(target.pk), "tag-1": "skip"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED and job.report["ok"], job.report["errors"][:3]
+    assert job.skip_tags == ["外星来客"]
+    client.post(reverse("registry:import_commit", args=[job.pk]))
+    tagged = Person.objects.filter(memberships__group=target, memberships__source="import")
+    assert tagged.count() == 3
+    # the next ledger writing 低保户 is understood at once
+    again = importing.import_ledger(_tagged(unit, households=9).content, user=worker)
+    assert [t.name for t in again.unknown_tags] == ["外星来客"]
+
+
+def test_a_centre_clerk_may_add_a_tag_to_the_scene(client, town):
+    centre = staff(User.Role.CENTRE_STAFF, scope=town.root)
+    client.force_login(centre)
+    unit = town.units[0]
+    client.post(
+        reverse("registry:import"),
+        {"kind": "persons", "file": SimpleUploadedFile("台账.xlsx", _tagged(unit).content)},
+    )
+    job = ImportJob.objects.get()
+    client.post(reverse("registry:import_tags", args=[job.pk]), {"tag-0": "new", "tag-1": "new"})
+    assert set(
+        SpecialGroup.objects.filter(name__in=["低保户", "外星来客"]).values_list("name", flat=True)
+    ) == {
+        "低保户",
+        "外星来客",
+    }
+    job.refresh_from_db()
+    assert job.report["ok"]

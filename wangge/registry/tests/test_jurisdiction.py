@@ -75,6 +75,7 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
             "hazard_fix",
             "import_commit",
             "import_include_set_aside",
+            "import_tags",
             "proposal_decide",
             "membership_end",
         }
