@@ -79,7 +79,11 @@ def test_a_ledger_with_mistakes_reports_every_one_by_row_and_column_and_writes_n
     assert any(r == 9 and c == "G" and m.startswith("未知的与户主关系：？") for r, c, m in got)
     assert (9, "I", "“去年”不是日期（如 1950-03-04）") in got
     assert (10, "H", "电话号码格式不正确：12345") in got
-    assert (10, "J", "未知的人群类别：外星人") in got
+    assert (
+        10,
+        "J",
+        "未知的人群类别：外星人（第 10 行，共 1 行）：请在检查结果中把它对应到已有类别、新增为类别或不导入这个标签",
+    ) in got
     assert not any(r == 2 for r, _, _ in got)
     assert not report.committed
     assert (Person.objects.count(), Household.objects.count()) == before
