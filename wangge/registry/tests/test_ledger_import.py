@@ -82,7 +82,8 @@ def test_a_ledger_with_mistakes_reports_every_one_by_row_and_column_and_writes_n
     assert (
         10,
         "J",
-        "未知的人群类别：外星人（第 10 行，共 1 行）：请在检查结果中把它对应到已有类别、新增为类别或不导入这个标签",
+        "未知的人群类别：外星人（第 10 行，共 1 行）："
+        "请在检查结果中把它对应到已有类别、新增为类别或不导入这个标签",
     ) in got
     assert not any(r == 2 for r, _, _ in got)
     assert not report.committed
