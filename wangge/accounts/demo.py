@@ -13,7 +13,9 @@ from wangge.accounts import services as accounts
 from wangge.accounts.models import Department, User
 from wangge.core.demo import (
     DEMO_PASSWORD,
+    ESTATES,
     HOUSEHOLDS,
+    NUMBERS,
     SECOND_LEVEL,
     THIRD_PER_SECOND,
     UNITS_PER_THIRD,
@@ -89,7 +91,7 @@ def grid_tree(rng: random.Random) -> Tree:
         n_units_here = UNITS_PER_THIRD[third_counter : third_counter + n_third]
         third_households = split_total(second_households[i], n_third, rng)
         for j, tshape in enumerate(third_shapes):
-            third = grid(f"{short}第{j + 1}片区", "third", kind, tshape, third_households[j], second)
+            third = grid(f"第{NUMBERS[j]}网格", "third", kind, tshape, third_households[j], second)
             tree.thirds.append(third)
             unit_shapes = tile(tshape, n_units_here[j], rng)
             unit_households = split_total(third_households[j], n_units_here[j], rng)
@@ -100,9 +102,8 @@ def grid_tree(rng: random.Random) -> Tree:
                     unit_kind = "businesses"
                 elif unit_counter % 37 == 0:
                     unit_kind = "institution"
-                tree.units.append(
-                    grid(f"{short}{j + 1}-{k + 1}网格", "unit", unit_kind, ushape, unit_households[k], third)
-                )
+                unit_name = ESTATES.get((name, j, k)) or f"{short}{j + 1}-{k + 1}网格"
+                tree.units.append(grid(unit_name, "unit", unit_kind, ushape, unit_households[k], third))
         third_counter += n_third
     return tree
 

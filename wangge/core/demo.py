@@ -26,12 +26,14 @@ DEMO_PASSWORD = "Demo@2026"
 HOUSEHOLDS = 16970
 VALID_FROM = date(2024, 1, 1)
 
+# The communities and villages of Aoyang town (鳌阳镇, Shouning) as the seed articles name them: 敖东社区,
+# whose 第四网格 and 广场新村 they describe, first.
 SECOND_LEVEL = [
+    ("敖东社区", "residential"),
     ("胜利街社区", "residential"),
     ("茗溪社区", "residential"),
     ("蟾溪社区", "residential"),
     ("仙岩社区", "residential"),
-    ("城东社区", "residential"),
     ("南阳社区", "residential"),
     ("北门村", "rural_settlement"),
     ("溪口村", "rural_settlement"),
@@ -39,8 +41,12 @@ SECOND_LEVEL = [
     ("大韩村", "rural_settlement"),
     ("后洋村", "rural_settlement"),
 ]
-# 42 third-level grids over 11 second-level ones, 170 unit grids over 42 third-level ones.
+# 42 third-level grids (第一网格, 第二网格 … in each community, as clerks number them) over 11 second-level
+# ones, 170 unit grids over 42 third-level ones.
 THIRD_PER_SECOND = [4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 3]
+NUMBERS = "一二三四五六七八九十"
+# unit grids named after the estate they cover, where the seeds name one
+ESTATES = {("敖东社区", 0, 0): "广场新村网格"}
 UNITS_PER_THIRD = [5, 5] + [4] * 40
 
 

@@ -18,6 +18,10 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
         cov = grids.coverage(parent)
         assert cov.covered_share > 0.9999, parent.name
         assert cov.overlap_area_m2 < 1.0, parent.name  # square metres, from rounding coordinates to 1 cm
+    # the places the seed articles name, as a clerk's ledger names them
+    named = grids.grids_named(["敖东社区/第四网格", "广场新村网格"], Grid.objects.all())
+    assert named["敖东社区/第四网格"].grid.get_parent().name == "敖东社区"
+    assert named["广场新村网格"].grid.path.startswith(named["敖东社区/第四网格"].grid.get_parent().path)
     assert {login.username for login in logins} == set(User.objects.values_list("username", flat=True))
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
 
