@@ -143,6 +143,8 @@ class ImportIn(Schema):
     parent_code_property: str | None = "parent_code"
     dry_run: bool = True
     repair: bool = False
+    accept_area_change: bool = False  # a repair that changes an area by more than 1%
+    update: bool = False  # rows that are grids already there: update them (else each is a problem)
 
 
 class ImportOut(Schema):
@@ -152,6 +154,8 @@ class ImportOut(Schema):
     problems: list[dict]
     repairs: list[dict]
     created: list[str]
+    existing: list[dict]
+    updated: list[str]
 
 
 def _visible_grid(request, code: str) -> Grid:
@@ -190,7 +194,14 @@ def import_grids(request, body: ImportIn):
         parent_code_property=body.parent_code_property,
     )
     report = importing.import_rows(
-        rows, parent=parent, level=level, dry_run=body.dry_run, repair=body.repair, by=request.user
+        rows,
+        parent=parent,
+        level=level,
+        dry_run=body.dry_run,
+        repair=body.repair,
+        accept_area_change=body.accept_area_change,
+        update=body.update,
+        by=request.user,
     )
     return importing.report_dict(report)
 
@@ -206,6 +217,8 @@ def import_grid_file(
     parent_code_property: str = Form("parent_code"),
     dry_run: bool = Form(True),
     repair: bool = Form(False),
+    accept_area_change: bool = Form(False),
+    update: bool = Form(False),
 ):
     require(request.user, perms.IMPORT_GRIDS)
     parent = _visible_grid(request, parent_code) if parent_code else None
@@ -225,7 +238,14 @@ def import_grid_file(
             parent_code_property=parent_code_property or None,
         )
     report = importing.import_rows(
-        rows, parent=parent, level=level_obj, dry_run=dry_run, repair=repair, by=request.user
+        rows,
+        parent=parent,
+        level=level_obj,
+        dry_run=dry_run,
+        repair=repair,
+        accept_area_change=accept_area_change,
+        update=update,
+        by=request.user,
     )
     return importing.report_dict(report)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import shapely
@@ -65,8 +66,8 @@ def check_shape(geojson: object) -> ShapeCheck:
         return ShapeCheck(False, ["边界不是 GeoJSON 几何对象"])
     try:
         geom = shape(geojson)
-    except Exception as exc:  # shapely raises several kinds for malformed input
-        return ShapeCheck(False, [f"边界无法解析：{exc}"])
+    except Exception:  # shapely raises several kinds (in English) for malformed input
+        return ShapeCheck(False, ["边界无法解析：坐标须为 [经度, 纬度] 数对组成的闭合环"])
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
         return ShapeCheck(False, [f"边界必须是面（Polygon/MultiPolygon），而不是 {geom.geom_type}"])
     if geom.is_empty:
@@ -99,15 +100,24 @@ def _is_ccw(geom: BaseGeometry) -> bool:
     return all(p.exterior.is_ccw for p in polys)
 
 
+_REASONS = (  # GEOS's reasons, longest first (Ring Self-intersection before Self-intersection)
+    ("Ring Self-intersection", "环自相交"),
+    ("Self-intersection", "自相交"),
+    ("Too few points", "点数太少"),
+    ("Hole lies outside shell", "洞在外环之外"),
+    ("Holes are nested", "洞相互嵌套"),
+    ("Interior is disconnected", "内部不连通"),
+    ("Nested shells", "外环嵌套"),
+    ("Duplicate Rings", "环重复"),
+    ("Invalid Coordinate", "坐标无效"),
+    ("Ring is not closed", "环未闭合"),
+)
+_AT = re.compile(r"\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\]")
+
+
 def _explain_zh(reason: str) -> str:
-    for en, zh in (
-        ("Self-intersection", "自相交"),
-        ("Ring Self-intersection", "环自相交"),
-        ("Too few points", "点数太少"),
-        ("Hole lies outside shell", "洞在外环之外"),
-        ("Interior is disconnected", "内部不连通"),
-        ("Nested shells", "外环嵌套"),
-    ):
-        if reason.startswith(en):
-            return reason.replace(en, zh, 1)
-    return reason
+    """GEOS's reason in Chinese, with the place it found it (explain_validity: "Too few points in
+    geometry component[119.5 27.4]" → "点数太少（位置 119.5, 27.4）")."""
+    said = next((zh for en, zh in _REASONS if reason.startswith(en)), "边界几何无效")
+    at = _AT.search(reason)
+    return f"{said}（位置 {float(at.group(1)):.6f}, {float(at.group(2)):.6f}）" if at else said

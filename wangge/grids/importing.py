@@ -17,11 +17,13 @@ from django.db import transaction
 
 from wangge.audit import services as audit
 from wangge.core.excel import column_letter, read_rows, write_workbook
+from wangge.grids import jurisdiction
 from wangge.grids import services as grids
 from wangge.grids.geometry import area_m2, check_shape, to_geojson, to_shape
 from wangge.grids.models import Grid, GridKind, GridLevel
 from wangge.grids.services import (
     OUTSIDE_PARENT_TOLERANCE,
+    REPAIR_AREA_TOLERANCE,
     SIBLING_OVERLAP_TOLERANCE,
     ImportProblem,
     ImportReport,
@@ -73,12 +75,15 @@ def rows_from_geojson(
         raise ImportFormatError({"geojson": "文件不是 GeoJSON FeatureCollection（需要 type 与 features）"})
     rows = []
     for i, feat in enumerate(data["features"]):
-        where = f"要素 {i}"
         props = (feat or {}).get("properties") or {}
 
         def prop(p: str | None, props=props) -> str:
             value = props.get(p) if p else None
             return "" if value is None else str(value).strip()
+
+        # named as the person who drew the map knows it (its name), the count only to tell twins apart
+        own = prop(name_property)
+        where = f"“{own}”（第 {i + 1} 个要素）" if own else f"第 {i + 1} 个要素（无名称）"
 
         rows.append(
             Row(
@@ -93,7 +98,7 @@ def rows_from_geojson(
                     "name": f"{where} 属性 {name_property}",
                     "code": f"{where} 属性 {code_property}",
                     "parent_code": f"{where} 属性 {parent_code_property}",
-                    "boundary": f"{where} geometry",
+                    "boundary": f"{where} 边界",
                     "kind": f"{where} 属性 kind",
                 },
             )
@@ -175,13 +180,23 @@ def import_rows(
     level: GridLevel | None = None,
     dry_run: bool = True,
     repair: bool = False,
+    accept_area_change: bool = False,
+    update: bool = False,
     on: date | None = None,
     by=None,
 ) -> ImportReport:
-    """Check every row; unless dry_run and if nothing is wrong, create them all in one transaction."""
-    layer = _Layer(rows, parent=parent, level=level, repair=repair, on=on)
+    """Check every row; unless dry_run and if nothing is wrong, create them all in one transaction.
+
+    A row that is a grid the system has (its code, or without one its name under the same parent) is
+    recognised: with `update` its name, boundary and household count are brought up to the file's, else
+    it is a problem that says so. A repair that changes an area by more than REPAIR_AREA_TOLERANCE is a
+    problem unless `accept_area_change`."""
+    layer = _Layer(
+        rows, parent=parent, level=level, repair=repair, on=on, accept_area_change=accept_area_change
+    )
     layer.check_fields()
     layer.place_rows()
+    layer.recognise_existing(update=update, by=by)
     layer.find_levels()
     layer.check_within_parents()
     layer.check_sibling_overlaps()
@@ -193,8 +208,19 @@ def import_rows(
 class _Layer:
     """One grid layer being imported: its rows, where each belongs, and what is wrong with them."""
 
-    def __init__(self, rows: list[Row], *, parent: Grid | None, level: GridLevel | None, repair: bool, on):
+    def __init__(
+        self,
+        rows: list[Row],
+        *,
+        parent: Grid | None,
+        level: GridLevel | None,
+        repair: bool,
+        on,
+        accept_area_change: bool = False,
+    ):
         self.rows, self.parent, self.level, self.repair, self.on = rows, parent, level, repair, on
+        self.accept_area_change = accept_area_change
+        self.existing: dict[int, Grid] = {}  # row index -> the open grid it is
         self.report = ImportReport(rows=[{"where": r.where, "name": r.name, "code": r.code} for r in rows])
         self.problems = self.report.problems
         self.kinds = {k.key: k for k in GridKind.objects.all()} | {k.name: k for k in GridKind.objects.all()}
@@ -222,9 +248,47 @@ class _Layer:
                 if r.code in self.file_codes:
                     self.problem(r.at("code"), f"编码 {r.code} 与{self.file_codes[r.code].where}重复")
                 self.file_codes.setdefault(r.code, r)
-        existing = set(Grid.objects.filter(code__in=list(self.file_codes)).values_list("code", flat=True))
-        for code in (c for c in self.file_codes if c in existing):
-            self.problem(self.file_codes[code].at("code"), f"编码 {code} 已存在于系统中")
+        self.open_by_code = {
+            g.code: g for g in grids.active_grids(self.on).filter(code__in=list(self.file_codes))
+        }
+        closed = set(
+            Grid.objects.filter(code__in=list(self.file_codes)).exclude(code__in=list(self.open_by_code))
+            .values_list("code", flat=True)
+        )  # fmt: skip
+        for code in (c for c in self.file_codes if c in closed):  # codes are never reused
+            self.problem(self.file_codes[code].at("code"), f"编码 {code} 属于已停用的网格，不能再用")
+
+    def recognise_existing(self, *, update: bool, by=None) -> None:
+        """Rows that are grids already open: by code, or (without one) by name under the same parent.
+        One outside the importer's jurisdiction is neither named nor updated."""
+        children: dict[int, dict[str, Grid]] = {}
+        for i, r in enumerate(self.rows):
+            grid = self.open_by_code.get(r.code) if r.code else None
+            how = "编码"
+            if grid is None and not r.code and r.name:
+                kind, p = self.parent_of.get(i, (None, None))
+                if kind == "file":  # a parent in the file that is itself a grid already
+                    p = self.existing.get(self.row_index[id(p)])
+                if isinstance(p, Grid):
+                    if p.pk not in children:
+                        children[p.pk] = {g.name: g for g in grids.children(p, on=self.on)}
+                    grid, how = children[p.pk].get(r.name), "同一上级下的名称"
+            if grid is None:
+                continue
+            if (
+                by is not None
+                and not jurisdiction.visible(Grid.objects.filter(pk=grid.pk), by, grid_field="").exists()
+            ):
+                self.problem(r.at("code"), f"编码 {r.code} 已被其他网格使用（不在您的辖区内）")
+                continue
+            self.existing[i] = grid
+            self.report.existing.append({"where": r.where, "name": grid.name, "code": grid.code, "by": how})
+            if not update:
+                self.problem(
+                    r.where,
+                    f"已是系统中的网格“{grid.name}”（{grid.code}，按{how}识别）：要用本文件更新它的名称、"
+                    "边界和户数，请选择“更新已有网格”（命令行 --update）",
+                )
 
     def place_rows(self) -> None:
         """Each row's shape (repaired where allowed) and its parent: a file row, a grid or --parent."""
@@ -262,14 +326,24 @@ class _Layer:
             return
         self.shapes[i] = check.repaired
         if not check.only_orientation:
+            change = (check.area_after - check.area_before) / check.area_before if check.area_before else 1.0
             self.report.repairs.append(
                 {
                     "where": r.at("boundary"),
                     "problems": check.problems,
                     "area_before_m2": round(check.area_before, 1),
                     "area_after_m2": round(check.area_after, 1),
+                    "area_change": round(change, 4),
                 }
             )
+            if abs(change) > REPAIR_AREA_TOLERANCE and not self.accept_area_change:
+                self.problem(
+                    r.at("boundary"),
+                    f"修复后面积变化 {change:+.1%}"
+                    f"（{check.area_before:,.0f} → {check.area_after:,.0f} 平方米），"
+                    f"超过 {REPAIR_AREA_TOLERANCE:.0%}：请对照原图核对，"
+                    "确认无误后选择“接受面积变化”（命令行 --accept-area-change）",
+                )
 
     def _depth_of(self, i: int, seen: frozenset = frozenset()) -> int | None:
         if i in seen:
@@ -325,8 +399,9 @@ class _Layer:
             names = [self.rows[i].where for i in members]
             if key.startswith("db:"):
                 _kind, p = self.parent_of[members[0]]
+                redrawn = {g.pk for g in self.existing.values()}  # their old shapes give way to the file's
                 for g in grids.children(p, on=self.on):  # type: ignore[arg-type]
-                    if g.boundary:
+                    if g.boundary and g.pk not in redrawn:
                         geoms.append(to_shape(g.boundary))
                         names.append(f"现有网格“{g.name}”（{g.code}）")
             tree = shapely.STRtree(geoms)
@@ -348,9 +423,20 @@ class _Layer:
         rows, report = self.rows, self.report
         try:
             with transaction.atomic():
-                created: dict[int, Grid] = {}
+                created: dict[int, Grid] = dict(self.existing)
                 for i in sorted(range(len(rows)), key=lambda i: self.row_levels[i].depth):
                     r = rows[i]
+                    if i in self.existing:
+                        grids.update_grid(
+                            self.existing[i],
+                            name=r.name or None,
+                            boundary=to_geojson(self.shapes[i]) if i in self.shapes else None,
+                            households=r.households or None,
+                            kind=self.kinds.get(r.kind) if r.kind else None,
+                            by=by,
+                        )
+                        report.updated.append(self.existing[i].code)
+                        continue
                     kind, p = self.parent_of.get(i, (None, None))
                     parent_grid = created[self.row_index[id(p)]] if kind == "file" else p
                     created[i] = grids.create_grid(
@@ -368,13 +454,13 @@ class _Layer:
                         by=by,
                         audited=False,
                     )
-                report.created = [created[i].code for i in range(len(rows))]
+                report.created = [created[i].code for i in range(len(rows)) if i not in self.existing]
                 audit.record(
                     audit.Action.IMPORT,
                     actor=by,
                     object_type="grids.grid",
-                    object_repr=f"导入 {len(rows)} 个网格",
-                    detail={"codes": report.created[:200]},
+                    object_repr=f"导入网格：新建 {len(report.created)} 个，更新 {len(report.updated)} 个",
+                    detail={"codes": report.created[:200], "updated": report.updated[:200]},
                 )
         except ValidationError as exc:
             for field, msgs in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
@@ -392,6 +478,8 @@ def report_dict(report: ImportReport) -> dict:
         "problems": [asdict(p) for p in report.problems],
         "repairs": report.repairs,
         "created": report.created,
+        "existing": report.existing,
+        "updated": report.updated,
     }
 
 

@@ -25,6 +25,9 @@ from wangge.grids.models import BoundaryVersion, Grid, GridKind, GridLevel, Grid
 # Tolerances for import checks, as shares of the child's area.
 OUTSIDE_PARENT_TOLERANCE = 0.01
 SIBLING_OVERLAP_TOLERANCE = 0.01
+# A repair (make_valid) that changes a boundary's area by more than this share is shown and waits for the
+# importer's confirmation: a bow-tie made whole can grow a district by several per cent (郫都区: +4.5%).
+REPAIR_AREA_TOLERANCE = 0.01
 
 
 PATH_MAX_LENGTH = 255  # treebeard's MP_Node.path
@@ -725,6 +728,10 @@ class ImportReport:
     problems: list[ImportProblem] = field(default_factory=list)
     repairs: list[dict] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
+    # rows that are grids the system has already (by code, or by name under the same parent): updated
+    # with `update`, else each a problem that says so
+    existing: list[dict] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
     committed: bool = False
 
     @property

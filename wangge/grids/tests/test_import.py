@@ -53,12 +53,14 @@ def test_dry_run_lists_every_problem_and_writes_nothing(town):
     before = Grid.objects.count()
     report = importing.import_rows(importing.rows_from_geojson(fc), dry_run=True)
     text = "\n".join(f"{p.where}：{p.message}" for p in report.problems)
-    assert "要素 0 属性 name：缺少名称" in text
-    assert "要素 2 属性 code：编码 999 与要素 1重复" in text
-    assert "要素 3 属性 parent_code：找不到上级网格 000000" in text
-    assert "要素 4 geometry：边界无效：自相交" in text
-    assert "要素 5 geometry：有 100.0% 的面积在上级网格之外" in text
-    assert f"要素 6 属性 code：编码 {town.units[0].code} 已存在于系统中" in text
+    # each feature named by its name (the count only tells twins apart), in Chinese throughout
+    assert "第 1 个要素（无名称） 属性 name：缺少名称" in text
+    assert "“重号乙”（第 3 个要素） 属性 code：编码 999 与“重号甲”（第 2 个要素）重复" in text
+    assert "“孤儿”（第 4 个要素） 属性 parent_code：找不到上级网格 000000" in text
+    assert "“自交”（第 5 个要素） 边界：边界无效：自相交（位置 119.505000, 27.455000）" in text
+    assert "“出界”（第 6 个要素） 边界：有 100.0% 的面积在上级网格之外" in text
+    unit = town.units[0]
+    assert f"“已有编码”（第 7 个要素）：已是系统中的网格“{unit.name}”（{unit.code}，按编码识别）" in text
     assert "重叠" in text  # features 0 and 1 are the same square
     assert not report.ok and not report.committed
     # Committing the same file writes nothing either.
@@ -79,7 +81,14 @@ def test_repair_fixes_invalid_shapes_and_reports_the_area_change(town):
     assert "可用 --repair 自动修复" in refused.problems[0].message
     for unit in town.units[:2]:  # the third's own unit grids would overlap the new one
         grids.close_grid(unit)
-    report = importing.import_rows(importing.rows_from_geojson(fc), dry_run=False, repair=True)
+    # made whole, the bow-tie's area is not what the file's ring encloses: shown, and waits for a yes
+    unconfirmed = importing.import_rows(importing.rows_from_geojson(fc), dry_run=False, repair=True)
+    assert not unconfirmed.committed
+    [problem] = unconfirmed.problems
+    assert "修复后面积变化" in problem.message and "--accept-area-change" in problem.message
+    report = importing.import_rows(
+        importing.rows_from_geojson(fc), dry_run=False, repair=True, accept_area_change=True
+    )
     assert report.committed, report.problems
     [repair] = report.repairs
     assert repair["area_after_m2"] > 0 and "自相交" in repair["problems"][0]
@@ -107,10 +116,27 @@ def test_export_then_import_round_trips_a_subtree_under_a_new_parent(town, tmp_p
     second = town.seconds[1]
     exported = grids.subtree_geojson(second)
     assert {f["properties"]["code"] for f in exported["features"]} == {g.code for g in grids.subtree(second)}
-    # Re-import the same file: every code is taken, so nothing is written and every row says so.
+    # Re-import the same file: every grid is recognised, nothing is written and every row says so.
     report = importing.import_rows(importing.rows_from_geojson(exported), dry_run=False)
     assert not report.committed
-    assert sum("已存在于系统中" in p.message for p in report.problems) == len(exported["features"])
+    assert sum("已是系统中的网格" in p.message for p in report.problems) == len(exported["features"])
+    assert len(report.existing) == len(exported["features"])
+
+
+def test_reimporting_a_layer_updates_the_grids_it_holds_instead_of_duplicating_them(town):
+    third = town.thirds[0]
+    kids = list(grids.children(third))
+    fc = grids.feature_collection(kids)
+    for f in fc["features"]:  # an amended layer: new names, no codes (recognised by name)
+        f["properties"] = {"name": f["properties"]["name"], "households": 77}
+    fc["features"][0]["properties"]["name"] = kids[0].name
+    before = Grid.objects.count()
+    report = importing.import_rows(importing.rows_from_geojson(fc), parent=third, dry_run=False, update=True)
+    assert report.committed, report.problems
+    assert report.created == [] and sorted(report.updated) == sorted(g.code for g in kids)
+    assert Grid.objects.count() == before
+    assert {g.households for g in grids.children(third)} == {77}
+    assert {e["by"] for e in report.existing} == {"同一上级下的名称"}
 
 
 def test_excel_grid_list_errors_name_row_and_column(town):

@@ -23,6 +23,14 @@ class Command(WanggeCommand):
         parser.add_argument("--parent-code-property", default="parent_code")
         parser.add_argument("--dry-run", action="store_true", help="only check and list every problem")
         parser.add_argument("--repair", action="store_true", help="fix invalid boundaries with make_valid")
+        parser.add_argument(
+            "--accept-area-change",
+            action="store_true",
+            help="accept repairs that change an area by more than 1%% (checked against the source map)",
+        )
+        parser.add_argument(
+            "--update", action="store_true", help="update the grids the file holds already (by code or name)"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -61,7 +69,13 @@ class Command(WanggeCommand):
         except ValidationError as exc:
             raise CommandError(validation_text(exc)) from exc
         report = importing.import_rows(
-            rows, parent=parent, level=level, dry_run=options["dry_run"], repair=options["repair"]
+            rows,
+            parent=parent,
+            level=level,
+            dry_run=options["dry_run"],
+            repair=options["repair"],
+            accept_area_change=options["accept_area_change"],
+            update=options["update"],
         )
         for r in report.repairs:
             self.stdout.write(
@@ -78,7 +92,9 @@ class Command(WanggeCommand):
                 self.stderr.write(f"{p.where}：{p.message}")
             raise CommandError(_("发现 %(n)s 个问题，未导入任何网格") % {"n": len(report.problems)})
         if report.committed:
-            self.stdout.write(_("已导入 %(n)s 个网格") % {"n": len(report.created)})
+            self.stdout.write(
+                _("已导入 %(n)s 个网格，更新 %(u)s 个") % {"n": len(report.created), "u": len(report.updated)}
+            )
         else:
             self.stdout.write(
                 _("试运行通过：%(n)s 个网格可以导入（去掉 --dry-run 正式导入）") % {"n": len(rows)}
