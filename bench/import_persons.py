@@ -8,6 +8,7 @@ Target: 20 s on SQLite, 15 s on PostgreSQL, and a ratio to the floor of 2.5 or l
 from __future__ import annotations
 
 import random
+import resource
 import time
 from datetime import date, timedelta
 
@@ -149,6 +150,7 @@ def run_one(database_url: str | None) -> dict:
     # Each side at its best of two runs: on a shared machine one run of either may be slowed by a second
     # or more (measured: the floor alone from 3.1 s to 5.1 s between runs of the same code).
     floor = min(floor_seconds(content, units) for _ in range(2))
+    floor_peak_mb = peak_rss_mb()  # the process's peak so far: the file, read and inserted raw
     admin = User.objects.create(username="bench-admin", role="admin", is_superuser=True)
     runs = []
     for attempt in range(2):
@@ -163,6 +165,7 @@ def run_one(database_url: str | None) -> dict:
         assert dry.ok and done.committed and Person.objects.count() == ROWS, (dry.errors[:3], done.errors[:3])
         runs.append((t2 - t0, t1 - t0, t2 - t1))
     total, dry_s, commit_s = min(runs)
+    import_peak_mb = peak_rss_mb()
     t0, t1, t2 = 0.0, dry_s, dry_s + commit_s
     vendor = connection.vendor
     target_s = 20.0 if vendor == "sqlite" else 15.0
@@ -179,7 +182,20 @@ def run_one(database_url: str | None) -> dict:
         f"{vendor}_import_ratio": figure(
             total / floor, "x", baseline=None, target=2.5, lower_is_better=True, note="import time / floor"
         ),
+        f"{vendor}_import_peak_memory": figure(
+            import_peak_mb,
+            "MB",
+            baseline=floor_peak_mb,
+            target=None,
+            lower_is_better=True,
+            note="the process's peak RSS through the imports; baseline: its peak through the floor runs",
+        ),
     }
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

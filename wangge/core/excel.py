@@ -86,7 +86,7 @@ def read_table(data: bytes, known: Iterable[str]) -> Table:
     if not rows:
         return Table([], [], 1, sheet_name)
     header = [str(h).strip() for h in rows[ri]]
-    body = [list(r) for r in rows[ri + 1 :]]
+    body = rows[ri + 1 :]  # calamine's own fresh lists: the caller may pad them in place
     while body and all(v in ("", None) for v in body[-1]):
         body.pop()
     return Table(header, body, ri + 1, sheet_name)
