@@ -119,14 +119,14 @@ def answer_unknown_tags(answers: dict[str, str], *, by) -> list[str]:
     the scene, for a user who may add one) or TAG_SKIP (not a special group: left out of this import).
     Returns the tags to skip. All or nothing."""
     visible = {str(g.pk): g for g in groups_for(by)}
-    problems = {}
+    errors = {}
     for name, answer in answers.items():
         if answer == TAG_NEW and not by.has_perm(perms.ADD_GROUPS):
-            problems[name] = error(_("您没有新增人群类别的权限，请对应到已有类别"), "not_allowed")
+            errors[name] = error(_("您没有新增人群类别的权限，请对应到已有类别"), "not_allowed")
         elif answer not in (TAG_NEW, TAG_SKIP) and answer not in visible:
-            problems[name] = error(_("请为这个标签选择一项"), "required")
-    if problems:
-        raise ValidationError(problems)
+            errors[name] = error(_("请为这个标签选择一项"), "required")
+    if errors:
+        raise ValidationError(errors)
     skip = []
     for name, answer in answers.items():
         if answer == TAG_SKIP:

@@ -66,7 +66,9 @@ def test_scene_locate_export_import_and_demo_guard_through_the_command_line(cli,
     assert len(json.loads(out.read_text())["features"]) == 15
 
     dup = cli("grids", "import", str(out), "--dry-run")
-    assert dup.returncode != 0 and "已存在于系统中" in dup.stderr and "发现 15 个问题" in dup.stderr
+    assert dup.returncode != 0 and "已是系统中的网格" in dup.stderr and "发现 15 个问题" in dup.stderr
+    update = cli("grids", "import", str(out), "--update")  # the same layer again: each grid updated
+    assert update.returncode == 0 and "已导入 0 个网格，更新 15 个" in update.stdout, update.stderr
 
 
 def test_bad_input_exits_non_zero_with_a_message_in_the_users_language(cli, tmp_path):

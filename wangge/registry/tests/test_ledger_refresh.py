@@ -11,7 +11,7 @@ from testkit.ledgers import community_ledger
 from wangge.accounts.models import User
 from wangge.core.crypto import blind_index
 from wangge.registry import importing, services
-from wangge.registry.models import GroupMembership, ImportJob, Person, PersonChange
+from wangge.registry.models import GroupMembership, ImportJob, Person, PersonChange, SpecialGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,8 @@ def test_the_refresh_commit_applies_the_diff_and_keeps_the_old_values(first_mont
 def test_the_missing_are_marked_moved_out_only_when_the_clerk_says_so(first_month):
     unit, clerk, ledger = first_month
     gone = _person(ledger, 3)
-    GroupMembership.objects.create(person=gone, group_id=1, start=gone.registered_on)
+    group = SpecialGroup.objects.first()
+    GroupMembership.objects.create(person=gone, group=group, start=gone.registered_on)
     month2 = _month(unit.code, households=8, dropped=frozenset({3}))
     report = importing.import_ledger(month2.content, user=clerk, refresh=True, commit=True, mark_missing=True)
     assert report.committed and report.moved_out == 1
