@@ -178,6 +178,15 @@ def key_id(token: str | None) -> str | None:
     return token.split(":", 1)[0] if token else None
 
 
+def blind_index_many(values: list[str]) -> list[str | None]:
+    """blind_index() for a column of values at once (ledger imports): one key lookup."""
+    ring = keyring()
+    if ring.algorithm == "sm4-gcm":
+        return [blind_index(v) for v in values]
+    key, digest = ring.index_key, hmac.digest
+    return [digest(key, v.strip().upper().encode(), "sha256").hex() if v else None for v in values]
+
+
 def blind_index(value: str | None) -> str | None:
     """Keyed hash of a normalised value, for exact search (same value, same hash; no way back)."""
     if not value:

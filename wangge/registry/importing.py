@@ -533,9 +533,7 @@ def check_ledger(
     seen_ids: dict[str, int] = {}
     hh_grid: dict[str, tuple[str, int]] = {}
     household_rows: dict[str, list[tuple[int, bool]]] = {}  # number -> (row, is the head) of each member
-    indexes: dict[int, str] = {}
     today = date.today()
-    blind_index = crypto.blind_index
     split_groups = re.compile(r"[、,，;；\s]+").split
     total = len(rows)
     id_column = column_letter(mapping["id_number"]) if "id_number" in mapping else ""
@@ -599,7 +597,6 @@ def check_ledger(
                     err(n, "id_number", f"证件号码与第 {seen_ids[info.number]} 行重复")
                 else:
                     seen_ids[info.number] = n
-                    indexes[n] = blind_index(info.number) or ""
         relation_raw = _text(values[i_rel])
         relation = _choice(RELATIONS, relation_raw)
         if relation is None:
@@ -677,11 +674,11 @@ def check_ledger(
                 "name": name,
                 "doc_type": doc_type,
                 "id_number": info.number if info else "",
-                "id_index": indexes.get(n) or None,
+                "id_index": None,  # both blind indexes: below, a column at a time
                 "birth_date": info.birth_date if info and info.birth_date else born,
                 "sex": (info.sex if info and info.sex else sex) or "",
                 "phone": phone,
-                "phone_index": blind_index(phone) or "",
+                "phone_index": "",
                 "relation": relation or "other",
                 "ethnicity": nation,
                 **unmapped_plain,
@@ -705,6 +702,11 @@ def check_ledger(
                     relation_written=bool(relation_raw),
                 )
             )
+    id_index = dict(zip(seen_ids.values(), crypto.blind_index_many(list(seen_ids)), strict=True))
+    phone_indexes = crypto.blind_index_many([str(p.person["phone"]) for p in prepared])
+    for p, phone_index in zip(prepared, phone_indexes, strict=True):
+        p.person["id_index"] = id_index.get(p.row)
+        p.person["phone_index"] = phone_index or ""
     _unknown_tag_errors(unknown_tags, err)
     report.unknown_tags = list(unknown_tags.values())
     in_archive = {
