@@ -74,6 +74,7 @@ class CommunityLedger:
     planted: list[Planted] = field(default_factory=list)
     set_aside: dict[int, str] = field(default_factory=dict)  # Excel row -> "hidden" / "struck"
     ids: list[str] = field(default_factory=list)  # each person's ID number, by index (dropped ones too)
+    heads: frozenset[int] = frozenset()  # the indexes of the heads of household
 
 
 def _cell(name: str) -> int:
@@ -122,6 +123,7 @@ def community_ledger(
     last_id = ""
     set_aside: dict[int, str] = {}  # Excel row -> "hidden" / "struck"
     ids: list[str] = []
+    heads: set[int] = set()
     for h in range(households):
         code = rng.choice(grids)
         number = f"{prefix}{h + 1:05d}"
@@ -181,6 +183,8 @@ def community_ledger(
                 planted.append(Planted(excel_row, column_letter(_cell(column)), column, what))
             last_id = row[_cell("公民身份号码")]
             ids.append(id_number)
+            if k == 0:
+                heads.add(persons)
             for header, value in (amended or {}).get(persons, {}).items():
                 row[_cell(header)] = value
             if persons in dropped:  # not written: the rows below move up
@@ -196,7 +200,9 @@ def community_ledger(
             excel_row += 1
     content = _write(notes, title, fill_in, rows, set_aside)
     written = persons - len(dropped)
-    return CommunityLedger(content, header_row, SHEET, written, households, planted, set_aside, ids)
+    return CommunityLedger(
+        content, header_row, SHEET, written, households, planted, set_aside, ids, frozenset(heads)
+    )
 
 
 def _write(notes: list[str], title: str, fill_in: str, rows: list[list], set_aside: dict[int, str]) -> bytes:

@@ -595,6 +595,7 @@ def check_ledger(
             else:
                 if info.number in seen_ids:
                     err(n, "id_number", f"证件号码与第 {seen_ids[info.number]} 行重复")
+                    info = None  # another person's number: this row's birth date and sex say nothing to it
                 else:
                     seen_ids[info.number] = n
         relation_raw = _text(values[i_rel])
