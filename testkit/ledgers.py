@@ -75,6 +75,7 @@ class CommunityLedger:
     set_aside: dict[int, str] = field(default_factory=dict)  # Excel row -> "hidden" / "struck"
     ids: list[str] = field(default_factory=list)  # each person's ID number, by index (dropped ones too)
     heads: frozenset[int] = frozenset()  # the indexes of the heads of household
+    numbers: list[str] = field(default_factory=list)  # each person's household number, by index
 
 
 def _cell(name: str) -> int:
@@ -124,6 +125,7 @@ def community_ledger(
     set_aside: dict[int, str] = {}  # Excel row -> "hidden" / "struck"
     ids: list[str] = []
     heads: set[int] = set()
+    numbers: list[str] = []
     for h in range(households):
         code = rng.choice(grids)
         number = f"{prefix}{h + 1:05d}"
@@ -183,6 +185,7 @@ def community_ledger(
                 planted.append(Planted(excel_row, column_letter(_cell(column)), column, what))
             last_id = row[_cell("公民身份号码")]
             ids.append(id_number)
+            numbers.append(number)
             if k == 0:
                 heads.add(persons)
             for header, value in (amended or {}).get(persons, {}).items():
@@ -201,7 +204,7 @@ def community_ledger(
     content = _write(notes, title, fill_in, rows, set_aside)
     written = persons - len(dropped)
     return CommunityLedger(
-        content, header_row, SHEET, written, households, planted, set_aside, ids, frozenset(heads)
+        content, header_row, SHEET, written, households, planted, set_aside, ids, frozenset(heads), numbers
     )
 
 

@@ -72,12 +72,22 @@ class PersonDiff:
 
 @dataclass(frozen=True)
 class Missing:
-    """A person of the archive, in a grid the ledger covers, whom the ledger no longer lists."""
+    """A person of the archive whose household the ledger lists, but not them: moved out?"""
 
     person_id: int
     name: str
     household_number: str
     grid: str
+
+
+@dataclass(frozen=True)
+class AbsentHousehold:
+    """A household of the ledger's grids that the ledger does not list at all: the ledger may cover part
+    of a grid, or the household moved away (done on its page, never by a ledger)."""
+
+    number: str
+    grid: str
+    persons: int
 
 
 @dataclass
@@ -87,6 +97,7 @@ class Refresh:
     changes: list[PersonDiff] = field(default_factory=list)
     unchanged: int = 0
     missing: list[Missing] = field(default_factory=list)
+    absent: list[AbsentHousehold] = field(default_factory=list)
 
 
 def label(f: str) -> str:
@@ -178,7 +189,7 @@ def match(
             refresh.changes.append(PersonDiff(row.row, pk, person.name, diffs))
         else:
             refresh.unchanged += 1
-    refresh.missing = _missing(prepared, set(matched), scope)
+    refresh.missing, refresh.absent = _missing(prepared, set(matched), scope)
     return refresh
 
 
@@ -227,15 +238,28 @@ def _diff(f: str, person: Person, value, names: _Names, groups: set[int]) -> Fie
     return FieldDiff(f, label(f), shown(f, getattr(person, f)), shown(f, value))
 
 
-def _missing(prepared: list, matched: set[int], scope: Q | None) -> list[Missing]:
-    grid_ids = list({p.grid_id for p in prepared})
-    qs = Person.objects.filter(grid_id__in=grid_ids, status=Person.Status.ACTIVE)
+def _missing(
+    prepared: list[PreparedRow], matched: set[int], scope: Q | None
+) -> tuple[list[Missing], list[AbsentHousehold]]:
+    """The active persons of the ledger's grids it does not list: members of the households it lists
+    (moved out?), and the households it does not list at all, counted."""
+    listed = {p.household_number for p in prepared}
+    qs = Person.objects.filter(grid_id__in={p.grid_id for p in prepared}, status=Person.Status.ACTIVE)
     if scope is not None:
         qs = qs.filter(scope)
     rows = qs.values_list("pk", "name", "household__number", "grid__name").order_by(
         "grid__name", "household__number", "pk"
     )
-    return [Missing(pk, name, number or "", grid) for pk, name, number, grid in rows if pk not in matched]
+    missing: list[Missing] = []
+    absent: dict[str, list] = {}
+    for pk, name, number, grid in rows:
+        if pk in matched:
+            continue
+        if number in listed:
+            missing.append(Missing(pk, name, number, grid))
+        else:
+            absent.setdefault(number or "", [grid, 0])[1] += 1
+    return missing, [AbsentHousehold(number, grid, n) for number, (grid, n) in absent.items()]
 
 
 def apply(prepared: list, *, by=None, mark_missing: list[int] | None = None) -> tuple[int, int]:

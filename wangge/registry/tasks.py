@@ -103,6 +103,8 @@ def _refresh_data(report) -> dict | None:
             {"person_id": m.person_id, "name": m.name, "household": m.household_number, "grid": m.grid}
             for m in found.missing
         ],
+        "absent": [{"household": a.number, "grid": a.grid, "persons": a.persons} for a in found.absent],
+        "absent_persons": sum(a.persons for a in found.absent),
         "moved_out": report.moved_out,
     }
 

@@ -83,6 +83,17 @@ def test_the_refresh_commit_applies_the_diff_and_keeps_the_old_values(first_mont
     assert again.ok and again.refresh.changes == [] and again.persons_new == 0
 
 
+def test_a_household_the_ledger_leaves_out_whole_is_counted_never_marked_moved_out(first_month):
+    unit, clerk, ledger = first_month
+    number = ledger.numbers[-1]
+    gone = frozenset(i for i, n in enumerate(ledger.numbers) if n == number)
+    month2 = _month(unit.code, households=8, dropped=gone)
+    report = importing.import_ledger(month2.content, user=clerk, refresh=True, commit=True, mark_missing=True)
+    assert report.committed and report.moved_out == 0 and report.refresh.missing == []
+    assert [(a.number, a.persons) for a in report.refresh.absent] == [(number, len(gone))]
+    assert all(_person(ledger, i).status == Person.Status.ACTIVE for i in gone)
+
+
 def test_the_missing_are_marked_moved_out_only_when_the_clerk_says_so(first_month):
     unit, clerk, ledger = first_month
     gone = _person(ledger, 3)
