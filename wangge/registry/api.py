@@ -432,7 +432,11 @@ def decide_proposal(request, change_id: int, body: DecideIn):
 
 
 @router.post("/imports", response={202: JobOut}, summary="上传人员台账并检查（后台任务）")
-def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("persons")):
+def upload_ledger(
+    request, file: UploadedFile = File(...), kind: str = Form("persons"), refresh: bool = Form(False)
+):
+    """With `refresh` (persons only), the monthly refresh: persons the archive holds are matched by ID
+    number and the report lists what would be added, changed and who is missing."""
     require(request.user, perms.EDIT_ARCHIVE)
     content = file.read()
     if kind not in importing.LEDGERS:
@@ -449,7 +453,12 @@ def upload_ledger(request, file: UploadedFile = File(...), kind: str = Form("per
             "file", f"缺少必填列：{'、'.join(missing)}（请用模板的表头，或在页面上指定列）", "required"
         )
     job = ImportJob.objects.create(
-        user=request.user, kind=kind, filename=file.name or "ledger.xlsx", content=content, mapping=mapping
+        user=request.user,
+        kind=kind,
+        filename=file.name or "ledger.xlsx",
+        content=content,
+        mapping=mapping,
+        refresh=refresh and kind == ImportJob.Kind.PERSONS,
     )
     run_ledger_import.enqueue(job_id=job.pk, commit=False)
     job.refresh_from_db()
@@ -463,13 +472,15 @@ def import_status(request, job_id: int):
 
 
 @router.post("/imports/{job_id}/commit", response={202: JobOut}, summary="确认导入（检查无误后）")
-def commit_import(request, job_id: int):
-
+def commit_import(request, job_id: int, mark_missing: bool = False):
+    """For a refresh, `mark_missing` marks moved out the members its report lists as missing."""
     require(request.user, perms.EDIT_ARCHIVE)
     job = get_object_or_404(ImportJob, pk=job_id, user=request.user)
     if not (job.status == ImportJob.Status.CHECKED and job.report.get("ok")):
         raise invalid("status", "只有检查通过的导入才能确认", "wrong_state")
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, progress=0)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.QUEUED, progress=0, mark_missing=job.refresh and mark_missing
+    )
     run_ledger_import.enqueue(job_id=job.pk, commit=True)
     job.refresh_from_db()
     return Status(202, job)

@@ -154,3 +154,21 @@ def test_a_correction_keeps_the_old_value_shown_masked_on_the_persons_page(clien
     page = client.get(reverse("registry:person_detail", args=[person.pk])).content.decode()
     history = page[page.index('id="person-history"') :]
     assert "137****1111" in history and "13700001111" not in history and "厨师" in history
+
+
+def test_the_refresh_through_the_api(client, first_month):
+    unit, clerk, ledger = first_month
+    client.force_login(clerk)
+    month2 = _month(unit.code, households=8, amended={2: {"民族": "畲族"}}, dropped=frozenset({3}))
+    job = client.post(
+        "/api/imports", {"file": SimpleUploadedFile("m.xlsx", month2.content), "refresh": "true"}
+    )
+    assert job.status_code == 202
+    report = client.get(f"/api/imports/{job.json()['id']}").json()["report"]["refresh"]
+    assert report["changed"] == 1 and report["changes"][0]["fields"] == [
+        {"label": "民族", "before": "汉族", "after": "畲族"}
+    ]
+    assert [m["person_id"] for m in report["missing"]] == [_person(ledger, 3).pk]
+    done = client.post(f"/api/imports/{job.json()['id']}/commit?mark_missing=true")
+    assert done.status_code == 202
+    assert _person(ledger, 2).ethnicity == "畲族" and _person(ledger, 3).status == Person.Status.MOVED_OUT
