@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case
-from wangge.core.excel import RowError, column_letter, read_rows, write_workbook
+from wangge.core.excel import RowError, column_letter, excel_serial_moment, read_rows, write_workbook
 from wangge.registry import services as registry
 
 MATCH_SCORE = 88
@@ -99,24 +99,47 @@ class HotlineReport:
         return self.matched / len(self.imported) if self.imported else 0.0
 
 
+TEXT_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d %H:%M", "%Y.%m.%d",
+                     "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y年%m月%d日", "%Y%m%d")  # fmt: skip
+
+
 def _when(value, *, end_of_day: bool = False) -> datetime | None | str:
+    """A time as hotline systems send it: a date-time cell, an Excel date number, any ISO 8601 form
+    (2026-12-05T09:00:00+08:00, …Z, 2026-12-05 09:00) or the usual Chinese forms; without a zone, the
+    site's time. In UTC; "bad" if it is none of these. A date alone is its start (or, for a deadline,
+    its end)."""
     if value in (None, ""):
         return None
+    date_only = False
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
-        moment = datetime.combine(value, datetime.max.time() if end_of_day else datetime.min.time())
-    else:
-        text = str(value).strip()
-        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"):
-            try:
-                moment = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        else:
+        moment, date_only = datetime.combine(value, datetime.min.time()), True
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        found = excel_serial_moment(value)
+        if found is None:
             return "bad"
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        moment, date_only = found, float(value).is_integer()
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        try:
+            moment = datetime.fromisoformat(text)
+            date_only = len(text) == 10
+        except ValueError:
+            for fmt in TEXT_TIME_FORMATS:
+                try:
+                    moment = datetime.strptime(text, fmt)
+                    date_only = "%H" not in fmt
+                    break
+                except ValueError:
+                    continue
+            else:
+                return "bad"
+    if date_only and end_of_day:
+        moment = datetime.combine(moment.date(), datetime.max.time().replace(microsecond=0))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment.astimezone(UTC)
 
 
 def check_orders(header: list[str], body: list[list]) -> tuple[list[OrderIn], list[RowError]]:

@@ -8,6 +8,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree
 
@@ -16,6 +17,16 @@ import xlsxwriter
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineWorkbook
+
+EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system (as Excel counts, past its 1900 bug)
+
+
+def excel_serial_moment(number: float) -> datetime | None:
+    """The moment an Excel date-time number stands for (a date cell that lost its format: 46360.375 is
+    2026-12-05 09:00), or None for a number that cannot be one."""
+    if isinstance(number, bool) or not 1 <= number < 100000:
+        return None
+    return EXCEL_EPOCH + timedelta(days=float(number))
 
 
 def column_letter(index: int) -> str:

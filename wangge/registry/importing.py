@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import shapely
 from django.db import IntegrityError, connection, transaction
@@ -24,6 +24,7 @@ from wangge.core.excel import (
     RowError,
     Table,
     column_letter,
+    excel_serial_moment,
     header_name,
     marked_rows,
     read_table,
@@ -401,11 +402,6 @@ class _Sheet:
         return self.report, ([] if self.report.errors else prepared)
 
 
-EXCEL_EPOCH = date(
-    1899, 12, 30
-)  # day 0 of Excel's 1900 date system (as Excel counts, past its 1900 leap bug)
-
-
 def _date(value) -> date | None | str:
     """A date from an Excel cell: a date; an Excel day number (18326); a number or text like 19500304;
     text like 1950-03-04, 1950/3/4, 1950.3.4 or 1950年3月4日. "bad" if none of them."""
@@ -415,8 +411,10 @@ def _date(value) -> date | None | str:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, (int, float)) and 1 <= value < 100000 and float(value).is_integer():
-        return EXCEL_EPOCH + timedelta(days=int(value))  # a date cell that lost its date format
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        moment = excel_serial_moment(value)  # a date cell that lost its date format
+        if moment is not None:
+            return moment.date()
     text = _text(value).translate(FULL_WIDTH)
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y年%m月%d号"):
         try:

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from wangge.cases.models import Case
@@ -81,3 +83,18 @@ def test_every_case_route_answers_not_found_out_of_jurisdiction(client, town):
         url = path.format(case_code=theirs.code, action="accept")
         r = client.get(url) if method == "get" else client.post(url, {}, content_type="application/json")
         assert r.status_code == 404 and r.json()["detail"] == "未找到", (method, path)
+
+
+def test_hotline_times_in_every_iso_8601_form_are_taken_and_stored_in_utc(client, town):
+    cast = Cast(town)
+    client.force_login(cast.centre)
+    orders = [
+        {"工单编号": "TZ-1", "地址": "胜利街1号", "诉求内容": "路灯不亮",
+         "来电时间": "2026-12-05T09:00:00+08:00", "办理时限": "2026-12-10T18:00:00+08:00"},
+        {"工单编号": "TZ-2", "地址": "胜利街2号", "诉求内容": "井盖缺失", "来电时间": "2026-12-05T01:00:00Z"},
+    ]  # fmt: skip
+    r = client.post("/api/cases/hotline/orders", orders, content_type="application/json")
+    assert r.status_code == 201, r.json()
+    first, second = Case.objects.get(hotline_number="TZ-1"), Case.objects.get(hotline_number="TZ-2")
+    assert first.due_at == datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
+    assert first.attributes["来电时间"] == second.attributes["来电时间"] == "2026-12-05T01:00:00+00:00"

@@ -1,5 +1,8 @@
+from datetime import date, datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from wangge.cases import hotline
 from wangge.cases import services as cases
@@ -124,3 +127,18 @@ def _file(content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("orders.xlsx", content)
+
+
+def test_excel_date_numbers_and_chinese_forms_are_times_too(town):
+    houses(town)
+    nine_am = (datetime(2026, 12, 5, 9, 0) - datetime(1899, 12, 30)).total_seconds() / 86400  # 46361.375
+    content = orders([
+        ["GD100", nine_am, "甲", "", "胜利街12号", "路灯", "路灯不亮", 46366],
+        ["GD101", "2026年12月5日 09:00", "乙", "", "胜利街12号", "井盖", "", "2026/12/10"],
+    ])  # fmt: skip
+    report = hotline.import_orders(content)
+    assert report.committed, report.errors
+    for number in ("GD100", "GD101"):
+        case = Case.objects.get(hotline_number=number)
+        assert case.attributes["来电时间"] == "2026-12-05T01:00:00+00:00"  # 09:00 in Shouning, as UTC
+        assert timezone.localtime(case.due_at).date() == date(2026, 12, 10)  # the deadline's whole day
