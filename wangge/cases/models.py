@@ -132,6 +132,10 @@ class Case(TimeStamped):
         UNSOLVABLE = "unsolvable", _("不能解决")
         DUPLICATE = "duplicate", _("重复件")
 
+    class Request(models.TextChoices):
+        SUSPEND = "suspend", _("挂起")
+        UNSOLVABLE = "unsolvable", _("不能解决")
+
     class Rating(models.TextChoices):
         SATISFIED = "satisfied", _("满意")
         BASIC = "basic", _("基本满意")
@@ -196,6 +200,13 @@ class Case(TimeStamped):
     )
     supervised = models.BooleanField(_("督办"), default=False)
     extension_requested_until = models.DateTimeField(_("申请延期至"), null=True, blank=True)
+    # a handler's request to suspend the case or close it as unsolvable, waiting for the centre (like 延期)
+    pending_request = models.CharField(_("待审批申请"), max_length=16, choices=Request, blank=True)
+    pending_reason = models.TextField(_("申请理由"), blank=True)
+    # while suspended: the office minutes that were left of the stage and of the case's deadline, so that
+    # resuming continues the clock instead of starting it again
+    paused_stage_minutes = models.FloatField(_("挂起时本环节剩余（分钟）"), null=True, blank=True)
+    paused_due_minutes = models.FloatField(_("挂起时办结剩余（分钟）"), null=True, blank=True)
     reopened = models.PositiveSmallIntegerField(_("返工次数"), default=0)
     rating = models.CharField(_("评价"), max_length=16, choices=Rating, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=255, blank=True)
@@ -302,6 +313,9 @@ class CaseEvent(AppendOnlyModel):
         EXTEND_APPROVE = "extend_approve", _("同意延期")
         EXTEND_REFUSE = "extend_refuse", _("不同意延期")
         SUSPEND = "suspend", _("挂起")
+        SUSPEND_REQUEST = "suspend_request", _("申请挂起")
+        UNSOLVABLE_REQUEST = "unsolvable_request", _("申请不能解决")
+        REQUEST_REFUSE = "request_refuse", _("不同意申请")
         RESUME = "resume", _("恢复办理")
         SUPERVISE = "supervise", _("督办")
         UNSOLVABLE = "unsolvable", _("不能解决")

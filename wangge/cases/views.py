@@ -115,11 +115,17 @@ def detail(request, code: str):
         "verify": user.has_perm(perms.VERIFY) and case.status == S.HANDLED,
         "extend": handler and case.status == S.DISPATCHED and not case.extension_requested_until,
         "decide": user.has_perm(perms.SUPERVISE) and bool(case.extension_requested_until),
-        "suspend": user.has_perm(perms.HANDLE) and case.status in (S.ACCEPTED, S.DISPATCHED),
+        "suspend": user.has_perm(perms.HANDLE)
+        and case.status in (S.ACCEPTED, S.DISPATCHED)
+        and not case.pending_request,
         "resume": user.has_perm(perms.HANDLE) and case.status == S.SUSPENDED,
         "supervise": user.has_perm(perms.SUPERVISE) and case.is_open and not case.supervised,
         "unsolvable": user.has_perm(perms.HANDLE)
-        and case.status in (S.ACCEPTED, S.DISPATCHED, S.SUSPENDED, S.HANDLED),
+        and case.status in (S.ACCEPTED, S.DISPATCHED, S.SUSPENDED, S.HANDLED)
+        and not case.pending_request,
+        # a handler asks; the centre decides (and may suspend or close at once)
+        "decides": user.has_perm(perms.SUPERVISE),
+        "decide_request": user.has_perm(perms.SUPERVISE) and bool(case.pending_request),
         "duplicate": user.has_perm(perms.ACCEPT) and case.is_open,
         "place": user.has_perm(perms.ACCEPT)
         and case.grid_id is None

@@ -341,13 +341,71 @@ def decide_extension(case: Case, *, by, approve: bool, comment: str = "") -> Cas
 
 
 @transaction.atomic
-def suspend(case: Case, *, by, comment: str) -> Case:
+def request_suspension(case: Case, *, by, comment: str) -> Case:
+    """挂起 asked by the unit handling the case: waits for the centre, as 延期 does."""
     _require(by, perms.HANDLE, case)
     _from(case, S.ACCEPTED, S.DISPATCHED)
+    return _ask(case, Case.Request.SUSPEND, _need(comment, _("挂起原因")), A.SUSPEND_REQUEST, by)
+
+
+@transaction.atomic
+def request_unsolvable(case: Case, *, by, explanation: str) -> Case:
+    """不能解决 asked by the unit handling the case, with the explanation for the reporter: waits for the
+    centre, so that no case is closed unseen by the one that dispatched it."""
+    _require(by, perms.HANDLE, case)
+    _from(case, S.ACCEPTED, S.DISPATCHED, S.SUSPENDED, S.HANDLED)
+    explanation = _need(explanation, _("向群众的解释说明"))
+    return _ask(case, Case.Request.UNSOLVABLE, explanation, A.UNSOLVABLE_REQUEST, by)
+
+
+def _ask(case: Case, request: str, reason: str, action: str, by) -> Case:
+    if case.pending_request:
+        raise invalid("status", _("已有待审批的申请"), "wrong_state")
+    case.pending_request, case.pending_reason = request, reason
+    case.save()
+    _step(case, action, by, comment=reason)
+    _tell_unit(
+        case,
+        f"case:{case.pk}:{request}:{timezone.now().timestamp()}",
+        _("待审批：%(c)s 申请%(r)s") % {"c": case.code, "r": case.get_pending_request_display()},
+        grid=_top_of(case),
+    )
+    return case
+
+
+@transaction.atomic
+def decide_request(case: Case, *, by, approve: bool, comment: str = "") -> Case:
+    """The centre approves (the case is suspended or closed with the handler's reason) or refuses (with
+    its own reason) a handler's request."""
+    _require(by, perms.SUPERVISE, case)
+    if not case.pending_request:
+        raise invalid("status", _("没有待审批的申请"), "wrong_state")
+    refusal = "" if approve else _need(comment, _("不同意的理由"))
+    request, reason = case.pending_request, case.pending_reason
+    case.pending_request, case.pending_reason = "", ""
+    if not approve:
+        case.save()
+        _step(case, A.REQUEST_REFUSE, by, comment=refusal)
+        return case
+    if request == Case.Request.SUSPEND:
+        return suspend(case, by=by, comment=reason)
+    return cannot_solve(case, by=by, explanation=reason)
+
+
+@transaction.atomic
+def suspend(case: Case, *, by, comment: str) -> Case:
+    """挂起, by the centre (or on its approval of the handler's request): the clock stops with the office
+    time that was left of the stage and of the case's deadline."""
+    _require(by, perms.SUPERVISE, case)
+    _from(case, S.ACCEPTED, S.DISPATCHED)
     comment = _need(comment, _("挂起原因"))
+    now = timezone.now()
+    work = WorkTime.around(now)
+    case.paused_stage_minutes = work.minutes_between(now, case.stage_due_at) if case.stage_due_at else None
+    case.paused_due_minutes = work.minutes_between(now, case.due_at) if case.due_at else None
     case.suspended_from = case.status
     _move(case, S.SUSPENDED)
-    _start_stage(case, timezone.now())
+    _start_stage(case, now)
     case.save()
     _step(case, A.SUSPEND, by, comment=comment)
     return case
@@ -355,11 +413,18 @@ def suspend(case: Case, *, by, comment: str) -> Case:
 
 @transaction.atomic
 def resume(case: Case, *, by, comment: str = "") -> Case:
+    """恢复办理: the clock goes on with the time that was left (an approved extension included)."""
     _require(by, perms.HANDLE, case)
     _from(case, S.SUSPENDED)
+    now = timezone.now()
+    work = WorkTime.around(now)
     _move(case, case.suspended_from or S.DISPATCHED)
     case.suspended_from = ""
-    _start_stage(case, timezone.now())
+    left = case.paused_stage_minutes
+    _start_stage(case, now, due=work.add_minutes(now, left) if left is not None else None)
+    if case.paused_due_minutes is not None:
+        case.due_at = work.add_minutes(now, case.paused_due_minutes)
+    case.paused_stage_minutes = case.paused_due_minutes = None
     case.save()
     _step(case, A.RESUME, by, comment=comment)
     return case
@@ -386,8 +451,9 @@ def supervise(case: Case, *, by, comment: str = "") -> Case:
 
 @transaction.atomic
 def cannot_solve(case: Case, *, by, explanation: str) -> Case:
-    """不能解决: closed with a public explanation to the reporter."""
-    _require(by, perms.HANDLE, case)
+    """不能解决, by the centre (or on its approval of the handler's request): closed with a public
+    explanation to the reporter."""
+    _require(by, perms.SUPERVISE, case)
     _from(case, S.ACCEPTED, S.DISPATCHED, S.SUSPENDED, S.HANDLED)
     explanation = _need(explanation, _("向群众的解释说明"))
     _move(case, S.CLOSED)
@@ -459,7 +525,7 @@ class StepIn:
 
 ACTIONS = tuple(
     "accept reject dispatch return note handle verify_pass verify_fail extend extend_approve extend_refuse "
-    "suspend resume supervise unsolvable duplicate place".split()
+    "suspend resume supervise unsolvable request_approve request_refuse duplicate place".split()
 )
 
 
@@ -486,14 +552,22 @@ def perform(case: Case, action: str, *, by, step: StepIn) -> Case:
         request_extension(case, by=by, until=step.until, comment=c)
     elif action in ("extend_approve", "extend_refuse"):
         decide_extension(case, by=by, approve=action == "extend_approve", comment=c)
-    elif action == "suspend":
-        suspend(case, by=by, comment=c)
+    elif action == "suspend":  # the centre suspends; a handler asks it to
+        if by is None or by.has_perm(perms.SUPERVISE):
+            suspend(case, by=by, comment=c)
+        else:
+            request_suspension(case, by=by, comment=c)
     elif action == "resume":
         resume(case, by=by, comment=c)
     elif action == "supervise":
         supervise(case, by=by, comment=c)
     elif action == "unsolvable":
-        cannot_solve(case, by=by, explanation=c)
+        if by is None or by.has_perm(perms.SUPERVISE):
+            cannot_solve(case, by=by, explanation=c)
+        else:
+            request_unsolvable(case, by=by, explanation=c)
+    elif action in ("request_approve", "request_refuse"):
+        decide_request(case, by=by, approve=action == "request_approve", comment=c)
     elif action == "duplicate":
         if step.of is None:
             raise invalid("of", _("请选择另一件原始事件"), "required")

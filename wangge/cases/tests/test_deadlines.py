@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from wangge.cases import calendar
 from wangge.cases import services as cases
@@ -109,7 +110,7 @@ def test_suspended_and_closed_cases_leave_the_sweep(town):
     cast = Cast(town)
     case = report(town.units[0])
     cases.accept(case, by=cast.worker)
-    cases.suspend(case, by=cast.worker, comment="等待天晴")
+    cases.suspend(case, by=cast.centre, comment="等待天晴")
     assert case.next_check_at is None
     assert cases.sweep(case.created + timedelta(days=30))["escalated"] == 0
 
@@ -188,3 +189,30 @@ def test_the_calendar_page_corrects_a_day_as_its_select_says(client, town):
     assert "请填写日期" in bad.content.decode()
     client.post(url, {"year": "2027", "day": "2027-02-06", "delete": "1"})
     assert not WorkCalendarDay.objects.filter(day=date(2027, 2, 6)).exists()
+
+
+def test_a_suspension_pauses_the_clock_and_resuming_continues_it_extension_and_all(town, monkeypatch):
+    calendar.seed_from_holidays([2027])
+    cast = Cast(town)
+    clock = [at(2027, 3, 1, 9)]  # a Monday (after the test town's roles begin)
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    case = report(town.units[0], "street_lamp")
+    cases.accept(case, by=cast.worker)
+    cases.dispatch(case, by=cast.centre)
+    cases.request_extension(
+        case, by=cast.housing, until=case.stage_due_at + timedelta(days=7), comment="等配件"
+    )
+    cases.decide_extension(case, by=cast.centre, approve=True)
+    extended = case.stage_due_at
+    clock[0] = at(2027, 3, 3, 9)  # Wednesday: the handler asks to pause, the centre agrees
+    cases.request_suspension(case, by=cast.housing, comment="等待电力公司停电检修")
+    cases.decide_request(case, by=cast.centre, approve=True)
+    work = calendar.WorkTime.around(clock[0])
+    left = work.minutes_between(clock[0], extended)
+    assert case.paused_stage_minutes == left > 0
+    clock[0] = at(2027, 3, 22, 9)  # three weeks later, resumed
+    cases.resume(case, by=cast.housing)
+    work = calendar.WorkTime.around(clock[0])
+    assert work.minutes_between(clock[0], case.stage_due_at) == left  # the time that was left, no more
+    assert case.due_at == case.stage_due_at > extended  # the approved extension kept, the pause added
+    assert case.paused_stage_minutes is None

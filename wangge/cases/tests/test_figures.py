@@ -60,7 +60,7 @@ def test_suspended_cases_can_be_left_out_of_the_denominator(town):
     loop(cast, a)
     cases.accept(b, by=cast.worker)
     cases.dispatch(b, by=cast.centre)
-    cases.suspend(b, by=cast.worker, comment="等天晴")
+    cases.suspend(b, by=cast.centre, comment="等天晴")
     Case.objects.filter(pk=b.pk).update(due_at=timezone.now() + timedelta(days=1))
     both = {f.key: (f.num, f.den) for f in figures.compute(Case.objects.all(), period())}
     without = {

@@ -116,13 +116,27 @@ def test_extension_suspension_supervision_and_cannot_solve(town):
     assert case.stage_due_at == due + timedelta(days=5) and case.due_at == case.stage_due_at
     cases.supervise(case, by=cast.leader, comment="尽快")
     assert case.supervised
-    cases.suspend(case, by=cast.housing, comment="等待电力公司")
-    assert case.status == S.SUSPENDED and case.next_check_at is None
+    # the handler asks; only the centre suspends or closes as unsolvable
+    with pytest.raises(PermissionDenied):
+        cases.suspend(case, by=cast.housing, comment="等待电力公司")
+    cases.request_suspension(case, by=cast.housing, comment="等待电力公司")
+    assert case.status == S.DISPATCHED and case.pending_request == "suspend"
+    with pytest.raises(PermissionDenied):
+        cases.decide_request(case, by=cast.housing, approve=True)
+    cases.decide_request(case, by=cast.centre, approve=True)
+    assert case.status == S.SUSPENDED and case.next_check_at is None and not case.pending_request
+    assert case.events.filter(action="suspend", comment="等待电力公司").exists()  # the reason kept
     cases.resume(case, by=cast.housing)
     assert case.status == S.DISPATCHED
     with pytest.raises(ValidationError):
-        cases.cannot_solve(case, by=cast.housing, explanation="")
-    cases.cannot_solve(case, by=cast.housing, explanation="线路属电力公司，已转告")
+        cases.request_unsolvable(case, by=cast.housing, explanation="")
+    cases.request_unsolvable(case, by=cast.housing, explanation="线路属电力公司，已转告")
+    with pytest.raises(ValidationError):  # a refusal says why
+        cases.decide_request(case, by=cast.centre, approve=False)
+    cases.decide_request(case, by=cast.centre, approve=False, comment="请先联系电力公司现场核实")
+    assert case.status == S.DISPATCHED and not case.pending_request
+    cases.request_unsolvable(case, by=cast.housing, explanation="线路属电力公司，已转告")
+    cases.decide_request(case, by=cast.centre, approve=True)
     assert (
         case.status == S.CLOSED and case.outcome == "unsolvable" and case.answer == "线路属电力公司，已转告"
     )
