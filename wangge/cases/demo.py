@@ -108,6 +108,8 @@ def load(rng: random.Random) -> None:
                 elif step == "dispatch":
                     cases.dispatch(case, by=who)
                 elif step == "handle":
+                    if case.category.visit_required:  # 五必到: on site before it can be reported done
+                        cases.site_visit(case, by=who, comment="已到现场查看")
                     cases.handle(case, by=who, comment="已到现场处理完毕")
                 elif step == "verify":
                     cases.verify(case, by=who, passed=rng.random() < 0.92, comment="现场核查")

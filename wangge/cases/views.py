@@ -125,6 +125,10 @@ def detail(request, code: str):
         and not case.pending_request,
         # a handler asks; the centre decides (and may suspend or close at once)
         "decides": user.has_perm(perms.SUPERVISE),
+        "site_visit": handler
+        and case.category.visit_required
+        and case.is_open
+        and not case.events.filter(action=cases.A.SITE_VISIT).exists(),
         "decide_request": user.has_perm(perms.SUPERVISE) and bool(case.pending_request),
         "duplicate": user.has_perm(perms.ACCEPT) and case.is_open,
         "place": user.has_perm(perms.ACCEPT)

@@ -206,6 +206,13 @@ def handle(case: Case, *, by, comment: str, photos=()) -> Case:
     _require(by, perms.HANDLE, case, handler=True)
     _from(case, S.DISPATCHED)
     comment = _need(comment, _("处置结果"))
+    if case.category.visit_required and not case.events.filter(action=A.SITE_VISIT).exists():
+        raise invalid(
+            "status",
+            _("“%(c)s”属于五必到事项：须先到现场并记录到场（走访或在事件上记录），才能反馈办结")
+            % {"c": case.category.name},
+            "wrong_state",
+        )
     _move(case, S.HANDLED)
     case.handled_at = timezone.now()
     case.answer = comment
@@ -525,7 +532,7 @@ class StepIn:
 
 ACTIONS = tuple(
     "accept reject dispatch return note handle verify_pass verify_fail extend extend_approve extend_refuse "
-    "suspend resume supervise unsolvable request_approve request_refuse duplicate place".split()
+    "suspend resume supervise unsolvable request_approve request_refuse duplicate place site_visit".split()
 )
 
 
@@ -572,6 +579,8 @@ def perform(case: Case, action: str, *, by, step: StepIn) -> Case:
         if step.of is None:
             raise invalid("of", _("请选择另一件原始事件"), "required")
         mark_duplicate(case, of=step.of, by=by, comment=c)
+    elif action == "site_visit":  # 到场, recorded on the case itself (from the phone, at the place)
+        site_visit(case, by=by, comment=_need(c, _("到场情况")))
     elif action == "place":
         if step.lon is None or step.lat is None:
             raise invalid("lon", _("请在地图上点选位置"), "required")

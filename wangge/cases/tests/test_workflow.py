@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from wangge.cases import services as cases
@@ -238,3 +239,20 @@ def test_every_scene_carries_a_catalogue_whose_handlers_exist(scene, items, empt
         assert leaves.exclude(handler_department=None).values("handler_department").distinct().count() == 12
     if scene == "urban-street":
         assert set(leaves.values_list("kind", flat=True)) == {"component", "event"}
+
+
+def test_a_five_must_go_case_cannot_be_reported_handled_until_someone_was_on_site(client, town):
+    cast = Cast(town)
+    case = report(town.units[0], "elderly_care", description="独居老人摔倒后行动不便")
+    cases.accept(case, by=cast.worker)
+    cases.dispatch(case, by=cast.centre)  # to the unit grid: the worker handles it
+    with pytest.raises(ValidationError) as refused:
+        cases.handle(case, by=cast.worker, comment="已联系家属")
+    assert "五必到" in str(refused.value) and case.status == S.DISPATCHED
+    client.force_login(cast.worker)
+    page = client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert 'id="site-visit"' in page
+    client.post(reverse("cases:act", args=[case.code, "site_visit"]), {"comment": "已到老人家中查看"})
+    assert case.events.filter(action="site_visit", actor=cast.worker).exists()
+    cases.handle(case, by=cast.worker, comment="已联系家属，安排每日探望")
+    assert case.status == S.HANDLED
