@@ -20,6 +20,7 @@ from wangge.core.errors import error
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids.models import Grid
+from wangge.registry import services as registry
 
 router = Router(tags=["事件 cases"])
 
@@ -139,6 +140,29 @@ def case_list(request, f: Query[ListFilter]):
     data = f.dict(exclude={"page"}, exclude_none=True)
     qs = filters.rows(CaseFilter(data, queryset=cases.visible_cases(request.user), request=request))
     return api_page(qs.order_by("-created", "pk"), f.page, out=_out)
+
+
+class ReturnCallOut(CaseOut):
+    reporter_phone: str  # masked; the full number only through the page's audited "显示号码"
+    calls: int
+
+
+class ReturnCallPage(Schema):
+    count: int
+    page: int
+    items: list[ReturnCallOut]
+
+
+@router.get(
+    "/cases/return-calls", response=ReturnCallPage, summary="待电话回访的事件（结果用 return_call 记录）"
+)
+def return_call_list(request, page: int = 1):
+    require(request.user, perms.RETURN_CALL)
+    return api_page(cases.return_calls_due(request.user), page, out=_return_call_out)
+
+
+def _return_call_out(c: Case) -> dict:
+    return _out(c) | {"reporter_phone": registry.mask_phone(c.reporter_phone), "calls": c.calls}
 
 
 @router.get("/cases/{case_code}", response=CaseDetailOut, summary="事件详情与办理记录")

@@ -308,6 +308,7 @@ class CaseEvent(AppendOnlyModel):
         CLOSE = "close", _("结案")
         ON_SPOT = "on_spot", _("就地解决")
         RATE = "rate", _("评价")
+        RETURN_CALL = "return_call", _("电话回访")
         REOPEN = "reopen", _("重新办理")
         EXTEND_REQUEST = "extend_request", _("申请延期")
         EXTEND_APPROVE = "extend_approve", _("同意延期")

@@ -7,6 +7,7 @@ ACCEPT = "cases.accept_case"  # 受理/立案, reject, dispatch, mark duplicates
 HANDLE = "cases.handle_case"  # notes, done, return, ask for more time, suspend, cannot solve
 VERIFY = "cases.verify_case"  # 核查
 SUPERVISE = "cases.supervise_case"  # 督办, decide extensions
+RETURN_CALL = "cases.return_call"  # 电话回访: call the reporter of a closed case (their phone shown, audited)
 IMPORT_HOTLINE = "cases.import_hotline"
 VIEW_FIGURES = "cases.view_figures"
 MANAGE_CALENDAR = "cases.manage_calendar"  # the working-day calendar (holidays, make-up workdays)
@@ -19,6 +20,7 @@ def register() -> None:
     grant([*GRID_STAFF, "admin"], ACCEPT, VERIFY)
     grant([*GRID_STAFF, "department_staff", "admin"], HANDLE)
     grant(["centre_staff", "community_staff", "leader", "admin"], SUPERVISE)
+    grant(["centre_staff", "community_staff", "admin"], RETURN_CALL)
     grant(["centre_staff", "admin"], IMPORT_HOTLINE)
     grant(["admin"], MANAGE_CALENDAR)
     grant(

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,7 @@ from wangge.core.pagination import paginate
 from wangge.grids import jurisdiction
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
+from wangge.registry import services as registry
 
 S = Case.Status
 
@@ -180,7 +182,42 @@ def act(request, code: str, action: str):
         messages.error(request, str(exc) or _("您没有此操作的权限"))
     else:
         messages.success(request, _("已办理"))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # a step taken from a list (电话回访) goes back to the list
     return redirect(case.get_absolute_url())
+
+
+@login_required
+@permission_required(perms.RETURN_CALL, raise_exception=True)
+def return_calls(request):
+    """电话回访: the closed cases whose reporter left a phone and has not rated them, longest closed first."""
+    qs = cases.return_calls_due(request.user)
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [c.code, c.hotline_number or "", c.category.name,
+             f"{timezone.localtime(c.closed_at):%Y-%m-%d %H:%M}", c.answer,
+             registry.mask_phone(c.reporter_phone), c.calls]
+            for c in qs[:50000]
+        ]  # fmt: skip
+        headers = ["事件编号", "热线工单编号", "类别", "办结时间", "答复", "电话（遮挡）", "已回访次数"]
+        return download(write_workbook(headers, rows, sheet="电话回访"), "return-calls.xlsx")
+    page, query = paginate(request, qs)
+    return render(
+        request,
+        "cases/return_calls.html",
+        {"page": page, "query": query, "outcomes": list(cases.RETURN_CALL_OUTCOMES.items())},
+    )
+
+
+@login_required
+@permission_required(perms.RETURN_CALL, raise_exception=True)
+@require_POST
+def call_phone(request, code: str):
+    """The reporter's number in full, to dial (audited)."""
+    case = cases.get_case_or_404(request.user, code)
+    phone = cases.phone_to_call(case, by=request.user)
+    return render(request, "cases/return_calls.html#phone", {"phone": phone})
 
 
 @login_required

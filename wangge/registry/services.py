@@ -35,7 +35,12 @@ from wangge.registry.models import (
     PersonChange,
     SpecialGroup,
 )
-from wangge.registry.validators import IdError, check_credit_code, parse_document
+from wangge.registry.validators import (
+    IdError,
+    check_credit_code,
+    mask_phone,  # noqa: F401  (modules showing a phone mask it alike)
+    parse_document,
+)
 
 PII_FIELDS = {
     "id_number": gettext_lazy("证件号码"),

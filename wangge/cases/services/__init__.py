@@ -24,6 +24,11 @@ from wangge.cases.services.access import (  # noqa: F401
     public_photo,
     visible_cases,
 )
+from wangge.cases.services.actions import (  # noqa: F401
+    ACTIONS,
+    StepIn,
+    perform,
+)
 from wangge.cases.services.catalogue import (  # noqa: F401
     CATALOGUE_SECONDS,
     catalogue,
@@ -53,6 +58,14 @@ from wangge.cases.services.intake import (  # noqa: F401
 from wangge.cases.services.notices import (  # noqa: F401
     follow_url,
 )
+from wangge.cases.services.return_calls import (  # noqa: F401
+    OUTCOMES as RETURN_CALL_OUTCOMES,
+)
+from wangge.cases.services.return_calls import (  # noqa: F401
+    phone_to_call,
+    return_call,
+    return_calls_due,
+)
 from wangge.cases.services.routing import (  # noqa: F401
     Route,
     route,
@@ -71,9 +84,7 @@ from wangge.cases.services.sweep import (  # noqa: F401
     sweep,
 )
 from wangge.cases.services.workflow import (  # noqa: F401
-    ACTIONS,
     REJECT_REASONS,
-    StepIn,
     accept,
     add_note,
     cannot_solve,
@@ -82,7 +93,6 @@ from wangge.cases.services.workflow import (  # noqa: F401
     dispatch,
     handle,
     mark_duplicate,
-    perform,
     place,
     rate,
     reject,
