@@ -69,6 +69,8 @@ class CaseOut(Schema):
 
 class CaseDetailOut(CaseOut):
     events: list[EventOut]
+    repeat_of: str | None  # the 12345 repeat group's first case (if the caller may see it)
+    repeats: list[str]  # the repeated calls grouped under that first case, that the caller may see
 
 
 class CasePage(Schema):
@@ -180,7 +182,10 @@ def case_detail(request, case_code: str):
         }  # fmt: skip
         for e in case.events.select_related("to_grid", "to_department")
     ]
-    return {**_out(case), "events": events}
+    group = cases.repeat_group(case, request.user)
+    first = group.first.code if group and group.first and group.first.pk != case.pk else None
+    return {**_out(case), "events": events, "repeat_of": first,
+            "repeats": [r.code for r in group.repeats] if group else []}  # fmt: skip
 
 
 class ReportSchema(Schema):

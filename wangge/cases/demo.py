@@ -14,11 +14,13 @@ from django.utils import timezone
 from wangge.accounts.models import User
 from wangge.cases import calendar
 from wangge.cases import services as cases
+from wangge.cases.models import Case
 from wangge.core.demo import register_step
 from wangge.grids import services as grids
 from wangge.grids.models import Grid, RoleAssignment
 
 CASES = 400
+SHOWCASE = 5  # the cases `_showcase` adds
 DESCRIPTIONS = {
     "garbage_dumping": ["小区门口垃圾堆放多日无人清理", "路边有人倾倒建筑垃圾", "垃圾桶满了溢出来"],
     "sewage": ["下水道堵塞污水外溢", "雨水井冒污水，气味很大"],
@@ -62,13 +64,17 @@ def load(rng: random.Random) -> None:
         unit = units[0] if n % 5 == 0 else rng.choice(units)  # the demo worker's grid gets its share
         point = _point_in(unit, rng)
         key = rng.choice(keys)
+        description = rng.choice(DESCRIPTIONS[key])
+        phone = f"139{rng.randint(10000000, 99999999)}" if rng.random() < 0.6 else ""
+        channel = "hotline" if rng.random() < 0.2 else "resident"
         data = cases.ReportIn(
             category=key,
-            description=rng.choice(DESCRIPTIONS[key]),
+            description=description,
             lon=point[0],
             lat=point[1],
-            reporter_phone=f"139{rng.randint(10000000, 99999999)}" if rng.random() < 0.6 else "",
-            channel="hotline" if rng.random() < 0.2 else "resident",
+            reporter_phone=phone,
+            channel=channel,
+            hotline_number=f"SN{start:%Y%m%d}{n:04d}" if channel == "hotline" else None,
             client_id=f"demo-{n}",
             attributes={"kind": "漏水"} if key == "neighbour_dispute" else {},
         )
@@ -117,6 +123,51 @@ def load(rng: random.Random) -> None:
                     r = rng.choices(["satisfied", "basic", "unsatisfied"], [80, 15, 5])[0]
                     cases.rate(case, rating=r, comment="还是没弄好" if r == "unsatisfied" else "")
     cases.sweep(now)
+    _showcase(now, units[0], centre, admin)
+
+
+def _showcase(now: datetime, unit: Grid, centre: User, admin: User) -> None:
+    """What the loop's rules look like on real cases, in the demo worker's grid: a 12345 caller who rang
+    three times (one group, handled together), a case paused and resumed with its clock continued, a
+    五必到 case that waits for someone on site, and a return call."""
+    worker = _worker_of(unit) or admin
+    where = unit.boundary and shapely.geometry.shape(unit.boundary).representative_point()
+    lon, lat = (where.x, where.y) if where else (None, None)
+    day = timedelta(days=1)
+    first = None
+    for k, text in enumerate(["楼下路灯不亮", "路灯还是不亮，晚上看不见路", "第三次反映路灯问题"]):
+        with demo_clock(now - (6 - k) * day):
+            call = cases.report(cases.ReportIn(
+                category="street_lamp", description=text, lon=lon, lat=lat, reporter_phone="13905930001",
+                channel="hotline", hotline_number=f"SN-REPEAT-{k + 1}", client_id=f"demo-repeat-{k}",
+            ))  # fmt: skip
+            if first is None:
+                first = call
+            else:
+                Case.objects.filter(pk=call.pk).update(repeat_of=first)
+    assert first is not None
+    with demo_clock(now - 2 * day):
+        cases.handle_together(first, by=centre)
+    paused = None
+    with demo_clock(now - 10 * day):
+        paused = cases.report(cases.ReportIn(category="road_damage", description="路面塌陷，需等雨季过后修复",
+                                             lon=lon, lat=lat, client_id="demo-paused"))  # fmt: skip
+        cases.accept(paused, by=centre)
+        cases.dispatch(paused, by=centre, to_grid=unit)
+    with demo_clock(now - 8 * day):
+        cases.request_suspension(paused, by=worker, comment="连日降雨，无法施工")
+        cases.decide_request(paused, by=centre, approve=True)
+    with demo_clock(now - 2 * day):
+        cases.resume(paused, by=worker, comment="天晴，恢复施工")
+    with demo_clock(now - 1 * day):
+        text = "独居老人几天没出门，电话不接"
+        must_go = cases.report(cases.ReportIn(category="elderly_care", description=text, lon=lon, lat=lat,
+                                              client_id="demo-must-go"))  # fmt: skip
+        cases.accept(must_go, by=centre)
+        cases.dispatch(must_go, by=centre, to_grid=unit)  # 反馈办结 waits for 记录到场
+    called = cases.return_calls_due(centre).filter(channel=Case.Channel.HOTLINE).order_by("closed_at").first()
+    if called is not None:
+        cases.return_call(called, by=centre, outcome="satisfied", comment="问题已解决，很满意")
 
 
 def _point_in(grid, rng: random.Random) -> tuple[float, float]:

@@ -13,8 +13,8 @@ from wangge.core.filters import matching
 
 S = Case.Status
 TABS = [
-    ("reported", _("待受理"), Q(status=S.REPORTED)),
-    ("accepted", _("待派遣"), Q(status=S.ACCEPTED)),
+    ("reported", _("待受理"), Q(status=S.REPORTED, follows_first=False)),
+    ("accepted", _("待派遣"), Q(status=S.ACCEPTED, follows_first=False)),
     ("dispatched", _("办理中"), Q(status=S.DISPATCHED)),
     ("handled", _("待核查"), Q(status=S.HANDLED)),
     ("overdue", _("已超时"), Q(status__in=cases.OPEN, overdue=True)),

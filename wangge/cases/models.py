@@ -219,6 +219,9 @@ class Case(TimeStamped):
         db_index=False,
         verbose_name=_("重复于"),
     )
+    # a repeat taken to be handled together with its first case (一并办理): out of the queues and the sweep,
+    # answered when the first closes
+    follows_first = models.BooleanField(_("随首件一并办理"), default=False)
     # a repeated 12345 call (same caller, or same address and topic, in the window): grouped with the first
     repeat_of = models.ForeignKey(
         "self",
@@ -309,6 +312,7 @@ class CaseEvent(AppendOnlyModel):
         ON_SPOT = "on_spot", _("就地解决")
         RATE = "rate", _("评价")
         RETURN_CALL = "return_call", _("电话回访")
+        HANDLE_TOGETHER = "handle_together", _("一并办理")
         REOPEN = "reopen", _("重新办理")
         EXTEND_REQUEST = "extend_request", _("申请延期")
         EXTEND_APPROVE = "extend_approve", _("同意延期")

@@ -137,6 +137,11 @@ def detail(request, code: str):
         and case.grid_id is None
         and case.status in (S.REPORTED, S.ACCEPTED),
     }
+    group = cases.repeat_group(case, user)
+    can["handle_together"] = (
+        user.has_perm(perms.ACCEPT) and case.is_open and group is not None and case.pk == getattr(
+            group.first, "pk", None) and bool(group.waiting)
+    )  # fmt: skip
     nearby = []
     if case.is_open and case.lon is not None and case.lat is not None and can["duplicate"]:
         nearby = [
@@ -156,6 +161,7 @@ def detail(request, code: str):
             "reasons": cases.REJECT_REASONS.items(),
             "chain": _chain(case),
             "nearby": nearby,
+            "group": group,
         },
     )
 

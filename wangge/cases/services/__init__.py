@@ -43,10 +43,12 @@ from wangge.cases.services.deadlines import (  # noqa: F401
 from wangge.cases.services.duplicates import (  # noqa: F401
     FOLLOW_SALT,
     PublicHint,
+    RepeatGroup,
     follow,
     follow_by_phone,
     nearby_hints,
     nearby_open,
+    repeat_group,
 )
 from wangge.cases.services.intake import (  # noqa: F401
     CODE_ALPHABET,
@@ -92,6 +94,7 @@ from wangge.cases.services.workflow import (  # noqa: F401
     decide_request,
     dispatch,
     handle,
+    handle_together,
     mark_duplicate,
     place,
     rate,

@@ -20,6 +20,7 @@ from wangge.cases.services.workflow import (
     decide_request,
     dispatch,
     handle,
+    handle_together,
     mark_duplicate,
     place,
     reject,
@@ -56,7 +57,7 @@ class StepIn:
 ACTIONS = tuple(
     "accept reject dispatch return note handle verify_pass verify_fail extend extend_approve extend_refuse "
     "suspend resume supervise unsolvable request_approve request_refuse duplicate place site_visit "
-    "return_call".split()
+    "return_call handle_together".split()
 )
 
 
@@ -107,6 +108,8 @@ def perform(case: Case, action: str, *, by, step: StepIn) -> Case:
         site_visit(case, by=by, comment=_need(c, _("到场情况")))
     elif action == "return_call":  # the outcome in `reason`: satisfied / basic / unsatisfied / unreachable
         return_call(case, by=by, outcome=step.reason, comment=c)
+    elif action == "handle_together":
+        handle_together(case, by=by)
     elif action == "place":
         if step.lon is None or step.lat is None:
             raise invalid("lon", _("请在地图上点选位置"), "required")

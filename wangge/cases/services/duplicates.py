@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from wangge.cases.models import Case, CaseFollower, Category
-from wangge.cases.services.access import public_cases
+from wangge.cases.services.access import public_cases, visible_cases
 from wangge.cases.services.states import OPEN
 from wangge.core import crypto
 from wangge.core.errors import invalid
@@ -107,3 +107,27 @@ def follow_by_phone(ref: str, phone: str) -> Case:
 def follow(case: Case) -> Case:
     """What the reporter follows: the original when theirs was merged into it."""
     return case.duplicate_of if case.duplicate_of_id and case.duplicate_of else case
+
+
+@dataclass
+class RepeatGroup:
+    """A 12345 repeat group as one user may see it: the first case (None if out of their sight) and the
+    repeated calls grouped under it, oldest first."""
+
+    first: Case | None
+    repeats: list[Case]
+
+    @property
+    def waiting(self) -> list[Case]:
+        """Repeats still to be accepted or dispatched on their own: 一并办理 takes them."""
+        return [r for r in self.repeats if r.status in (Case.Status.REPORTED, Case.Status.ACCEPTED)
+                and not r.follows_first]  # fmt: skip
+
+
+def repeat_group(case: Case, user) -> RepeatGroup | None:
+    first_id = case.repeat_of_id or case.pk
+    visible = visible_cases(user)
+    repeats = list(visible.filter(repeat_of_id=first_id).order_by("created", "pk"))
+    if not repeats:
+        return None
+    return RepeatGroup(visible.filter(pk=first_id).first(), repeats)

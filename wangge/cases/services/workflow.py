@@ -474,6 +474,34 @@ def cannot_solve(case: Case, *, by, explanation: str) -> Case:
     return case
 
 
+@transaction.atomic
+def handle_together(case: Case, *, by) -> list[Case]:
+    """一并办理: this case's open repeats that wait to be accepted or dispatched are accepted (a response,
+    as 12345 counts it) and follow it: out of the queues and the deadline sweep, each answered with it
+    when it closes."""
+    _require(by, perms.ACCEPT, case)
+    if not case.is_open:
+        raise invalid("status", _("事件已办结"), "closed")
+    now = timezone.now()
+    taken = []
+    waiting = case.repeats.filter(status__in=[S.REPORTED, S.ACCEPTED], follows_first=False)
+    for repeat in waiting.select_related("category"):
+        if repeat.status == S.REPORTED:
+            _move(repeat, S.ACCEPTED)
+            repeat.accepted_at = now
+            _step(repeat, A.ACCEPT, by)
+        repeat.follows_first = True
+        repeat.stage_due_at = repeat.next_check_at = None
+        repeat.warning = repeat.overdue = False
+        repeat.save()
+        _step(repeat, A.HANDLE_TOGETHER, by, comment=_("随 %(c)s 一并办理") % {"c": case.code})
+        taken.append(repeat)
+    if taken:
+        listed = "、".join(r.code for r in taken)
+        _step(case, A.HANDLE_TOGETHER, by, comment=_("重复来电一并办理：%(l)s") % {"l": listed})
+    return taken
+
+
 def _close_repeats(case: Case, by) -> None:
     """Repeated 12345 calls grouped under this case are answered with it: each closes with the same
     outcome and answer, as its own step, and its caller is told."""

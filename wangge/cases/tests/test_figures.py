@@ -147,3 +147,37 @@ def test_repeated_calls_are_answered_with_the_first(town):
     second.refresh_from_db()
     assert second.status == "closed" and second.outcome == "solved" and second.answer == "已补装井盖"
     assert second.events.last().action == "close"
+
+
+def test_a_repeat_group_is_shown_and_handled_together(client, town):
+    from django.urls import reverse
+
+    from wangge.cases import hotline
+    from wangge.core.excel import write_workbook
+
+    cast = Cast(town)
+    rows = [
+        ["G1", "", "王", "13800008888", "胜利街7号", "路灯不亮", "路灯不亮", ""],
+        ["G2", "", "王", "13800008888", "胜利街7号", "路灯还是不亮", "路灯不亮", ""],
+        ["G3", "", "王", "13800008888", "胜利街7号", "第三次打电话了", "路灯不亮", ""],
+    ]
+    first, second, third = hotline.import_orders(write_workbook(hotline.COLUMNS, rows)).imported
+    lon, lat = inside(town.units[0])
+    cases.place(first, by=cast.centre, lon=lon, lat=lat)
+    client.force_login(cast.centre)
+    page = client.get(reverse("cases:detail", args=[first.code])).content.decode()
+    assert 'id="repeat-group"' in page and "重复来电 2 次" in page and second.code in page
+    detail = client.get(f"/api/cases/{third.code}").json()
+    assert detail["repeat_of"] == first.code and detail["repeats"] == [second.code, third.code]
+    client.post(reverse("cases:act", args=[first.code, "handle_together"]))
+    second.refresh_from_db()
+    assert second.follows_first and second.accepted_at is not None and second.next_check_at is None
+    queue = client.get(reverse("cases:queue"), {"tab": "reported"}).content.decode()
+    assert second.code not in queue and third.code not in queue
+    cases.accept(first, by=cast.centre)
+    cases.dispatch(first, by=cast.centre)
+    cases.handle(first, by=cast.housing, comment="已更换灯泡")
+    cases.verify(first, by=cast.centre, passed=True)
+    for repeat in (second, third):
+        repeat.refresh_from_db()
+        assert repeat.status == "closed" and repeat.answer == "已更换灯泡"

@@ -52,7 +52,17 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     from wangge.fieldwork.models import PatrolFinding, Visit
 
     handed_over = PatrolFinding.objects.exclude(case_code="").count()
-    assert handed_over > 0 and Case.objects.count() == 400 + handed_over
+    from wangge.cases import demo as cases_demo
+
+    assert handed_over > 0 and Case.objects.count() == cases_demo.CASES + cases_demo.SHOWCASE + handed_over
+    # the loop's rules on real cases: hotline numbers, a repeat group handled together, a pause with its
+    # clock continued, a 五必到 case waiting for someone on site, a return call
+    assert not Case.objects.filter(channel="hotline", hotline_number__isnull=True).exists()
+    assert Case.objects.filter(repeat_of__isnull=False, follows_first=True).count() == 2
+    paused = Case.objects.get(description="路面塌陷，需等雨季过后修复")
+    assert paused.status == "dispatched" and paused.events.filter(action="resume").exists()
+    assert Case.objects.get(description="独居老人几天没出门，电话不接").status == "dispatched"
+    assert Case.objects.filter(events__action="return_call").exists()
     assert Case.objects.exclude(rating="").exists()
     assert Visit.objects.count() > 10000  # the last 90 days of visits
     assert not Case.objects.filter(events__isnull=True).exists()
