@@ -14,7 +14,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -154,6 +154,8 @@ def deliver(limit: int = 500, batch: int = 100) -> int:
                 OutboxMessage.objects.filter(pk=pk).update(
                     attempts=row.attempts + 1, last_error=str(exc)[:255]
                 )
+                if row.attempts + 1 >= MAX_ATTEMPTS:  # kept as failed, for the administrator to retry
+                    log.error("notification %s failed %s times: %s", row.key, MAX_ATTEMPTS, exc)
                 continue
             OutboxMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), attempts=row.attempts + 1)
             sent += 1
@@ -186,6 +188,23 @@ def _send(row: OutboxMessage) -> None:
     _adapter(row.channel).send(
         key=row.key, phone=crypto.decrypt(row.phone) or "", title=row.title, body=row.body, link=row.link
     )
+
+
+def failed() -> QuerySet[OutboxMessage]:
+    """Notifications that failed MAX_ATTEMPTS times: never dropped; shown on the health page to retry."""
+    return OutboxMessage.objects.filter(sent_at__isnull=True, attempts__gte=MAX_ATTEMPTS).order_by("-created")
+
+
+def pending() -> QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+
+
+def retry(rows: QuerySet[OutboxMessage]) -> int:
+    """Send failed notifications again from the start (their last error kept until they leave)."""
+    n = rows.filter(sent_at__isnull=True, attempts__gte=MAX_ATTEMPTS).update(attempts=0)
+    if n:
+        transaction.on_commit(_deliver_soon)
+    return n
 
 
 def unread_count(user) -> int:

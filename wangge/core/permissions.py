@@ -10,6 +10,7 @@ IMPORT_GRIDS = "grids.import_grid"
 ASSIGN_ROLES = "grids.assign_role"
 VIEW_AUDIT = "audit.view_auditrecord"
 MANAGE_USERS = "accounts.manage_users"
+MANAGE_OUTBOX = "core.manage_outbox"  # the health page: messages that failed to leave, and their retry
 
 _STAFF = {VIEW_GRIDS}
 _EDITORS = _STAFF | {EDIT_GRIDS, ASSIGN_ROLES}
@@ -23,7 +24,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     "centre_staff": _EDITORS | {IMPORT_GRIDS},
     "department_staff": {VIEW_GRIDS},
     "leader": {VIEW_GRIDS},
-    "admin": _EDITORS | {IMPORT_GRIDS, VIEW_AUDIT, MANAGE_USERS},
+    "admin": _EDITORS | {IMPORT_GRIDS, VIEW_AUDIT, MANAGE_USERS, MANAGE_OUTBOX},
 }
 
 

@@ -1,14 +1,22 @@
-from django.contrib.auth.decorators import login_required
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
+from wangge.core import outbox
 from wangge.core.middleware import json_error
 from wangge.core.models import Message
 from wangge.core.pagination import paginate
+from wangge.core.permissions import MANAGE_OUTBOX
+
+log = logging.getLogger(__name__)
 
 
 @login_required
@@ -53,3 +61,23 @@ def bench_insert(request):
     with connection.cursor() as cur:
         cur.execute("INSERT INTO bench_row (v) VALUES (%s)", [request.POST.get("v", "")])
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+@permission_required(MANAGE_OUTBOX, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def health(request):
+    """运行状况: notifications waiting and failed (each with its last error, retried here)."""
+    failed = outbox.failed()
+    if request.method == "POST":
+        chosen = failed if request.POST.get("all") else failed.filter(pk__in=request.POST.getlist("ids"))
+        n = outbox.retry(chosen)
+        log.info("%s retried %s failed notifications", request.user, n)
+        messages.success(request, _("已重新发送 %(n)s 条通知") % {"n": n})
+        return redirect("health")
+    page, query = paginate(request, failed)
+    return render(
+        request,
+        "health.html",
+        {"page": page, "query": query, "pending": outbox.pending().count(), "failed": page.paginator.count},
+    )

@@ -1,6 +1,7 @@
 """The outbox: in-site messages delivered a batch at a time, once; a unit's people found at once."""
 
 import pytest
+from django.urls import reverse
 
 from wangge.accounts import services as accounts
 from wangge.accounts.models import User
@@ -62,3 +63,32 @@ def test_the_people_of_several_units_are_found_at_once_as_one_by_one(town):
     assert cast.worker.pk in found[(town.units[0].pk, None)] and found[(town.units[7].pk, None)] == []
     assert found[(None, housing)] == [cast.housing.pk]
     assert cast.centre.pk in found[(town.root.pk, None)]
+
+
+@pytest.mark.django_db
+def test_a_notification_that_fails_eight_times_is_kept_shown_and_sent_again_on_retry(client, settings):
+    settings.SMS_ADAPTER = "wangge.core.tests.test_outbox_delivery.FailingAdapter"
+    outbox.notify("fail:1", title="办理进展", phone="13800001111", channel="sms")
+    for _ in range(outbox.MAX_ATTEMPTS + 2):
+        outbox.deliver()
+    row = OutboxMessage.objects.get(key="fail:1")
+    assert row.sent_at is None and row.attempts == outbox.MAX_ATTEMPTS and "短信平台" in row.last_error
+    assert list(outbox.failed()) == [row]
+    admin = User.objects.create(username="ops", role="admin")
+    client.force_login(admin)
+    page = client.get(reverse("health")).content.decode()
+    assert "发送失败的通知：1 条" in page and "短信平台" in page and "13800001111" not in page
+    settings.SMS_ADAPTER = "wangge.core.outbox.RecordingAdapter"
+    outbox.RecordingAdapter.sent.clear()
+    client.post(reverse("health"), {"ids": [row.pk]})
+    outbox.deliver()
+    row.refresh_from_db()
+    assert row.sent_at is not None and outbox.RecordingAdapter.sent[0]["key"] == "fail:1"
+    # only an administrator sees the page
+    client.force_login(User.objects.create(username="clerk", role="community_staff"))
+    assert client.get(reverse("health")).status_code == 403
+
+
+class FailingAdapter:
+    def send(self, **kw):
+        raise RuntimeError("短信平台返回 isv.BUSINESS_LIMIT_CONTROL")
