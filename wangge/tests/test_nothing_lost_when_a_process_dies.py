@@ -132,9 +132,9 @@ class RealDatabase:
             conn.close()
 
     def kill_when(
-        self, process, check, *, near=None, past=lambda: False, timeout: float = 120, step: float = 0.01
+        self, process, check, *, near=None, past=lambda: False, timeout: float = 120, step: float = 0.003
     ) -> None:
-        """Let the process run in short steps (SIGCONT, 10 ms, SIGSTOP) and SIGKILL it in the first
+        """Let the process run in short steps (SIGCONT, 3 ms, SIGSTOP) and SIGKILL it in the first
         stopped state where check() holds: what the test saw is exactly what the kill leaves, however
         loaded the machine. past() says the process ran beyond the wanted state in one step. Until
         near() holds (by default: until a worker has taken a task) the steps are longer (its start)."""
@@ -142,9 +142,12 @@ class RealDatabase:
         deadline = time.monotonic() + timeout
         if not self.postgres:  # a stopped writer can hold SQLite's WAL index: look again after a step
             self.reader().execute("PRAGMA busy_timeout = 200")
+        ran = 0.0  # how long the last step let the process run (shown when it ran past)
+        resumed = time.monotonic()
         try:
             while time.monotonic() < deadline:
                 _stop(process.pid)
+                ran = time.monotonic() - resumed
                 try:
                     if near is not None and not near():
                         coarse = True
@@ -152,13 +155,17 @@ class RealDatabase:
                         near, coarse = None, False
                         if check():
                             return
-                        assert not past(), "the process ran past the state to kill it in within one step"
+                        assert not past(), (
+                            f"the process ran past the state to kill it in one step ({ran:.3f} s)"
+                        )
                 except sqlite3.OperationalError:
                     # stopped halfway through writing SQLite's WAL index: readers wait for it, so this is no
                     # state to look at; let it run on
                     coarse = False
                 os.killpg(process.pid, signal.SIGCONT)
-                time.sleep(step * 5 if coarse else step)
+                resumed = time.monotonic()
+                # 3 ms: a duty sync writes its last rules within 15 ms (measured), more than one 10 ms step
+                time.sleep(step * 10 if coarse else step)
             raise AssertionError("timed out waiting")
         finally:
             kill(process)
@@ -212,10 +219,12 @@ def kill(process) -> None:
 def _stop(group: int) -> None:
     """SIGSTOP the process group and wait until every thread of it has stopped. A process stopped
     while it starts a subprocess (vfork) waits for its stopped child and never stops itself: then let
-    it run on and stop it again."""
+    it run on and stop it again. A thread in the middle of a write (state D, a slow fsync on a loaded
+    machine) stops when the write is done: waiting for it, not letting the process run on, keeps the
+    step short (with 50 ms the processes ran whole steps past their state, measured)."""
     while True:
         os.killpg(group, signal.SIGSTOP)
-        deadline = time.monotonic() + 0.05
+        deadline = time.monotonic() + 0.5
         while time.monotonic() < deadline:
             if all(state in "TtZ" for state in _thread_states(group)):
                 return
