@@ -484,3 +484,85 @@ def commit_import(request, job_id: int, mark_missing: bool = False):
     run_ledger_import.enqueue(job_id=job.pk, commit=True)
     job.refresh_from_db()
     return Status(202, job)
+
+
+class OrganisationIn(Schema):
+    grid_code: str
+    name: str
+    kind: str  # enterprise / individual_business / school / ... (Organisation.Kind)
+    credit_code: str = ""
+    contact: str = ""
+    phone: str = ""
+    address: str = ""
+    lon: float | None = None
+    lat: float | None = None
+
+
+class OrganisationPatch(Schema):
+    grid_code: str | None = None
+    name: str | None = None
+    kind: str | None = None
+    credit_code: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+class OrganisationOut(Schema):
+    id: int
+    grid: str
+    name: str
+    kind: str
+    kind_name: str
+    credit_code: str | None
+    contact: str
+    phone_masked: str
+    address: str
+    lon: float | None
+    lat: float | None
+
+
+class OrganisationPage(Schema):
+    count: int
+    page: int
+    items: list[OrganisationOut]
+
+
+def _org_out(o) -> dict:
+    return {"id": o.pk, "grid": o.grid.code, "name": o.name, "kind": o.kind,
+            "kind_name": o.get_kind_display(), "credit_code": o.credit_code, "contact": o.contact,
+            "phone_masked": mask_phone(o.phone), "address": o.address,
+            "lon": o.lon, "lat": o.lat}  # fmt: skip
+
+
+@router.get("/organisations", response=OrganisationPage, summary="单位（驻区单位、经营主体）")
+def list_organisations(request, grid: str = "", q: str = "", kind: str = "", page: int = 1):
+    require(request.user, perms.VIEW_ARCHIVE)
+    qs = registry.organisations_for(request.user).select_related("grid")
+    if grid:
+        qs = qs.filter(grid__in=subtree_ids(get_visible_grid_or_404(request.user, grid)))
+    if q.strip():
+        qs = qs.filter(Q(name__icontains=q.strip()) | Q(credit_code=q.strip().upper()))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return api_page(qs.order_by("grid__path", "name", "pk"), page, out=_org_out)
+
+
+@router.post("/organisations", response={201: OrganisationOut}, summary="登记单位")
+def create_organisation(request, body: OrganisationIn):
+    require(request.user, perms.EDIT_ARCHIVE)
+    grid = get_visible_grid_or_404(request.user, body.grid_code)
+    values = body.dict(exclude={"grid_code"})
+    return Status(201, _org_out(registry.register_organisation(grid=grid, by=request.user, **values)))
+
+
+@router.patch("/organisations/{org_id}", response=OrganisationOut, summary="更正单位信息")
+def patch_organisation(request, org_id: int, body: OrganisationPatch):
+    require(request.user, perms.EDIT_ARCHIVE)
+    org = get_visible_or_404(registry.organisations_for(request.user), request.user, pk=org_id)
+    changes = body.dict(exclude_unset=True)
+    code = changes.pop("grid_code", None)
+    grid = get_visible_grid_or_404(request.user, code) if code else None
+    return _org_out(registry.update_organisation(org, by=request.user, grid=grid, **changes))

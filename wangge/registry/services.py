@@ -729,49 +729,73 @@ def unmask(person: Person, *, field: str, reason: str, by) -> str:
     return getattr(person, field) or ""
 
 
-@transaction.atomic
-def register_organisation(
-    *,
-    grid: Grid,
-    name: str,
-    kind: str,
-    credit_code: str = "",
-    contact: str = "",
-    phone: str = "",
-    address: str = "",
-    lon: float | None = None,
-    lat: float | None = None,
-    by=None,
-) -> Organisation:
-    _check_grid(grid, by)
+ORGANISATION_FIELDS = ("name", "kind", "credit_code", "contact", "phone", "address", "lon", "lat")
+
+
+def _clean_organisation(values: dict, *, exclude: int | None = None) -> dict:
+    """An organisation's fields checked (Chinese errors by field): name, kind, the credit code's check
+    digit and that no other organisation holds it, the phone, the point."""
     errors = {}
-    if not name.strip():
+    out = dict(values)
+    out["name"] = (values.get("name") or "").strip()
+    if not out["name"]:
         errors["name"] = error(_("请填写单位名称"), "required")
-    if kind not in Organisation.Kind.values:
+    if values.get("kind") not in Organisation.Kind.values:
         errors["kind"] = error(_("未知的单位类型"), "unknown")
-    code = None
-    if credit_code.strip():
+    out["credit_code"] = None
+    if (values.get("credit_code") or "").strip():
         try:
-            code = check_credit_code(credit_code)
+            out["credit_code"] = check_credit_code(values["credit_code"])
         except IdError as exc:
             errors["credit_code"] = error(str(exc), "invalid")
         else:
-            if Organisation.objects.filter(credit_code=code).exists():
+            taken = Organisation.objects.filter(credit_code=out["credit_code"])
+            if exclude is not None:
+                taken = taken.exclude(pk=exclude)
+            if taken.exists():
                 errors["credit_code"] = error(_("该统一社会信用代码已登记"), "taken")
+    out["phone"] = normalise_phone(values.get("phone"))
+    lon, lat = values.get("lon"), values.get("lat")
+    if (lon is None) != (lat is None):
+        errors["lon"] = error(_("经度和纬度须同时填写"), "required")
+    elif lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        errors["lon"] = error(_("坐标超出经纬度范围"), "out_of_range")
+    for f in ("contact", "address"):
+        out[f] = (values.get(f) or "").strip()
     if errors:
         raise ValidationError(errors)
-    org = Organisation.objects.create(
-        grid=grid,
-        name=name.strip(),
-        kind=kind,
-        credit_code=code,
-        contact=contact,
-        phone=normalise_phone(phone),
-        address=address,
-        lon=lon,
-        lat=lat,
-    )
+    return out
+
+
+@transaction.atomic
+def register_organisation(*, grid: Grid, by=None, **values) -> Organisation:
+    """A unit in a grid (驻区单位, 个体工商户…), entered on its page or through the API."""
+    _check_grid(grid, by)
+    unknown = set(values) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValidationError({f: error(_("未知的字段"), "unknown") for f in unknown})
+    org = Organisation.objects.create(grid=grid, **_clean_organisation(values))
     audit.record(audit.Action.CREATE, actor=by, obj=org)
+    return org
+
+
+@transaction.atomic
+def update_organisation(org: Organisation, *, by=None, grid: Grid | None = None, **changes) -> Organisation:
+    """Correct an organisation (or move it to another grid of the user's); the audit says what changed."""
+    org = Organisation.objects.select_for_update().get(pk=org.pk)
+    unknown = set(changes) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValidationError({f: error(_("未知的字段"), "unknown") for f in unknown})
+    if grid is not None and grid.pk != org.grid_id:
+        _check_grid(grid, by)
+        org.grid = grid
+    values = {f: getattr(org, f) for f in ORGANISATION_FIELDS} | changes
+    clean = _clean_organisation(values, exclude=org.pk)
+    changed = [f for f in ORGANISATION_FIELDS if clean[f] != getattr(org, f)]
+    for f in changed:
+        setattr(org, f, clean[f])
+    org.save()
+    audit.record(audit.Action.UPDATE, actor=by, obj=org, detail={"fields": changed})
     return org
 
 

@@ -625,6 +625,55 @@ def organisation_list(request):
     )
 
 
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=128)
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=Organisation.Kind.choices)
+    credit_code = forms.CharField(label=gettext_lazy("统一社会信用代码"), max_length=18, required=False)
+    contact = forms.CharField(label=gettext_lazy("联系人"), max_length=64, required=False)
+    phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False)
+    address = forms.CharField(label=gettext_lazy("地址"), max_length=255, required=False)
+    lon = forms.FloatField(label=gettext_lazy("经度"), required=False)
+    lat = forms.FloatField(label=gettext_lazy("纬度"), required=False)
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def organisation_create(request, code: str):
+    grid = get_visible_grid_or_404(request.user, code)
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = registry.register_organisation(grid=grid, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已登记单位：%(n)s") % {"n": org.name})
+            return redirect(f"{reverse('registry:organisation_list')}?grid={grid.code}")
+    back = f"{reverse('registry:organisation_list')}?grid={grid.code}"
+    title = _("登记单位 · %(g)s") % {"g": grid.name}
+    return render(request, "registry/form.html", {"form": form, "title": title, "back": back})
+
+
+@login_required
+@permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request, org_id: int):
+    org = get_visible_or_404(registry.organisations_for(request.user), request.user, pk=org_id)
+    initial = {f: getattr(org, f) for f in registry.ORGANISATION_FIELDS}
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry.update_organisation(org, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect(f"{reverse('registry:organisation_list')}?grid={org.grid.code}")
+    back = f"{reverse('registry:organisation_list')}?grid={org.grid.code}"
+    return render(request, "registry/form.html", {"form": form, "title": org.name, "back": back})
+
+
 class HouseholdCreateForm(forms.Form):
     address = forms.CharField(label=gettext_lazy("地址"), max_length=255)
     use = forms.ChoiceField(label=gettext_lazy("房屋用途"), choices=[])

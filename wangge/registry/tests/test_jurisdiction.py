@@ -31,7 +31,9 @@ def two_grids(town):
     their_change = ProposedChange.objects.create(
         household=their_hh, grid=theirs, person=their_people[0], data='{"occupation": "x"}'
     )
+    their_org = registry.register_organisation(grid=theirs, name="邻格茶厂", kind="enterprise")
     return {
+        "their_org": their_org,
         "their_change": their_change,
         "their_job": their_job,
         "mine": mine,
@@ -62,6 +64,7 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
         "code": t["theirs"].code,
         "job_id": t["their_job"].pk,
         "change_id": t["their_change"].pk,
+        "org_id": t["their_org"].pk,
         "membership_id": t["their"].memberships.get().pk,
     }
     client.force_login(t["worker"])
