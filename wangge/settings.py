@@ -257,6 +257,11 @@ HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS",
 # here); a deployment names its adapter class, e.g. "myorg.sms.AliyunSms".
 SMS_ADAPTER = os.environ.get("WANGGE_SMS_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 WECHAT_ADAPTER = os.environ.get("WANGGE_WECHAT_ADAPTER", "wangge.core.outbox.RecordingAdapter")
+# 12345 answers pushed to the hotline's system as they are given (each a JSON POST, retried through the
+# outbox); empty: the hotline pulls them (GET /api/cases/hotline/answers) or takes the Excel
+HOTLINE_ANSWER_URL = os.environ.get("WANGGE_HOTLINE_ANSWER_URL", "")
+HOTLINE_ANSWER_TOKEN = os.environ.get("WANGGE_HOTLINE_ANSWER_TOKEN", "")
+HOTLINE_ADAPTER = os.environ.get("WANGGE_HOTLINE_ADAPTER", "wangge.core.outbox.JsonPostAdapter")
 # whom a notification to a unit (a grid, a department) reaches: accounts knows, the outbox asks
 OUTBOX_UNIT_PEOPLE = "wangge.accounts.services.unit_people"
 OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")

@@ -258,6 +258,37 @@ class OrderSchema(Schema):
     办理时限: datetime | None = None
 
 
+class HotlineAnswer(Schema):
+    工单编号: str
+    办理结果: str
+    办理情况: str
+    答复时间: datetime | None
+    是否联系诉求人: str
+    承办单位: str
+
+
+class HotlineAnswerPage(Schema):
+    count: int
+    page: int
+    items: list[HotlineAnswer]
+
+
+@router.get(
+    "/cases/hotline/answers",
+    response=HotlineAnswerPage,
+    summary="12345 工单的答复（热线系统拉取）",
+)
+def hotline_answers(request, since: datetime | None = None, page: int = 1):
+    """Answered orders (closed or not accepted), oldest answer first, from `since` (ISO 8601, any zone)."""
+    require(request.user, perms.IMPORT_HOTLINE)
+    qs = cases.visible_cases(request.user).filter(
+        hotline_number__isnull=False, status__in=[Case.Status.CLOSED, Case.Status.REJECTED]
+    )
+    if since is not None:
+        qs = qs.filter(closed_at__gte=since)
+    return api_page(qs.order_by("closed_at", "pk"), page, out=cases.hotline_answer)
+
+
 class HotlineResult(Schema):
     imported: list[str]
     matched: int

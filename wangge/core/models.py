@@ -86,6 +86,7 @@ class OutboxMessage(models.Model):
         SITE = "site", _("站内消息")
         SMS = "sms", _("短信")
         WECHAT = "wechat", _("微信模板消息")
+        HOTLINE = "hotline", _("12345 答复")
 
     key = models.CharField(_("去重键"), max_length=128)  # unique: Meta.constraints (no LIKE index)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import urllib.request
 from typing import Protocol
 
 from django.conf import settings
@@ -41,8 +42,26 @@ class RecordingAdapter:
         log.info("notification %s to %s: %s", key, phone[:3] + "****", title)
 
 
+class JsonPostAdapter:
+    """POSTs the row's body (JSON) to its link (a system's endpoint), the outbox key as the request's
+    Idempotency-Key and a bearer token from settings: anything but a 2xx answer is a failure to retry."""
+
+    def send(self, *, key: str, phone: str, title: str, body: str, link: str) -> None:
+        headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": key}
+        if settings.HOTLINE_ANSWER_TOKEN:
+            headers["Authorization"] = f"Bearer {settings.HOTLINE_ANSWER_TOKEN}"
+        request = urllib.request.Request(link, data=body.encode(), headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=15) as answer:  # noqa: S310 (a configured https URL)
+            if not 200 <= answer.status < 300:
+                raise RuntimeError(f"HTTP {answer.status}")
+
+
 def _adapter(channel: str) -> Adapter:
-    path = settings.SMS_ADAPTER if channel == OutboxMessage.Channel.SMS else settings.WECHAT_ADAPTER
+    paths: dict[str, str] = {
+        OutboxMessage.Channel.SMS.value: settings.SMS_ADAPTER,
+        OutboxMessage.Channel.HOTLINE.value: settings.HOTLINE_ADAPTER,
+    }
+    path = paths.get(channel, settings.WECHAT_ADAPTER)
     return import_string(path)()
 
 
@@ -67,7 +86,7 @@ def notify(
     unit (grid or department), or by SMS/WeChat to a phone. The same key queues it once."""
     if channel == OutboxMessage.Channel.SITE and user is None and grid_id is None and department_id is None:
         return
-    if channel != OutboxMessage.Channel.SITE and not phone:
+    if channel in (OutboxMessage.Channel.SMS, OutboxMessage.Channel.WECHAT) and not phone:
         return
     queue([_row(key, title=title, body=body, link=link, user=user, grid_id=grid_id,
                 department_id=department_id, phone=phone, channel=channel)])  # fmt: skip

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from wangge.cases.models import Case
@@ -56,3 +59,35 @@ def _reporter_notices(case: Case, key: str, title: str, *, followers: bool = Tru
         for f in (case.followers.all() if followers else ())
     ]
     return notices
+
+
+def hotline_answer(case: Case) -> dict:
+    """A 12345 order's answer in the hotline's own fields (工单编号, 办理结果, 办理情况, 答复时间,
+    是否联系诉求人, 承办单位), in Chinese whatever the asking page's language. 是否联系诉求人: the caller
+    was reached (a return call that reached them rates the case, as does the caller)."""
+    with translation.override("zh-hans"):
+        if case.status == Case.Status.REJECTED:
+            result = str(_("不予受理"))
+        else:
+            result = str(case.get_outcome_display() if case.outcome else case.get_status_display())
+    handler = case.handler_department or case.handler_grid
+    return {
+        "工单编号": case.hotline_number,
+        "办理结果": result,
+        "办理情况": case.answer,
+        "答复时间": timezone.localtime(case.closed_at).isoformat() if case.closed_at else None,
+        "是否联系诉求人": "是" if case.rating else "否",
+        "承办单位": handler.name if handler else "",
+    }
+
+
+def _tell_hotline(case: Case) -> None:
+    """A closed 12345 order's answer, pushed to the hotline's system through the outbox (retried until
+    it answers 2xx; the key is its idempotency key), when an endpoint is configured."""
+    if not (case.hotline_number and settings.HOTLINE_ANSWER_URL):
+        return
+    body = json.dumps(hotline_answer(case), ensure_ascii=False)
+    when = case.closed_at.timestamp() if case.closed_at else 0
+    key = f"case:{case.pk}:hotline-answer:{when}"
+    url = settings.HOTLINE_ANSWER_URL
+    outbox.queue([outbox.row(key, channel="hotline", title=case.hotline_number, body=body, link=url)])

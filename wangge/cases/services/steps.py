@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.cases.models import Case, CaseEvent, CasePhoto
+from wangge.cases.services.notices import _tell_hotline
 from wangge.core import photos as core_photos
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ def _step(
     """One append-only step; `who` names an actor without an account (a resident, the hotline)."""
     event = _event(case, action, by, comment=comment, to_grid=to_grid, to_department=to_department, who=who)
     event.save()
+    answered = (Case.Status.CLOSED, Case.Status.REJECTED)
+    if case.hotline_number and event.to_status in answered and event.from_status not in answered:
+        _tell_hotline(case)  # the order's answer goes back to 12345 with the step that gives it
     for image in photos:
         save_photo(case, image, event)
     return event
