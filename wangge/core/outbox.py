@@ -205,8 +205,15 @@ def _deliver_site(batch: int) -> int:
 
 def _send(row: OutboxMessage) -> None:
     _adapter(row.channel).send(
-        key=row.key, phone=crypto.decrypt(row.phone) or "", title=row.title, body=row.body, link=row.link
-    )
+        key=row.key, phone=crypto.decrypt(row.phone) or "", title=row.title, body=row.body,
+        link=absolute(row.link),
+    )  # fmt: skip
+
+
+def absolute(link: str) -> str:
+    """A link that leaves the site (an SMS on a phone) with the site's address (settings.SITE_URL) in
+    front; a link that is absolute already stays as it is."""
+    return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
 
 
 def failed() -> QuerySet[OutboxMessage]:

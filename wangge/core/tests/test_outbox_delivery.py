@@ -92,3 +92,15 @@ def test_a_notification_that_fails_eight_times_is_kept_shown_and_sent_again_on_r
 class FailingAdapter:
     def send(self, **kw):
         raise RuntimeError("短信平台返回 isv.BUSINESS_LIMIT_CONTROL")
+
+
+def test_links_in_an_sms_are_absolute_and_short(town, settings):
+    from wangge.cases.tests.helpers import report
+
+    settings.SITE_URL = "https://wg.shouning.gov.cn"
+    outbox.RecordingAdapter.sent.clear()
+    case = report(town.units[0], reporter_phone="13800002468")
+    outbox.deliver()
+    [sms] = [m for m in outbox.RecordingAdapter.sent if m["phone"] == "13800002468"]
+    assert sms["link"] == f"https://wg.shouning.gov.cn/report/case/{case.token}/"
+    assert len(sms["link"]) <= 60  # fits an SMS beside its text
