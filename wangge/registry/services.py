@@ -811,10 +811,32 @@ def history(person: Person) -> list[dict]:
         else:
             before, after = ledger_refresh.shown(c.field, c.before), ledger_refresh.shown(c.field, c.after)
         out.append(
-            {"label": ledger_refresh.label(c.field), "before": before, "after": after, "changed": c.changed,
-             "by": c.by, "source": c.get_source_display()}
+            {"id": c.pk, "label": ledger_refresh.label(c.field), "before": before, "after": after,
+             "changed": c.changed, "by": c.by, "source": c.get_source_display(),
+             "sensitive": c.field in PII_FIELDS}
         )  # fmt: skip
     return out
+
+
+def unmask_change(person: Person, change_id: int, *, reason: str, by) -> str:
+    """A change of a personal field in full (old → new): the permission and a reason, audited as the
+    person's own fields are."""
+    change = person.changes.filter(pk=change_id, field__in=list(PII_FIELDS)).first()
+    if change is None:
+        raise invalid("change", _("该变更记录不需要解除遮挡"), "not_allowed")
+    if not by.has_perm(perms.UNMASK):
+        raise PermissionDenied(perms.UNMASK)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise invalid("reason", _("请填写查看原因"), "required")
+    audit.record(
+        audit.Action.VIEW_SENSITIVE,
+        actor=by,
+        obj=person,
+        object_repr=person.name,
+        detail={"field": change.field, "history": change.pk, "reason": reason, "grid": person.grid.code},
+    )
+    return f"{change.before or '—'} → {change.after or '—'}"
 
 
 # --- key rotation ---------------------------------------------------------------------------------

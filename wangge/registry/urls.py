@@ -11,6 +11,11 @@ urlpatterns = [
     path("persons/<int:person_id>/", views.person_detail, name="person_detail"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:person_id>/unmask/", views.person_unmask, name="person_unmask"),
+    path(
+        "persons/<int:person_id>/changes/<int:change_id>/unmask/",
+        views.person_change_unmask,
+        name="person_change_unmask",
+    ),
     path("households/", views.household_list, name="household_list"),
     path("households/<int:household_id>/", views.household_detail, name="household_detail"),
     path("households/<int:household_id>/members/new/", views.person_create, name="person_create"),

@@ -248,6 +248,21 @@ def person_unmask(request, person_id: int):
 
 
 @login_required
+@permission_required(perms.UNMASK, raise_exception=True)
+@require_POST
+def person_change_unmask(request, person_id: int, change_id: int):
+    """One change of a personal field in full, from the person's history (audited)."""
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    try:
+        value = registry.unmask_change(
+            person, change_id, reason=request.POST.get("reason", ""), by=request.user
+        )
+    except ValidationError as exc:
+        return HttpResponse("；".join(exc.messages), status=422)
+    return render(request, "registry/person_detail.html#unmasked", {"value": value})
+
+
+@login_required
 @permission_required(perms.EDIT_ARCHIVE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def person_edit(request, person_id: int):

@@ -75,6 +75,7 @@ def test_every_registry_page_with_an_id_of_another_grid_is_not_found(client, two
         url = reverse(f"registry:{name}", kwargs={k: ids[k] for k in params})
         post_only = name in {
             "person_unmask",
+            "person_change_unmask",
             "hazard_fix",
             "import_commit",
             "import_include_set_aside",

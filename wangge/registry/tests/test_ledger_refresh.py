@@ -9,6 +9,7 @@ from django.urls import reverse
 from testkit import staff
 from testkit.ledgers import community_ledger
 from wangge.accounts.models import User
+from wangge.audit.models import AuditRecord
 from wangge.core.crypto import blind_index
 from wangge.registry import importing, services
 from wangge.registry.models import GroupMembership, ImportJob, Person, PersonChange, SpecialGroup
@@ -172,3 +173,18 @@ def test_the_refresh_through_the_api(client, first_month):
     done = client.post(f"/api/imports/{job.json()['id']}/commit?mark_missing=true")
     assert done.status_code == 202
     assert _person(ledger, 2).ethnicity == "畲族" and _person(ledger, 3).status == Person.Status.MOVED_OUT
+
+
+def test_a_changed_phone_is_read_in_full_from_the_history_only_with_a_reason_and_audited(client, first_month):
+    unit, clerk, ledger = first_month
+    person = _person(ledger, 0)
+    services.update_person(person, phone="13700002222", by=clerk)
+    change = PersonChange.objects.get(person=person, field="phone")
+    client.force_login(clerk)
+    url = reverse("registry:person_change_unmask", args=[person.pk, change.pk])
+    assert client.post(url, {"reason": ""}).status_code == 422
+    shown = client.post(url, {"reason": "核实联系方式"}).content.decode()
+    assert "13700002222" in shown and "已记入审计" in shown
+    assert AuditRecord.objects.filter(action="view_sensitive", detail__history=change.pk).exists()
+    client.force_login(staff(User.Role.LEADER, scope=unit))  # sees the archive, may not unmask
+    assert client.post(url, {"reason": "看看"}).status_code == 403
