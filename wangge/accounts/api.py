@@ -2,12 +2,14 @@ from datetime import datetime
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import services as accounts
 from wangge.accounts.models import ApiToken, Department
 from wangge.core import permissions as perms
 from wangge.core.errors import invalid
+from wangge.core.models import Message
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids.models import Grid
@@ -134,3 +136,37 @@ def create_user(request, body: UserIn):
         for code in body.scopes:
             accounts.grant_scope(user, grids[code], by=request.user)
     return Status(201, user)
+
+
+class MessageOut(Schema):
+    id: int
+    title: str
+    body: str
+    link: str
+    created: datetime
+    read_at: datetime | None
+
+
+class MessagePage(Schema):
+    count: int
+    page: int
+    unread: int
+    items: list[MessageOut]
+
+
+class ReadIn(Schema):
+    ids: list[int] = []  # empty: every unread message
+
+
+@router.get("/messages", response=MessagePage, summary="我的站内消息（新的在前）")
+def my_messages(request, unread_only: bool = False, page: int = 1):
+    qs = Message.objects.filter(user=request.user)
+    unread = qs.filter(read_at__isnull=True)
+    return {**api_page(unread if unread_only else qs, page), "unread": unread.count()}
+
+
+@router.post("/messages/read", response=MessagePage, summary="标为已读（不给 ids 即全部已读）")
+def read_messages(request, body: ReadIn):
+    unread = Message.objects.filter(user=request.user, read_at__isnull=True)
+    (unread.filter(pk__in=body.ids) if body.ids else unread).update(read_at=timezone.now())
+    return my_messages(request)

@@ -3,14 +3,15 @@ workflow step, and 12345 orders pushed by the hotline's system."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts.models import Department
-from wangge.cases import hotline
+from wangge.cases import figures, hotline
 from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.filters import CaseFilter
@@ -165,6 +166,48 @@ def return_call_list(request, page: int = 1):
 
 def _return_call_out(c: Case) -> dict:
     return _out(c) | {"reporter_phone": registry.mask_phone(c.reporter_phone), "calls": c.calls}
+
+
+class FigureOut(Schema):
+    key: str
+    name: str
+    formula: str
+    numerator: int
+    denominator: int
+    value: float | None
+
+
+class FiguresOut(Schema):
+    start: date
+    end: date
+    grid: str | None
+    figures: list[FigureOut]
+    hotline_score: float | None  # 响应率×30% + 解决率×35% + 满意率×35%
+
+
+@router.get("/cases/figures", response=FiguresOut, summary="办理指标（与页面同一公式）")
+def case_figures(
+    request,
+    start: date | None = None,
+    end: date | None = None,
+    grid: str = "",
+    leave_out_suspended: bool = False,
+):
+    """The figures page's figures for the caller's cases (a grid's subtree with `grid`), this month by
+    default; each with its formula, numerator and denominator."""
+    require(request.user, perms.VIEW_FIGURES)
+    today = timezone.localdate()
+    start, end = start or today.replace(day=1), end or today
+    if end < start:
+        start, end = end, start
+    qs, unit = cases.figure_cases(request.user, grid)
+    rows = figures.compute(qs, figures.Period(start, end), leave_out_suspended=leave_out_suspended)
+    return {
+        "start": start, "end": end, "grid": unit.code if unit else None,
+        "hotline_score": figures.hotline_score(rows),
+        "figures": [{"key": f.key, "name": f.name, "formula": f.formula, "numerator": f.num,
+                     "denominator": f.den, "value": f.value} for f in rows],
+    }  # fmt: skip
 
 
 @router.get("/cases/{case_code}", response=CaseDetailOut, summary="事件详情与办理记录")

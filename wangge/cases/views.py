@@ -295,19 +295,10 @@ def hotline_answers(request):
 
 
 def _figure_scope(request):
-    """The cases a figures page counts: the user's (jurisdiction), narrowed to a grid's subtree or, for a
-    department, to what was dispatched to it; and the period (this month by default)."""
-
-    qs = cases.visible_cases(request.user)
+    """The cases a figures page counts (cases.figure_cases) and the period (this month by default)."""
     scope = FigureScopeForm(request.GET.dict())
     start, end = scope.period()
-    unit = None
-    code = scope.cleaned_data.get("grid", "")
-    if code:
-        unit = jurisdiction.get_visible_grid_or_404(request.user, code)
-        qs = qs.filter(grids.subtree_q(unit.path, prefix="grid__"))
-    elif request.user.department_id and not jurisdiction.top_grids(request.user).exists():
-        qs = qs.filter(cases.department_q(request.user))
+    qs, unit = cases.figure_cases(request.user, scope.cleaned_data.get("grid", ""))
     return qs, Period(start, end), unit, scope.cleaned_data.get("leave_out_suspended", False)
 
 

@@ -357,6 +357,36 @@ def create_hazard(request, household_id: int, body: HazardIn):
     return Status(201, hazard)
 
 
+class HazardListed(HazardOut):
+    grid: str
+    address: str  # the house's address: a place, not a person's
+
+
+class HazardPage(Schema):
+    count: int
+    page: int
+    items: list[HazardListed]
+
+
+@router.get("/hazards", response=HazardPage, summary="房屋隐患（我辖区内的）")
+def list_hazards(request, grid: str = "", state: str = "", kind: str = "", page: int = 1):
+    require(request.user, perms.VIEW_ARCHIVE)
+    qs = registry.hazards_for(request.user)
+    if grid:
+        qs = qs.filter(house__grid__in=subtree_ids(get_visible_grid_or_404(request.user, grid)))
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return api_page(qs.order_by("-found_on", "pk"), page, out=_hazard_listed)
+
+
+def _hazard_listed(h) -> dict:
+    return {"id": h.pk, "kind": h.kind, "grade": h.grade, "found_on": h.found_on, "state": h.state,
+            "fixed_on": h.fixed_on, "fixed_by": h.fixed_by, "grid": h.house.grid.code,
+            "address": h.house.address}  # fmt: skip
+
+
 @router.post("/hazards/{hazard_id}/fix", response=HazardOut, summary="登记隐患整改")
 def fix_hazard(request, hazard_id: int, body: FixIn):
     require(request.user, perms.EDIT_ARCHIVE)

@@ -18,6 +18,7 @@ from wangge.cases.hotline import import_one as import_order  # noqa: E402, F401
 from wangge.cases.hotline import template_xlsx as hotline_template_xlsx  # noqa: E402, F401
 from wangge.cases.services.access import (  # noqa: F401
     department_q,
+    figure_cases,
     get_case_or_404,
     is_handler,
     public_cases,

@@ -13,6 +13,8 @@ from wangge.cases import permissions as perms
 from wangge.cases.models import Case, CaseEvent, CasePhoto
 from wangge.core.errors import invalid
 from wangge.grids import jurisdiction
+from wangge.grids import services as grids
+from wangge.grids.models import Grid
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +99,16 @@ def _from(case: Case, *allowed: str) -> None:
             _("事件当前为“%(status)s”，不能进行此操作") % {"status": case.get_status_display()},
             "wrong_state",
         )
+
+
+def figure_cases(user, grid_code: str = "") -> tuple[QuerySet[Case], Grid | None]:
+    """The cases the figures count for a user: their jurisdiction, narrowed to a grid's subtree or, for
+    a department without grids, to what was dispatched to it."""
+    qs = visible_cases(user)
+    unit = None
+    if grid_code:
+        unit = jurisdiction.get_visible_grid_or_404(user, grid_code)
+        qs = qs.filter(grids.subtree_q(unit.path, prefix="grid__"))
+    elif user.department_id and not jurisdiction.top_grids(user).exists():
+        qs = qs.filter(department_q(user))
+    return qs, unit

@@ -181,3 +181,17 @@ def test_a_repeat_group_is_shown_and_handled_together(client, town):
     for repeat in (second, third):
         repeat.refresh_from_db()
         assert repeat.status == "closed" and repeat.answer == "已更换灯泡"
+
+
+def test_the_figures_through_the_api_are_the_pages_figures(client, town):
+    cast = Cast(town)
+    case = report(town.units[0])
+    cases.accept(case, by=cast.worker)
+    client.force_login(cast.centre)
+    got = client.get("/api/cases/figures", {"grid": town.units[0].code}).json()
+    by_key = {f["key"]: f for f in got["figures"]}
+    assert by_key["acceptance"]["numerator"] == by_key["acceptance"]["denominator"] == 1
+    assert by_key["acceptance"]["value"] == 1.0 and by_key["acceptance"]["formula"]
+    assert got["grid"] == town.units[0].code
+    client.force_login(cast.other_worker)  # another grid's worker: not found, not counted
+    assert client.get("/api/cases/figures", {"grid": town.units[0].code}).status_code in (403, 404)

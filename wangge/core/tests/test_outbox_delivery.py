@@ -104,3 +104,23 @@ def test_links_in_an_sms_are_absolute_and_short(town, settings):
     [sms] = [m for m in outbox.RecordingAdapter.sent if m["phone"] == "13800002468"]
     assert sms["link"] == f"https://wg.shouning.gov.cn/report/case/{case.token}/"
     assert len(sms["link"]) <= 60  # fits an SMS beside its text
+
+
+def test_the_message_centre_through_the_api_is_each_users_own(client, town):
+    cast = Cast(town)
+    for k in range(3):
+        outbox.notify(f"api-msg-{k}", user=cast.worker, title=f"消息{k}")
+    outbox.notify("api-msg-other", user=cast.centre, title="中心的消息")
+    outbox.deliver()
+    client.force_login(cast.worker)
+    mine = client.get("/api/messages").json()
+    assert mine["count"] == 3 and mine["unread"] == 3 and "中心的消息" not in str(mine)
+
+    def read(ids):
+        return client.post("/api/messages/read", {"ids": ids}, content_type="application/json").json()
+
+    assert read([mine["items"][0]["id"]])["unread"] == 2
+    others = Message.objects.get(title="中心的消息").pk
+    read([others])
+    assert Message.objects.get(pk=others).read_at is None  # not the worker's to mark
+    assert read([])["unread"] == 0

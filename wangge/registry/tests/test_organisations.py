@@ -72,3 +72,17 @@ def test_organisations_through_the_api_within_the_users_grids(client, town):
         == 404
     )
     assert client.get("/api/organisations").json()["count"] == 0
+
+
+def test_house_hazards_are_listed_through_the_api_within_the_users_grids(client, town):
+    from wangge.registry import services as registry
+    from wangge.registry.tests.factories import household_with_people
+
+    mine, _people = household_with_people(town.units[0])
+    theirs, _others = household_with_people(town.units[7])
+    registry.mark_hazard(mine.house, kind="fire")
+    registry.mark_hazard(theirs.house, kind="fire")
+    client.force_login(grid_worker(town.units[0]))
+    got = client.get("/api/hazards", {"state": "open"}).json()
+    assert got["count"] == 1 and got["items"][0]["grid"] == town.units[0].code
+    assert client.get("/api/hazards", {"grid": town.units[7].code}).status_code == 404
