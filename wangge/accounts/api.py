@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -155,7 +156,8 @@ class MessagePage(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] = []  # empty: every unread message
+    # empty: every unread message (ids within a database integer: a larger one is no message)
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(default=[], max_length=1000)
 
 
 @router.get("/messages", response=MessagePage, summary="我的站内消息（新的在前）")
