@@ -11,13 +11,13 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts.models import Department
-from wangge.cases import figures, hotline
+from wangge.cases import calendar, figures, hotline
 from wangge.cases import permissions as perms
 from wangge.cases import services as cases
 from wangge.cases.filters import CaseFilter
-from wangge.cases.models import Case
+from wangge.cases.models import Case, WorkCalendarDay
 from wangge.core import filters
-from wangge.core.errors import error
+from wangge.core.errors import error, invalid
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
 from wangge.grids.models import Grid
@@ -208,6 +208,47 @@ def case_figures(
         "figures": [{"key": f.key, "name": f.name, "formula": f.formula, "numerator": f.num,
                      "denominator": f.den, "value": f.value} for f in rows],
     }  # fmt: skip
+
+
+class CalendarDayOut(Schema):
+    day: date
+    is_workday: bool
+    name: str
+    source: str  # holidays (seeded) / admin (an administrator's word, kept when reseeding)
+
+
+class CalendarOut(Schema):
+    year: int
+    days: list[CalendarDayOut]  # the days that are not ordinary (Monday–Friday work, weekend off)
+    missing_years: list[int]  # of this year and the next, those with no holiday schedule yet
+
+
+class CalendarDayIn(Schema):
+    is_workday: bool
+    name: str = Field("", max_length=64)
+
+
+@router.get("/cases/calendar", response=CalendarOut, summary="工作日历（节假日与调休）")
+def work_calendar(request, year: int | None = None):
+    require(request.user, perms.VIEW)
+    year = year or timezone.localdate().year
+    if not 2000 <= year <= 2100:
+        raise invalid("year", "年份应在 2000 到 2100 之间", "out_of_range")
+    days = WorkCalendarDay.objects.filter(day__year=year).order_by("day")
+    return {"year": year, "days": list(days), "missing_years": calendar.years_without_data([year, year + 1])}
+
+
+@router.put("/cases/calendar/{day}", response=CalendarDayOut, summary="设定某天是否工作日")
+def set_calendar_day(request, day: date, body: CalendarDayIn):
+    require(request.user, perms.MANAGE_CALENDAR)
+    return calendar.set_day(day, is_workday=body.is_workday, name=body.name)
+
+
+@router.delete("/cases/calendar/{day}", response={204: None}, summary="恢复为普通日")
+def clear_calendar_day(request, day: date):
+    require(request.user, perms.MANAGE_CALENDAR)
+    calendar.clear_day(day)
+    return Status(204, None)
 
 
 @router.get("/cases/{case_code}", response=CaseDetailOut, summary="事件详情与办理记录")

@@ -71,6 +71,21 @@ def seed_from_holidays(years) -> int:
     return written
 
 
+def set_day(day: date, *, is_workday: bool, name: str = "") -> WorkCalendarDay:
+    """An administrator's word on one day (a local holiday, a make-up workday): kept when reseeding."""
+    forget()
+    row, _new = WorkCalendarDay.objects.update_or_create(
+        day=day, defaults={"is_workday": is_workday, "name": name.strip()[:64], "source": "admin"}
+    )
+    return row
+
+
+def clear_day(day: date) -> None:
+    """Back to an ordinary day (Monday to Friday work, the weekend off)."""
+    WorkCalendarDay.objects.filter(day=day).delete()
+    forget()
+
+
 def years_without_data(years) -> list[int]:
     """Years the calendar knows nothing about (deadlines then count plain weekends: warn the admin)."""
 

@@ -402,12 +402,9 @@ def work_calendar(request):
         else:
             day = d["day"]
             if d["delete"]:
-                WorkCalendarDay.objects.filter(day=day).delete()
-                calendar.forget()
+                calendar.clear_day(day)
             else:
-                calendar.forget()
-                WorkCalendarDay.objects.update_or_create(day=day, defaults={
-                    "is_workday": d["is_workday"], "name": d["name"], "source": "admin"})  # fmt: skip
+                calendar.set_day(day, is_workday=d["is_workday"], name=d["name"])
             messages.success(request, _("已保存 %(day)s") % {"day": day})
         return redirect(f"{request.path}?year={year}")
     days = WorkCalendarDay.objects.filter(day__year=year)

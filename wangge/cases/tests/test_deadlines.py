@@ -216,3 +216,22 @@ def test_a_suspension_pauses_the_clock_and_resuming_continues_it_extension_and_a
     assert work.minutes_between(clock[0], case.stage_due_at) == left  # the time that was left, no more
     assert case.due_at == case.stage_due_at > extended  # the approved extension kept, the pause added
     assert case.paused_stage_minutes is None
+
+
+def test_the_calendar_through_the_api(client, town):
+    calendar.seed_from_holidays([2027])
+    cast = Cast(town)
+    client.force_login(cast.worker)
+    got = client.get("/api/cases/calendar", {"year": 2027}).json()
+    assert got["year"] == 2027 and any(d["name"] for d in got["days"]) and 2027 not in got["missing_years"]
+    body = {"is_workday": False, "name": "县庆"}
+    url = "/api/cases/calendar/2027-06-08"
+    assert client.put(url, body, content_type="application/json").status_code == 403
+    from wangge.accounts.models import User
+
+    client.force_login(User.objects.create(username="cal-admin", role="admin"))
+    day = client.put(url, body, content_type="application/json").json()
+    assert day == {"day": "2027-06-08", "is_workday": False, "name": "县庆", "source": "admin"}
+    assert not calendar.WorkTime.around(at(2027, 6, 8)).is_workday(date(2027, 6, 8))
+    assert client.delete(url).status_code == 204
+    assert calendar.WorkTime.around(at(2027, 6, 8)).is_workday(date(2027, 6, 8))  # a Tuesday again
