@@ -714,6 +714,12 @@ def unmask(person: Person, *, field: str, reason: str, by) -> str:
     """Show one personal field in full: needs the permission and a reason, and is audited."""
     if field not in PII_FIELDS:
         raise invalid("field", _("该字段不需要解除遮挡"), "not_allowed")
+    _audit_unmasking(person, reason=reason, by=by, field=field)
+    return getattr(person, field) or ""
+
+
+def _audit_unmasking(person: Person, *, reason: str, by, **what) -> None:
+    """The permission, a reason and an audit record: what every unmasking of a person's data needs."""
     if not by.has_perm(perms.UNMASK):
         raise PermissionDenied(perms.UNMASK)
     reason = (reason or "").strip()
@@ -724,9 +730,8 @@ def unmask(person: Person, *, field: str, reason: str, by) -> str:
         actor=by,
         obj=person,
         object_repr=person.name,
-        detail={"field": field, "reason": reason, "grid": person.grid.code},
+        detail={**what, "reason": reason, "grid": person.grid.code},
     )
-    return getattr(person, field) or ""
 
 
 ORGANISATION_FIELDS = ("name", "kind", "credit_code", "contact", "phone", "address", "lon", "lat")
@@ -824,18 +829,7 @@ def unmask_change(person: Person, change_id: int, *, reason: str, by) -> str:
     change = person.changes.filter(pk=change_id, field__in=list(PII_FIELDS)).first()
     if change is None:
         raise invalid("change", _("该变更记录不需要解除遮挡"), "not_allowed")
-    if not by.has_perm(perms.UNMASK):
-        raise PermissionDenied(perms.UNMASK)
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise invalid("reason", _("请填写查看原因"), "required")
-    audit.record(
-        audit.Action.VIEW_SENSITIVE,
-        actor=by,
-        obj=person,
-        object_repr=person.name,
-        detail={"field": change.field, "history": change.pk, "reason": reason, "grid": person.grid.code},
-    )
+    _audit_unmasking(person, reason=reason, by=by, field=change.field, history=change.pk)
     return f"{change.before or '—'} → {change.after or '—'}"
 
 
