@@ -1,7 +1,9 @@
 import importlib
 import sys
 
-BENCHES = ["locate", "scoped_list", "import_persons", "registry", "intake", "sweep", "due_visits"]
+BENCHES = [
+    "locate", "scoped_list", "import_persons", "registry", "intake", "sweep", "due_visits", "address_match",
+]  # fmt: skip
 
 
 def main() -> None:

@@ -393,4 +393,4 @@ def hotline_push(request, orders: list[OrderSchema]):
         raise ValidationError({f"{e.row - 2}.{e.header}": [error(e.message, "invalid")] for e in errors})
     report = hotline.import_checked(checked, by=request.user)
     return Status(201, {"imported": [c.hotline_number for c in report.imported], "matched": report.matched,
-                 "unmatched": [n for n, _a, _s in report.unmatched]})  # fmt: skip
+                 "unmatched": [n for n, _a, _w in report.unmatched]})  # fmt: skip

@@ -18,9 +18,10 @@ from wangge.cases.models import Case
 from wangge.core.demo import register_step
 from wangge.grids import services as grids
 from wangge.grids.models import Grid, RoleAssignment
+from wangge.registry import services as registry
 
 CASES = 400
-SHOWCASE = 5  # the cases `_showcase` adds
+SHOWCASE = 7  # the cases `_showcase` adds
 DESCRIPTIONS = {
     "garbage_dumping": ["小区门口垃圾堆放多日无人清理", "路边有人倾倒建筑垃圾", "垃圾桶满了溢出来"],
     "sewage": ["下水道堵塞污水外溢", "雨水井冒污水，气味很大"],
@@ -168,6 +169,22 @@ def _showcase(now: datetime, unit: Grid, centre: User, admin: User) -> None:
     called = cases.return_calls_due(centre).filter(channel=Case.Channel.HOTLINE).order_by("closed_at").first()
     if called is not None:
         cases.return_call(called, by=centre, outcome="satisfied", comment="问题已解决，很满意")
+    _hotline_orders(now, centre)
+
+
+def _hotline_orders(now: datetime, centre: User) -> None:
+    """Two 12345 orders as the hotline writes their addresses: one the address base places by itself,
+    one it will not guess (胜利街3号 is in town and in two villages), waiting to be placed by a person."""
+    book = registry.address_book()
+    orders = [
+        ("SN-ADDR-1", "福建省宁德市寿宁县鳌阳镇北门村胜利街3号", "门口下水道堵了，污水漫到路上"),
+        ("SN-ADDR-2", "鳌阳镇胜利街3号", "路边有一棵树倒了，挡住了路"),
+    ]
+    for number, address, content in orders:
+        order = cases.OrderIn(number=number, called_at=now, caller="", phone="", address=address,
+                                content=content, kind="", due=None)  # fmt: skip
+        with demo_clock(now - timedelta(hours=3)):
+            cases.import_order(order, book=book, by=centre)
 
 
 def _point_in(grid, rng: random.Random) -> tuple[float, float]:

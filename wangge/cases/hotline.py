@@ -1,9 +1,11 @@
 """12345 hotline work orders: import (Excel in the hotline centre's columns, or the API), addresses matched
 against the standard address base, and the answers exported back in the hotline's format.
 
-An order carries an address, not a point, and there is no internet geocoder here: the address is matched
-fuzzily (rapidfuzz) against the registry's houses and buildings; a match scoring at least MATCH_SCORE
-places the case there, anything less goes to the centre's queue to be placed on the map by a person."""
+An order carries an address, not a point, and there is no internet geocoder here: the address is read in
+parts (road, gate number, village, building, room) and matched against the registry's houses and buildings
+(`registry.address_book`); an address that lies in one grid places the case there, anything else (no
+number, two places of that name) goes to the centre's queue to be placed on the map by a person, with
+the reason."""
 
 from __future__ import annotations
 
@@ -23,7 +25,6 @@ from wangge.cases.models import Case
 from wangge.core.excel import RowError, column_letter, excel_serial_moment, read_rows, write_workbook
 from wangge.registry import services as registry
 
-MATCH_SCORE = 88
 COLUMNS = ["工单编号", "来电时间", "诉求人", "电话", "地址", "诉求内容", "诉求类型", "办理时限"]
 REQUIRED = {"工单编号", "地址", "诉求内容"}
 ANSWER_COLUMNS = [
@@ -36,35 +37,6 @@ ANSWER_COLUMNS = [
     "是否按期",
     "回访评价",
 ]
-
-
-def normalise(address: str) -> str:
-    """Full-width to half-width, no spaces or punctuation, so 胜利街１２号 matches 胜利街12号."""
-    text = unicodedata.normalize("NFKC", address or "")
-    return re.sub(r"[\s,，.。、\-—()（）#]", "", text)
-
-
-class AddressIndex:
-    """The address base loaded once per import."""
-
-    def __init__(self, rows: list[tuple[str, float | None, float | None, int]]):
-        self.rows = rows
-        self.keys = [normalise(r[0]) for r in rows]
-
-    @classmethod
-    def load(cls) -> AddressIndex:
-        return cls(registry.address_base())
-
-    def match(self, address: str) -> tuple[tuple[str, float | None, float | None, int] | None, float]:
-
-        key = normalise(address)
-        if not key or not self.keys:
-            return None, 0.0
-        hit = process.extractOne(key, self.keys, scorer=fuzz.WRatio, score_cutoff=50)
-        if hit is None:
-            return None, 0.0
-        _choice, score, i = hit
-        return self.rows[i], float(score)
 
 
 @dataclass
@@ -86,7 +58,7 @@ class HotlineReport:
     errors: list[RowError] = field(default_factory=list)
     imported: list[Case] = field(default_factory=list)
     matched: int = 0
-    unmatched: list[tuple[str, str, float]] = field(default_factory=list)  # number, address, best score
+    unmatched: list[tuple[str, str, str]] = field(default_factory=list)  # number, address, why not placed
     committed: bool = False
     bad_rows: bytes | None = None  # with keep_good: the rows not imported, with their problems, as .xlsx
 
@@ -248,24 +220,22 @@ def import_checked(good: list[OrderIn], *, report: HotlineReport | None = None, 
     """Write checked orders in one transaction (all or none), matching each address."""
     report = report or HotlineReport(rows=len(good))
     report.imported = []
-    index = AddressIndex.load()
+    book = registry.address_book()
     with transaction.atomic():
         for o in good:
-            case = import_one(o, index=index, by=by)
+            case = import_one(o, book=book, by=by)
             report.imported.append(case)
             if case.grid_id:
                 report.matched += 1
             else:
-                report.unmatched.append((o.number, o.address, case.attributes.get("地址匹配度", 0)))
+                report.unmatched.append((o.number, o.address, case.attributes.get("未定位原因", "")))
     report.committed = True
     return report
 
 
-def import_one(o: OrderIn, *, index: AddressIndex, by=None) -> Case:
-    hit, score = index.match(o.address)
-    lon = lat = None
-    if hit is not None and score >= MATCH_SCORE:
-        lon, lat = hit[1], hit[2]
+def import_one(o: OrderIn, *, book: registry.AddressBook, by=None) -> Case:
+    found = book.match(o.address)
+    lon, lat = (found.entry.lon, found.entry.lat) if found.entry else (None, None)
     category = _category_for(o.kind)
     data = cases.ReportIn(
         category=category.key,
@@ -279,7 +249,8 @@ def import_one(o: OrderIn, *, index: AddressIndex, by=None) -> Case:
         hotline_number=o.number,  # an order is taken in once: the number is unique among the cases
     )
     case = cases.report(data, by=by, attributes_extra={
-        "诉求类型": o.kind, "匹配地址": hit[0] if hit else "", "地址匹配度": round(score, 1),
+        "诉求类型": o.kind, "匹配地址": found.entry.address if found.entry else "",
+        "地址匹配度": round(found.score, 1), **({"未定位原因": found.reason} if found.reason else {}),
         **({"来电时间": o.called_at.isoformat()} if o.called_at else {}),
     })  # fmt: skip
     changes: dict = {}

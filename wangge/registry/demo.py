@@ -53,6 +53,7 @@ ROADS = [
     "新华路",
     "环城路",
 ]
+VILLAGE_ROADS = ["胜利街", "新村路", "溪边路", "村中路", "解放街"]
 
 
 def _given(rng: random.Random) -> str:
@@ -118,23 +119,33 @@ def _rural(unit) -> bool:
 
 
 def _houses(units: list, rng: random.Random) -> list[House]:
-    """Each unit grid's houses: a farmhouse per household in the villages, flats in 6-floor blocks in town."""
+    """Each unit grid's houses, addressed as the standard address base (标准地址库) writes them.
+
+    In the villages a farmhouse per household along the village's own streets, whose names repeat from
+    village to village as they do in a real county (北门村胜利街3号, 溪口村胜利街3号); in town a walled
+    estate per unit grid with its gate number on one road (胜利街15号) and six-floor blocks inside
+    (胜利街15号3栋2单元502室). The town has its own 胜利街 too: "胜利街3号" alone names several places."""
     buildings: list[Building] = []
     houses: list[House] = []
     building_of: list[int | None] = []  # index in buildings, per house
+    village_of = {g.path: g.name for g in grids.active_grids().filter(depth=2)}
+    next_number: dict[tuple[str, str], int] = {}  # (village or "", road) -> the next free house number
     for ui, unit in enumerate(units):
         geom = shapely.geometry.shape(unit.boundary)
         shapely.prepare(geom)
         bounds = geom.bounds
         n = unit.households
-        road = ROADS[ui % len(ROADS)]
         if _rural(unit):
+            village = next((name for path, name in village_of.items() if unit.path.startswith(path)), "")
+            road = VILLAGE_ROADS[ui % len(VILLAGE_ROADS)]
+            first = next_number.get((village, road), 1)
+            next_number[(village, road)] = first + n
             for h in range(n):
                 x, y = _point_in(geom, bounds, rng)
                 houses.append(
                     House(
                         grid=unit,
-                        address=f"{unit.name.split('-')[0]}{road}{h + 1}号",
+                        address=f"{village}{road}{first + h}号",
                         use="own",
                         area_m2=round(rng.uniform(80, 260), 1),
                         lon=x,
@@ -143,11 +154,14 @@ def _houses(units: list, rng: random.Random) -> list[House]:
                 )
                 building_of.append(None)
             continue
+        road = ROADS[ui % len(ROADS)]
+        gate = next_number.get(("", road), 1)
+        next_number[("", road)] = gate + 2  # one side of the road: odd numbers
         per_building = 24
         for b in range(math.ceil(n / per_building)):
             x, y = _point_in(geom, bounds, rng)
             name = f"{b + 1}栋"
-            addr = f"{road}{(ui % 40) * 10 + b + 1}号{unit.name}{name}"
+            addr = f"{road}{gate}号{name}"
             buildings.append(Building(grid=unit, name=name, address=addr, floors=6, units=2, lon=x, lat=y))
             for k in range(min(per_building, n - b * per_building)):
                 unit_no, rest = divmod(k, 12)

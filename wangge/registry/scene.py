@@ -20,6 +20,9 @@ class GroupIn(SceneModel):
 
 class RegistrySection(SceneModel):
     special_groups: list[GroupIn] = []
+    # the site's own area as addresses begin with it (福建省宁德市寿宁县): taken off written addresses before
+    # they are matched to the address base
+    address_area: str = ""
 
 
 def apply(section: RegistrySection) -> None:

@@ -22,6 +22,7 @@ from wangge.grids import services as grids
 from wangge.grids.models import Grid  # type hints only: grids are read through grids.services
 from wangge.registry import ledger_refresh, signals
 from wangge.registry import permissions as perms
+from wangge.registry.addresses import AddressBook, Match, canonical  # noqa: F401  (used by the modules)
 from wangge.registry.models import (
     Building,
     GroupAlias,
@@ -905,6 +906,26 @@ def address_base() -> list[tuple[str, float | None, float | None, int]]:
         )
     )
     return rows
+
+
+def address_book() -> AddressBook:
+    """The address base ready for matching written addresses: with the site's own area (the scene's
+    `registry.address_area`, e.g. 福建省宁德市寿宁县) and each grid's chain of names, so that "寿宁县鳌阳镇
+    北门村胜利街3号" and "敖东社区胜利街15号" are read as a clerk reads them."""
+    from wangge.core.scenes import applied_section
+    from wangge.registry.scene import RegistrySection
+
+    section = applied_section("registry", RegistrySection)
+    names = dict(grids.active_grids().values_list("path", "name"))
+    chains = {
+        pk: [
+            names[path[:end]]
+            for end in range(Grid.steplen, len(path) + 1, Grid.steplen)
+            if path[:end] in names
+        ]
+        for pk, path in grids.active_grids().values_list("pk", "path")
+    }
+    return AddressBook(address_base(), area=section.address_area if section else "", grid_names=chains)
 
 
 # --- verbs that live in their own modules, reachable from here (imported last: they use the above) ----

@@ -8,6 +8,7 @@ sets the next deadline, and queues its notifications in the same transaction (th
 
 # 12345 hotline orders (hotline.py), imported last: they use the verbs above
 from wangge.cases.hotline import (  # noqa: E402, F401
+    OrderIn,
     answers_xlsx,
     check_orders,
     import_checked,

@@ -43,13 +43,12 @@ def test_orders_are_matched_to_the_address_base_and_the_rest_wait_for_a_person(t
         and lamp.grid == town.units[0]
         and lamp.handler_department.key == "housing"
     )
-    assert (
-        lamp.attributes["匹配地址"] == "胜利街12号1单元101室"
-        and lamp.attributes["地址匹配度"] >= hotline.MATCH_SCORE
-    )
+    assert lamp.attributes["匹配地址"] == "胜利街12号1单元101室" and lamp.attributes["地址匹配度"] == 100
     assert lamp.due_at.date().isoformat() == "2026-03-10" and lamp.channel == "hotline"
     assert rubbish.grid == town.units[7] and rubbish.category.key == "garbage_dumping"
-    assert fire.grid is None and fire.category.key == "other_issue" and report.unmatched[0][0] == "GD003"
+    assert fire.grid is None and fire.category.key == "other_issue"
+    assert report.unmatched == [("GD003", "城外某处山脚下", "地址中没有道路和门牌号")]
+    assert fire.attributes["未定位原因"] == "地址中没有道路和门牌号"
     # a person places it on the map; it is routed from there
     cast = Cast(town)
     lon, lat = inside(town.units[3])
