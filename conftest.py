@@ -76,6 +76,28 @@ def town(db):
     return the_town()
 
 
+@pytest.fixture
+def providers(settings):
+    """The fake SMS and WeChat providers on a local port, with the real adapters pointed at them."""
+    from django.core.cache import cache
+
+    from testkit.providers import start
+
+    fake, server = start()
+    settings.SMS_ADAPTER = "wangge.core.messaging.TencentSms"
+    settings.WECHAT_ADAPTER = "wangge.core.messaging.WeChatTemplate"
+    settings.TENCENT_SMS = {"secret_id": "AKID-test", "secret_key": "secret", "region": "ap-guangzhou",
+                            "app_id": "1400000001", "sign": "鳌阳镇网格", "template_id": "100001",
+                            "endpoint": fake.address, "scheme": "http"}  # fmt: skip
+    base = f"http://{fake.address}/"
+    settings.WECHAT = {**settings.WECHAT, "app_id": "wx-test", "app_secret": "secret", "template_id": "tpl-1",
+                       "api_base": base, "oauth_base": f"{base}connect/"}  # fmt: skip
+    cache.clear()  # no access token from an earlier test
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(autouse=True)
 def _chinese_by_default():
     """A page request in English leaves its language active in the thread; start every test in Chinese."""

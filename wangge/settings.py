@@ -259,6 +259,29 @@ HOTLINE_WEIGHTS = tuple(int(x) for x in os.environ.get("WANGGE_HOTLINE_WEIGHTS",
 # here); a deployment names its adapter class, e.g. "myorg.sms.AliyunSms".
 SMS_ADAPTER = os.environ.get("WANGGE_SMS_ADAPTER", "wangge.core.outbox.RecordingAdapter")
 WECHAT_ADAPTER = os.environ.get("WANGGE_WECHAT_ADAPTER", "wangge.core.outbox.RecordingAdapter")
+# Tencent Cloud SMS (WANGGE_SMS_ADAPTER=wangge.core.messaging.TencentSms): the approved signature and a
+# notification template with two parameters, {1} what happened and {2} the link
+TENCENT_SMS = {
+    "secret_id": os.environ.get("WANGGE_TENCENT_SECRET_ID", ""),
+    "secret_key": os.environ.get("WANGGE_TENCENT_SECRET_KEY", ""),
+    "region": os.environ.get("WANGGE_TENCENT_SMS_REGION", "ap-guangzhou"),
+    "app_id": os.environ.get("WANGGE_TENCENT_SMS_APP_ID", ""),
+    "sign": os.environ.get("WANGGE_TENCENT_SMS_SIGN", ""),
+    "template_id": os.environ.get("WANGGE_TENCENT_SMS_TEMPLATE_ID", ""),
+    "endpoint": os.environ.get("WANGGE_TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
+    "scheme": os.environ.get("WANGGE_TENCENT_SMS_SCHEME", "https"),
+}
+SMS_PARAM_MAX = env_int("WANGGE_SMS_PARAM_MAX", 35)
+# A WeChat Official Account (WANGGE_WECHAT_ADAPTER=wangge.core.messaging.WeChatTemplate): users bind their
+# openid by signing in with WeChat (/accounts/wechat/); messages use one template with two fields
+WECHAT = {
+    "app_id": os.environ.get("WANGGE_WECHAT_APP_ID", ""),
+    "app_secret": os.environ.get("WANGGE_WECHAT_APP_SECRET", ""),
+    "template_id": os.environ.get("WANGGE_WECHAT_TEMPLATE_ID", ""),
+    "template_fields": tuple(os.environ.get("WANGGE_WECHAT_TEMPLATE_FIELDS", "thing1,thing2").split(",")[:2]),
+    "api_base": os.environ.get("WANGGE_WECHAT_API_BASE", "https://api.weixin.qq.com/"),
+    "oauth_base": os.environ.get("WANGGE_WECHAT_OAUTH_BASE", "https://open.weixin.qq.com/connect/"),
+}
 # 12345 answers pushed to the hotline's system as they are given (each a JSON POST, retried through the
 # outbox); empty: the hotline pulls them (GET /api/cases/hotline/answers) or takes the Excel
 HOTLINE_ANSWER_URL = os.environ.get("WANGGE_HOTLINE_ANSWER_URL", "")

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from wangge.api import api
 from wangge.core import views as core_views
@@ -18,6 +19,8 @@ urlpatterns = [
     path("fieldwork/", include("wangge.fieldwork.urls")),
     path("mediation/", include("wangge.mediation.urls")),
     path("report/", include("wangge.cases.public_urls")),
+    # the follow link as an SMS carries it: short enough for one message, tappable on any phone
+    path("r/<str:token>", RedirectView.as_view(pattern_name="report:follow"), name="follow_short"),
     path("open311/v2/", include("wangge.open311.urls")),
     path("captcha/", include("captcha.urls")),
     path("api/", api.urls),

@@ -20,6 +20,11 @@ def follow_url(token: str) -> str:
     return links.link("report:follow", token)
 
 
+def short_follow_url(token: str) -> str:
+    """The follow page's short address, for SMS (/r/<token>, redirecting to it)."""
+    return links.link("follow_short", token)
+
+
 def _tell_unit(case: Case, key: str, title: str, *, grid=None, department=None) -> None:
     """Tell a unit (its people are looked up when the outbox delivers, not on this request)."""
     outbox.queue(_unit_notices(case, key, title, grid=grid, department=department))
@@ -45,8 +50,9 @@ def _reporter_notices(case: Case, key: str, title: str, *, followers: bool = Tru
         notices.append(outbox.row(f"{key}:site", user=case.reporter, title=title, link=link))
     phone = case.reporter_phone  # the field decrypts on load; in memory it is plain
     if phone:
+        short = short_follow_url(case.token)
         notices.append(outbox.row(f"{key}:sms", channel="sms", phone=phone, title=title,
-                                  body=f"{case.code} {title}", link=link))  # fmt: skip
+                                  body=f"{case.code} {title}", link=short))  # fmt: skip
     # those who followed it from the report page: the progress, without the code or a link
     notices += [
         outbox.row(
