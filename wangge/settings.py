@@ -289,6 +289,8 @@ HOTLINE_ANSWER_TOKEN = os.environ.get("WANGGE_HOTLINE_ANSWER_TOKEN", "")
 HOTLINE_ADAPTER = os.environ.get("WANGGE_HOTLINE_ADAPTER", "wangge.core.outbox.JsonPostAdapter")
 # whom a notification to a unit (a grid, a department) reaches: accounts knows, the outbox asks
 OUTBOX_UNIT_PEOPLE = "wangge.accounts.services.unit_people"
+# and by which channels beyond the site each person wants a kind of message, at which address
+OUTBOX_PERSONAL_CHANNELS = "wangge.accounts.services.personal_channels"
 OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
 
 # An uploaded ledger's file is kept (encrypted) until it is imported, or this many days if it never is.

@@ -3,11 +3,11 @@ from typing import Annotated
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import services as accounts
 from wangge.accounts.models import ApiToken, Department
+from wangge.core import outbox
 from wangge.core import permissions as perms
 from wangge.core.errors import invalid
 from wangge.core.models import Message
@@ -156,8 +156,23 @@ class MessagePage(Schema):
 
 
 class ReadIn(Schema):
-    # empty: every unread message (ids within a database integer: a larger one is no message)
+    # neither ids nor link: every unread message (ids within a database integer: a larger one is no message)
     ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(default=[], max_length=1000)
+    link: str | None = Field(default=None, max_length=255, description="这一链接（一件事件）的全部未读消息")
+
+
+class DigestLine(Schema):
+    link: str
+    count: int
+    title: str
+    latest_at: datetime
+
+
+class DigestPage(Schema):
+    count: int
+    page: int
+    unread: int
+    items: list[DigestLine]
 
 
 @router.get("/messages", response=MessagePage, summary="我的站内消息（新的在前）")
@@ -167,8 +182,14 @@ def my_messages(request, unread_only: bool = False, page: int = 1):
     return {**api_page(unread if unread_only else qs, page), "unread": unread.count()}
 
 
-@router.post("/messages/read", response=MessagePage, summary="标为已读（不给 ids 即全部已读）")
+@router.get("/messages/digest", response=DigestPage, summary="未读消息按事件归并（每件一行：条数、最新一条）")
+def message_digest(request, page: int = 1):
+    return {**api_page(outbox.digest(request.user), page), "unread": outbox.unread_count(request.user)}
+
+
+@router.post(
+    "/messages/read", response=MessagePage, summary="标为已读（ids，或一件事件的 link；都不给即全部已读）"
+)
 def read_messages(request, body: ReadIn):
-    unread = Message.objects.filter(user=request.user, read_at__isnull=True)
-    (unread.filter(pk__in=body.ids) if body.ids else unread).update(read_at=timezone.now())
+    outbox.mark_read(request.user, ids=body.ids, link=body.link)
     return my_messages(request)

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wangge.core.models import SceneNamed, TimeStamped
+from wangge.core.models import MessageKind, SceneNamed, TimeStamped
 
 
 class Department(SceneNamed):
@@ -31,6 +31,8 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, null=True, blank=True, unique=True)
+    # the user's openid with the site's WeChat Official Account, bound by signing in with WeChat
+    wechat_openid = models.CharField(_("微信 openid"), max_length=64, null=True, blank=True, unique=True)
     role = models.CharField(_("角色"), max_length=32, choices=Role, default=Role.RESIDENT)
     department = models.ForeignKey(
         Department, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("部门")
@@ -78,3 +80,21 @@ class ApiToken(TimeStamped):
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
         ordering = ["-created"]
+
+
+class MessagePreference(models.Model):
+    """Whether messages of one kind also reach a user by SMS or WeChat (消息设置). Without a row, the
+    default of `services.DEFAULT_CHANNELS` holds."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="message_preferences", verbose_name=_("用户"))
+    kind = models.CharField(_("消息类别"), max_length=16, choices=MessageKind)
+    sms = models.BooleanField(_("短信"), default=False)
+    wechat = models.BooleanField(_("微信"), default=False)
+
+    class Meta:
+        verbose_name = _("消息设置")
+        verbose_name_plural = _("消息设置")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="message_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}"

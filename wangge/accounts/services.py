@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,9 +16,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.models import ApiToken, Department, JurisdictionScope, User
+from wangge.accounts.models import ApiToken, Department, JurisdictionScope, MessagePreference, User
 from wangge.audit import services as audit
 from wangge.core.errors import invalid
+from wangge.core.models import MessageKind
 from wangge.grids.jurisdiction import (  # noqa: F401  (re-exported: the one scoping helper)
     can_see_grid,
     forget,
@@ -228,3 +230,107 @@ def unit_people(units) -> dict[tuple[int | None, int | None], list[int]]:
             for grid_id, pk in qs.values_list("grid_id", "user_id"):
                 found[(grid_id, None)].add(pk)
     return {unit: sorted(people)[:UNIT_LIMIT] for unit, people in found.items()}
+
+
+# --- message preferences (消息设置) and the WeChat binding -------------------------------------------------
+
+# Without a choice of their own: a resident hears of their report by SMS as they did when they gave their
+# phone; WeChat, once someone binds it, carries their work and its deadlines. Everything else stays in-site.
+DEFAULT_CHANNELS: dict[str, tuple[bool, bool]] = {
+    MessageKind.MY_REPORT: (True, True),
+    MessageKind.WORK: (False, True),
+    MessageKind.DEADLINE: (False, True),
+    MessageKind.OTHER: (False, False),
+}
+
+
+@dataclass(frozen=True)
+class ChannelChoice:
+    kind: str
+    label: str
+    sms: bool
+    wechat: bool
+
+
+def preferences(user: User) -> list[ChannelChoice]:
+    """The user's choice for each kind of message (their own where they made one, else the default)."""
+    own = {p.kind: (p.sms, p.wechat) for p in MessagePreference.objects.filter(user=user)}
+    return [
+        ChannelChoice(kind, str(label), *own.get(kind, DEFAULT_CHANNELS[kind]))
+        for kind, label in MessageKind.choices
+    ]
+
+
+@transaction.atomic
+def set_preferences(user: User, choices: dict[str, tuple[bool, bool]]) -> list[ChannelChoice]:
+    """Keep the user's choice of SMS and WeChat per kind; SMS needs a phone on the account, WeChat a
+    bound WeChat (else the choice could never be honoured and the user would wait for nothing)."""
+    for kind in choices:
+        if kind not in MessageKind.values:
+            raise invalid("kind", _("没有这种消息类别：%(kind)s") % {"kind": kind}, "unknown")
+    if any(sms for sms, _w in choices.values()) and not user.phone:
+        raise invalid("sms", _("账号没有手机号，不能接收短信；请先请管理员登记手机号"), "invalid")
+    if any(wechat for _s, wechat in choices.values()) and not user.wechat_openid:
+        raise invalid("wechat", _("还没有绑定微信，请先绑定"), "invalid")
+    for kind, (sms, wechat) in choices.items():
+        MessagePreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"sms": sms, "wechat": wechat}
+        )
+    return preferences(user)
+
+
+def personal_channels(user_ids, kinds) -> dict[tuple[int, str], list[tuple[str, str]]]:
+    """For the outbox: by which channels beyond the site, at which address, each of these users wants each
+    of these kinds: {(user id, kind): [("sms", phone), ("wechat", openid)]}. Two queries however many."""
+    if not user_ids:
+        return {}
+    own = {
+        (u, k): (sms, wechat)
+        for u, k, sms, wechat in MessagePreference.objects.filter(
+            user_id__in=user_ids, kind__in=kinds
+        ).values_list("user_id", "kind", "sms", "wechat")
+    }
+    found: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    users = User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", "phone", "wechat_openid")
+    for pk, phone, openid in users:
+        for kind in kinds:
+            sms, wechat = own.get((pk, kind), DEFAULT_CHANNELS.get(kind, (False, False)))
+            addresses = ([("sms", phone)] if sms and phone else []) + (
+                [("wechat", openid)] if wechat and openid else []
+            )
+            if addresses:
+                found[(pk, kind)] = addresses
+    return found
+
+
+def wechat_configured() -> bool:
+    return bool(settings.WECHAT["app_id"])
+
+
+@transaction.atomic
+def bind_wechat(user: User, code: str) -> User:
+    """Bind the WeChat the user just signed in with (WeChat's `code`, exchanged for the openid by
+    wechatpy); one WeChat, one account."""
+    from wangge.core import messaging
+
+    try:
+        openid = messaging.wechat_openid(code)
+    except Exception as exc:  # WeChat refused the code (expired, used twice) or could not be reached
+        raise invalid(
+            "code", _("微信登录未完成，请重试（%(why)s）") % {"why": str(exc)[:80]}, "invalid"
+        ) from exc
+    if User.objects.filter(wechat_openid=openid).exclude(pk=user.pk).exists():
+        raise invalid("code", _("这个微信已绑定其他账号"), "taken")
+    user.wechat_openid = openid
+    user.save(update_fields=["wechat_openid"])
+    audit.record(audit.Action.UPDATE, actor=user, obj=user, detail={"wechat": "bound"})
+    return user
+
+
+@transaction.atomic
+def unbind_wechat(user: User) -> User:
+    user.wechat_openid = None
+    user.save(update_fields=["wechat_openid"])
+    MessagePreference.objects.filter(user=user, wechat=True).update(wechat=False)
+    audit.record(audit.Action.UPDATE, actor=user, obj=user, detail={"wechat": "unbound"})
+    return user

@@ -8,6 +8,10 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("tokens/", views.tokens, name="tokens"),
+    path("notifications/", views.notification_settings, name="notifications"),
+    path("wechat/", views.wechat_bind, name="wechat_bind"),
+    path("wechat/callback/", views.wechat_callback, name="wechat_callback"),
+    path("wechat/unbind/", views.wechat_unbind, name="wechat_unbind"),
     path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path(
         "password/",

@@ -1,3 +1,5 @@
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -5,10 +7,11 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from wangge.accounts import services as accounts
@@ -99,3 +102,65 @@ def revoke_token(request, token_id: int):
     accounts.revoke_token(token, by=request.user)
     messages.success(request, _("已吊销令牌 %(name)s") % {"name": token.name})
     return redirect("accounts:tokens")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    """消息设置: per kind of message, whether it also comes by SMS or WeChat (the site always has it)."""
+    user = request.user
+    errors: list[str] = []
+    if request.method == "POST":
+        choices = {
+            c.kind: (request.POST.get(f"{c.kind}:sms") == "1", request.POST.get(f"{c.kind}:wechat") == "1")
+            for c in accounts.preferences(user)
+        }
+        try:
+            accounts.set_preferences(user, choices)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("消息设置已保存"))
+            return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {
+        "choices": accounts.preferences(user), "errors": errors, "wechat_ready": accounts.wechat_configured(),
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def wechat_bind(request):
+    """Off to WeChat's sign-in (inside WeChat's browser); it comes back to `wechat_callback` with a code."""
+    if not accounts.wechat_configured():
+        messages.error(request, _("本站未配置微信公众号"))
+        return redirect("accounts:notifications")
+    from wangge.core import messaging
+
+    state = secrets.token_urlsafe(16)
+    request.session["wechat_state"] = state
+    back = request.build_absolute_uri(reverse("accounts:wechat_callback"))
+    return redirect(messaging.wechat_authorize_url(back, state))
+
+
+@login_required
+@require_GET
+def wechat_callback(request):
+    expected = request.session.pop("wechat_state", None)
+    if not expected or request.GET.get("state") != expected:
+        messages.error(request, _("微信登录已过期或不是从本站发起的，请重新绑定"))
+        return redirect("accounts:notifications")
+    try:
+        accounts.bind_wechat(request.user, request.GET.get("code", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已绑定微信"))
+    return redirect("accounts:notifications")
+
+
+@login_required
+@require_POST
+def wechat_unbind(request):
+    accounts.unbind_wechat(request.user)
+    messages.success(request, _("已解除微信绑定"))
+    return redirect("accounts:notifications")

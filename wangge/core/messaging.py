@@ -71,12 +71,12 @@ class _OfficialAccount(WeChatClient):
 
     def __init__(self) -> None:
         cfg = settings.WECHAT
-        self.API_BASE_URL = cfg["api_base"] + "cgi-bin/"
+        self.API_BASE_URL = f"{cfg['api_base']}cgi-bin/"
         super().__init__(cfg["app_id"], cfg["app_secret"], session=_SharedSession(), timeout=15)
 
     def fetch_access_token(self):
         return self._fetch_access_token(
-            url=self.API_BASE_URL + "token",
+            url=f"{self.API_BASE_URL}token",
             params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
         )
 

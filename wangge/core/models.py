@@ -78,6 +78,16 @@ class SceneApplication(models.Model):
         return self.title
 
 
+class MessageKind(models.TextChoices):
+    """What a notification is about: each person chooses, per kind, whether it also reaches them by SMS or
+    WeChat (the in-site message centre always has it)."""
+
+    WORK = "work", _("派给我或本单位的事件")
+    DEADLINE = "deadline", _("超时预警与升级")
+    MY_REPORT = "my_report", _("我反映的问题的进展")
+    OTHER = "other", _("其他通知")
+
+
 class OutboxMessage(models.Model):
     """A notification waiting to be sent (transactional outbox): written in the same transaction as the
     change it tells about, so it is never lost; delivered once by `outbox.deliver`."""
@@ -120,6 +130,8 @@ class OutboxMessage(models.Model):
         verbose_name=_("接收部门"),
     )
     phone = models.CharField(_("接收手机"), max_length=200, blank=True)  # encrypted (crypto.encrypt)
+    # what it is about, for each person's choice of channels beyond the site (MessageKind)
+    kind = models.CharField(_("消息类别"), max_length=16, choices=MessageKind, default=MessageKind.OTHER)
     title = models.CharField(_("标题"), max_length=128)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=255, blank=True)

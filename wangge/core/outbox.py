@@ -15,12 +15,12 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from wangge.core import crypto
-from wangge.core.models import Message, OutboxMessage
+from wangge.core.models import Message, MessageKind, OutboxMessage
 from wangge.core.tasks import deliver_outbox
 
 log = logging.getLogger(__name__)
@@ -81,15 +81,17 @@ def notify(
     department_id: int | None = None,
     phone: str = "",
     channel: str = "site",
+    kind: str = MessageKind.OTHER,
 ) -> None:
     """Queue one notification (call inside the transaction that makes the change): to a user, to a
-    unit (grid or department), or by SMS/WeChat to a phone. The same key queues it once."""
+    unit (grid or department), or by SMS/WeChat to a phone. The same key queues it once. A site message
+    also reaches each recipient by SMS or WeChat where they chose so for its kind."""
     if channel == OutboxMessage.Channel.SITE and user is None and grid_id is None and department_id is None:
         return
     if channel in (OutboxMessage.Channel.SMS, OutboxMessage.Channel.WECHAT) and not phone:
         return
     queue([_row(key, title=title, body=body, link=link, user=user, grid_id=grid_id,
-                department_id=department_id, phone=phone, channel=channel)])  # fmt: skip
+                department_id=department_id, phone=phone, channel=channel, kind=kind)])  # fmt: skip
 
 
 def queue(rows: list[OutboxMessage]) -> None:
@@ -112,10 +114,11 @@ def _messages(r: OutboxMessage, people: dict) -> list[Message]:
 
 
 def _row(key: str, *, title: str, body: str = "", link: str = "", user=None, grid_id=None, department_id=None,
-         phone: str = "", channel: str = "site") -> OutboxMessage:  # fmt: skip
+         phone: str = "", channel: str = "site", kind: str = MessageKind.OTHER) -> OutboxMessage:  # fmt: skip
     return OutboxMessage(
         key=key[:128],
         channel=channel,
+        kind=kind,
         user=user,
         to_grid_id=grid_id if department_id is None else None,
         to_department_id=department_id,
@@ -196,7 +199,28 @@ def _deliver_site(batch: int) -> int:
     # who a unit's people are is for accounts to say (core imports no app): settings name its function
     unit_people = import_string(settings.OUTBOX_UNIT_PEOPLE)
     people = unit_people({(r.to_grid_id, r.to_department_id) for r in rows if r.user_id is None})
-    Message.objects.bulk_create([m for r in rows for m in _messages(r, people)], ignore_conflicts=True)
+    messages = {r.pk: _messages(r, people) for r in rows}
+    Message.objects.bulk_create([m for ms in messages.values() for m in ms], ignore_conflicts=True)
+    # and by SMS or WeChat to those who chose so for the kind (accounts knows their choices and addresses)
+    channels_of = import_string(settings.OUTBOX_PERSONAL_CHANNELS)
+    chosen = channels_of({m.user_id for ms in messages.values() for m in ms}, {r.kind for r in rows})
+    OutboxMessage.objects.bulk_create(
+        [
+            _row(
+                f"{r.key}:{m.user_id}:{channel}",
+                channel=channel,
+                phone=address,
+                kind=r.kind,
+                title=r.title,
+                body=r.body,
+                link=r.link,
+            )  # fmt: skip
+            for r in rows
+            for m in messages[r.pk]
+            for channel, address in chosen.get((m.user_id, r.kind), ())
+        ],
+        ignore_conflicts=True,
+    )
     OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
         sent_at=timezone.now(), attempts=F("attempts") + 1
     )
@@ -231,6 +255,28 @@ def retry(rows: QuerySet[OutboxMessage]) -> int:
     if n:
         transaction.on_commit(_deliver_soon)
     return n
+
+
+def digest(user) -> QuerySet:
+    """The user's unread messages grouped by what they link to (one case, one line): the count, the
+    latest title and time, newest first. 170 unread messages are some dozens of cases."""
+    unread = Message.objects.filter(user=user, read_at__isnull=True)
+    latest = unread.filter(link=OuterRef("link")).order_by("-created", "-pk")
+    return (
+        unread.values("link")
+        .annotate(count=Count("pk"), latest_at=Max("created"), title=Subquery(latest.values("title")[:1]))
+        .order_by("-latest_at", "link")
+    )
+
+
+def mark_read(user, *, ids=None, link: str | None = None) -> int:
+    """Mark the user's unread messages read: these ids, or all about one link, or (neither) every one."""
+    unread = Message.objects.filter(user=user, read_at__isnull=True)
+    if ids:
+        unread = unread.filter(pk__in=ids)
+    elif link is not None:
+        unread = unread.filter(link=link)
+    return unread.update(read_at=timezone.now())
 
 
 def unread_count(user) -> int:

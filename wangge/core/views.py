@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -43,15 +43,23 @@ def rate_limited(request, exception=None):
 
 @login_required
 def message_centre(request):
-    """站内消息: what the user was told; opening the page marks them read."""
+    """站内消息: unread ones grouped by case (one line each, with their count), every message below."""
 
-    qs = Message.objects.filter(user=request.user)
-    page, query = paginate(request, qs)
-    unread = [m.pk for m in page if m.read_at is None]
     if request.method == "POST":
-        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("messages")
-    return render(request, "messages.html", {"page": page, "query": query, "unread": set(unread)})
+        outbox.mark_read(request.user, link=request.POST.get("link"))  # no link: every unread message
+        back = request.POST.get("next", "")
+        return redirect(back if back.startswith(reverse("messages")) else "messages")
+    qs = Message.objects.filter(user=request.user)
+    if request.GET.get("view") == "all":
+        page, query = paginate(request, qs)
+        groups = None
+    else:
+        page, query = paginate(request, outbox.digest(request.user))
+        groups = page
+    unread = {m.pk for m in page if not isinstance(m, dict) and m.read_at is None}
+    context = {"page": page, "query": query, "unread": unread, "groups": groups,
+               "unread_total": outbox.unread_count(request.user)}  # fmt: skip
+    return render(request, "messages.html", context)
 
 
 @csrf_exempt

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from wangge.cases.models import Case
 from wangge.core import links, outbox
+from wangge.core.models import MessageKind
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def _unit_notices(case: Case, key: str, title: str, *, grid=None, department=Non
     department_id = department if isinstance(department, int) or department is None else department.pk
     if grid_id is None and department_id is None:
         return []
-    return [outbox.row(key, grid_id=grid_id, department_id=department_id, title=title,
+    return [outbox.row(key, grid_id=grid_id, department_id=department_id, title=title, kind=MessageKind.WORK,
                        body=case.description[:200], link=case.get_absolute_url())]  # fmt: skip
 
 
@@ -47,9 +48,11 @@ def _reporter_notices(case: Case, key: str, title: str, *, followers: bool = Tru
     link = follow_url(case.token)
     notices = []
     if case.reporter_id:
-        notices.append(outbox.row(f"{key}:site", user=case.reporter, title=title, link=link))
+        # an account's SMS and WeChat follow its owner's choices (消息设置), through the site message
+        notices.append(outbox.row(f"{key}:site", user=case.reporter, title=title, link=link,
+                                  kind=MessageKind.MY_REPORT))  # fmt: skip
     phone = case.reporter_phone  # the field decrypts on load; in memory it is plain
-    if phone:
+    if phone and not case.reporter_id:  # a resident without an account gave this phone to hear back
         short = short_follow_url(case.token)
         notices.append(outbox.row(f"{key}:sms", channel="sms", phone=phone, title=title,
                                   body=f"{case.code} {title}", link=short))  # fmt: skip

@@ -15,6 +15,7 @@ from wangge.cases.services.deadlines import _limit
 from wangge.cases.services.states import STAGE_OF, A, S
 from wangge.cases.services.workflow import _top_of
 from wangge.core import outbox
+from wangge.core.models import MessageKind
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
@@ -57,6 +58,7 @@ def sweep(now: datetime | None = None, *, batch: int = 500) -> dict:
             CaseEvent.objects.bulk_create(events)
             outbox.queue([
                 outbox.row(f"case:{e.case_id}:escalate:{e.case.escalation_level}", grid_id=e.to_grid_id,
+                           kind=MessageKind.DEADLINE,
                            title=_("超时事件升级：%(c)s") % {"c": e.case.code}, body=e.case.description[:200],
                            link=e.case.get_absolute_url())
                 for e in events if e.to_grid_id

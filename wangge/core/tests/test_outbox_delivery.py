@@ -102,8 +102,8 @@ def test_links_in_an_sms_are_absolute_and_short(town, settings):
     case = report(town.units[0], reporter_phone="13800002468")
     outbox.deliver()
     [sms] = [m for m in outbox.RecordingAdapter.sent if m["phone"] == "13800002468"]
-    assert sms["link"] == f"https://wg.shouning.gov.cn/report/case/{case.token}/"
-    assert len(sms["link"]) <= 60  # fits an SMS beside its text
+    assert sms["link"] == f"https://wg.shouning.gov.cn/r/{case.token}"
+    assert len(sms["link"]) <= 45  # fits an SMS beside its text
 
 
 def test_the_message_centre_through_the_api_is_each_users_own(client, town):
