@@ -62,6 +62,7 @@ from wangge.cases.services.intake import (  # noqa: F401
 from wangge.cases.services.notices import (  # noqa: F401  # noqa: F401
     follow_url,
     hotline_answer,
+    short_follow_url,
 )
 from wangge.cases.services.return_calls import (  # noqa: F401
     OUTCOMES as RETURN_CALL_OUTCOMES,

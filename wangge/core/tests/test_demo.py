@@ -63,6 +63,12 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     assert paused.status == "dispatched" and paused.events.filter(action="resume").exists()
     assert Case.objects.get(description="独居老人几天没出门，电话不接").status == "dispatched"
     assert Case.objects.filter(events__action="return_call").exists()
+    # 12345 addresses: one placed by the address base, one waiting for a person with the reason
+    placed, waiting = Case.objects.filter(hotline_number__startswith="SN-ADDR").order_by("hotline_number")
+    assert placed.grid is not None and waiting.grid is None and "有 6 处" in waiting.attributes["未定位原因"]
+    from wangge.core import outbox
+
+    assert outbox.failed().filter(channel="sms").count() == 1  # an SMS refused, on 运行状况 to retry
     assert Case.objects.exclude(rating="").exists()
     assert Visit.objects.count() > 10000  # the last 90 days of visits
     assert not Case.objects.filter(events__isnull=True).exists()
