@@ -4,6 +4,7 @@ workflow step, and 12345 orders pushed by the hotline's system."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -329,6 +330,41 @@ def case_action(request, case_code: str, action: str, body: ActionSchema):
         lat=body.lat,
     )
     return _out(cases.perform(case, action, by=request.user, step=step))
+
+
+class DisputeOpenIn(Schema):
+    parties: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default=[], max_length=20)
+    party_id_numbers: list[Annotated[str, Field(max_length=18)]] = Field(default=[], max_length=20)
+    risk: str = Field(default="low", description="low 一般 / medium 较大 / high 重大")
+
+
+class DisputeLinkIn(Schema):
+    dispute: int = Field(ge=1, le=2**63 - 1, description="矛盾纠纷台账中的纠纷编号")
+
+
+class DisputeRef(Schema):
+    dispute: int
+    case: str
+    status: str
+
+
+@router.post("/cases/{case_code}/dispute", response={201: DisputeRef},
+             summary="纠纷类事件转入矛盾纠纷调解（调解结果办结事件）")  # fmt: skip
+def case_dispute_open(request, case_code: str, body: DisputeOpenIn):
+    case = cases.get_case_or_404(request.user, case_code)
+    dispute = cases.open_dispute(
+        case, by=request.user, parties=body.parties, risk=body.risk, party_id_numbers=body.party_id_numbers
+    )
+    return 201, {"dispute": dispute.pk, "case": case.code, "status": dispute.status}
+
+
+@router.post(
+    "/cases/{case_code}/dispute/link", response=DisputeRef, summary="纠纷类事件关联台账中已登记的纠纷"
+)
+def case_dispute_link(request, case_code: str, body: DisputeLinkIn):
+    case = cases.get_case_or_404(request.user, case_code)
+    dispute = cases.link_dispute(case, by=request.user, dispute_id=body.dispute)
+    return {"dispute": dispute.pk, "case": case.code, "status": dispute.status}
 
 
 class OrderSchema(Schema):

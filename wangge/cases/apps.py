@@ -9,9 +9,13 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from wangge.cases import demo, permissions, scene
+        from wangge.cases import services as cases
         from wangge.core import periodic
+        from wangge.mediation import services as mediation
 
         scene.register()
         demo.register()
         periodic.register("wangge.cases.tasks.sweep_deadlines", every=60)
         permissions.register()
+        # a dispute's outcome in the mediation register closes the case it came in as
+        mediation.dispute_closed.connect(cases.close_by_dispute, dispatch_uid="cases.close_by_dispute")

@@ -21,10 +21,11 @@ from wangge.core.demo import register_step
 from wangge.core.models import OutboxMessage
 from wangge.grids import services as grids
 from wangge.grids.models import Grid, RoleAssignment
+from wangge.mediation import services as mediation
 from wangge.registry import services as registry
 
 CASES = 400
-SHOWCASE = 7  # the cases `_showcase` adds
+SHOWCASE = 8  # the cases `_showcase` adds
 DESCRIPTIONS = {
     "garbage_dumping": ["小区门口垃圾堆放多日无人清理", "路边有人倾倒建筑垃圾", "垃圾桶满了溢出来"],
     "sewage": ["下水道堵塞污水外溢", "雨水井冒污水，气味很大"],
@@ -101,8 +102,14 @@ def load(rng: random.Random) -> None:
                     handler = departments.get(case.handler_department_id) or admin
                 else:
                     handler = acting if case.handler_grid_id == case.grid_id else centre
-                steps.append(("handle", handler))
-                if fate > 0.42:
+                if case.category.dispute_kind:  # to the mediation register; its outcome closes the case
+                    steps.append(("dispute", centre))
+                    if fate > 0.6:
+                        steps.append(("mediate", centre))
+                    steps = [s for s in steps if s[0] != "handle"]
+                else:
+                    steps.append(("handle", handler))
+                if fate > 0.42 and not case.category.dispute_kind:
                     steps.append(("verify", acting))
                     if fate > 0.6:
                         steps.append(("rate", None))
@@ -121,6 +128,15 @@ def load(rng: random.Random) -> None:
                     if case.category.visit_required:  # 五必到: on site before it can be reported done
                         cases.site_visit(case, by=who, comment="已到现场查看")
                     cases.handle(case, by=who, comment="已到现场处理完毕")
+                elif step == "dispute":
+                    cases.open_dispute(case, by=who, parties=["反映人", "对方住户"])
+                elif step == "mediate":
+                    dispute = cases.dispute_of(case)
+                    mediation.add_session(
+                        dispute, by=who, notes="双方到场，调解员讲明道理", mediator="社区调解员"
+                    )
+                    mediation.close(dispute, by=who, status="agreed", outcome="双方达成谅解",
+                                    agreement="双方互相谅解，今后注意")  # fmt: skip
                 elif step == "verify":
                     cases.verify(case, by=who, passed=rng.random() < 0.92, comment="现场核查")
                 elif step == "rate" and case.status == "closed":
@@ -173,6 +189,21 @@ def _showcase(now: datetime, unit: Grid, centre: User, admin: User) -> None:
     if called is not None:
         cases.return_call(called, by=centre, outcome="satisfied", comment="问题已解决，很满意")
     _hotline_orders(now, centre)
+    with demo_clock(now - 5 * day):
+        quarrel = cases.report(cases.ReportIn(
+            category="neighbour_dispute", description="楼上装修噪音大，多次沟通无果，双方吵起来了",
+            lon=lon, lat=lat, reporter_phone="13905930003", client_id="demo-dispute",
+            attributes={"kind": "噪音"},
+        ))  # fmt: skip
+        cases.accept(quarrel, by=centre)
+        cases.dispatch(quarrel, by=centre, to_grid=unit)
+    with demo_clock(now - 4 * day):  # one record: the case is the dispute in the mediation register
+        dispute = cases.open_dispute(quarrel, by=worker, parties=["王建国（楼下）", "李明（楼上）"])
+    with demo_clock(now - 3 * day):
+        mediation.add_session(dispute, by=worker, notes="约双方到社区，约定装修只在工作日 8-12 点、14-18 点",
+                              mediator="社区调解员")  # fmt: skip
+        mediation.close(dispute, by=worker, status="agreed", outcome="双方达成协议",
+                        agreement="装修仅在工作日 8-12 点、14-18 点进行")  # fmt: skip  # closes the case
 
 
 def _hotline_orders(now: datetime, centre: User) -> None:

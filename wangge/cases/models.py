@@ -80,6 +80,8 @@ class Category(models.Model):
     )
     on_spot = models.BooleanField(_("可就地解决"), default=False)
     visit_required = models.BooleanField(_("必到现场"), default=False)
+    # a dispute category: its cases go to the mediation register as disputes of this kind (DisputeType key)
+    dispute_kind = models.CharField(_("纠纷类型"), max_length=32, blank=True)
     # stage -> limit, e.g. {"accept": "2h", "dispatch": "2h", "handle": "3d", "verify": "1d"}
     deadlines = models.JSONField(_("办理时限"), default=dict, blank=True)
     attributes = models.JSONField(_("补充问题"), default=list, blank=True)
@@ -325,6 +327,8 @@ class CaseEvent(AppendOnlyModel):
         SUPERVISE = "supervise", _("督办")
         UNSOLVABLE = "unsolvable", _("不能解决")
         DUPLICATE = "duplicate", _("标记重复")
+        DISPUTE = "dispute", _("转入矛盾纠纷调解")
+        DISPUTE_OUTCOME = "dispute_outcome", _("调解办结")
         WARN = "warn", _("临期提醒")
         OVERDUE = "overdue", _("超时升级")
 

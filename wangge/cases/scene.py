@@ -34,6 +34,7 @@ class CategoryIn(SceneModel):
     handler: str = Field(default="", pattern=r"^((level|department):[a-z][a-z0-9_]*)?$")
     on_spot: bool = False
     visit_required: bool = False
+    dispute_kind: str = Field(default="", pattern=r"^([a-z][a-z0-9_]*)?$")  # the mediation register's type
     deadlines: dict[str, str] = {}
     attributes: list[AttributeIn] = []
     children: list[CategoryIn] = []
@@ -94,6 +95,7 @@ def apply(section: CasesSection) -> None:
                 handler_department=department,
                 on_spot=item.on_spot,
                 visit_required=item.visit_required,
+                dispute_kind=item.dispute_kind,
                 deadlines={**c.default_deadlines, **item.deadlines},
                 attributes=[a.model_dump() for a in item.attributes],
                 order=order,

@@ -17,4 +17,6 @@ urlpatterns = [
     path("12345/answers.xlsx", views.hotline_answers, name="hotline_answers"),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/act/<slug:action>/", views.act, name="act"),
+    path("<str:code>/dispute/", views.dispute_open, name="dispute_open"),
+    path("<str:code>/dispute/link/", views.dispute_link, name="dispute_link"),
 ]

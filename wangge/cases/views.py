@@ -137,6 +137,11 @@ def detail(request, code: str):
         and case.grid_id is None
         and case.status in (S.REPORTED, S.ACCEPTED),
     }
+    dispute = cases.dispute_of(case) if cases.is_dispute(case) else None
+    can["dispute"] = (
+        cases.is_dispute(case) and dispute is None and case.is_open
+        and (handler or user.has_perm(perms.ACCEPT)) and user.has_perm("mediation.add_dispute")
+    )  # fmt: skip
     group = cases.repeat_group(case, user)
     can["handle_together"] = (
         user.has_perm(perms.ACCEPT) and case.is_open and group is not None and case.pk == getattr(
@@ -162,6 +167,8 @@ def detail(request, code: str):
             "chain": _chain(case),
             "nearby": nearby,
             "group": group,
+            "dispute": dispute,
+            "risks": cases.DISPUTE_RISKS,
         },
     )
 
@@ -191,6 +198,44 @@ def act(request, code: str, action: str):
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)  # a step taken from a list (电话回访) goes back to the list
+    return redirect(case.get_absolute_url())
+
+
+@login_required
+@require_POST
+def dispute_open(request, code: str):
+    """转入矛盾纠纷调解 from the case page: the parties named here, everything else from the case."""
+    case = cases.get_case_or_404(request.user, code)
+    parties = [
+        p.strip() for p in request.POST.get("parties", "").replace("，", ",").replace("\n", ",").split(",")
+    ]
+    return _dispute_step(request, case, lambda: cases.open_dispute(
+        case, by=request.user, parties=[p for p in parties if p], risk=request.POST.get("risk", "low"),
+    ))  # fmt: skip
+
+
+@login_required
+@require_POST
+def dispute_link(request, code: str):
+    case = cases.get_case_or_404(request.user, code)
+    number = request.POST.get("dispute", "").strip()
+    if not number.isdigit():
+        messages.error(request, _("请填写纠纷编号（数字）"))
+        return redirect(case.get_absolute_url())
+    return _dispute_step(
+        request, case, lambda: cases.link_dispute(case, by=request.user, dispute_id=int(number))
+    )
+
+
+def _dispute_step(request, case: Case, step):
+    try:
+        dispute = step()
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("您没有此操作的权限"))
+    else:
+        messages.success(request, _("已转入矛盾纠纷调解，纠纷编号 %(n)s") % {"n": dispute.pk})
     return redirect(case.get_absolute_url())
 
 

@@ -55,13 +55,18 @@ class Dispute(TimeStamped):
     follow_up_due = models.DateField(_("回访期限"), null=True, blank=True)
     client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
     client_sender = idempotency.sender_field()
+    # the case it came in as (a neighbour's report, a 12345 order): one record, its outcome closes the case
+    case_code = models.CharField(_("来源事件"), max_length=32, null=True, blank=True)
 
     class Meta:
         verbose_name = _("矛盾纠纷")
         verbose_name_plural = _("矛盾纠纷")
         ordering = ["-found_on", "-pk"]
         indexes = [models.Index(fields=["grid", "found_on"])]
-        constraints = [idempotency.unique_per_sender("dispute_client_id_unique")]
+        constraints = [
+            idempotency.unique_per_sender("dispute_client_id_unique"),
+            models.UniqueConstraint(fields=["case_code"], name="dispute_case_code_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.summary

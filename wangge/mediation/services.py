@@ -31,10 +31,12 @@ from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import scene
 from wangge.mediation.models import Dispute, DisputeType, FollowUp, MonthlyReport, Session, Signature
+from wangge.mediation.signals import dispute_closed  # noqa: F401  (for the modules that listen)
 from wangge.registry import services as registry
 from wangge.registry.validators import mask_id
 
 S = Dispute.Status
+RISKS = Dispute.Risk.choices
 LEVELS = [Dispute.Level.UNIT, Dispute.Level.COMMUNITY, Dispute.Level.STREET]
 FORMULAS = {
     "found": gettext_lazy("本月发现 = 发现日期在本月的纠纷数"),
@@ -71,6 +73,7 @@ class DisputeIn:
     client_id: str = ""
     # parties from the archive, by ID number (exact, through the blind index, within jurisdiction)
     party_id_numbers: list[str] = field(default_factory=list)
+    case_code: str = ""  # the case it came in as: one record for both
 
 
 def record(data: DisputeIn, *, by) -> Dispute:
@@ -80,6 +83,8 @@ def record(data: DisputeIn, *, by) -> Dispute:
     sender = idempotency.sender(by)
     if existing := idempotency.sent_before(Dispute.objects, data.client_id, sender):
         return existing
+    if data.case_code and Dispute.objects.filter(case_code=data.case_code).exists():
+        raise invalid("case_code", _("事件 %(c)s 已转入矛盾纠纷调解") % {"c": data.case_code}, "taken")
     errors: dict[str, ValidationError] = {}
     grid = accounts.visible(grids.active_grids(), by, grid_field="").filter(pk=data.grid).first()
     if grid is None:
@@ -127,6 +132,7 @@ def record(data: DisputeIn, *, by) -> Dispute:
                 level=Dispute.Level.UNIT,
                 level_due=found_on + timedelta(days=level_days("unit")),
                 mediator=data.mediator.strip(),
+                case_code=data.case_code or None,
                 **idempotency.keyed(data.client_id, sender),
             )
             audit.record(audit.Action.CREATE, actor=by, obj=dispute)
@@ -134,6 +140,28 @@ def record(data: DisputeIn, *, by) -> Dispute:
         if again := idempotency.sent_before(Dispute.objects, data.client_id, sender):
             return again
         raise
+    return dispute
+
+
+def dispute_of_case(case_code: str) -> Dispute | None:
+    return Dispute.objects.filter(case_code=case_code).first() if case_code else None
+
+
+@transaction.atomic
+def link_case(dispute: Dispute, case_code: str, *, by) -> Dispute:
+    """Link a dispute already in the register to the case it was also reported as (one record). A dispute
+    already decided closes the case at once."""
+    if not by.has_perm(perms.RECORD) or not disputes_for(by).filter(pk=dispute.pk).exists():
+        raise PermissionDenied(_("该纠纷不在您的辖区内"))
+    if dispute.case_code and dispute.case_code != case_code:
+        raise invalid("dispute", _("该纠纷已关联事件 %(c)s") % {"c": dispute.case_code}, "taken")
+    if Dispute.objects.filter(case_code=case_code).exclude(pk=dispute.pk).exists():
+        raise invalid("case_code", _("事件 %(c)s 已转入矛盾纠纷调解") % {"c": case_code}, "taken")
+    dispute.case_code = case_code
+    dispute.save(update_fields=["case_code", "last_updated"])
+    audit.record(audit.Action.UPDATE, actor=by, obj=dispute, detail={"case": case_code})
+    if dispute.closed:
+        dispute_closed.send(Dispute, dispute=dispute, by=by)
     return dispute
 
 
@@ -224,8 +252,12 @@ def close(
     dispute.closed_on = on or today()
     if status in (S.AGREED, S.PARTLY):
         dispute.follow_up_due = dispute.closed_on + timedelta(days=settings.MEDIATION_FOLLOW_UP_DAYS)
-    dispute.save()
+    # only what the outcome sets: a stale copy must not undo a link made since it was read
+    dispute.save(update_fields=["status", "outcome", "referred_to", "agreement", "closed_on", "follow_up_due",
+                                "last_updated"])  # fmt: skip
+    dispute.refresh_from_db(fields=["case_code"])
     audit.record(audit.Action.UPDATE, actor=by, obj=dispute, detail={"status": status})
+    dispute_closed.send(Dispute, dispute=dispute, by=by)  # a case it came in as closes with it
     return dispute
 
 

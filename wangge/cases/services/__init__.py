@@ -42,6 +42,14 @@ from wangge.cases.services.catalogue import (  # noqa: F401
 from wangge.cases.services.deadlines import (  # noqa: F401
     light,
 )
+from wangge.cases.services.disputes import (  # noqa: F401
+    DISPUTE_RISKS,
+    close_by_dispute,
+    dispute_of,
+    is_dispute,
+    link_dispute,
+    open_dispute,
+)
 from wangge.cases.services.duplicates import (  # noqa: F401
     FOLLOW_SALT,
     PublicHint,

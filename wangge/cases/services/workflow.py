@@ -205,6 +205,13 @@ def handle(case: Case, *, by, comment: str, photos=()) -> Case:
     _require(by, perms.HANDLE, case, handler=True)
     _from(case, S.DISPATCHED)
     comment = _need(comment, _("处置结果"))
+    if case.category.dispute_kind:  # one record: the mediation register's outcome closes it
+        raise invalid(
+            "status",
+            _("“%(c)s”属于矛盾纠纷：请转入矛盾纠纷调解（或关联已登记的纠纷），由调解结果办结")
+            % {"c": case.category.name},
+            "wrong_state",
+        )
     if case.category.visit_required and not case.events.filter(action=A.SITE_VISIT).exists():
         raise invalid(
             "status",
