@@ -21,6 +21,7 @@ from wangge.cases.api import router as cases_router
 from wangge.core import text
 from wangge.core.errors import codes_of
 from wangge.fieldwork.api import router as fieldwork_router
+from wangge.fieldwork.api_more import router as fieldwork_more_router
 from wangge.grids.api import router as grids_router
 from wangge.mediation.api import router as mediation_router
 from wangge.registry.api import router as registry_router
@@ -244,6 +245,7 @@ def register_routers() -> None:
     api.add_router("/", registry_router)
     api.add_router("/", cases_router)
     api.add_router("/", fieldwork_router)
+    api.add_router("/", fieldwork_more_router)
     api.add_router("/", mediation_router)
 
 
