@@ -368,6 +368,40 @@ class HazardPage(Schema):
     items: list[HazardListed]
 
 
+class SupervisedOut(Schema):
+    name: str
+    sex: str
+    birth_date: date | None
+    id_number: str  # masked
+    phone: str  # masked
+    groups: list[str]
+    grid: str
+
+
+class SupervisedPage(Schema):
+    count: int
+    page: int
+    items: list[SupervisedOut]
+
+
+@router.get("/registry/supervised", response=SupervisedPage,
+            summary="监管对象：本部门依法监管的特殊人群（全辖区，遮挡，查看记入审计）")  # fmt: skip
+def supervised(request, group: str = "", q: str = "", page: int = 1):
+    require(request.user, perms.VIEW_SUPERVISED)
+    keys = {g.key for g in registry.supervised_groups(request.user)}
+
+    def out(p) -> dict:
+        groups = [m.group.key for m in p.memberships.all() if m.group.key in keys and m.end is None]
+        return {"name": p.name, "sex": p.sex, "birth_date": p.birth_date, "id_number": mask_id(p.id_number),
+                "phone": mask_phone(p.phone), "grid": p.grid.code, "groups": groups}  # fmt: skip
+
+    answer = api_page(registry.supervised_persons(request.user, group=group, q=q[:64]), page, out=out)
+    registry.audit_supervised_read(
+        request.user, what="api", count=len(answer["items"]), group=group, q=q[:64]
+    )
+    return answer
+
+
 @router.get("/hazards", response=HazardPage, summary="房屋隐患（我辖区内的）")
 def list_hazards(request, grid: str = "", state: str = "", kind: str = "", page: int = 1):
     require(request.user, perms.VIEW_ARCHIVE)

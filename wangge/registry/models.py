@@ -28,6 +28,9 @@ class SpecialGroup(SceneNamed):
         _("综治分类"), max_length=32, choices=Standard, default=Standard.ACTUAL_POPULATION
     )
     sensitive = models.BooleanField(_("敏感"), default=False, help_text=_("仅有“查看敏感人群”权限者可见"))
+    # the departments that supervise its members by law (社区矫正: 司法; 吸毒人员: 公安), by key: their staff
+    # see exactly these members, area-wide, every read audited
+    supervised_by = models.JSONField(_("监管部门"), default=list, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:

@@ -8,6 +8,7 @@ UNMASK = "registry.unmask_pii"
 VIEW_SENSITIVE_GROUPS = "registry.view_sensitive_group"
 EXPORT_UNMASKED = "registry.export_unmasked"
 ADD_GROUPS = "registry.add_specialgroup"  # a new special group in the scene (from a ledger's tag)
+VIEW_SUPERVISED = "registry.view_supervised"  # a department's staff: the members of the groups it supervises
 
 
 def register() -> None:
@@ -16,3 +17,4 @@ def register() -> None:
     grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "admin"], EDIT_ARCHIVE, UNMASK)
     grant(["grid_leader", "community_staff", "centre_staff", "admin"], VIEW_SENSITIVE_GROUPS)
     grant(["centre_staff", "admin"], EXPORT_UNMASKED, ADD_GROUPS)
+    grant(["department_staff"], VIEW_SUPERVISED)

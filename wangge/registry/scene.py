@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from wangge.core.scenes import SceneModel, register_section
+from wangge.accounts.models import Department
+from wangge.core.scenes import SceneError, SceneModel, register_section
 from wangge.registry.models import SpecialGroup
 
 
@@ -16,6 +17,7 @@ class GroupIn(SceneModel):
         default="actual_population", pattern=r"^(actual_population|special_population|key_youth)$"
     )
     sensitive: bool = False
+    supervised_by: list[str] = []  # department keys
 
 
 class RegistrySection(SceneModel):
@@ -26,6 +28,10 @@ class RegistrySection(SceneModel):
 
 
 def apply(section: RegistrySection) -> None:
+    known = set(Department.objects.values_list("key", flat=True))
+    unknown = sorted({d for g in section.special_groups for d in g.supervised_by} - known)
+    if unknown:
+        raise SceneError([f"registry.special_groups.supervised_by：未知的部门 {'、'.join(unknown)}"])
     for order, g in enumerate(section.special_groups):
         SpecialGroup.objects.update_or_create(
             key=g.key,
@@ -34,6 +40,7 @@ def apply(section: RegistrySection) -> None:
                 name_en=g.name_en,
                 standard_class=g.standard_class,
                 sensitive=g.sensitive,
+                supervised_by=g.supervised_by,
                 order=order,
             ),
         )

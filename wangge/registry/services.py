@@ -115,6 +115,45 @@ def groups_for(user) -> QuerySet[SpecialGroup]:
     return qs if user.has_perm(perms.VIEW_SENSITIVE_GROUPS) else qs.filter(sensitive=False)
 
 
+def supervised_groups(user) -> list[SpecialGroup]:
+    """The special groups the user's department supervises by law (the scene's `supervised_by`)."""
+    department = getattr(getattr(user, "department", None), "key", None)
+    if department is None or not user.has_perm(perms.VIEW_SUPERVISED):
+        return []
+    return [g for g in SpecialGroup.objects.order_by("order") if department in (g.supervised_by or [])]
+
+
+def supervised_persons(user, *, group: str = "", q: str = "") -> QuerySet[Person]:
+    """监管对象: the people in the register who belong now to a group the user's department supervises,
+    in the whole area and nobody else; the caller audits the read (`audit_supervised_read`)."""
+    groups = [g for g in supervised_groups(user) if not group or g.key == group]
+    if not groups:
+        return Person.objects.none()
+    today = timezone.localdate()
+    current = GroupMembership.objects.filter(group__in=groups, start__lte=today).filter(
+        Q(end__isnull=True) | Q(end__gte=today)
+    )
+    qs = in_register(Person.objects.filter(pk__in=current.values("person_id"))).select_related("grid")
+    if q.strip():
+        qs = qs.filter(name__contains=q.strip())
+    return qs.prefetch_related("memberships__group").order_by("grid__path", "name", "pk")
+
+
+def audit_supervised_read(user, *, what: str, count: int, group: str = "", q: str = "") -> None:
+    """Every read of a supervised list (a page, an export, the API) leaves its record: who, which groups,
+    how many people, what was searched."""
+    audit.record(
+        audit.Action.VIEW_SENSITIVE,
+        actor=user,
+        object_repr=_("监管对象（%(what)s）") % {"what": what},
+        detail={
+            "groups": [g.key for g in supervised_groups(user) if not group or g.key == group],
+            "count": count,
+            "q": q,
+        },  # fmt: skip
+    )
+
+
 TAG_NEW, TAG_SKIP = "new", "skip"
 
 

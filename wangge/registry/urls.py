@@ -8,6 +8,7 @@ urlpatterns = [
     path("grids/<str:code>/", views.grid_archive, name="grid_archive"),
     path("grids/<str:code>/points/", views.grid_points, name="grid_points"),
     path("persons/", views.person_list, name="person_list"),
+    path("supervised/", views.supervised, name="supervised"),
     path("persons/<int:person_id>/", views.person_detail, name="person_detail"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:person_id>/unmask/", views.person_unmask, name="person_unmask"),
