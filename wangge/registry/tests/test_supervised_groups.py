@@ -84,6 +84,7 @@ def test_a_scene_naming_an_unknown_supervising_department_is_refused(town):
     from wangge.core.scenes import SceneError
     from wangge.registry.scene import GroupIn, RegistrySection, apply
 
-    section = RegistrySection(special_groups=[GroupIn(key="drug_user", name="吸毒人员", supervised_by=["polise"])])
+    group = GroupIn(key="drug_user", name="吸毒人员", supervised_by=["polise"])
+    section = RegistrySection(special_groups=[group])
     with pytest.raises(SceneError, match="未知的部门 polise"):
         apply(section)
