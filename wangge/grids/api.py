@@ -82,6 +82,9 @@ class GridUpdateIn(Schema):
     boundary: dict | None = None
     households: int | None = None
     repair: bool = False
+    boundary_from: date | None = Field(
+        None, description="新边界生效日期（不填为今天；此前的边界保留为历史版本）"
+    )
 
 
 class CloseIn(Schema):
@@ -338,9 +341,24 @@ def update_grid(request, code: str, body: GridUpdateIn):
         boundary=body.boundary,
         households=body.households,
         repair=body.repair,
+        boundary_from=body.boundary_from,
         by=request.user,
     )
     return _visible_grid(request, code)
+
+
+class BoundaryVersionOut(Schema):
+    valid_from: date
+    valid_to: date | None
+    area_m2: float
+    boundary: dict | None
+
+
+@router.get("/grids/{code}/boundaries", response=list[BoundaryVersionOut],
+            summary="边界变更记录（每次重划一版，含起止日期；从未重划的网格为空）")  # fmt: skip
+def boundary_versions(request, code: str):
+    require(request.user, perms.VIEW_GRIDS)
+    return list(grids.boundary_history(_visible_grid(request, code)))
 
 
 @router.post("/grids/{code}/close", response=GridOut, summary="停用网格")

@@ -53,6 +53,12 @@ class GridEditForm(forms.Form):
     kind = forms.ModelChoiceField(label=_("类型"), queryset=GridKind.objects.all(), required=False)
     households = forms.IntegerField(label=_("户数"), min_value=0)
     boundary = GeoJSONField(label=_("边界（GeoJSON，WGS-84）"), required=False)
+    boundary_from = forms.DateField(
+        label=_("新边界生效日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("不填为今天；此前的边界作为历史版本保留"),
+    )
     repair = forms.BooleanField(label=_("自动修复无效边界"), required=False)
 
 

@@ -84,6 +84,46 @@ class Grid(MP_Node, TimeStamped):
         return self.valid_to is None
 
 
+class GridBoundary(models.Model):
+    """A grid's boundary over a span of days (valid_to: the first day it no longer held). Written when a
+    boundary is redrawn, so that locating a point on a past day, and the map of that day, use the line
+    that held then; a grid never redrawn has none (its boundary has held since it opened)."""
+
+    grid = models.ForeignKey(Grid, models.CASCADE, related_name="boundary_versions", verbose_name=_("网格"))
+    boundary = models.JSONField(_("边界"), null=True, blank=True)
+    area_m2 = models.FloatField(_("面积（平方米）"), default=0)
+    valid_from = models.DateField(_("起始日期"))
+    valid_to = models.DateField(_("截止日期"), null=True, blank=True)
+    changed_by = models.CharField(_("修改人"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("边界版本")
+        verbose_name_plural = _("边界版本")
+        ordering = ["grid", "valid_from"]
+        indexes = [models.Index(fields=["grid", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.grid} {self.valid_from}"
+
+
+class GridParentHistory(models.Model):
+    """Which grid a grid stood under over a span of days, written when a split or a merge moves it to a
+    new parent, so that the tree of a past day shows it where it was then (valid_to: first day not)."""
+
+    grid = models.ForeignKey(Grid, models.CASCADE, related_name="parent_history", verbose_name=_("网格"))
+    parent = models.ForeignKey(Grid, models.CASCADE, null=True, related_name="+", verbose_name=_("上级网格"))
+    valid_from = models.DateField(_("起始日期"))
+    valid_to = models.DateField(_("截止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("上级变更记录")
+        verbose_name_plural = _("上级变更记录")
+        indexes = [models.Index(fields=["valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.grid} ← {self.parent} {self.valid_from}"
+
+
 class BoundaryVersion(models.Model):
     """One row whose counter goes up whenever any boundary changes, so every process rebuilds its index."""
 

@@ -20,7 +20,16 @@ from wangge.core.errors import flat, invalid
 from wangge.grids import coords
 from wangge.grids.geometry import area_m2, check_shape, to_geojson, to_shape
 from wangge.grids.index import IndexCache, Located, build_index
-from wangge.grids.models import BoundaryVersion, Grid, GridKind, GridLevel, GridRole, RoleAssignment
+from wangge.grids.models import (
+    BoundaryVersion,
+    Grid,
+    GridBoundary,
+    GridKind,
+    GridLevel,
+    GridParentHistory,
+    GridRole,
+    RoleAssignment,
+)
 
 # Tolerances for import checks, as shares of the child's area.
 OUTSIDE_PARENT_TOLERANCE = 0.01
@@ -93,12 +102,25 @@ def leaf_grids(*, on: date | None = None) -> QuerySet[Grid]:
 
 
 def children(grid: Grid, *, on: date | None = None) -> QuerySet[Grid]:
-    return (
-        Grid.objects.filter(subtree_q(grid.path), depth=grid.depth + 1)
-        .filter(active_q(on))
-        .select_related("level", "kind")
-        .order_by("code")
-    )
+    """The grids under this one on a day (today): a grid moved by a split or a merge stands under its old
+    parent before the day it moved (GridParentHistory) and under its new one from then."""
+    under = Q(subtree_q(grid.path), depth=grid.depth + 1)
+    if on is not None and on < today():
+        held = GridParentHistory.objects.filter(valid_from__lte=on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+        )
+        under = (under & ~Q(pk__in=held.exclude(parent=grid).values("grid_id"))) | Q(
+            pk__in=held.filter(parent=grid).values("grid_id")
+        )
+    return Grid.objects.filter(under).filter(active_q(on)).select_related("level", "kind").order_by("code")
+
+
+def mark_children(grids: Iterable[Grid], *, on: date | None = None) -> list[Grid]:
+    """The grids with `has_children` set for that day (the tree's ▸): today's count, or the day's."""
+    out = list(grids)
+    for g in out:
+        g.has_children = children(g, on=on).exists() if on is not None and on < today() else g.numchild > 0
+    return out
 
 
 def chain(grid: Grid) -> list[Grid]:
@@ -199,8 +221,9 @@ def _boundary_version() -> int:
 
 def _load_index(on: date):
     fields = ("id", "path", "code", "name", "depth", "boundary")
+    held = boundaries_on(on)  # a grid redrawn since: the line of that day
     rows: list[dict] = [
-        {**r, "level": r["level_name"]}
+        {**r, "level": r["level_name"], "boundary": held.get(r["id"], r["boundary"])}
         for r in active_grids(on).values(*fields, level_name=F("level__name"), level_key=F("level__key"))
     ]
     return build_index(rows, on)
@@ -386,9 +409,12 @@ def update_grid(
     boundary: dict | None = None,
     households: int | None = None,
     repair: bool = False,
+    boundary_from: date | None = None,
     by=None,
 ) -> Grid:
-    """Change a grid's name, kind, household count or boundary (its code never changes)."""
+    """Change a grid's name, kind, household count or boundary (its code never changes). A new boundary
+    holds from `boundary_from` (today): the one before is kept as a version with its dates, so that a
+    point located on an earlier day, and the map of that day, use the line that held then."""
     grid = Grid.objects.select_for_update().get(pk=grid.pk)
     if not grid.is_active:
         raise invalid("valid_to", _("已停用的网格不能修改"), "closed")
@@ -412,6 +438,8 @@ def update_grid(
         shape_json, derived = _clean_boundary(boundary, repair=repair)
         if shape_json != grid.boundary:
             changes["boundary"] = [round(grid.area_m2), round(derived["area_m2"])]
+            since = _new_boundary_version(grid, shape_json, derived["area_m2"], boundary_from or today(), by)
+            changes["boundary_from"] = since.isoformat()
             grid.boundary = shape_json
             for k, v in derived.items():
                 setattr(grid, k, v)
@@ -420,6 +448,44 @@ def update_grid(
         grid.save()
         audit.record(audit.Action.UPDATE, actor=by, obj=grid, detail=changes)
     return grid
+
+
+def _new_boundary_version(grid: Grid, boundary: dict | None, area: float, since: date, by) -> date:
+    """Close the boundary that held and open the new one from `since` (a redraw on the same day as the
+    last one corrects it in place). Never before the last version's start, never in the future."""
+    versions = GridBoundary.objects.filter(grid=grid)
+    current = versions.filter(valid_to__isnull=True).first()
+    start = current.valid_from if current else grid.valid_from
+    if since < start or since > today():
+        raise invalid(
+            "boundary_from",
+            _("边界生效日期应在 %(a)s 与今天之间") % {"a": start.isoformat()},
+            "out_of_range",
+        )
+    who = (str(by) if by else "")[:64]
+    if current is None:  # the first redraw: the line it opened with becomes the first version
+        current = GridBoundary.objects.create(grid=grid, boundary=grid.boundary, area_m2=grid.area_m2,
+                                              valid_from=grid.valid_from)  # fmt: skip
+    if since == current.valid_from:
+        GridBoundary.objects.filter(pk=current.pk).update(boundary=boundary, area_m2=area, changed_by=who)
+    else:
+        GridBoundary.objects.filter(pk=current.pk).update(valid_to=since)
+        GridBoundary.objects.create(
+            grid=grid, boundary=boundary, area_m2=area, valid_from=since, changed_by=who
+        )
+    return since
+
+
+def boundaries_on(on: date, grid_ids=None) -> dict[int, dict | None]:
+    """The boundaries that held on a day, for the grids redrawn since (the others: their own)."""
+    qs = GridBoundary.objects.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+    if grid_ids is not None:
+        qs = qs.filter(grid_id__in=grid_ids)
+    return dict(qs.values_list("grid_id", "boundary"))
+
+
+def boundary_history(grid: Grid) -> QuerySet[GridBoundary]:
+    return GridBoundary.objects.filter(grid=grid).order_by("-valid_from")
 
 
 @transaction.atomic
@@ -448,8 +514,9 @@ def close_grid(grid: Grid, *, on: date | None = None, by=None) -> Grid:
     return grid
 
 
-def _move_children(old: Grid, new_grids: Sequence[Grid]) -> None:
-    """Open children follow the new grid that holds their representative point (or the largest overlap)."""
+def _move_children(old: Grid, new_grids: Sequence[Grid], on: date) -> None:
+    """Open children follow the new grid that holds their representative point (or the largest overlap),
+    from the day of the change; where they stood before is kept (GridParentHistory) for the past's tree."""
     kids = list(Grid.objects.filter(subtree_q(old.path), depth=old.depth + 1, valid_to__isnull=True))
     if not kids:
         return
@@ -462,6 +529,12 @@ def _move_children(old: Grid, new_grids: Sequence[Grid]) -> None:
                 shapes, key=lambda gs: gs[1].intersection(kid_shape).area if gs[1] is not None else -1.0
             )
             target = best[0]
+        history = GridParentHistory.objects.filter(grid=kid)
+        if not history.exists():
+            GridParentHistory.objects.create(grid=kid, parent=old, valid_from=kid.valid_from, valid_to=on)
+        else:
+            history.filter(valid_to__isnull=True).update(valid_to=on)
+        GridParentHistory.objects.create(grid=kid, parent_id=target.pk, valid_from=on)
         Grid.objects.move(kid, Grid.objects.get(pk=target.pk), "sorted-child")
 
 
@@ -495,7 +568,7 @@ def split_grid(grid: Grid, *, pieces: Sequence[dict], on: date | None = None, by
             raise ValidationError({f"pieces[{i}]": flat(exc)}) from exc
     for g in new:
         g.predecessors.add(grid)
-    _move_children(grid, new)
+    _move_children(grid, new, on)
     _close_without_checks(grid, on)
     audit.record(audit.Action.SPLIT, actor=by, obj=grid, detail={"into": [g.code for g in new]})
     return new
@@ -533,7 +606,7 @@ def merge_grids(grids: Sequence[Grid], *, name: str, on: date | None = None, by=
     )
     merged.predecessors.add(*grids)
     for g in grids:
-        _move_children(g, [merged])
+        _move_children(g, [merged], on)
         _close_without_checks(g, on)
     audit.record(audit.Action.MERGE, actor=by, obj=merged, detail={"from": [g.code for g in grids]})
     return merged
@@ -708,7 +781,13 @@ def subtree_geojson(grid: Grid, *, on: date | None = None, max_depth: int | None
     qs = subtree(grid, on=on).select_related("level", "kind").order_by("path")
     if max_depth is not None:
         qs = qs.filter(depth__lte=grid.depth + max_depth)
-    result = feature_collection(qs)
+    rows = list(qs)
+    if on is not None and on < today():  # the map of a past day: the lines that held then
+        held = boundaries_on(on, [g.pk for g in rows])
+        for g in rows:
+            if g.pk in held:
+                g.boundary = held[g.pk]
+    result = feature_collection(rows)
     if result["features"]:
         # The exported root keeps its real parent's code, so the file can be imported back under it.
         parent = Grid.objects.get_parent(grid)

@@ -65,7 +65,7 @@ def tree(request):
         request,
         "grids/tree.html",
         {
-            "roots": top_grids(request.user, on=on),
+            "roots": grids.mark_children(top_grids(request.user, on=on), on=on),
             "page": page,
             "query": query,
             "q": q,
@@ -83,7 +83,10 @@ def tree_children(request, code: str):
     return render(
         request,
         "grids/tree.html#children",
-        {"children": grids.children(grid, on=_on(request)), "on": _on(request)},
+        {
+            "children": grids.mark_children(grids.children(grid, on=_on(request)), on=_on(request)),
+            "on": _on(request),
+        },
     )
 
 
@@ -130,6 +133,7 @@ def grid_detail(request, code: str):
             "assignments": grids.active_assignments(grid),
             "predecessors": grid.predecessors.all(),
             "successors": grid.successors.all(),
+            "boundary_history": grids.boundary_history(grid),
             "can_edit": request.user.has_perm(perms.EDIT_GRIDS),
             "can_assign": request.user.has_perm(perms.ASSIGN_ROLES),
         },
@@ -268,6 +272,7 @@ def grid_edit(request, code: str):
                 households=d["households"],
                 boundary=d["boundary"],
                 repair=d["repair"],
+                boundary_from=d.get("boundary_from"),
                 by=request.user,
             )
         except ValidationError as exc:

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet, TextField
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -252,7 +252,19 @@ def search_persons(
     dead, group memberships and ages of that day.
     """
     qs = persons_for(user)
-    if grid is not None:
+    if grid is not None and on is not None:
+        # the archive of a past day: the grid the household lived in then, not today's
+        # (a household known only since a later day, as an imported ledger's, counts where it was first seen)
+        held = Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        earlier = HouseholdGridHistory.objects.filter(
+            household=OuterRef("household"), valid_from__lt=OuterRef("valid_from")
+        )
+        first_seen_later = Q(valid_from__gt=on) & ~Exists(earlier)
+        then = HouseholdGridHistory.objects.filter(grid__in=grids.subtree_ids(grid)).filter(
+            held | first_seen_later
+        )
+        qs = qs.filter(household__in=then.values("household_id"))
+    elif grid is not None:
         qs = qs.filter(grid__in=grids.subtree_ids(grid))
     if on is not None:
         qs = qs.filter(registered_on__lte=on).filter(

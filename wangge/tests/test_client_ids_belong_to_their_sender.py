@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from testkit import UserFactory, grid_worker
+from testkit import UserFactory, grid_worker, staff
 from wangge.accounts.models import User
 from wangge.cases.tests.helpers import inside
 from wangge.registry.tests.factories import citizen_id, household_with_people
@@ -30,13 +30,21 @@ class Side:
     members: list
     worker: User
     resident: User
+    community: User  # its community's staff, who walks the monthly joint patrol
+    patrol: object
 
 
 def side(town, n: int, names: tuple[str, str]) -> Side:
+    from wangge.fieldwork import services as fieldwork
+
     unit = town.units[n]
     hh, members = household_with_people(unit, names=names)
     resident = UserFactory(role=User.Role.RESIDENT, phone=members[0].phone)
-    return Side(unit, hh, members, grid_worker(unit), resident)
+    second = next(g for g in town.seconds if unit.path.startswith(g.path))
+    community = staff("community_staff", scope=second)
+    members_ = [{"name": "张组长", "role": "居民小组长"}, {"name": "物业李经理", "role": "物业公司"}]
+    patrol = fieldwork.plan_patrol(grid=second, planned_on=date.today(), members=members_, by=community)
+    return Side(unit, hh, members, grid_worker(unit), resident, community, patrol)
 
 
 # Each API write route that takes a client id: who sends it, and a body of theirs carrying a marker.
@@ -61,12 +69,22 @@ def _dispute(s: Side, marker: str, n: int) -> dict:
     return {"grid": s.unit.code, "kind": "family", "summary": marker, "parties": ["赵某"]}
 
 
+def _service(s: Side, marker: str, n: int) -> dict:
+    return {"person": s.members[0].pk, "kind": "其他", "note": marker}
+
+
+def _finding(s: Side, marker: str, n: int) -> dict:
+    return {"area": "环境卫生", "item": "楼道杂物", "description": marker, "handling": "recorded"}
+
+
 API_ROUTES = {
     "/api/cases": ("worker", _case),
     "/api/persons": ("worker", _person),
     "/api/me/proposals": ("resident", _proposal),
     "/api/fieldwork/visits": ("worker", _visit),
     "/api/mediation/disputes": ("worker", _dispute),
+    "/api/fieldwork/services": ("worker", _service),
+    "/api/fieldwork/patrols/{patrol_id}/findings": ("community", _finding),
 }
 
 
@@ -101,10 +119,11 @@ def test_replaying_another_users_client_id_through_the_api_returns_nothing_of_th
     role, body = API_ROUTES[path]
     theirs, mine = side(town, 7, ("他户甲", "他户乙")), side(town, 0, ("本户甲", "本户乙"))
     client.force_login(getattr(theirs, role))
-    first = client.post(path, {**body(theirs, "他人的秘密内容", 1), "client_id": SHARED},
-                        content_type="application/json")  # fmt: skip
+    first = client.post(path.format(patrol_id=theirs.patrol.pk), {**body(theirs, "他人的秘密内容", 1),
+                        "client_id": SHARED}, content_type="application/json")  # fmt: skip
     assert first.status_code == 201, first.content
     client.force_login(getattr(mine, role))
+    path = path.format(patrol_id=mine.patrol.pk)
     replay = client.post(path, {**body(mine, "我自己的内容", 2), "client_id": SHARED},
                          content_type="application/json")  # fmt: skip
     assert replay.status_code == 201, replay.content  # a new record of one's own

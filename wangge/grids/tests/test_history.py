@@ -117,3 +117,63 @@ def test_codes_are_stable_and_never_reused(town):
     level = unit.level
     new = grids.create_grid(name="新格", level=level, parent=third)
     assert new.code != unit.code and new.code == third.code + "003"
+
+
+def test_the_tree_of_a_past_day_shows_each_grid_under_the_parent_it_had_then(client, town):
+    """A split moves the old grid's children to the new pieces from the day of the split; before that day
+    they stand under the old grid (seen: a unit shown under a grid that only started later)."""
+    third = town.thirds[0]
+    units = [u for u in town.units if u.path.startswith(third.path)]
+    left, right = _halves(third)
+    pieces = [{"name": "西片", "boundary": left}, {"name": "东片", "boundary": right}]
+    a, b = grids.split_grid(third, pieces=pieces, on=D)
+    before, after = date(2026, 5, 31), D
+    assert set(grids.children(third, on=before)) == set(units)
+    assert not grids.children(a, on=before).exists() and not grids.children(b, on=before).exists()
+    assert set(grids.children(a, on=after)) | set(grids.children(b, on=after)) == set(units)
+    assert not grids.children(third, on=after).exists()
+    client.force_login(staff(User.Role.ADMIN))
+    old_day = client.get(
+        reverse("grids:tree_children", args=[third.code]), {"on": "2026-05-31"}
+    ).content.decode()
+    assert all(u.name in old_day for u in units)
+    tree = client.get(reverse("grids:tree_children", args=[town.seconds[0].code]), {"on": "2026-05-31"})
+    toggle = reverse("grids:tree_children", args=[third.code])
+    assert f'hx-get="{toggle}?on=2026-05-31"' in tree.content.decode()
+    # and a second change keeps both spans: merged back on 1 September
+    merged = grids.merge_grids([a, b], name="合并片", on=date(2026, 9, 1))
+    assert set(grids.children(third, on=before)) == set(units)
+    assert set(grids.children(a, on=date(2026, 7, 1))) | set(grids.children(b, on=date(2026, 7, 1))) == set(
+        units
+    )
+    assert set(grids.children(merged, on=date(2026, 9, 1))) == set(units) == set(grids.children(merged))
+
+
+def test_a_redrawn_boundary_keeps_the_old_line_for_the_days_it_held(client, town):
+    unit = town.units[0]
+    old = shapely.geometry.shape(unit.boundary)
+    minx, miny, maxx, maxy = old.bounds
+    smaller = to_geojson(shapely.box(minx, miny, (minx + maxx) / 2, maxy))
+    east_point = (minx + 0.9 * (maxx - minx), (miny + maxy) / 2)  # inside the old line only
+    redrawn = date(2026, 9, 1)
+    grids.update_grid(unit, boundary=smaller, boundary_from=redrawn, by=staff(User.Role.ADMIN))
+    assert grids.locate(*east_point, on=date(2026, 8, 31)).leaf.code == unit.code
+    now = grids.locate(*east_point, on=redrawn)
+    assert now is None or now.leaf.code != unit.code
+    versions = list(grids.boundary_history(unit))
+    assert [(v.valid_from, v.valid_to) for v in versions] == [(redrawn, None), (unit.valid_from, redrawn)]
+    client.force_login(staff(User.Role.ADMIN))
+    then = client.get(
+        reverse("grids:grid_geojson", args=[unit.code]), {"depth": 0, "on": "2026-08-31"}
+    ).json()
+    assert shapely.geometry.shape(then["features"][0]["geometry"]).equals(old)
+    assert len(client.get(f"/api/grids/{unit.code}/boundaries").json()) == 2
+    assert "边界变更记录" in client.get(unit.get_absolute_url()).content.decode()
+    # a redraw on the same day corrects it in place; before the last one, or in the future, is refused
+    grids.update_grid(unit, boundary=to_geojson(shapely.box(minx, miny, (minx + maxx) / 3, maxy)),
+                      boundary_from=redrawn)  # fmt: skip
+    assert grids.boundary_history(unit).count() == 2
+    for day in (date(2026, 8, 1), date(2099, 1, 1)):
+        with pytest.raises(ValidationError, match="边界生效日期"):
+            grids.update_grid(unit, boundary=smaller, boundary_from=day)
+    assert grids.boundary_history(unit).count() == 2

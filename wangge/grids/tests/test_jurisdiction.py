@@ -131,6 +131,7 @@ API_BODIES = {
     ("get", "/api/grids/{code}"): None,
     ("patch", "/api/grids/{code}"): {"name": "改名"},
     ("get", "/api/grids/{code}/geojson"): None,
+    ("get", "/api/grids/{code}/boundaries"): None,
     ("get", "/api/grids/{code}/coverage"): None,
     ("get", "/api/grids/{code}/export"): None,
     ("post", "/api/grids/{code}/close"): {},

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from testkit import grid_worker
+from testkit import grid_worker, staff
 from wangge.core import crypto
 from wangge.registry import services as registry
 from wangge.registry.models import Household, Person
@@ -246,3 +246,25 @@ def test_the_archive_as_of_a_past_date(client, town):
     ).content.decode()
     assert "故人" in page
     assert "故人" not in client.get(reverse("registry:person_list")).content.decode()
+
+
+def test_the_archive_of_a_past_day_finds_people_in_the_grid_they_lived_in_then(town):
+    from datetime import timedelta
+
+    day = registry.today()
+    hh, (mover,) = household_with_people(town.units[0], names=("搬家者",))
+    Person.objects.filter(pk=mover.pk).update(registered_on=day - timedelta(days=400))
+    hh.grid_history.update(valid_from=day - timedelta(days=400))
+    new_home = registry.create_house(grid=town.units[7], address="新家路1号")
+    registry.move_household(hh, house=new_home, on=day - timedelta(days=30))
+    centre = staff("centre_staff", scope=town.root)
+    before, after = day - timedelta(days=60), day - timedelta(days=10)
+    assert mover in registry.search_persons(centre, grid=town.units[0], on=before)
+    assert mover not in registry.search_persons(centre, grid=town.units[7], on=before)
+    assert mover in registry.search_persons(centre, grid=town.units[7], on=after)
+    assert mover not in registry.search_persons(centre, grid=town.units[0], on=after)
+    assert mover in registry.search_persons(centre, grid=town.units[7])  # today
+    # a household known only from a later ledger counts where it was first seen
+    hh2, (late,) = household_with_people(town.units[3], names=("后录入",))
+    Person.objects.filter(pk=late.pk).update(registered_on=day - timedelta(days=400))
+    assert late in registry.search_persons(centre, grid=town.units[3], on=before)
