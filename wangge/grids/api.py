@@ -133,6 +133,7 @@ class CoverageOut(Schema):
     overlap_area_m2: float
     outside_area_m2: float
     children: int
+    undrawn: int = Field(description="下级中尚无边界的网格数")
     gaps: dict | None
     overlaps: dict | None
 

@@ -57,10 +57,10 @@ class LeafIndex:
         if len(candidates) > 1:
             candidates = np.sort(candidates)  # deterministic on shared edges
         hits = shapely.intersects_xy(self.geoms[candidates], lon, lat)
-        for idx, hit in zip(candidates, hits, strict=True):
-            if hit:
-                return self.located[int(idx)]
-        return None
+        found = [self.located[int(idx)] for idx, hit in zip(candidates, hits, strict=True) if hit]
+        if len(found) > 1:  # a grid drawn above children not all drawn yet: the deepest that holds it
+            return max(found, key=lambda f: f.leaf.depth)
+        return found[0] if found else None
 
 
 def build_index(rows: list[dict], on: date) -> LeafIndex:
@@ -72,7 +72,10 @@ def build_index(rows: list[dict], on: date) -> LeafIndex:
         for r in rows
     }
     geoms, located = [], []
-    leaves = [r for r in rows if r["path"] not in parents and r["boundary"]]
+    # the leaves, and every grid with a boundary that has a child without one (a tree imported before
+    # its map): a point there falls back to the deepest grid drawn
+    undrawn_under = {r["path"][:-4] for r in rows if not r["boundary"] and len(r["path"]) > 4}
+    leaves = [r for r in rows if r["boundary"] and (r["path"] not in parents or r["path"] in undrawn_under)]
 
     shapes = shapely.from_geojson([json.dumps(r["boundary"]) for r in leaves]) if leaves else []
     for r, geom in zip(leaves, shapes, strict=True):

@@ -115,6 +115,12 @@ def children(grid: Grid, *, on: date | None = None) -> QuerySet[Grid]:
     return Grid.objects.filter(under).filter(active_q(on)).select_related("level", "kind").order_by("code")
 
 
+def children_all(parent_pk: int) -> QuerySet[Grid]:
+    """Every grid directly under a grid, open or closed (its tree children, as the paths have them)."""
+    parent = Grid.objects.get(pk=parent_pk)
+    return Grid.objects.filter(subtree_q(parent.path), depth=parent.depth + 1)
+
+
 def mark_children(grids: Iterable[Grid], *, on: date | None = None) -> list[Grid]:
     """The grids with `has_children` set for that day (the tree's ▸): today's count, or the day's."""
     out = list(grids)
@@ -702,10 +708,29 @@ class Coverage:
     overlap_area_m2: float
     children: int = 0
     outside_area_m2: float = 0.0
+    undrawn: int = 0  # grids below it without a boundary yet (a grid list imported before its map)
+
+
+def undrawn(grid: Grid, *, on: date | None = None) -> QuerySet[Grid]:
+    """The grids below this one that have no boundary yet: to draw, or to import by code."""
+    return (
+        subtree(grid, on=on)
+        .filter(boundary__isnull=True)
+        .exclude(pk=grid.pk)
+        .select_related("level")
+        .order_by("path")
+    )
 
 
 def coverage(grid: Grid, *, on: date | None = None) -> Coverage:
-    """How much of a parent its children cover, and where the gaps and overlaps are."""
+    """How much of a parent its children cover, where the gaps and overlaps are, and how many grids
+    below it have no boundary yet."""
+    result = _coverage(grid, on=on)
+    result.undrawn = undrawn(grid, on=on).count()
+    return result
+
+
+def _coverage(grid: Grid, *, on: date | None = None) -> Coverage:
     parent_shape = to_shape(grid.boundary)
     kids = [k for g in children(grid, on=on) if (k := to_shape(g.boundary)) is not None]
     if parent_shape is None:

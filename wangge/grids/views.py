@@ -26,6 +26,8 @@ from wangge.grids import services as grids
 from wangge.grids.jurisdiction import get_visible_or_404, top_grids, visible
 from wangge.grids.models import Grid, GridLevel
 
+TREE_PAGE = 200  # children shown at once when a tree node opens; the rest follow on request
+
 
 def _grid(request, code: str) -> Grid:
     return get_visible_or_404(
@@ -80,14 +82,17 @@ def tree(request):
 @permission_required(perms.VIEW_GRIDS, raise_exception=True)
 def tree_children(request, code: str):
     grid = _grid(request, code)
-    return render(
-        request,
-        "grids/tree.html#children",
-        {
-            "children": grids.mark_children(grids.children(grid, on=_on(request)), on=_on(request)),
-            "on": _on(request),
-        },
-    )
+    on = _on(request)
+    qs = grids.children(grid, on=on)
+    try:
+        offset = max(int(request.GET.get("offset", 0)), 0)
+    except ValueError:
+        offset = 0
+    page = grids.mark_children(qs[offset : offset + TREE_PAGE], on=on)  # 41,352 streets under one level
+    more = max(qs.count() - offset - len(page), 0)
+    return render(request, "grids/tree.html#children", {
+        "children": page, "on": on, "more": more, "parent": grid, "next_offset": offset + TREE_PAGE,
+    })  # fmt: skip
 
 
 @login_required
@@ -123,13 +128,17 @@ def grid_list_xlsx(request):
 @permission_required(perms.VIEW_GRIDS, raise_exception=True)
 def grid_detail(request, code: str):
     grid = _grid(request, code)
+    children = grids.children(grid) if grid.is_active else Grid.objects.none()
+    children_page, query = paginate(request, children)
     return render(
         request,
         "grids/grid_detail.html",
         {
             "grid": grid,
             "chain": grids.chain(grid)[:-1],
-            "children": grids.children(grid) if grid.is_active else Grid.objects.none(),
+            "children": children_page,
+            "children_count": children.count(),
+            "query": query,
             "assignments": grids.active_assignments(grid),
             "predecessors": grid.predecessors.all(),
             "successors": grid.successors.all(),
@@ -191,9 +200,17 @@ def export_xlsx(request, code: str):
 @permission_required(perms.VIEW_GRIDS, raise_exception=True)
 def coverage(request, code: str):
     grid = _grid(request, code)
+    missing = grids.undrawn(grid)
+    if request.GET.get("format") == "xlsx":  # the list to draw, or to fill in and import back by code
+        rows = [[g.name, g.code, g.level.label] for g in missing[:100000]]
+        return download(
+            write_workbook(["名称", "编码", "层级"], rows, sheet="尚无边界"), f"undrawn-{grid.code}.xlsx"
+        )
     result = grids.coverage(grid)
     overlay = {"gaps": result.gaps, "overlaps": result.overlaps}
-    return render(request, "grids/coverage.html", {"grid": grid, "cov": result, "overlay": overlay})
+    page, query = paginate(request, missing)
+    context = {"grid": grid, "cov": result, "overlay": overlay, "page": page, "query": query}
+    return render(request, "grids/coverage.html", context)
 
 
 @login_required
