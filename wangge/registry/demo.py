@@ -20,6 +20,7 @@ from wangge.core import crypto
 from wangge.core.demo import register_step
 from wangge.core.names import GIVEN, SURNAMES, mobile
 from wangge.grids import services as grids
+from wangge.registry import services as registry
 from wangge.registry.models import (
     Building,
     GroupMembership,
@@ -440,12 +441,24 @@ def load(rng: random.Random) -> None:
     _save_people(people)
     hazards = _hazards(houses, rng)
     orgs = _organisations(units, rng)
+    _corrections(units[0])
     buildings = len({h.building_id for h in houses if h.building_id})
     households, persons = len(people.households), len(people.persons)
     print(
         f"档案：{buildings} 栋楼，{len(houses)} 套房屋，{households} 户，{persons} 人，"
         f"{len(people.memberships)} 条人群登记，{len(hazards)} 处隐患，{len(orgs)} 家单位"
     )
+
+
+def _corrections(unit) -> None:
+    """A few people of the demo worker's grid corrected since they were registered (a new phone, a new
+    job, moved within the town): their value history shows what the archive said before."""
+    worker = User.objects.filter(grid_assignments__grid=unit, grid_assignments__valid_to__isnull=True).first()
+    people = list(Person.objects.filter(grid=unit, relation="head").order_by("pk")[:3])
+    changes = [{"phone": "13905931234"}, {"occupation": "个体工商户", "employer": "鳌阳镇农贸市场"},
+               {"address": "鳌阳镇胜利街15号3栋2单元502室"}]  # fmt: skip
+    for person, change in zip(people, changes, strict=False):
+        registry.update_person(person, by=worker, **change)
 
 
 def register() -> None:

@@ -69,6 +69,10 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     from wangge.core import outbox
 
     assert outbox.failed().filter(channel="sms").count() == 1  # an SMS refused, on 运行状况 to retry
+    from wangge.registry.models import PersonChange
+
+    assert PersonChange.objects.filter(field="phone").exists()  # a person's value history
+    assert Case.objects.filter(events__action="dispute_outcome").exists()  # a dispute that came in as a case
     assert Case.objects.exclude(rating="").exists()
     assert Visit.objects.count() > 10000  # the last 90 days of visits
     assert not Case.objects.filter(events__isnull=True).exists()
