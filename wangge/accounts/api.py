@@ -139,6 +139,43 @@ def create_user(request, body: UserIn):
     return Status(201, user)
 
 
+def _user(user_id: int):
+    return get_object_or_404(accounts.search_users(text="", role=""), pk=user_id)
+
+
+class ScopeIn(Schema):
+    grid: str = Field(max_length=40, description="网格编码")
+
+
+class ActiveIn(Schema):
+    active: bool
+
+
+@router.post("/users/{user_id}/scopes", response=UserOut, summary="授予辖区（管理员）")
+def grant_scope(request, user_id: int, body: ScopeIn):
+    require(request.user, perms.MANAGE_USERS)
+    grid = Grid.objects.filter(code=body.grid).first()
+    if grid is None:
+        raise invalid("grid", f"找不到网格：{body.grid}", "not_found")
+    subject = _user(user_id)
+    accounts.grant_scope(subject, grid, by=request.user)
+    return subject
+
+
+@router.delete("/users/{user_id}/scopes/{grid_code}", response=UserOut, summary="收回辖区（管理员）")
+def revoke_scope(request, user_id: int, grid_code: str):
+    require(request.user, perms.MANAGE_USERS)
+    subject = _user(user_id)
+    accounts.revoke_scope(subject, get_object_or_404(Grid, code=grid_code), by=request.user)
+    return subject
+
+
+@router.post("/users/{user_id}/active", response=UserOut, summary="停用或启用账号（管理员；账号不删除）")
+def set_active(request, user_id: int, body: ActiveIn):
+    require(request.user, perms.MANAGE_USERS)
+    return accounts.set_active(_user(user_id), active=body.active, by=request.user)
+
+
 class MessageOut(Schema):
     id: int
     title: str

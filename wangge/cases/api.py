@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -252,6 +253,32 @@ def clear_calendar_day(request, day: date):
     return Status(204, None)
 
 
+class BulkDispatchIn(Schema):
+    cases: list[Annotated[str, Field(max_length=32)]] = Field(min_length=1, max_length=200)
+
+
+class BulkDispatchOut(Schema):
+    dispatched: list[str]
+    refused: dict[str, str]
+
+
+@router.post(
+    "/cases/dispatch", response=BulkDispatchOut, summary="批量按派单目录派遣（逐件办理，逐件说明未派原因）"
+)
+def bulk_dispatch(request, body: BulkDispatchIn):
+    done, refused = [], {}
+    for code in dict.fromkeys(body.cases):
+        try:
+            cases.dispatch(cases.get_case_or_404(request.user, code), by=request.user)
+        except Http404:
+            refused[code] = "未找到"
+        except (ValidationError, PermissionDenied) as exc:
+            refused[code] = "；".join(getattr(exc, "messages", None) or [str(exc) or "您没有此操作的权限"])
+        else:
+            done.append(code)
+    return {"dispatched": done, "refused": refused}
+
+
 @router.get("/cases/{case_code}", response=CaseDetailOut, summary="事件详情与办理记录")
 def case_detail(request, case_code: str):
     case = cases.get_case_or_404(request.user, case_code)
@@ -330,6 +357,16 @@ def case_action(request, case_code: str, action: str, body: ActionSchema):
         lat=body.lat,
     )
     return _out(cases.perform(case, action, by=request.user, step=step))
+
+
+class PhoneOut(Schema):
+    phone: str
+
+
+@router.post("/cases/{case_code}/phone", response=PhoneOut, summary="电话回访：反映人的完整电话（记入审计）")
+def case_phone(request, case_code: str):
+    case = cases.get_case_or_404(request.user, case_code)
+    return {"phone": cases.phone_to_call(case, by=request.user)}
 
 
 class DisputeOpenIn(Schema):

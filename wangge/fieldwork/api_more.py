@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from wangge.accounts import services as accounts
 from wangge.core.errors import invalid
 from wangge.core.pagination import api_page
 from wangge.core.permissions import require
@@ -92,6 +94,37 @@ def campaign_progress(request, campaign_id: int):
     c = get_object_or_404(services.campaigns_for(request.user), pk=campaign_id)
     return [{"grid": r["grid"].code, "name": r["grid"].name, "targets": r["targets"], "visited": r["visited"],
              "share": round(r["share"], 4)} for r in services.campaign_progress(c, request.user)]  # fmt: skip
+
+
+# --- coverage -------------------------------------------------------------------------------------------
+
+
+class CoverageRow(Schema):
+    grid: str
+    name: str
+    due: int
+    in_time: int
+    late: int
+    open_late: int
+    share: float | None
+
+
+@router.get("/fieldwork/coverage", response=list[CoverageRow],
+            summary="走访按时率（按下级网格：应访、按时、逾期完成、逾期未访）")  # fmt: skip
+def coverage(request, grid: str, month: str = ""):
+    require(request.user, perms.VIEW_COVERAGE)
+    found = accounts.visible(grids.active_grids(), request.user, grid_field="").filter(code=grid).first()
+    if found is None:
+        raise Http404
+    try:
+        day = date.fromisoformat(f"{month}-01") if month else services.today()
+    except ValueError:
+        raise invalid("month", "月份格式应为 2026-01", "invalid") from None
+    start, end = services.month_bounds(day)
+    return [{"grid": r["grid"].code, "name": r["grid"].name, "due": r["due"], "in_time": r["in_time"],
+             "late": r["late"], "open_late": r["open_late"],
+             "share": round(r["share"], 4) if r["share"] is not None else None}
+            for r in services.coverage(request.user, found, start, end)]  # fmt: skip
 
 
 # --- joint patrols --------------------------------------------------------------------------------------

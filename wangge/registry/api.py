@@ -1,12 +1,12 @@
 """The archive in the API: every list and record masked, unmasking audited, writes with client ids."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.core import idempotency
@@ -219,6 +219,39 @@ def unmask_person(request, person_id: int, body: UnmaskIn):
         "field": body.field,
         "value": registry.unmask(person, field=body.field, reason=body.reason, by=request.user),
     }
+
+
+class ChangeOut(Schema):
+    id: int
+    field: str
+    before: str  # masked for personal data
+    after: str
+    changed: datetime
+    by: str
+    source: str
+    sensitive: bool
+
+
+@router.get("/persons/{person_id}/changes", response=list[ChangeOut],
+            summary="人员信息变更记录（旧值→新值，个人信息遮挡）")  # fmt: skip
+def person_changes(request, person_id: int):
+    require(request.user, perms.VIEW_ARCHIVE)
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    return [{**c, "field": str(c["label"]), "by": str(c["by"] or ""), "source": str(c["source"])}
+            for c in registry.history(person)]  # fmt: skip
+
+
+class ChangeUnmaskIn(Schema):
+    reason: str = Field(max_length=200)
+
+
+@router.post("/persons/{person_id}/changes/{change_id}/unmask", response=UnmaskOut,
+             summary="查看一条变更记录的完整旧值与新值（须填原因，记入审计）")  # fmt: skip
+def unmask_change(request, person_id: int, change_id: int, body: ChangeUnmaskIn):
+    require(request.user, perms.UNMASK)
+    person = get_visible_or_404(registry.persons_for(request.user), request.user, pk=person_id)
+    value = registry.unmask_change(person, change_id, reason=body.reason, by=request.user)
+    return {"field": "change", "value": value}
 
 
 @router.get("/households/{household_id}", response=HouseholdOut, summary="户详情（遮挡）")

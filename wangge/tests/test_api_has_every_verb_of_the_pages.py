@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from testkit import grid_worker, staff
+from wangge.accounts.models import User
 from wangge.api import api
 from wangge.cases.models import Case
 from wangge.mediation import services as mediation
@@ -171,3 +172,79 @@ def test_every_route_naming_a_dispute_patrol_campaign_or_service_finds_nothing_o
         url = path.format(**ids)
         r = client.get(url) if method == "get" else post(client, url, body)
         assert r.status_code == 404 and r.json()["detail"] == "未找到", (method, path, r.content[:200])
+
+
+def test_a_persons_value_history_and_its_unmasking_through_the_api(client, town):
+    from wangge.audit.models import AuditRecord
+
+    worker = grid_worker(town.units[0])
+    _hh, (person, _s) = household_with_people(town.units[0])
+    old_phone = person.phone
+    client.force_login(worker)
+    edited = client.patch(
+        f"/api/persons/{person.pk}", {"phone": "13955550000"}, content_type="application/json"
+    )
+    assert edited.status_code == 200
+    (change,) = [c for c in client.get(f"/api/persons/{person.pk}/changes").json() if c["sensitive"]]
+    assert old_phone not in str(change) and "13955550000" not in str(change) and "*" in change["after"]
+    url = f"/api/persons/{person.pk}/changes/{change['id']}/unmask"
+    assert post(client, url, {"reason": ""}).status_code == 422
+    full = post(client, url, {"reason": "核实联系方式"}).json()["value"]
+    assert full == f"{old_phone} → 13955550000"
+    assert AuditRecord.objects.filter(
+        actor=worker, action="view_sensitive", detail__history=change["id"]
+    ).exists()
+    _h, (theirs, _t) = household_with_people(town.units[7])
+    assert client.get(f"/api/persons/{theirs.pk}/changes").status_code == 404
+    assert post(client, f"/api/persons/{theirs.pk}/changes/1/unmask", {"reason": "核实"}).status_code == 404
+
+
+def test_bulk_dispatch_and_the_return_calls_phone_through_the_api(client, town):
+    from wangge.audit.models import AuditRecord
+    from wangge.cases import services as cases
+    from wangge.cases.tests.helpers import Cast, report
+
+    cast = Cast(town)
+    mine = [report(town.units[0]), report(town.units[0], reporter_phone="13800007777")]
+    for c in mine:
+        cases.accept(c, by=cast.centre)
+    client.force_login(cast.centre)
+    answer = post(client, "/api/cases/dispatch", {"cases": [c.code for c in mine] + ["NO-SUCH"]}).json()
+    assert answer["dispatched"] == [c.code for c in mine] and answer["refused"] == {"NO-SUCH": "未找到"}
+    assert post(client, "/api/cases/dispatch", {"cases": [mine[0].code]}).json()["refused"]  # not twice
+    phone = post(client, f"/api/cases/{mine[1].code}/phone", {})
+    assert phone.json() == {"phone": "13800007777"}
+    assert AuditRecord.objects.filter(
+        actor=cast.centre, action="view_sensitive", object_repr=mine[1].code
+    ).exists()
+    client.force_login(cast.worker)  # a grid worker makes no return calls
+    assert post(client, f"/api/cases/{mine[1].code}/phone", {}).status_code == 403
+
+
+def test_administrators_manage_scopes_and_accounts_through_the_api(client, town):
+    admin, worker = staff(User.Role.ADMIN), grid_worker(town.units[0])
+    leader = staff("leader")
+    client.force_login(worker)
+    assert post(client, f"/api/users/{leader.pk}/active", {"active": False}).status_code == 403
+    client.force_login(admin)
+    assert post(client, f"/api/users/{leader.pk}/scopes", {"grid": town.seconds[0].code}).status_code == 200
+    assert leader.scopes.get().grid == town.seconds[0]
+    assert post(client, f"/api/users/{leader.pk}/scopes", {"grid": "000"}).status_code == 422
+    assert (
+        client.delete(f"/api/users/{leader.pk}/scopes/{town.seconds[0].code}").status_code == 200
+        and not leader.scopes.exists()
+    )
+    assert post(client, f"/api/users/{leader.pk}/active", {"active": False}).json()["is_active"] is False
+    assert post(client, f"/api/users/{admin.pk}/active", {"active": False}).status_code == 422  # not oneself
+
+
+def test_visit_coverage_through_the_api_within_jurisdiction(client, town):
+    worker = grid_worker(town.units[0])
+    client.force_login(worker)
+    rows = client.get("/api/fieldwork/coverage", {"grid": town.units[0].code, "month": "2026-11"}).json()
+    assert [r["grid"] for r in rows] == [town.units[0].code] and rows[0]["due"] >= 0
+    assert client.get("/api/fieldwork/coverage", {"grid": town.units[7].code}).status_code == 404
+    assert (
+        client.get("/api/fieldwork/coverage", {"grid": town.units[0].code, "month": "2026-13"}).status_code
+        == 422
+    )

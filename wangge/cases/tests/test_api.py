@@ -77,7 +77,7 @@ def test_every_case_route_answers_not_found_out_of_jurisdiction(client, town):
         for method in ops
         if "{case_code}" in path
     ]
-    assert len(routes) == 4
+    assert len(routes) == 5
     client.force_login(cast.worker)
     body = {"dispute": 1, "parties": ["王"]}  # valid for every route: the door is the case, not the body
     for method, path in routes:
