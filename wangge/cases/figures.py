@@ -54,8 +54,11 @@ def _has(action: str, *, within: tuple[datetime, datetime] | None = None) -> Exi
     return Exists(q)
 
 
-def compute(cases: QuerySet[Case], period: Period, *, leave_out_suspended: bool = False) -> list[Figure]:
-    """Every figure over `cases` (already limited to the unit and the user's jurisdiction)."""
+def compute(
+    cases: QuerySet[Case], period: Period, *, leave_out_suspended: bool = False, only: tuple[str, ...] = ()
+) -> list[Figure]:
+    """Every figure over `cases` (already limited to the unit and the user's jurisdiction), or those
+    named in `only`; one definition each, wherever it is shown."""
     lo, hi = period.bounds
     received = cases.filter(created__gte=lo, created__lt=hi)
     hotline = received.filter(channel=Case.Channel.HOTLINE)
@@ -141,9 +144,16 @@ def compute(cases: QuerySet[Case], period: Period, *, leave_out_suspended: bool 
             rated,
         ),
     ]
+    if only:
+        figures = [f for f in figures if f.key in only]
     for f in figures:
         f.num, f.den = f.numerator.distinct().count(), f.denominator.distinct().count()
     return figures
+
+
+def by_grid(cases: QuerySet[Case], period: Period, grids, key: str) -> list[tuple[object, Figure]]:
+    """One figure for each of these grids (the cases in its subtree): 重复率 per grid, and the like."""
+    return [(g, compute(cases.filter(grid__path__startswith=g.path), period, only=(key,))[0]) for g in grids]
 
 
 def hotline_score(figures: list[Figure]) -> float | None:

@@ -370,6 +370,10 @@ def figures(request):
         return download(
             write_workbook(["指标", "公式", "分子", "分母", "值"], data, sheet="指标"), "figures.xlsx"
         )
+    # 重复率 per grid: where callers ring again
+    tops = [unit] if unit else list(jurisdiction.top_grids(request.user)[:20])
+    below = [c for top in tops for c in grids.children(top)[:100]] or tops
+    repeats = fig.by_grid(qs, period, below[:100], "repeat")
     choices = []
     for top in jurisdiction.top_grids(request.user):
         choices += list(
@@ -382,6 +386,7 @@ def figures(request):
         "cases/figures.html",
         {
             "figures": rows,
+            "repeats": repeats,
             "score": score,
             "period": period,
             "unit": unit,

@@ -128,6 +128,21 @@ def test_repeated_hotline_calls_are_grouped(town):
     assert got["repeat"] == (1, 3)
 
 
+def test_the_repeat_rate_per_grid_on_the_figures_page(client, town):
+    cast = Cast(town)
+    first = report(town.units[0], reporter_phone="13800005555", channel="hotline", hotline_number="P1")
+    again = report(town.units[0], reporter_phone="13800005555", channel="hotline", hotline_number="P2")
+    Case.objects.filter(pk=again.pk).update(repeat_of=first)
+    report(town.units[7], channel="hotline", hotline_number="P3")
+    rows = dict(figures.by_grid(Case.objects.all(), period(), town.seconds, "repeat"))
+    assert (rows[town.seconds[0]].num, rows[town.seconds[0]].den) == (1, 2)
+    assert (rows[town.seconds[1]].num, rows[town.seconds[1]].den) == (0, 1)
+    client.force_login(cast.centre)
+    page = client.get(reverse("cases:figures")).content.decode()
+    table = page.split('id="repeat-by-grid"')[1]
+    assert town.seconds[0].name in table and "50.00%" in table
+
+
 def test_repeated_calls_are_answered_with_the_first(town):
     from wangge.cases import hotline
     from wangge.core.excel import write_workbook
