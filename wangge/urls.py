@@ -9,6 +9,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("messages/", core_views.message_centre, name="messages"),
+    path("me/", core_views.me_menu, name="me_menu"),
     path("health/", core_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("wangge.accounts.urls")),

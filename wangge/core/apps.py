@@ -10,9 +10,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import pre_save
 
-        from wangge.core import periodic, text
+        from wangge.core import home, periodic, text, views
 
         pre_save.connect(text.refuse_unclean_rows, dispatch_uid="wangge.core.text")
+        home.register_panel(views.messages_panel, order=90)
 
         # what a crash left unsent goes out on the next tick
         periodic.register("wangge.core.tasks.deliver_outbox", every=30)

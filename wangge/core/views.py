@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from wangge.core import home as home_panels
 from wangge.core import outbox
 from wangge.core.middleware import json_error
 from wangge.core.models import Message
@@ -21,10 +22,22 @@ log = logging.getLogger(__name__)
 
 @login_required
 def home(request):
-    """Staff land on the grid tree; residents (who see no grids) on a page of what they can do."""
-    if request.user.has_perm("grids.view_grid"):
-        return redirect("grids:tree")
-    return render(request, "home.html")
+    """Each role lands on its own to-do page: the panels the modules have for the user (core/home.py)."""
+    return render(request, "home.html", {"panels": home_panels.panels_for(request.user)})
+
+
+@login_required
+def me_menu(request):
+    """我的: on a phone, every place the role's menu has, and the account's own settings."""
+    return render(request, "me_menu.html")
+
+
+def messages_panel(user) -> home_panels.Panel:
+    unread = outbox.unread_count(user)
+    url = reverse("messages")
+    items = [home_panels.Item(_("未读消息"), unread, url, "warn")]
+    lines = [home_panels.Line(g["title"], g["link"] or url, str(g["count"])) for g in outbox.digest(user)[:5]]
+    return home_panels.Panel(_("消息"), items, lines, more=url)
 
 
 def healthz(request):

@@ -9,9 +9,10 @@ class MediationConfig(AppConfig):
 
     def ready(self) -> None:
         from wangge.core import periodic
-        from wangge.mediation import demo, permissions, scene
+        from wangge.mediation import demo, home, permissions, scene
 
         scene.register()
         demo.register()
+        home.register()
         permissions.register()
         periodic.register("wangge.mediation.tasks.remind_reports", every=3600)

@@ -9,10 +9,11 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from wangge.core import periodic
-        from wangge.registry import demo, permissions, scene
+        from wangge.registry import demo, home, permissions, scene
 
         periodic.register("wangge.registry.tasks.drop_old_ledgers", every=3600)
 
         scene.register()
         permissions.register()
         demo.register()
+        home.register()

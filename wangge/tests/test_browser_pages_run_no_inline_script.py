@@ -32,7 +32,7 @@ def test_a_hostile_grid_name_is_shown_as_text_and_runs_nothing(browser, live_ser
     page.fill("#id_username", "13911113333")
     page.fill("#id_password", "Secret-pass-2026")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/grids/")
+    page.wait_for_url(f"{live_server.url}/")  # each role lands on its own home page
     response = page.goto(f"{live_server.url}/grids/{unit.code}/map/")
     script_src = response.headers["content-security-policy"].split("script-src", 1)[1].split(";", 1)[0]
     assert "'unsafe-inline'" not in script_src and "'self'" in script_src

@@ -30,7 +30,8 @@ def test_worker_logs_in_sees_own_grid_on_the_map_not_another_and_switches_to_eng
     page.fill("#id_username", "13911112222")
     page.fill("#id_password", "Secret-pass-2026")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/grids/")
+    page.wait_for_url(f"{live_server.url}/")  # the worker's own home page
+    page.goto(f"{live_server.url}/grids/")
     assert mine.name in page.content()
 
     page.goto(f"{live_server.url}/grids/{mine.code}/map/")

@@ -13,6 +13,20 @@
     const toggle = e.target.closest("[data-toggle-arrow]");
     if (toggle) toggle.textContent = toggle.textContent === "▸" ? "▾" : "▸";
   });
+  // On a phone every table becomes cards: each cell labelled with its column's heading (site.css).
+  function asCards(root) {
+    root.querySelectorAll("table:not(.keep-table)").forEach(function (table) {
+      const heads = Array.from(table.querySelectorAll("thead th")).map(function (th) { return th.textContent.trim(); });
+      table.classList.add("cards");
+      table.querySelectorAll("tbody tr").forEach(function (tr) {
+        Array.from(tr.children).forEach(function (td, i) {
+          if (heads[i] && !td.hasAttribute("data-label") && td.tagName === "TD") td.setAttribute("data-label", heads[i]);
+        });
+      });
+    });
+  }
+  asCards(document);
+  document.body.addEventListener("htmx:afterSwap", function (e) { asCards(e.target); });
   document.addEventListener("change", function (e) {
     if (e.target.matches("[data-autosubmit]")) e.target.form.submit();
   });
