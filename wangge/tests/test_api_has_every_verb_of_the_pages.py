@@ -4,9 +4,9 @@ outside the caller's jurisdiction is simply not found, on every route that names
 
 import base64
 import io
-from datetime import date
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from testkit import grid_worker, staff
@@ -54,7 +54,7 @@ def test_a_dispute_from_record_to_monthly_report_through_the_api(client, town):
     assert post(client, f"{url}/follow-ups", {"kept": True, "note": "已履行"}).status_code == 201
     community = staff("community_staff", scope=town.seconds[0])
     client.force_login(community)
-    month = date.today().strftime("%Y-%m")
+    month = timezone.localdate().strftime("%Y-%m")
     zero = post(
         client, "/api/mediation/monthly", {"grid": town.seconds[0].code, "month": month, "zero": True}
     )
@@ -71,7 +71,7 @@ def test_campaigns_patrols_and_services_through_the_api(client, town):
     leader = staff("community_staff", scope=town.seconds[0])
     household_with_people(town.units[0])
     client.force_login(leader)
-    today = date.today()
+    today = timezone.localdate()
     campaign = post(
         client,
         "/api/fieldwork/campaigns",
@@ -129,12 +129,12 @@ def test_every_route_naming_a_dispute_patrol_campaign_or_service_finds_nothing_o
     far = staff("community_staff", scope=town.seconds[1])
     patrol = fieldwork.plan_patrol(
         grid=town.seconds[1],
-        planned_on=date.today(),
+        planned_on=timezone.localdate(),
         by=far,
         members=[{"name": "甲", "role": "居民小组长"}, {"name": "乙", "role": "物业公司"}],
     )
     campaign = fieldwork.create_campaign(
-        name="别处", grid=town.seconds[1], start=date.today(), end=date.today(), by=far
+        name="别处", grid=town.seconds[1], start=timezone.localdate(), end=timezone.localdate(), by=far
     )
     ids = {
         "dispute_id": theirs.pk,

@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from testkit import UserFactory, grid_worker, staff
 from wangge.accounts.models import User
@@ -43,7 +44,9 @@ def side(town, n: int, names: tuple[str, str]) -> Side:
     second = next(g for g in town.seconds if unit.path.startswith(g.path))
     community = staff("community_staff", scope=second)
     members_ = [{"name": "张组长", "role": "居民小组长"}, {"name": "物业李经理", "role": "物业公司"}]
-    patrol = fieldwork.plan_patrol(grid=second, planned_on=date.today(), members=members_, by=community)
+    patrol = fieldwork.plan_patrol(
+        grid=second, planned_on=timezone.localdate(), members=members_, by=community
+    )
     return Side(unit, hh, members, grid_worker(unit), resident, community, patrol)
 
 
