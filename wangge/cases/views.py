@@ -168,6 +168,7 @@ def detail(request, code: str):
             "nearby": nearby,
             "group": group,
             "dispute": dispute,
+            "answers": cases.answers(case),
             "risks": cases.DISPUTE_RISKS,
         },
     )

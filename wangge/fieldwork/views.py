@@ -118,9 +118,12 @@ def visit_form(request, household_id: int):
             raise
         else:
             url = reverse("fieldwork:visit_detail", args=[visit.pk])
+            # said on the round the worker goes back to (the phone's fetch too): the visit is saved
+            messages.success(
+                request, _("走访已登记：%(a)s") % {"a": household.house.address if household.house else ""}
+            )
             if _wants_json(request):
                 return JsonResponse({"id": visit.pk, "url": url, "client_id": visit.client_id})
-            messages.success(request, _("走访已登记"))
             return redirect(reverse("fieldwork:round"))
 
     items = services.checklist_for(household)

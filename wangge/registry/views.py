@@ -545,8 +545,13 @@ class RosterForm(forms.Form):
 def roster(request):
     """The printable roster (花名册) of a grid, as PDF or Excel, with the columns the user picks."""
 
-    form = RosterForm(request.GET or None, user=request.user, initial={"grid": request.GET.get("grid", "")})
-    if not request.GET.get("columns") or not form.is_valid():
+    if not request.GET.get("columns"):  # the form first, with the usual roster's columns ticked
+        initial = {"grid": request.GET.get("grid", ""), "columns": DEFAULT_COLUMNS}
+        return render(
+            request, "registry/roster_form.html", {"form": RosterForm(user=request.user, initial=initial)}
+        )
+    form = RosterForm(request.GET, user=request.user)
+    if not form.is_valid():
         return render(request, "registry/roster_form.html", {"form": form})
     d = form.cleaned_data
     grid = _grid_or_none(request.user, d["grid"])

@@ -33,6 +33,7 @@ from wangge.cases.services.actions import (  # noqa: F401
 )
 from wangge.cases.services.catalogue import (  # noqa: F401
     CATALOGUE_SECONDS,
+    answers,
     catalogue,
     categories,
     category_by_key,

@@ -9,6 +9,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from wangge.cases import calendar
@@ -62,6 +63,24 @@ def category_by_key(key: str, on: date | None = None) -> Category:
     if found is None:
         raise invalid("category", _("未知的事件类别：%(key)s") % {"key": key}, "unknown")
     return found
+
+
+def answers(case) -> list[tuple[str, str]]:
+    """The case's answers to its category's questions as a person reads them: the question's label (in
+    the page's language) and the value as typed (2, not 2.0; several choices joined); other attributes
+    (a 12345 order's, written in Chinese) by their own name."""
+    english = (get_language() or "").startswith("en")
+    questions = {q["code"]: q for q in case.category.attributes}
+    out = []
+    for key, value in (case.attributes or {}).items():
+        q = questions.get(key)
+        label = ((q.get("label_en") if english else "") or q.get("label") or key) if q else key
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        elif isinstance(value, list):
+            value = "、".join(str(v) for v in value)
+        out.append((label, "" if value is None else str(value)))
+    return out
 
 
 def clean_attributes(category: Category, raw: dict, *, require: bool = True) -> dict:

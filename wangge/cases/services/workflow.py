@@ -25,6 +25,7 @@ from wangge.core.errors import invalid
 from wangge.grids import coords
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
+from wangge.registry import services as registry
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,16 @@ def verify(case: Case, *, by, passed: bool, comment: str = "", photos=()) -> Cas
     return case
 
 
+def _reporter(case: Case) -> str:
+    """Who rated through the follow link, as the timeline names them: the reporter, masked (张**, or
+    反映人 139****5678)."""
+    name = (case.reporter_name or "").strip()
+    if name:
+        return name[0] + "*" * max(len(name) - 1, 1)
+    phone = case.reporter_phone
+    return f"{_('反映人')} {registry.mask_phone(phone)}" if phone else str(_("反映人"))
+
+
 @transaction.atomic
 def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
     """回访/评价 by the reporter (through the follow link). Not satisfied reopens it to the same handler."""
@@ -294,7 +305,13 @@ def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
         case.outcome, case.closed_at = "", None
         _start_stage(case, now)
         case.save()
-        _step(case, A.RATE, by, comment=f"{case.get_rating_display()}：{case.rating_comment}")
+        _step(
+            case,
+            A.RATE,
+            by,
+            comment=f"{case.get_rating_display()}：{case.rating_comment}",
+            who=_reporter(case),
+        )
         _step(
             case,
             A.REOPEN,
@@ -312,7 +329,8 @@ def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
         )
         return case
     case.save()
-    _step(case, A.RATE, by, comment=f"{case.get_rating_display()}：{case.rating_comment}".rstrip("："))
+    comment = f"{case.get_rating_display()}：{case.rating_comment}".rstrip("：")
+    _step(case, A.RATE, by, comment=comment, who=_reporter(case))
     return case
 
 

@@ -156,3 +156,21 @@ def test_the_phone_page_speaks_english_when_asked(client, town):
     assert "Report a problem" in page and "Street lamp out" in page and "Public facilities" in page
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/report/"})
     assert "我要反映问题" in client.get(reverse("report:start")).content.decode()
+
+
+def test_the_case_page_shows_questions_by_label_values_as_typed_and_who_rated(client, town):
+    cast = Cast(town)
+    case = report(town.units[0], "street_lamp", attributes={"how_many": "2"}, reporter_phone="13800004321",
+                  reporter_name="张三丰")  # fmt: skip
+    assert case.attributes["how_many"] == 2.0  # stored as a number
+    cases.accept(case, by=cast.centre)
+    cases.dispatch(case, by=cast.centre)
+    cases.handle(case, by=cast.housing, comment="已修好")
+    cases.verify(case, by=cast.centre, passed=True)
+    cases.rate(case, rating="satisfied")
+    client.force_login(cast.centre)
+    page = client.get(case.get_absolute_url()).content.decode()
+    label = next(q["label"] for q in case.category.attributes if q["code"] == "how_many")
+    assert f"<dt>{label}</dt><dd>2</dd>" in page and "how_many" not in page and "2.0" not in page
+    rated = case.events.get(action="rate")
+    assert rated.actor_name == "张**"  # the reporter rated it, not 系统

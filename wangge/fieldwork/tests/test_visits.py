@@ -91,6 +91,8 @@ def test_findings_go_to_the_hazards_the_archive_and_the_cases(client, town, work
     assert case.grid == town.units[0] and case.attributes["visit"] == visit.client_id
     assert case.channel == "worker"
     assert "hazard_monthly" in {d.rule.key for d in services.duties_for(worker).filter(household=hh)}
+    # the phone goes back to the round, which says that the visit was saved, and where
+    assert f"走访已登记：{hh.house.address}" in client.get(reverse("fieldwork:round")).content.decode()
 
 
 def test_a_bad_finding_writes_nothing_at_all(client, town, worker):
