@@ -224,6 +224,34 @@ def household_point(household) -> tuple[float, float] | None:
 TABS = ("overdue", "today", "week", "done")
 
 
+def _due_q(tab: str, on: date) -> Q:
+    if tab == "overdue":
+        return Q(due_on__lt=on)
+    if tab == "today":
+        return Q(due_on__lte=on)
+    return Q(due_on__lte=week_end(on))
+
+
+def due_by_grid(user, tab: str, grid_list, *, on: date | None = None) -> list[dict]:
+    """How many households are due (in the tab's sense) in each of these grids: a town centre's round
+    is a table to drill into, not 4,609 households on one page."""
+    on = on or today()
+    qs = duties_for(user).filter(rule__active=True).filter(_due_q(tab, on))
+    return [
+        {"grid": g, "households": qs.filter(grids.subtree_q(g.path, prefix="household__grid__"))
+         .values("household").distinct().count()}
+        for g in grid_list
+    ]  # fmt: skip
+
+
+def due_count(user, tab: str, *, on: date | None = None, grid=None) -> int:
+    on = on or today()
+    qs = duties_for(user).filter(rule__active=True).filter(_due_q(tab, on))
+    if grid is not None:
+        qs = qs.filter(grids.subtree_q(grid.path, prefix="household__grid__"))
+    return qs.values("household").distinct().count()
+
+
 def round_for(user, tab: str = "today", *, on: date | None = None, grid=None) -> list[RoundStop]:
     """A worker's round: households due (overdue / today / this week), one stop per household with all
     its due rules and campaigns, sorted by building then room so it can be walked."""
@@ -231,12 +259,7 @@ def round_for(user, tab: str = "today", *, on: date | None = None, grid=None) ->
     qs = duties_for(user)
     if grid is not None:
         qs = qs.filter(grids.subtree_q(grid.path, prefix="household__grid__"))
-    if tab == "overdue":
-        qs = qs.filter(due_on__lt=on)
-    elif tab == "today":
-        qs = qs.filter(due_on__lte=on)
-    else:
-        qs = qs.filter(due_on__lte=week_end(on))
+    qs = qs.filter(_due_q(tab, on))
     stops: dict[int, RoundStop] = {}
     for d in qs.order_by("due_on")[: settings.FIELDWORK_ROUND_LIMIT]:
         stops.setdefault(d.household_id, RoundStop(d.household)).duties.append(d)

@@ -50,6 +50,9 @@ def _top_grid(user):
     return accounts.top_grids(user).first()
 
 
+ROUND_ON_ONE_PAGE = 300  # households; more are shown as a table of grids to drill into
+
+
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def round_page(request):
@@ -57,12 +60,29 @@ def round_page(request):
     tab = request.GET.get("tab", "today")
     if tab not in services.TABS:
         tab = "today"
-    context = {"tab": tab, "summary": services.summary(request.user), "tabs": services.TABS}
+    done = services.done_for(request.user)
+    week = services.due_count(request.user, "week")
+    context = {"tab": tab, "summary": services.summary(request.user), "tabs": services.TABS,
+               "week_count": week, "done_count": done.count()}  # fmt: skip
+    grid = None
+    if request.GET.get("grid"):
+        grid = (
+            accounts.visible(Grid.objects.all(), request.user, grid_field="")
+            .filter(code=request.GET["grid"])
+            .first()
+        )
+        if grid is None:
+            raise Http404
     if tab == "done":
-        page, query = paginate(request, services.done_for(request.user))
+        page, query = paginate(request, done)
         context |= {"page": page, "query": query}
+    elif services.due_count(request.user, tab, grid=grid) > ROUND_ON_ONE_PAGE:
+        # a centre's or a community's round: how many are due in each grid below, to drill into
+        top = grid or _top_grid(request.user)
+        below = list(grids.children(top)) if top else []
+        context |= {"by_grid": services.due_by_grid(request.user, tab, below), "grid": grid}
     else:
-        stops = services.round_for(request.user, tab)
+        stops = services.round_for(request.user, tab, grid=grid)
         context |= {
             "groups": services.stops_by_building(stops),
             "count": len(stops),

@@ -28,6 +28,7 @@ def _people(town) -> dict[str, User]:
                                          parties=["王某", "李某"]), by=worker)  # fmt: skip
     users = {
         "worker": worker,
+        "micro": staff("micro_grid_leader", username="p-micro"),
         "centre": staff("centre_staff", scope=town.root, username="p-centre"),
         "community": staff("community_staff", scope=town.seconds[0], username="p-community"),
         "department": staff(
@@ -37,6 +38,10 @@ def _people(town) -> dict[str, User]:
         "admin": staff(User.Role.ADMIN, username="p-admin"),
         "resident": UserFactory(username="p-resident", role=User.Role.RESIDENT, phone=person.phone),
     }
+    from wangge.grids import services as grids
+    from wangge.grids.models import GridRole
+
+    grids.assign_role(town.units[0], role=GridRole.objects.get(key="micro_grid_leader"), user=users["micro"])
     for u in users.values():
         u.set_password(PASSWORD)
         u.save()
@@ -48,7 +53,7 @@ def _overflow(page) -> int:
 
 
 @pytest.mark.parametrize(
-    "role", ["worker", "centre", "community", "department", "leader", "admin", "resident"]
+    "role", ["worker", "micro", "centre", "community", "department", "leader", "admin", "resident"]
 )
 def test_every_page_of_the_roles_menu_fits_a_phone(browser, live_server, role):
     town = the_town()

@@ -224,3 +224,26 @@ def test_a_ledger_import_leaves_the_sync_to_the_background(town, django_capture_
         assert not Duty.objects.exists()  # the import does not wait for it
     assert len(callbacks) == 1
     assert rule_keys(hh) == {"ordinary_yearly"}  # the task ran (immediate backend in tests)
+
+
+def test_a_round_too_long_for_one_page_is_a_table_of_grids_to_drill_into(client, town, monkeypatch):
+    from django.urls import reverse
+
+    from wangge.fieldwork import views
+
+    worker = grid_worker(town.units[0])
+    centre = staff("centre_staff", scope=town.root)
+    for n in range(3):
+        household_with_people(town.units[n % 2], address=f"幸福路{n + 10}号")
+    Duty.objects.update(due_on=timezone.localdate())
+    monkeypatch.setattr(views, "ROUND_ON_ONE_PAGE", 2)
+    client.force_login(centre)
+    page = client.get(reverse("fieldwork:round"), {"tab": "today"}).content.decode()
+    assert 'id="due-by-grid"' in page and town.seconds[0].name in page and "幸福路10号" not in page
+    one = client.get(
+        reverse("fieldwork:round"), {"tab": "today", "grid": town.units[1].code}
+    ).content.decode()
+    assert "幸福路11号" in one and "幸福路10号" not in one  # one grid's households, on the round
+    assert client.get(reverse("fieldwork:round"), {"grid": "000"}).status_code == 404
+    client.force_login(worker)
+    assert "本周已访 0" in client.get(reverse("fieldwork:round")).content.decode()

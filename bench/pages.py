@@ -1,0 +1,113 @@
+"""Every page each demo role's menu reaches, timed on the server (Django's test client in process: the
+view, its queries and its template, no network), at the demo town's size (16,970 households, 57,000
+people, 400 cases), beside the `/healthz` page in the same run.
+
+For each role: its home, every place of its menu (the 我的 page lists them all), and the first record each
+list links to. Each page is fetched five times after one warm-up; the figure is the p95 over the role's
+pages of their median times. Target: p95 under 300 ms.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+
+from bench.common import figure, percentile, setup_django, write_results
+
+ROLES = [
+    "admin",
+    "leader",
+    "centre",
+    "police",
+    "housing",
+    "community",
+    "gridleader",
+    "worker",
+    "micro",
+    "resident",
+]
+TARGET_MS = 300.0
+RUNS = 5
+LINK = re.compile(r'<a[^>]+href="(/[^"#?]*)(?:\?[^"]*)?"')
+
+
+def _median_ms(client, url: str) -> tuple[float, int]:
+    client.get(url)  # warm-up: the first request of a page builds its caches
+    times, status = [], 0
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        status = client.get(url).status_code
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), status
+
+
+def _pages_of(client) -> list[str]:
+    """The role's home, its menu's places and the first record each list links to."""
+    me = client.get("/me/").content.decode()
+    block = me.split('id="all-places"', 1)[1].split("</nav>", 1)[0]
+    places = ["/", *dict.fromkeys(u for u in LINK.findall(block) if not u.startswith("/api/"))]
+    pages = list(places)
+    for url in places:
+        html = client.get(url).content.decode()
+        main = html.split("<main", 1)[-1]
+        table = main.split("<table", 1)[1].split("</table>", 1)[0] if "<table" in main else ""
+        first = next((u for u in LINK.findall(table) if u not in pages and "/export" not in u), None)
+        if first:
+            pages.append(first)
+    return pages
+
+
+def run() -> None:
+    setup_django("pages")
+    from django.conf import settings
+    from django.test import Client
+
+    from wangge.accounts.models import User
+    from wangge.core import demo
+
+    settings.ALLOWED_HOSTS = ["*"]
+    demo.load()
+    health = Client()
+    health_ms, _status = _median_ms(health, "/healthz")
+    figures, slowest, failures = {}, [], []
+    everything: list[float] = []
+    for role in ROLES:
+        client = Client()
+        client.force_login(User.objects.get(username=role))
+        rows = []
+        for url in _pages_of(client):
+            ms, status = _median_ms(client, url)
+            if status >= 400:
+                failures.append(f"{role} {url}: {status}")
+            rows.append((ms, url))
+        times = [ms for ms, _u in rows]
+        everything += times
+        p95 = percentile(times, 0.95)
+        slowest.append(
+            f"{role}: {len(rows)} pages, p50 {percentile(times, 0.5):.0f} ms, p95 {p95:.0f} ms; "
+            f"slowest {max(rows)[1]} {max(rows)[0]:.0f} ms"
+        )
+        figures[f"pages_p95_{role}"] = figure(
+            p95,
+            "ms",
+            baseline=health_ms,
+            target=TARGET_MS,
+            lower_is_better=True,
+            note=f"{len(rows)} pages of the role's menu; baseline: /healthz",
+        )
+    figures["pages_p95_all"] = figure(
+        percentile(everything, 0.95),
+        "ms",
+        baseline=health_ms,
+        target=TARGET_MS,
+        lower_is_better=True,
+        note=f"{len(everything)} pages over every role",
+    )
+    print("\n".join(slowest))
+    assert not failures, failures
+    write_results("pages", figures, {"runs_per_page": RUNS, "size": "the demo town"})
+
+
+def main() -> None:
+    run()
