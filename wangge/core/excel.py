@@ -194,8 +194,10 @@ def write_workbook(
     widths: Sequence[int] | None = None,
 ) -> bytes:
     buf = io.BytesIO()
+    # constant memory: each row goes to a temporary file as it is written, so a town's export does not
+    # hold every cell at once (rows must come in order, as they do here)
     book = xlsxwriter.Workbook(
-        buf, {"in_memory": True, "strings_to_urls": False, "strings_to_numbers": False}
+        buf, {"constant_memory": True, "strings_to_urls": False, "strings_to_numbers": False}
     )
     ws = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True, "bg_color": "#e5e7eb", "border": 1})
@@ -205,8 +207,8 @@ def write_workbook(
     r = 0
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
-            if value is None:
-                continue
+            if value is None or value == "":
+                continue  # an empty cell is left empty (writing "" costs as much as a word)
             if isinstance(value, (int, float)):
                 ws.write_number(r, c, value)
             else:

@@ -39,7 +39,7 @@ from wangge.fieldwork.forms import (
     ServiceStepForm,
     VisitForm,
 )
-from wangge.fieldwork.models import Mode, ServiceRecord, VisitPhoto, VisitRule
+from wangge.fieldwork.models import Finding, Mode, ServiceRecord, VisitPhoto, VisitRule
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 from wangge.registry import services as registry
@@ -172,6 +172,47 @@ VISIT_HEADERS = (
 )
 
 
+def _visit_rows(qs):
+    """The export's rows from plain values (50,000 visits through their models took 6.5 s), findings
+    looked up a batch at a time, the choices' labels once."""
+    modes = {k: str(v) for k, v in Mode.choices}
+    kinds = {k: str(v) for k, v in Finding.Kind.choices}
+    fields = (
+        "pk", "visited_at", "household__number", "household__house__address", "grid__name",
+        "worker__full_name", "worker__username", "mode", "answers", "notes", "distance_m", "campaign__name",
+        "recorded",
+    )  # fmt: skip
+    rows = list(qs.values_list(*fields))
+    for start in range(0, len(rows), 2000):
+        chunk = rows[start : start + 2000]
+        found: dict[int, list[str]] = {}
+        in_chunk = Finding.objects.filter(visit_id__in=[r[0] for r in chunk])
+        for visit_id, kind, summary in in_chunk.values_list("visit_id", "kind", "summary"):
+            found.setdefault(visit_id, []).append(f"{kinds.get(kind, kind)}：{summary}")
+        for (
+            pk,
+            at,
+            number,
+            address,
+            grid,
+            full_name,
+            user,
+            mode,
+            answers,
+            notes,
+            metres,
+            campaign,
+            rec,
+        ) in chunk:
+            problems = [k for k, v in (answers or {}).items() if v == "problem"]  # as Visit.problems
+            at_text, rec_text = (timezone.localtime(t).strftime("%Y-%m-%d %H:%M") for t in (at, rec))
+            yield [
+                at_text, number, address or "", grid, full_name or user, modes.get(mode, mode),
+                "、".join(problems), notes, "" if metres is None else metres, "；".join(found.get(pk, [])),
+                campaign or "", rec_text,
+            ]  # fmt: skip
+
+
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
 def visit_list(request):
@@ -182,24 +223,9 @@ def visit_list(request):
         messages.error(request, _("日期格式应为 2026-01-31"))
     qs = chosen.qs
     if request.GET.get("format") == "xlsx":
-        rows = [
-            [
-                timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
-                v.household.number,
-                v.household.house.address if v.household.house else "",
-                v.grid.name,
-                str(v.worker),
-                v.get_mode_display(),
-                "、".join(v.problems),
-                v.notes,
-                v.distance_m if v.distance_m is not None else "",
-                "；".join(f"{f.get_kind_display()}：{f.summary}" for f in v.findings.all()),
-                v.campaign.name if v.campaign else "",
-                timezone.localtime(v.recorded).strftime("%Y-%m-%d %H:%M"),
-            ]
-            for v in qs[:50000]
-        ]
-        return download(write_workbook(VISIT_HEADERS, rows, sheet="走访记录"), "visits.xlsx")
+        return download(
+            write_workbook(VISIT_HEADERS, _visit_rows(qs[:50000]), sheet="走访记录"), "visits.xlsx"
+        )
     page, query = paginate(request, qs)
     return render(request, "fieldwork/visit_list.html", {"page": page, "query": query, "modes": Mode.choices})
 

@@ -314,11 +314,11 @@ def _years_before(on: date, years: int) -> date:
 
 
 def age(person: Person, on: date | None = None) -> int | None:
-    if not person.birth_date:
-        return None
-    on = on or today()
-    b = person.birth_date
-    return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+    return age_on(person.birth_date, on or today()) if person.birth_date else None
+
+
+def age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def group_counts(user, grid: Grid) -> list[tuple[SpecialGroup, int]]:
