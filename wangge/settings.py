@@ -293,6 +293,11 @@ OUTBOX_UNIT_PEOPLE = "wangge.accounts.services.unit_people"
 OUTBOX_PERSONAL_CHANNELS = "wangge.accounts.services.personal_channels"
 OPEN311_API_KEY = os.environ.get("WANGGE_OPEN311_API_KEY", "")
 
+# An export of more rows than this runs in the background with a progress bar (a town's persons list);
+# its file, which holds personal data, is kept this many hours for its owner to download
+EXPORT_INLINE_ROWS = env_int("WANGGE_EXPORT_INLINE_ROWS", 20000)
+EXPORT_KEEP_HOURS = env_int("WANGGE_EXPORT_KEEP_HOURS", 24)
+
 # An uploaded ledger's file is kept (encrypted) until it is imported, or this many days if it never is.
 IMPORT_KEEP_DAYS = env_int("WANGGE_IMPORT_KEEP_DAYS", 7)
 

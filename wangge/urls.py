@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("messages/", core_views.message_centre, name="messages"),
     path("me/", core_views.me_menu, name="me_menu"),
+    path("exports/<int:pk>/", core_views.export_job, name="export_job"),
     path("health/", core_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("wangge.accounts.urls")),

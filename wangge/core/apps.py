@@ -19,3 +19,5 @@ class CoreConfig(AppConfig):
         periodic.register("wangge.core.tasks.deliver_outbox", every=30)
         # what a killed worker was running is taken back (at the start of every worker, then each minute)
         periodic.register("wangge.core.tasks.requeue_abandoned", every=60)
+        # exports hold personal data: gone after EXPORT_KEEP_HOURS
+        periodic.register("wangge.core.tasks.forget_old_exports", every=3600)

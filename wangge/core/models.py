@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.fields import EncryptedBinaryField
+
 
 class AppendOnly(Exception):
     """Raised when code tries to change or remove a history row."""
@@ -183,3 +185,39 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ExportJob(models.Model):
+    """A long export (a town's persons list) written by a background task while the user watches its
+    progress; the file holds personal data, so it is encrypted, only its owner downloads it, and it is
+    deleted after settings.EXPORT_KEEP_HOURS."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    user = models.ForeignKey("accounts.User", models.CASCADE, related_name="+", verbose_name=_("导出人"))
+    kind = models.CharField(_("导出内容"), max_length=32)
+    params = models.JSONField(_("条件"), default=dict)
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    filename = models.CharField(_("文件名"), max_length=128, blank=True)
+    content = EncryptedBinaryField(_("文件"), blank=True, default=b"")
+    error = models.CharField(_("错误"), max_length=255, blank=True)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.get_status_display()}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

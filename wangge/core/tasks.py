@@ -8,7 +8,7 @@ from django_tasks import task
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from wangge.core import outbox
+from wangge.core import exports, outbox
 
 
 @task()
@@ -33,3 +33,13 @@ def requeue_abandoned() -> int:
     return DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=before).update(
         status=TaskResultStatus.READY, started_at=None
     )
+
+
+@task()
+def run_export(job_id: int) -> None:
+    exports.run(job_id)
+
+
+@task()
+def forget_old_exports() -> int:
+    return exports.forget_old()

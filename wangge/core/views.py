@@ -4,14 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import connection
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from wangge.core import exports, outbox
 from wangge.core import home as home_panels
-from wangge.core import outbox
+from wangge.core.downloads import download
 from wangge.core.middleware import json_error
 from wangge.core.models import Message
 from wangge.core.pagination import paginate
@@ -24,6 +25,16 @@ log = logging.getLogger(__name__)
 def home(request):
     """Each role lands on its own to-do page: the panels the modules have for the user (core/home.py)."""
     return render(request, "home.html", {"panels": home_panels.panels_for(request.user)})
+
+
+@login_required
+def export_job(request, pk: int):
+    """A background export: its progress (the page polls it), then its file, for its owner alone."""
+    job = get_object_or_404(exports.jobs_of(request.user), pk=pk)
+    if request.GET.get("download") and job.status == job.Status.DONE:
+        return download(bytes(job.content), job.filename)
+    template = "export_job.html#status" if request.htmx else "export_job.html"
+    return render(request, template, {"job": job})
 
 
 @login_required

@@ -8,8 +8,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("人房事物档案")
 
     def ready(self) -> None:
-        from wangge.core import periodic
-        from wangge.registry import demo, home, permissions, scene
+        from wangge.core import exports, periodic
+        from wangge.registry import demo, home, permissions, scene, views
 
         periodic.register("wangge.registry.tasks.drop_old_ledgers", every=3600)
 
@@ -17,3 +17,4 @@ class RegistryConfig(AppConfig):
         permissions.register()
         demo.register()
         home.register()
+        exports.register("persons", views.persons_export, sheet="人员")

@@ -1,12 +1,13 @@
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.audit import services as audit
+from wangge.core import exports
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
@@ -101,20 +103,25 @@ def _grid_or_none(user, code: str) -> Grid | None:
 
 
 def _filtered_persons(request):
-    form = PersonFilter(request.GET, user=request.user)
+    return filtered_persons(request.user, request.GET)
+
+
+def filtered_persons(user, data):
+    """The person list's query for these filters (the page's, an export's, a background export's)."""
+    form = PersonFilter(data, user=user)
     if not form.is_valid():
-        return form, registry.persons_for(request.user).none()
+        return form, registry.persons_for(user).none()
     d = form.cleaned_data
     qs = registry.search_persons(
-        request.user,
+        user,
         text=d.get("q") or "",
         group=d.get("group") or "",
         hazard=d.get("hazard") or "",
         residence=d.get("residence") or "",
         age_min=d.get("age_min"),
         age_max=d.get("age_max"),
-        grid=_grid_or_none(request.user, d.get("grid") or ""),
-        status=d.get("status") if "status" in request.GET else Person.Status.ACTIVE,
+        grid=_grid_or_none(user, d.get("grid") or ""),
+        status=d.get("status") if "status" in data else Person.Status.ACTIVE,
         on=d.get("on"),
     )
     return form, qs.select_related("household__house").order_by("grid__path", "household__number", "pk")
@@ -173,10 +180,10 @@ ROSTER_FIELDS = {
 }
 
 
-def roster_rows(request, qs, columns: list[str], *, unmasked: bool):
+def roster_rows(user, qs, columns: list[str], *, unmasked: bool):
     """Rows of the roster (花名册) and of list exports: masked unless asked and allowed."""
     on = registry.today()
-    visible_groups = set(registry.groups_for(request.user).values_list("pk", flat=True))
+    visible_groups = set(registry.groups_for(user).values_list("pk", flat=True))
     memberships: dict[int, list[str]] = {}
     if "groups" in columns:
         for pid, name in (
@@ -226,19 +233,36 @@ def _persons_xlsx(request, qs):
     if unmasked and not request.user.has_perm(perms.EXPORT_UNMASKED):
         raise PermissionDenied(perms.EXPORT_UNMASKED)
     columns = [c for c in request.GET.getlist("col") if c in ROSTER_COLUMNS] or DEFAULT_COLUMNS
-    data = write_workbook(
-        [str(ROSTER_COLUMNS[c]) for c in columns],
-        roster_rows(request, qs, columns, unmasked=unmasked),
-        sheet="人员",
-    )
+    total = qs.count()
     audit.record(
         audit.Action.EXPORT,
         actor=request.user,
         object_type="registry.person",
         object_repr="人员名单",
-        detail={"unmasked": unmasked, "rows": qs.count(), "filters": {k: v for k, v in request.GET.items()}},
+        detail={"unmasked": unmasked, "rows": total, "filters": {k: v for k, v in request.GET.items()}},
+    )
+    if total > settings.EXPORT_INLINE_ROWS:  # a town's list: written in the background, with progress
+        params = {k: request.GET.getlist(k) for k in request.GET}
+        return redirect("export_job", exports.start(request.user, "persons", params).pk)
+    data = write_workbook(
+        [str(ROSTER_COLUMNS[c]) for c in columns],
+        roster_rows(request.user, qs, columns, unmasked=unmasked),
+        sheet="人员",
     )
     return download(data, "persons.xlsx")
+
+
+def persons_export(user, params: dict):
+    """The person list's export in the background (core/exports.py): the same query and rows as the page's,
+    for the user who asked (whose permission to see the columns unmasked is checked again here)."""
+    data = QueryDict(mutable=True)
+    for key, values in params.items():
+        data.setlist(key, values)
+    unmasked = data.get("unmasked") == "1" and user.has_perm(perms.EXPORT_UNMASKED)
+    columns = [c for c in data.getlist("col") if c in ROSTER_COLUMNS] or DEFAULT_COLUMNS
+    _form, qs = filtered_persons(user, data)
+    headers = [str(ROSTER_COLUMNS[c]) for c in columns]
+    return headers, roster_rows(user, qs, columns, unmasked=unmasked), qs.count(), "persons.xlsx"
 
 
 @login_required
@@ -592,7 +616,7 @@ def roster(request):
     )
     columns = [c for c in ROSTER_COLUMNS if c in d["columns"]]
     headers = [str(ROSTER_COLUMNS[c]) for c in columns]
-    rows = list(roster_rows(request, qs, columns, unmasked=d["unmasked"]))
+    rows = list(roster_rows(request.user, qs, columns, unmasked=d["unmasked"]))
     audit.record(
         audit.Action.EXPORT,
         actor=request.user,
