@@ -39,6 +39,8 @@ def test_worker_logs_in_sees_own_grid_on_the_map_not_another_and_switches_to_eng
     polygons = page.locator("#map path.leaflet-interactive")
     assert polygons.count() == 1
     assert page.locator("#map").get_attribute("data-features") == "1"
+    label = page.locator("#map .grid-label")  # the grid's name on the map, where it fits
+    assert label.count() == 1 and label.inner_text() == mine.name and label.is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "worker-grid-map.png"), full_page=True)
 

@@ -29,16 +29,20 @@
           },
           onEachFeature: function (f, l) {
             const p = f.properties;
-            l.bindTooltip(textNode(p.name), { sticky: true });
+            // the name on the grid itself, shown at the zoom where it fits (labelsToFit)
+            l.bindTooltip(textNode(p.name), { permanent: true, direction: "center", className: "grid-label" });
+            l.wanggeName = p.name; l.wanggeDepth = p.depth;
             const popup = document.createElement("div"), link = document.createElement("a"), title = document.createElement("b");
             link.href = p.url; link.textContent = p.name; title.appendChild(link); popup.appendChild(title);
             [p.code, p.level_name + (p.kind_name ? " · " + p.kind_name : ""), p.households + " 户"].forEach(function (line) {
               popup.appendChild(document.createElement("br")); popup.appendChild(document.createTextNode(line));
             });
             l.bindPopup(popup);
+            l.on("click", function () { outlineChildren(layer, p.code); });
             layers[p.code] = l;
           }
         }).addTo(map);
+        map.on("zoomend moveend", function () { labelsToFit(map, layer); });
         el.dataset.features = String(fc.features.length);
         if (fc.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
         else map.setView([27.46, 119.51], 12);
@@ -77,6 +81,7 @@
           return div;
         };
         legend.addTo(map);
+        labelsToFit(map, layer);
         el.classList.add("map-ready");
         return map;
       })
@@ -86,6 +91,31 @@
         p.textContent = "地图数据加载失败（" + err.message + "）";
         el.replaceChildren(p);
       });
+  }
+
+  // A grid's name shows when the grid is wide enough on screen for it (and, of nested grids, the
+  // deepest ones that fit), so that a zoomed-out town is not a blur of names.
+  function labelsToFit(map, layer) {
+    const fits = [];
+    layer.eachLayer(function (l) {
+      const b = l.getBounds(), nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
+      const wide = Math.abs(se.x - nw.x), tall = Math.abs(se.y - nw.y);
+      fits.push([l, wide > l.wanggeName.length * 14 + 8 && tall > 22]);
+    });
+    const deepest = Math.max.apply(null, fits.filter(function (x) { return x[1]; }).map(function (x) { return x[0].wanggeDepth; }).concat([0]));
+    fits.forEach(function (x) {
+      const show = x[1] && x[0].wanggeDepth === deepest;
+      const tip = x[0].getTooltip();
+      if (tip) tip.getElement && tip.getElement() && (tip.getElement().style.display = show ? "" : "none");
+    });
+  }
+
+  // Clicking a grid outlines the grids inside it.
+  function outlineChildren(layer, code) {
+    layer.eachLayer(function (l) {
+      layer.resetStyle(l);
+      if (l.feature.properties.parent_code === code) l.setStyle({ dashArray: "4 3", weight: 2.5 });
+    });
   }
 
   // Names people typed reach the map as text, never as HTML (Leaflet renders a string as HTML).
