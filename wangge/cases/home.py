@@ -14,6 +14,7 @@ from wangge.cases import services as cases
 from wangge.cases.filters import TABS
 from wangge.cases.models import Case
 from wangge.core.home import Item, Line, Panel, register_panel
+from wangge.grids import jurisdiction
 
 S = Case.Status
 
@@ -64,7 +65,12 @@ def work(user) -> Panel | None:
         for c in nearest.order_by("stage_due_at")[:5]
     ]
     title = _("派给本部门的事件") if department else _("事件")
-    return Panel(title, items, lines, more=_queue("all", **extra))
+    panel = Panel(title, items, lines, more=_queue("all", **extra))
+    top = jurisdiction.top_grids(user).first() if user.role in ("community_staff", "centre_staff") else None
+    if top is not None:  # where today's cases are, on a small map of the area
+        panel.map_grids = reverse("grids:grid_geojson", args=[top.code]) + "?depth=1"
+        panel.map_points = reverse("cases:today_points")
+    return panel
 
 
 def my_reports(user) -> Panel | None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("figures/<slug:key>/<slug:part>/", views.figure_cases, name="figure_cases"),
     path("12345/import/", views.hotline_import, name="hotline_import"),
     path("return-calls/", views.return_calls, name="return_calls"),
+    path("today.geojson", views.today_points, name="today_points"),
     path("<str:code>/phone/", views.call_phone, name="call_phone"),
     path("12345/answers.xlsx", views.hotline_answers, name="hotline_answers"),
     path("<str:code>/", views.detail, name="detail"),

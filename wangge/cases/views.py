@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -238,6 +238,21 @@ def _dispute_step(request, case: Case, step):
     else:
         messages.success(request, _("已转入矛盾纠纷调解，纠纷编号 %(n)s") % {"n": dispute.pk})
     return redirect(case.get_absolute_url())
+
+
+@login_required
+@permission_required(perms.VIEW, raise_exception=True)
+def today_points(request):
+    """Today's cases in the user's area as GeoJSON points, for the small map on the home page."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    qs = cases.visible_cases(request.user).filter(created__gte=start, lon__isnull=False, lat__isnull=False)
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
+         "properties": {"name": c.category.name, "address": c.code,
+                        "kind": "hazard" if c.overdue else "case"}}  # overdue ones in red
+        for c in qs.select_related("category")[:500]
+    ]  # fmt: skip
+    return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
 @login_required

@@ -37,6 +37,8 @@ class Panel:
     more: str = ""  # the full list
     action: Item | None = None  # one button (我要反映)
     wide: bool = False
+    map_grids: str = ""  # a small map: the grids' GeoJSON URL and the points' (today's cases)
+    map_points: str = ""
 
 
 PanelFn = Callable[[object], "Panel | None"]

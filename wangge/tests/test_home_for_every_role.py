@@ -51,3 +51,17 @@ def test_a_resident_lands_on_reporting_their_reports_and_household(client, town)
     for hidden in (reverse("grids:tree"), reverse("grids:my_map"), reverse("accounts:tokens"), "/api/docs"):
         assert f'href="{hidden}"' not in page and f'href="{hidden}"' not in menu
     assert f'href="{reverse("report:start")}"' in menu
+
+
+def test_the_centre_sees_where_todays_cases_are_on_a_small_map(client, town):
+    from testkit import grid_worker
+
+    cast = Cast(town)
+    today = report(town.units[0])
+    client.force_login(cast.centre)
+    page = client.get("/").content.decode()
+    assert 'id="today-map"' in page and reverse("cases:today_points") in page
+    points = client.get(reverse("cases:today_points")).json()["features"]
+    assert [f["properties"]["address"] for f in points] == [today.code]
+    client.force_login(grid_worker(town.units[7]))  # another grid's worker: not their case
+    assert client.get(reverse("cases:today_points")).json()["features"] == []
