@@ -53,6 +53,7 @@ def load(rng: random.Random) -> None:
             if day >= recent and grid_worker.get(d.household.grid_id) is not None:
                 n += 1
                 at = timezone.make_aware(datetime.combine(day, time(9 + n % 9, (n * 7) % 60)))
+                at = min(at, timezone.now() - timedelta(minutes=1 + n % 50))  # today's: before now, not later
                 v = Visit(client_id=f"demo-{n}", household_id=d.household_id, grid_id=d.household.grid_id,
                           worker=grid_worker[d.household.grid_id], mode=Mode.IN_PERSON, visited_at=at,
                           answers={item: "ok" for item in d.rule.checklist})  # fmt: skip

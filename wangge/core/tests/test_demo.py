@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from wangge.accounts.models import User
 from wangge.core import demo
@@ -75,6 +76,7 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     assert Case.objects.filter(events__action="dispute_outcome").exists()  # a dispute that came in as a case
     assert Case.objects.exclude(rating="").exists()
     assert Visit.objects.count() > 10000  # the last 90 days of visits
+    assert not Visit.objects.filter(visited_at__gt=timezone.now()).exists()  # none "later today"
     assert not Case.objects.filter(events__isnull=True).exists()
     assert Case.objects.filter(
         events__action="report", events__at__lt=Case.objects.order_by("-created")[0].created
