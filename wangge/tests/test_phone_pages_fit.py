@@ -72,19 +72,21 @@ def test_every_page_of_the_roles_menu_fits_a_phone(browser, live_server, role):
     assert page.locator(".tabbar").is_visible() and not page.locator(".topbar .menu").is_visible()
     tabs = page.locator(".tabbar a").all_inner_texts()
     assert 3 <= len(tabs) <= 5 and "我的" in tabs[-1]
-    page.goto(f"{live_server.url}/me/")
+    # each page's own requests (a map's GeoJSON, htmx) finish before the next page is asked for: the test
+    # server shares one in-memory SQLite connection between its threads, which overlapping requests lock
+    page.goto(f"{live_server.url}/me/", wait_until="networkidle")
     urls = {a.get_attribute("href") for a in page.locator("#all-places a").all()}
     urls |= {a.get_attribute("href") for a in page.locator(".tabbar a").all()}
     wide = []
     pages = sorted(u for u in urls if u and u.startswith("/") and not u.startswith("/api/docs"))
     for url in pages:
-        page.goto(f"{live_server.url}{url}")
+        page.goto(f"{live_server.url}{url}", wait_until="networkidle")
         # and the first record each list links to (a case, a household, a person): detail pages fit too
         first = page.locator("main table a[href^='/']").first
         if first.count() and (href := first.get_attribute("href")) and href not in pages and len(pages) < 60:
             pages.append(href)
     for url in pages:
-        response = page.goto(f"{live_server.url}{url}")
+        response = page.goto(f"{live_server.url}{url}", wait_until="networkidle")
         assert response is not None and response.status < 400, (url, response and response.status)
         if (extra := _overflow(page)) > 1:
             wide.append(f"{url}: {extra} px too wide")
