@@ -18,18 +18,25 @@ from wangge.core.excel import write_workbook
 from wangge.core.models import ExportJob
 
 Exporter = Callable[[object, dict], tuple[list[str], Iterator[list], int, str]]
+# or one that makes its file itself (a PDF): fn(user, params) -> (content, rows, filename)
+FileExporter = Callable[[object, dict], tuple[bytes, int, str]]
 _EXPORTERS: dict[str, tuple[Exporter, str]] = {}
+_FILES: dict[str, FileExporter] = {}
 
 
 def register(kind: str, fn: Exporter, *, sheet: str) -> None:
     _EXPORTERS[kind] = (fn, sheet)
 
 
+def register_file(kind: str, fn: FileExporter) -> None:
+    _FILES[kind] = fn
+
+
 def start(user, kind: str, params: dict) -> ExportJob:
     """Queue an export for the user; the page follows it (export_job)."""
     from wangge.core.tasks import run_export  # here: the tasks module imports this one
 
-    if kind not in _EXPORTERS:
+    if kind not in _EXPORTERS and kind not in _FILES:
         raise ValueError(f"unknown export {kind!r}")
     job = ExportJob.objects.create(user=user, kind=kind, params=params)
     transaction.on_commit(lambda: run_export.enqueue(job.pk))
@@ -42,6 +49,14 @@ def run(job_id: int) -> None:
     if job.status == ExportJob.Status.DONE:
         return
     ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.RUNNING, progress=1)
+    if job.kind in _FILES:
+        try:
+            content, total, filename = _FILES[job.kind](job.user, job.params)
+        except Exception as exc:
+            ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.FAILED, error=str(exc)[:255])
+            raise
+        _done(job_id, content, total, filename)
+        return
     fn, sheet = _EXPORTERS[job.kind]
     try:
         headers, rows, total, filename = fn(job.user, job.params)
@@ -58,8 +73,12 @@ def run(job_id: int) -> None:
     except Exception as exc:  # said on the job's page; the worker's log has the rest
         ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.FAILED, error=str(exc)[:255])
         raise
+    _done(job_id, content, total, filename)
+
+
+def _done(job_id: int, content: bytes, rows: int, filename: str) -> None:
     ExportJob.objects.filter(pk=job_id).update(
-        status=ExportJob.Status.DONE, progress=100, rows=total, filename=filename, content=content,
+        status=ExportJob.Status.DONE, progress=100, rows=rows, filename=filename, content=content,
         finished=timezone.now(),
     )  # fmt: skip
 

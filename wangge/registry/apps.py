@@ -18,3 +18,4 @@ class RegistryConfig(AppConfig):
         demo.register()
         home.register()
         exports.register("persons", views.persons_export, sheet="人员")
+        exports.register_file("roster_pdf", views.roster_pdf_export)

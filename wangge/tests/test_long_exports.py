@@ -52,3 +52,20 @@ def test_a_short_list_downloads_at_once(client, town):
     client.force_login(worker)
     answer = client.get(reverse("registry:person_list"), {"format": "xlsx"})
     assert answer.status_code == 200 and not ExportJob.objects.exists()
+
+
+def test_a_town_wide_roster_pdf_is_made_in_the_background(client, town, monkeypatch,
+                                                          django_capture_on_commit_callbacks):  # fmt: skip
+    from wangge.registry import views
+
+    monkeypatch.setattr(views, "ROSTER_PDF_INLINE_ROWS", 1)
+    worker = grid_worker(town.units[0])
+    household_with_people(town.units[0], names=("王建国", "李秀英"))
+    client.force_login(worker)
+    params = {"grid": town.units[0].code, "columns": ["name", "sex", "age"], "format": "pdf"}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.get(reverse("registry:roster"), params)
+    job = ExportJob.objects.get(kind="roster_pdf")
+    assert answer.status_code == 302 and job.status == "done" and job.rows == 2
+    pdf = client.get(reverse("export_job", args=[job.pk]), {"download": 1})
+    assert pdf.content.startswith(b"%PDF") and job.filename == f"roster-{town.units[0].code}.pdf"
