@@ -15,18 +15,6 @@ import time
 
 from bench.common import figure, percentile, setup_django, write_results
 
-ROLES = [
-    "admin",
-    "leader",
-    "centre",
-    "police",
-    "housing",
-    "community",
-    "gridleader",
-    "worker",
-    "micro",
-    "resident",
-]
 TARGET_MS = 300.0
 RUNS = 5
 LINK = re.compile(r'<a[^>]+href="(/[^"#?]*)(?:\?[^"]*)?"')
@@ -63,6 +51,7 @@ def run() -> None:
     from django.conf import settings
     from django.test import Client
 
+    from wangge.accounts import demo as accounts_demo
     from wangge.accounts.models import User
     from wangge.core import demo
 
@@ -72,7 +61,7 @@ def run() -> None:
     health_ms, _status = _median_ms(health, "/healthz")
     figures, slowest, failures = {}, [], []
     everything: list[float] = []
-    for role in ROLES:
+    for role in [login.username for login in accounts_demo.logins()]:  # every demo login
         client = Client()
         client.force_login(User.objects.get(username=role))
         rows = []

@@ -252,12 +252,18 @@ def _persons_xlsx(request, qs):
     return download(data, "persons.xlsx")
 
 
-def persons_export(user, params: dict):
-    """The person list's export in the background (core/exports.py): the same query and rows as the page's,
-    for the user who asked (whose permission to see the columns unmasked is checked again here)."""
+def _query(params: dict) -> QueryDict:
+    """A background export's saved GET parameters ({key: [values]}) as the request had them."""
     data = QueryDict(mutable=True)
     for key, values in params.items():
         data.setlist(key, values)
+    return data
+
+
+def persons_export(user, params: dict):
+    """The person list's export in the background (core/exports.py): the same query and rows as the page's,
+    for the user who asked (whose permission to see the columns unmasked is checked again here)."""
+    data = _query(params)
     unmasked = data.get("unmasked") == "1" and user.has_perm(perms.EXPORT_UNMASKED)
     columns = [c for c in data.getlist("col") if c in ROSTER_COLUMNS] or DEFAULT_COLUMNS
     _form, qs = filtered_persons(user, data)
@@ -652,9 +658,7 @@ def _roster_pdf(user, grid, qs, columns: list[str], *, unmasked: bool) -> bytes:
 
 def roster_pdf_export(user, params: dict) -> tuple[bytes, int, str]:
     """The roster PDF in the background (core/exports.py), from the form's values, for the user who asked."""
-    data = QueryDict(mutable=True)
-    for key, values in params.items():
-        data.setlist(key, values)
+    data = _query(params)
     form = RosterForm(data, user=user)
     if not form.is_valid():
         raise ValueError("；".join(m for ms in form.errors.values() for m in ms))
