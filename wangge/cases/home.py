@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.cases import figures as fig
 from wangge.cases import permissions as perms
@@ -14,7 +15,7 @@ from wangge.cases import services as cases
 from wangge.cases.filters import TABS
 from wangge.cases.models import Case
 from wangge.core.home import Item, Line, Panel, register_panel
-from wangge.grids import jurisdiction
+from wangge.grids import jurisdiction, maps
 
 S = Case.Status
 
@@ -102,7 +103,17 @@ def month(user) -> Panel | None:
     return Panel(_("本月概况"), items, more=url, wide=True)
 
 
+def _open_by_grid(user) -> dict[int, int]:
+    return maps.count_by_grid(cases.visible_cases(user).filter(status__in=cases.OPEN))
+
+
+def _overdue_by_grid(user) -> dict[int, int]:
+    return maps.count_by_grid(cases.visible_cases(user).filter(status__in=cases.OPEN, overdue=True))
+
+
 def register() -> None:
+    maps.register_figure(maps.Figure("open_cases", gettext_lazy("未结事件"), _open_by_grid, perms.VIEW))
+    maps.register_figure(maps.Figure("overdue_cases", gettext_lazy("超时事件"), _overdue_by_grid, perms.VIEW))
     register_panel(my_reports, order=10)
     register_panel(month, order=15)
     register_panel(work, order=20)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.core.home import Item, Panel, register_panel
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import services
+from wangge.grids import maps
 
 
 def visits(user) -> Panel | None:
@@ -37,5 +39,8 @@ def coverage(user) -> Panel | None:
 
 
 def register() -> None:
+    maps.register_figure(
+        maps.Figure("visits_due", gettext_lazy("本周应访户"), services.due_by_grid_id, perms.VIEW)
+    )
     register_panel(visits, order=25)
     register_panel(coverage, order=45)

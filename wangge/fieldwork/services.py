@@ -44,7 +44,7 @@ from wangge.fieldwork.models import (
     VisitPhoto,
     VisitRule,
 )
-from wangge.grids import coords
+from wangge.grids import coords, maps
 from wangge.grids import services as grids
 from wangge.registry import services as registry
 
@@ -242,6 +242,12 @@ def due_by_grid(user, tab: str, grid_list, *, on: date | None = None) -> list[di
          .values("household").distinct().count()}
         for g in grid_list
     ]  # fmt: skip
+
+
+def due_by_grid_id(user, tab: str = "week", *, on: date | None = None) -> dict[int, int]:
+    """{grid id: households due} over everything the user sees, for colouring the map."""
+    qs = duties_for(user).filter(rule__active=True).filter(_due_q(tab, on or today()))
+    return maps.count_by_grid(qs, "household__grid", distinct="household")
 
 
 def due_count(user, tab: str, *, on: date | None = None, grid=None) -> int:

@@ -86,11 +86,15 @@ def round_page(request):
         context |= {
             "groups": services.stops_by_building(stops),
             "count": len(stops),
+            # the map: the grid's outline and its buildings under the households due, labelled by room
+            "map_grid": grid or _top_grid(request.user),
             "points": [
                 {
                     "lon": s.point[0],
                     "lat": s.point[1],
                     "label": s.household.house.address if s.household.house else s.household.number,
+                    "short": (s.household.house.room if s.household.house else "") or s.household.number,
+                    "building": s.building,
                     "url": reverse("fieldwork:visit_form", args=[s.household.pk]),
                     "late": s.overdue,
                 }

@@ -21,7 +21,7 @@ from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
-from wangge.grids import forms, importing
+from wangge.grids import forms, importing, maps
 from wangge.grids import services as grids
 from wangge.grids.jurisdiction import get_visible_or_404, top_grids, visible
 from wangge.grids.models import Grid, GridLevel
@@ -154,8 +154,18 @@ def grid_detail(request, code: str):
 def grid_map(request, code: str):
     grid = _grid(request, code)
     depth = request.GET.get("depth", "3")
-    colour_by = "kind" if request.GET.get("by") == "kind" else "level"
-    return render(request, "grids/grid_map.html", {"grid": grid, "depth": depth, "colour_by": colour_by})
+    figures = maps.figures_for(request.user)
+    colour_by = request.GET.get("by", "level")
+    if colour_by not in {"level", "kind", *(f.key for f in figures)}:
+        colour_by = "level"
+    context = {
+        "grid": grid,
+        "depth": depth,
+        "colour_by": colour_by,
+        "figures": figures,
+        "layers": maps.layer_urls(request.user, grid),
+    }
+    return render(request, "grids/grid_map.html", context)
 
 
 @login_required
@@ -176,7 +186,14 @@ def grid_geojson(request, code: str):
         depth = max(0, min(8, int(request.GET.get("depth", "1"))))
     except ValueError:
         depth = 1
-    return JsonResponse(grids.subtree_geojson(grid, on=_on(request), max_depth=depth))
+    on = _on(request)
+    collection = grids.subtree_geojson(grid, on=on, max_depth=depth)
+    shown = grids.subtree(grid, on=on).filter(depth__lte=grid.depth + depth).only("code", "path")
+    totals = maps.figure_totals(request.GET.get("figure", ""), request.user, shown)
+    if totals is not None:  # the map coloured by a figure: each grid's total over its subtree
+        for f in collection["features"]:
+            f["properties"]["value"] = totals.get(f["properties"]["code"], 0)
+    return JsonResponse(collection)
 
 
 @login_required

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.core.home import Item, Panel, register_panel
+from wangge.grids import maps
 from wangge.registry import permissions as perms
 from wangge.registry import selfservice
 from wangge.registry.models import ImportJob
@@ -33,5 +35,9 @@ def household(user) -> Panel | None:
 
 
 def register() -> None:
+    # the buildings on every grid map, so that a worker finds one without a tile server
+    maps.register_layer(
+        maps.Layer("buildings", gettext_lazy("楼栋"), "registry:grid_points", perms.VIEW_ARCHIVE)
+    )
     register_panel(household, order=12)
     register_panel(archive, order=40)

@@ -1,21 +1,15 @@
-/* The round's map: the households due, red when late; a tap opens the visit form. Works without tiles. */
+/* The round's map, drawn when it is opened: the grid's outline, its buildings and the households due,
+   labelled by room, red when late; a tap opens the visit form. Works without tiles (map.js). */
 (function () {
   "use strict";
-  const el = document.getElementById("round-map"), data = document.getElementById("round-points");
-  if (!el || !data || !window.L) return;
-  const points = JSON.parse(data.textContent);
-  let map = null;
-  function draw() {
-    if (map) return;
-    map = L.map(el, { attributionControl: !!el.dataset.tiles });
-    if (el.dataset.tiles) L.tileLayer(el.dataset.tiles).addTo(map);
-    const layer = L.featureGroup(points.map(function (p) {
-      return L.circleMarker([p.lat, p.lon], { radius: 7, color: p.late ? "#dc2626" : "#1d4ed8" })
-        .bindPopup(function () { const a = document.createElement("a"); a.href = p.url; a.textContent = p.label; return a; }());
-    })).addTo(map);
-    map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 17 });
-  }
-  el.closest("details").addEventListener("toggle", draw);
+  const el = document.getElementById("round-map");
+  if (!el || !window.L || !window.initGridMap) return;
+  let drawn = false;
+  el.closest("details").addEventListener("toggle", function () {
+    if (drawn) return;
+    drawn = true;
+    window.initGridMap(el);
+  });
 })();
 
 /* While online, fetch the visit form of each stop once, and the scripts and styles it uses, so that the
