@@ -178,7 +178,7 @@ def set_active(request, user_id: int, body: ActiveIn):
 
 class MessageOut(Schema):
     id: int
-    title: str
+    title: str = Field(alias="shown_title", description="标题（按请求的语言）")
     body: str
     link: str
     created: datetime
@@ -221,7 +221,9 @@ def my_messages(request, unread_only: bool = False, page: int = 1):
 
 @router.get("/messages/digest", response=DigestPage, summary="未读消息按事件归并（每件一行：条数、最新一条）")
 def message_digest(request, page: int = 1):
-    return {**api_page(outbox.digest(request.user), page), "unread": outbox.unread_count(request.user)}
+    found = api_page(outbox.digest(request.user), page)
+    found["items"] = outbox.with_titles(found["items"])
+    return {**found, "unread": outbox.unread_count(request.user)}
 
 
 @router.post(

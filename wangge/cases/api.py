@@ -287,8 +287,8 @@ def case_detail(request, case_code: str):
             "at": e.at,
             "action": e.action,
             "action_name": e.get_action_display(),
-            "actor": e.actor_name,
-            "comment": e.comment,
+            "actor": e.shown_actor,
+            "comment": e.shown_comment,
             "to_grid": e.to_grid.code if e.to_grid else None,
             "to_department": e.to_department.key if e.to_department else None,
         }  # fmt: skip

@@ -7,10 +7,10 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from wangge.core import idempotency, links
+from wangge.core import idempotency, links, phrases
 from wangge.core.fields import EncryptedTextField
 from wangge.core.models import AppendOnlyModel, TimeStamped
 
@@ -346,6 +346,9 @@ class CaseEvent(AppendOnlyModel):
     actor_name = models.CharField(_("操作人"), max_length=64, blank=True)
     action = models.CharField(_("操作"), max_length=24, choices=Action)
     comment = models.TextField(_("意见"), blank=True)
+    # a comment the system wrote (core.phrases): its message id and arguments, shown in the reader's language
+    comment_msgid = models.CharField(max_length=255, blank=True, default="")
+    comment_args = models.JSONField(default=dict, blank=True)
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, blank=True)
     to_grid = models.ForeignKey(
@@ -368,6 +371,20 @@ class CaseEvent(AppendOnlyModel):
     )
     # a late case (overdue at this step), for the figures
     late = models.BooleanField(_("超时"), default=False)
+
+    SYSTEM = gettext_noop("系统")  # the actor of the system's own steps (the deadline sweep)
+
+    @property
+    def shown_comment(self) -> str:
+        return phrases.shown(self.comment, self.comment_msgid, self.comment_args)
+
+    @property
+    def shown_actor(self) -> str:
+        return (
+            gettext(self.SYSTEM)
+            if self.actor_id is None and self.actor_name == self.SYSTEM
+            else self.actor_name
+        )
 
     class Meta:
         verbose_name = _("办理记录")

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core import phrases
 from wangge.core.fields import EncryptedBinaryField
 
 
@@ -135,6 +136,9 @@ class OutboxMessage(models.Model):
     # what it is about, for each person's choice of channels beyond the site (MessageKind)
     kind = models.CharField(_("消息类别"), max_length=16, choices=MessageKind, default=MessageKind.OTHER)
     title = models.CharField(_("标题"), max_length=128)
+    # the title's message id and arguments (core.phrases): shown in the reader's language
+    title_msgid = models.CharField(max_length=255, blank=True, default="")
+    title_args = models.JSONField(default=dict, blank=True)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=255, blank=True)
     created = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -158,6 +162,10 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.channel} {self.title}"
 
+    @property
+    def shown_title(self) -> str:
+        return phrases.shown(self.title, self.title_msgid, self.title_args)
+
 
 class Message(models.Model):
     """The in-site message centre (站内消息): what a user was told, read or not."""
@@ -170,6 +178,8 @@ class Message(models.Model):
         verbose_name=_("接收人"),
     )
     title = models.CharField(_("标题"), max_length=128)
+    title_msgid = models.CharField(max_length=255, blank=True, default="")  # as on OutboxMessage
+    title_args = models.JSONField(default=dict, blank=True)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=255, blank=True)
     created = models.DateTimeField(_("时间"), auto_now_add=True)
@@ -185,6 +195,10 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        return phrases.shown(self.title, self.title_msgid, self.title_args)
 
 
 class ExportJob(models.Model):

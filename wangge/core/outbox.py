@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from wangge.core import crypto
 from wangge.core.models import Message, MessageKind, OutboxMessage
+from wangge.core.phrases import Phrase
 from wangge.core.tasks import deliver_outbox
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,8 @@ def row(key: str, **kw) -> OutboxMessage:
 def notify(
     key: str,
     *,
-    title: str,
-    body: str = "",
+    title: str | Phrase,
+    body: str | Phrase = "",
     link: str = "",
     user=None,
     grid_id: int | None = None,
@@ -108,15 +109,23 @@ def _messages(r: OutboxMessage, people: dict) -> list[Message]:
     message key once per person, so that a row is never delivered twice)."""
     users = [r.user_id] if r.user_id is not None else people[(r.to_grid_id, r.to_department_id)]
     return [
-        Message(user_id=u, title=r.title, body=r.body, link=r.link, outbox_key=f"{r.key}:{u}"[:128])
+        Message(user_id=u, title=r.title, title_msgid=r.title_msgid, title_args=r.title_args, body=r.body,
+                link=r.link, outbox_key=f"{r.key}:{u}"[:128])
         for u in users
-    ]
+    ]  # fmt: skip
 
 
-def _row(key: str, *, title: str, body: str = "", link: str = "", user=None, grid_id=None, department_id=None,
-         phone: str = "", channel: str = "site", kind: str = MessageKind.OTHER) -> OutboxMessage:  # fmt: skip
+def _row(key: str, *, title: str | Phrase, body: str | Phrase = "", link: str = "", user=None, grid_id=None,
+         department_id=None, phone: str = "", channel: str = "site",
+         kind: str = MessageKind.OTHER) -> OutboxMessage:  # fmt: skip
+    # a title kept as its phrase is shown in each reader's language; SMS and WeChat get the site's
+    msgid, args = (title.msgid, title.as_json()["args"]) if isinstance(title, Phrase) else ("", {})
+    title = title.stored() if isinstance(title, Phrase) else title
+    body = body.stored() if isinstance(body, Phrase) else body
     return OutboxMessage(
         key=key[:128],
+        title_msgid=msgid,
+        title_args=args,
         channel=channel,
         kind=kind,
         user=user,
@@ -264,9 +273,23 @@ def digest(user) -> QuerySet:
     latest = unread.filter(link=OuterRef("link")).order_by("-created", "-pk")
     return (
         unread.values("link")
-        .annotate(count=Count("pk"), latest_at=Max("created"), title=Subquery(latest.values("title")[:1]))
+        .annotate(
+            count=Count("pk"),
+            latest_at=Max("created"),
+            latest=Subquery(latest.values("pk")[:1]),
+        )
         .order_by("-latest_at", "link")
     )
+
+
+def with_titles(groups) -> list[dict]:
+    """A page of the digest with each group's latest title, in the reader's language (one query)."""
+    groups = list(groups)
+    latest = Message.objects.in_bulk([g["latest"] for g in groups])
+    for g in groups:
+        m = latest.get(g["latest"])
+        g["title"] = m.shown_title if m else ""
+    return groups
 
 
 def mark_read(user, *, ids=None, link: str | None = None) -> int:

@@ -47,7 +47,8 @@ def messages_panel(user) -> home_panels.Panel:
     unread = outbox.unread_count(user)
     url = reverse("messages")
     items = [home_panels.Item(_("未读消息"), unread, url, "warn")]
-    lines = [home_panels.Line(g["title"], g["link"] or url, str(g["count"])) for g in outbox.digest(user)[:5]]
+    groups = outbox.with_titles(outbox.digest(user)[:5])
+    lines = [home_panels.Line(g["title"], g["link"] or url, str(g["count"])) for g in groups]
     return home_panels.Panel(_("消息"), items, lines, more=url)
 
 
@@ -79,7 +80,7 @@ def message_centre(request):
         groups = None
     else:
         page, query = paginate(request, outbox.digest(request.user))
-        groups = page
+        page.object_list = groups = outbox.with_titles(page.object_list)
     unread = {m.pk for m in page if not isinstance(m, dict) and m.read_at is None}
     context = {"page": page, "query": query, "unread": unread, "groups": groups,
                "unread_total": outbox.unread_count(request.user)}  # fmt: skip

@@ -21,6 +21,7 @@ from wangge.audit import services as audit
 from wangge.cases import services as cases
 from wangge.core import idempotency, outbox
 from wangge.core.errors import error, invalid
+from wangge.core.phrases import phrase
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import scene
 from wangge.fieldwork.models import PatrolFinding, PatrolPlan
@@ -146,7 +147,7 @@ def _record(
     elif handling == H.ESCALATED:
         outbox.notify(
             f"patrol-escalated-{client_id}",
-            title=_("联动巡查提交社区党委研究：%(d)s") % {"d": f.description[:40]},
+            title=phrase("联动巡查提交社区党委研究：%(d)s", d=f.description[:40]),
             link=f"/fieldwork/patrols/{p.pk}/",
             grid_id=p.grid_id,
         )
@@ -176,8 +177,8 @@ def _hand_over(p: PatrolPlan, by, f: PatrolFinding, category: str, department: s
     if department and dept is None:
         raise invalid("department", _("未知的交办单位"), "unknown")
     if case.status == "reported":
-        cases.accept(case, by=by, comment=_("联动巡查发现"))
-        cases.dispatch(case, by=by, to_department=dept, comment=_("联动巡查交办"))
+        cases.accept(case, by=by, comment=phrase("联动巡查发现"))
+        cases.dispatch(case, by=by, to_department=dept, comment=phrase("联动巡查交办"))
     case.refresh_from_db()
     who = (
         case.handler_department.name

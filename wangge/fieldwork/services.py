@@ -30,6 +30,7 @@ from wangge.core import idempotency
 from wangge.core import photos as core_photos
 from wangge.core.bulk import insert_rows
 from wangge.core.errors import error, invalid
+from wangge.core.phrases import phrase
 from wangge.fieldwork import permissions as perms
 from wangge.fieldwork import scene, tasks
 from wangge.fieldwork.models import (
@@ -527,7 +528,7 @@ def _on_site(visit: Visit, by) -> None:
         case = cases.get_case_or_404(by, visit.case_code)
     except Exception as exc:  # Http404: unknown or not the worker's
         raise invalid("case_code", _("找不到事件 %(c)s") % {"c": visit.case_code}, "not_found") from exc
-    cases.site_visit(case, by=by, comment=_("网格员到场走访（%(hh)s）") % {"hh": visit.household.number},
+    cases.site_visit(case, by=by, comment=phrase("网格员到场走访（%(hh)s）", hh=visit.household.number),
                      at=visit.visited_at)  # fmt: skip
 
 

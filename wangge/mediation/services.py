@@ -21,12 +21,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.core import idempotency, outbox, photos
 from wangge.core.errors import error, invalid
+from wangge.core.phrases import phrase
 from wangge.grids import services as grids
 from wangge.mediation import permissions as perms
 from wangge.mediation import scene
@@ -329,8 +330,11 @@ def sweep_levels(on: date | None = None) -> int:
     ):
         outbox.notify(
             f"mediation-level-{d.pk}-{d.level}",
-            title=_("矛盾纠纷超过%(level)s调解期限：%(s)s")
-            % {"level": d.get_level_display(), "s": d.summary[:30]},
+            title=phrase(
+                "矛盾纠纷超过%(level)s调解期限：%(s)s",
+                level=Dispute.Level(d.level).label,
+                s=d.summary[:30],
+            ),
             link=f"/mediation/{d.pk}/",
             grid_id=d.grid_id,
         )
@@ -444,12 +448,13 @@ def remind(on: date | None = None) -> int:
         late = on > due
         outbox.notify(
             f"mediation-report-{g.pk}-{on:%Y%m%d}",
-            title=(
-                _("%(m)s 矛盾纠纷月报已逾期，请尽快报送")
+            title=phrase(
+                gettext_noop("%(m)s 矛盾纠纷月报已逾期，请尽快报送")
                 if late
-                else _("请于 %(d)s 前报送 %(m)s 矛盾纠纷月报")
-            )
-            % {"m": f"{month:%Y-%m}", "d": f"{due:%m-%d}"},
+                else gettext_noop("请于 %(d)s 前报送 %(m)s 矛盾纠纷月报"),
+                m=f"{month:%Y-%m}",
+                d=f"{due:%m-%d}",
+            ),
             link="/mediation/monthly/",
             grid_id=g.pk,
         )

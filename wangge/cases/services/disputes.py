@@ -17,6 +17,7 @@ from wangge.cases.services.notices import _tell_reporter
 from wangge.cases.services.states import OPEN, A, S
 from wangge.cases.services.steps import _move, _step
 from wangge.core.errors import invalid
+from wangge.core.phrases import phrase
 from wangge.mediation import services as mediation
 
 DISPUTE_RISKS = mediation.RISKS
@@ -60,7 +61,7 @@ def open_dispute(case: Case, *, by, parties: list[str], risk: str = "low", party
         ),
         by=by,
     )
-    _step(case, A.DISPUTE, by, comment=_("转入矛盾纠纷调解，纠纷编号 %(n)s") % {"n": dispute.pk})
+    _step(case, A.DISPUTE, by, comment=phrase("转入矛盾纠纷调解，纠纷编号 %(n)s", n=dispute.pk))
     return dispute
 
 
@@ -71,7 +72,7 @@ def link_dispute(case: Case, *, by, dispute_id: int):
     dispute = mediation.disputes_for(by).filter(pk=dispute_id).first()
     if dispute is None:
         raise invalid("dispute", _("在您辖区的矛盾纠纷台账中找不到这起纠纷"), "not_found")
-    _step(case, A.DISPUTE, by, comment=_("关联矛盾纠纷，纠纷编号 %(n)s") % {"n": dispute.pk})
+    _step(case, A.DISPUTE, by, comment=phrase("关联矛盾纠纷，纠纷编号 %(n)s", n=dispute.pk))
     mediation.link_case(dispute, case.code, by=by)  # a dispute already decided closes the case now
     return dispute
 
@@ -93,9 +94,14 @@ def close_by_dispute(sender, *, dispute, by, **kwargs) -> None:
     case.rating = case.rating_comment = ""
     _start_stage(case, case.closed_at)
     case.save()
-    _step(case, A.DISPUTE_OUTCOME, by, comment=f"{dispute.get_status_display()}：{answer}")
+    _step(
+        case,
+        A.DISPUTE_OUTCOME,
+        by,
+        comment=phrase("%(r)s：%(c)s", r=mediation.S(dispute.status).label, c=answer),
+    )
     _tell_reporter(
         case,
         f"case:{case.pk}:dispute:{dispute.pk}",
-        _("您反映的纠纷已调解办结，请评价：%(a)s") % {"a": answer[:60]},
+        phrase("您反映的纠纷已调解办结，请评价：%(a)s", a=answer[:60]),
     )

@@ -24,6 +24,7 @@ from wangge.cases.services.states import A, S
 from wangge.cases.services.steps import _step, check_photo
 from wangge.core import crypto, idempotency, outbox
 from wangge.core.errors import error, invalid
+from wangge.core.phrases import phrase
 from wangge.grids import coords
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
@@ -159,7 +160,7 @@ def _route_report(category: Category, lon: float | None, lat: float | None, grid
         if g is not None:
             r = route(category, *(grid_point(g) or (None, None)))
             if r.grid_id is None:
-                r = Route(g.pk, g.pk, None, _("按二维码所在网格"))
+                r = Route(g.pk, g.pk, None, phrase("按二维码所在网格"))
     return r
 
 
@@ -210,12 +211,13 @@ def _reporter_name(data: ReportIn) -> str:
 
 def _intake_notices(case: Case, r: Route) -> list:
     """The new case's notifications: the unit that takes it in, and the reporter's receipt."""
-    notices = _unit_notices(case, f"case:{case.pk}:new", _("新事件待处理：%(c)s") % {"c": case.category.name},
+    new = phrase("新事件待处理：%(code)s %(c)s", code=case.code, c=case.category.name)
+    notices = _unit_notices(case, f"case:{case.pk}:new", new,
                             grid=r.grid_id or r.handler_grid_id)  # fmt: skip
     return notices + _reporter_notices(
         case,
         f"case:{case.pk}:receipt",
-        _("已收到您反映的问题，编号 %(code)s") % {"code": case.code},
+        phrase("已收到您反映的问题，编号 %(code)s", code=case.code),
         followers=False,  # a new case has none
     )
 
@@ -232,7 +234,7 @@ def _report(data: ReportIn, checked: tuple, *, by, sender: str, photos, after_ph
     if data.on_spot:
         case._status_before = S.REPORTED  # type: ignore[attr-defined]
         _step(case, A.ON_SPOT, by, comment=case.answer, photos=after_photos)
-        receipt = _("已收到您反映的问题，编号 %(code)s") % {"code": case.code}
+        receipt = phrase("已收到您反映的问题，编号 %(code)s", code=case.code)
         notices = _reporter_notices(case, f"case:{case.pk}:receipt", receipt, followers=False)
     else:
         notices = _intake_notices(case, r)

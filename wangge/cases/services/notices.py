@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from wangge.cases.models import Case
 from wangge.core import links, outbox
 from wangge.core.models import MessageKind
+from wangge.core.phrases import Phrase, phrase
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +27,12 @@ def short_follow_url(token: str) -> str:
     return links.link("follow_short", token)
 
 
-def _tell_unit(case: Case, key: str, title: str, *, grid=None, department=None) -> None:
+def _tell_unit(case: Case, key: str, title: Phrase, *, grid=None, department=None) -> None:
     """Tell a unit (its people are looked up when the outbox delivers, not on this request)."""
     outbox.queue(_unit_notices(case, key, title, grid=grid, department=department))
 
 
-def _unit_notices(case: Case, key: str, title: str, *, grid=None, department=None) -> list:
+def _unit_notices(case: Case, key: str, title: Phrase, *, grid=None, department=None) -> list:
     grid_id = grid if isinstance(grid, int) or grid is None else grid.pk
     department_id = department if isinstance(department, int) or department is None else department.pk
     if grid_id is None and department_id is None:
@@ -40,12 +41,13 @@ def _unit_notices(case: Case, key: str, title: str, *, grid=None, department=Non
                        body=case.description[:200], link=case.get_absolute_url())]  # fmt: skip
 
 
-def _tell_reporter(case: Case, key: str, title: str) -> None:
+def _tell_reporter(case: Case, key: str, title: str | Phrase) -> None:
     outbox.queue(_reporter_notices(case, key, title))
 
 
-def _reporter_notices(case: Case, key: str, title: str, *, followers: bool = True) -> list:
+def _reporter_notices(case: Case, key: str, title: str | Phrase, *, followers: bool = True) -> list:
     link = follow_url(case.token)
+    words = title.stored() if isinstance(title, Phrase) else title  # an SMS in the site's language
     notices = []
     if case.reporter_id:
         # an account's SMS and WeChat follow its owner's choices (消息设置), through the site message
@@ -55,14 +57,14 @@ def _reporter_notices(case: Case, key: str, title: str, *, followers: bool = Tru
     if phone and not case.reporter_id:  # a resident without an account gave this phone to hear back
         short = short_follow_url(case.token)
         notices.append(outbox.row(f"{key}:sms", channel="sms", phone=phone, title=title,
-                                  body=f"{case.code} {title}", link=short))  # fmt: skip
+                                  body=f"{case.code} {words}", link=short))  # fmt: skip
     # those who followed it from the report page: the progress, without the code or a link
     notices += [
         outbox.row(
             f"{key}:follower:{f.pk}",
             channel="sms",
             phone=f.phone,
-            title=_("您关注的问题有新进展"),
+            title=phrase("您关注的问题有新进展"),
             body=title,
         )  # fmt: skip
         for f in (case.followers.all() if followers else ())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from wangge.audit import services as audit
 from wangge.cases import permissions as perms
@@ -17,14 +17,16 @@ from wangge.cases.services.states import A, S
 from wangge.cases.services.steps import _step
 from wangge.cases.services.workflow import rate
 from wangge.core.errors import invalid
+from wangge.core.phrases import phrase
 
 UNREACHABLE = "unreachable"
-OUTCOMES = {
-    Case.Rating.SATISFIED.value: gettext_lazy("满意"),
-    Case.Rating.BASIC.value: gettext_lazy("基本满意"),
-    Case.Rating.UNSATISFIED.value: gettext_lazy("不满意"),
-    UNREACHABLE: gettext_lazy("联系不上"),
+OUTCOMES_N = {
+    Case.Rating.SATISFIED.value: gettext_noop("满意"),
+    Case.Rating.BASIC.value: gettext_noop("基本满意"),
+    Case.Rating.UNSATISFIED.value: gettext_noop("不满意"),
+    UNREACHABLE: gettext_noop("联系不上"),
 }
+OUTCOMES = {k: gettext_lazy(v) for k, v in OUTCOMES_N.items()}
 MAX_ATTEMPTS = 3
 
 
@@ -67,7 +69,8 @@ def return_call(case: Case, *, by, outcome: str, comment: str = "") -> Case:
     if outcome not in OUTCOMES:
         raise invalid("reason", _("请选择回访结果：满意、基本满意、不满意或联系不上"), "invalid")
     comment = (comment or "").strip()
-    _step(case, A.RETURN_CALL, by, comment=f"{OUTCOMES[outcome]}{'：' + comment if comment else ''}")
+    said = phrase("%(o)s：%(c)s", o=OUTCOMES[outcome], c=comment) if comment else phrase(OUTCOMES_N[outcome])
+    _step(case, A.RETURN_CALL, by, comment=said)
     if outcome == UNREACHABLE:
         return case
     return rate(case, rating=outcome, comment=comment, by=by)

@@ -7,11 +7,11 @@ import logging
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from wangge.cases.models import Case, CaseEvent, CasePhoto
 from wangge.cases.services.notices import _tell_hotline
 from wangge.core import photos as core_photos
+from wangge.core.phrases import Phrase
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def _step(
     action: str,
     by,
     *,
-    comment: str = "",
+    comment: str | Phrase = "",
     to_grid=None,
     to_department=None,
     photos=(),
@@ -38,21 +38,33 @@ def _step(
     return event
 
 
-def _event(case: Case, action: str, by, *, comment: str = "", to_grid=None, to_department=None,
+def _event(case: Case, action: str, by, *, comment: str | Phrase = "", to_grid=None, to_department=None,
            who: str = "") -> CaseEvent:  # fmt: skip
-    name = (getattr(by, "full_name", "") or getattr(by, "username", "")) if by else (who or _("系统"))
+    name = (getattr(by, "full_name", "") or getattr(by, "username", "")) if by else (who or CaseEvent.SYSTEM)
     return CaseEvent(
         case=case,
         action=action,
         actor=by,
         actor_name=name[:64],
-        comment=comment,
+        **comment_fields(comment),
         from_status=getattr(case, "_status_before", case.status),
         to_status=case.status,
         to_grid_id=getattr(to_grid, "pk", to_grid),
         to_department_id=getattr(to_department, "pk", to_department),
         late=bool(case.stage_due_at and timezone.now() > case.stage_due_at),
     )
+
+
+def comment_fields(comment: str | Phrase) -> dict:
+    """A step's comment: what a person typed, or a sentence of the system's kept as its phrase (shown
+    in the reader's language) beside its Chinese words."""
+    if isinstance(comment, Phrase):
+        return {
+            "comment": comment.stored(),
+            "comment_msgid": comment.msgid,
+            "comment_args": comment.as_json()["args"],
+        }
+    return {"comment": comment}
 
 
 def _move(case: Case, status: str) -> None:

@@ -7,15 +7,16 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from wangge.cases.calendar import WorkTime
 from wangge.cases.models import Case, CaseEvent
 from wangge.cases.services.deadlines import _limit
 from wangge.cases.services.states import STAGE_OF, A, S
+from wangge.cases.services.steps import comment_fields
 from wangge.cases.services.workflow import _top_of
 from wangge.core import outbox
 from wangge.core.models import MessageKind
+from wangge.core.phrases import phrase
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
 
@@ -59,7 +60,8 @@ def sweep(now: datetime | None = None, *, batch: int = 500) -> dict:
             outbox.queue([
                 outbox.row(f"case:{e.case_id}:escalate:{e.case.escalation_level}", grid_id=e.to_grid_id,
                            kind=MessageKind.DEADLINE,
-                           title=_("超时事件升级：%(c)s") % {"c": e.case.code}, body=e.case.description[:200],
+                           title=phrase("超时事件升级：%(c)s", c=e.case.code),
+                           body=e.case.description[:200],
                            link=e.case.get_absolute_url())
                 for e in events if e.to_grid_id
             ])  # fmt: skip
@@ -95,7 +97,8 @@ def _escalate(case: Case, now: datetime, parents: dict[str, Grid], work: WorkTim
     # look again after another stage-length of working time: each further lapse goes one more level up
     case.next_check_at = work.add(now, _limit(case, STAGE_OF.get(case.status, "handle")))
     return CaseEvent(
-        case=case, action=A.OVERDUE, actor_name=_("系统"), from_status=case.status, to_status=case.status,
-        to_grid=target, late=True, at=now,
-        comment=_("超过本环节时限，升级至 %(unit)s") % {"unit": target.name if target else _("领导督办")},
+        case=case, action=A.OVERDUE, actor_name=CaseEvent.SYSTEM, from_status=case.status,
+        to_status=case.status, to_grid=target, late=True, at=now,
+        **comment_fields(phrase("超过本环节时限，升级至 %(unit)s",
+                                unit=target.name if target else phrase("领导督办"))),
     )  # fmt: skip

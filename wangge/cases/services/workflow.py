@@ -22,6 +22,7 @@ from wangge.cases.services.routing import route
 from wangge.cases.services.states import OPEN, A, S
 from wangge.cases.services.steps import _move, _step
 from wangge.core.errors import invalid
+from wangge.core.phrases import Phrase, phrase
 from wangge.grids import coords
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
@@ -51,13 +52,16 @@ def place(case: Case, *, by, lon: float, lat: float, crs: str = "wgs84") -> Case
         case, A.PLACE, by, comment=r.reason, to_grid=r.handler_grid_id, to_department=r.handler_department_id
     )
     _tell_unit(
-        case, f"case:{case.pk}:placed", _("新事件待处理：%(c)s") % {"c": case.category.name}, grid=r.grid_id
+        case,
+        f"case:{case.pk}:placed",
+        phrase("新事件待处理：%(code)s %(c)s", code=case.code, c=case.category.name),
+        grid=r.grid_id,
     )
     return case
 
 
 @transaction.atomic
-def accept(case: Case, *, by, comment: str = "") -> Case:
+def accept(case: Case, *, by, comment: str | Phrase = "") -> Case:
     _require(by, perms.ACCEPT, case)
     _from(case, S.REPORTED)
     _move(case, S.ACCEPTED)
@@ -89,14 +93,21 @@ def reject(case: Case, *, by, reason: str, comment: str) -> Case:
     case.save()
     _step(case, A.REJECT, by, comment=case.answer)
     _tell_reporter(
-        case, f"case:{case.pk}:rejected", _("您反映的问题未予受理：%(a)s") % {"a": case.answer[:60]}
+        case,
+        f"case:{case.pk}:rejected",
+        phrase("您反映的问题未予受理：%(a)s", a=case.answer[:60]),
     )
     return case
 
 
 @transaction.atomic
 def dispatch(
-    case: Case, *, by, to_grid: Grid | None = None, to_department: Department | None = None, comment: str = ""
+    case: Case,
+    *,
+    by,
+    to_grid: Grid | None = None,
+    to_department: Department | None = None,
+    comment: str | Phrase = "",
 ) -> Case:
     """派遣 to the responsible unit (by default the one routing chose)."""
     _require(by, perms.ACCEPT, case)
@@ -124,7 +135,7 @@ def dispatch(
     _tell_unit(
         case,
         f"case:{case.pk}:dispatch:{now.timestamp()}",
-        _("派遣给您的事件：%(c)s") % {"c": case.category.name},
+        phrase("派遣给您的事件：%(code)s %(c)s", code=case.code, c=case.category.name),
         grid=case.handler_grid,
         department=case.handler_department,
     )
@@ -158,7 +169,7 @@ def return_case(case: Case, *, by, comment: str) -> Case:
     _tell_unit(
         case,
         f"case:{case.pk}:return:{now.timestamp()}",
-        _("%(d)s 退回事件：%(c)s") % {"d": department, "c": case.code},
+        phrase("%(d)s 退回事件：%(c)s", d=department, c=case.code),
         grid=case.handler_grid,
     )
     return case
@@ -191,12 +202,14 @@ def visit_required_open(user) -> QuerySet[Case]:
 
 
 @transaction.atomic
-def site_visit(case: Case, *, by, comment: str, at: datetime | None = None) -> CaseEvent:
+def site_visit(case: Case, *, by, comment: str | Phrase, at: datetime | None = None) -> CaseEvent:
     """A worker was on site (五必到): recorded on the case by the visit that went there."""
     _require(by, perms.VIEW, case)
     if case.status not in OPEN:
         raise invalid("case", _("事件 %(code)s 已办结") % {"code": case.code}, "closed")
     when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
+    if isinstance(comment, Phrase):  # the visit's own words, shown in the reader's language
+        return _step(case, A.SITE_VISIT, by, comment=phrase("%(when)s %(c)s", when=when, c=comment))
     return _step(case, A.SITE_VISIT, by, comment=f"{when} {comment}".strip())
 
 
@@ -229,7 +242,7 @@ def handle(case: Case, *, by, comment: str, photos=()) -> Case:
     _tell_unit(
         case,
         f"case:{case.pk}:handled:{case.handled_at.timestamp()}",
-        _("事件待核查：%(c)s") % {"c": case.code},
+        phrase("事件待核查：%(c)s", c=case.code),
         grid=case.grid or case.handler_grid,
     )
     return case
@@ -252,7 +265,7 @@ def verify(case: Case, *, by, passed: bool, comment: str = "", photos=()) -> Cas
         _tell_reporter(
             case,
             f"case:{case.pk}:closed:{now.timestamp()}",
-            _("您反映的问题已办结，请评价：%(a)s") % {"a": case.answer[:60]},
+            phrase("您反映的问题已办结，请评价：%(a)s", a=case.answer[:60]),
         )
         _close_repeats(case, by)
         return case
@@ -264,7 +277,7 @@ def verify(case: Case, *, by, passed: bool, comment: str = "", photos=()) -> Cas
     _tell_unit(
         case,
         f"case:{case.pk}:rework:{now.timestamp()}",
-        _("核查未通过，请重新处置：%(c)s") % {"c": case.code},
+        phrase("核查未通过，请重新处置：%(c)s", c=case.code),
         grid=case.handler_grid,
         department=case.handler_department,
     )
@@ -309,7 +322,7 @@ def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
             case,
             A.RATE,
             by,
-            comment=f"{case.get_rating_display()}：{case.rating_comment}",
+            comment=phrase("%(r)s：%(c)s", r=Case.Rating(case.rating).label, c=case.rating_comment),
             who=_reporter(case),
         )
         _step(
@@ -323,7 +336,7 @@ def rate(case: Case, *, rating: str, comment: str = "", by=None) -> Case:
         _tell_unit(
             case,
             f"case:{case.pk}:reopen:{now.timestamp()}",
-            _("群众不满意，请重新办理：%(c)s") % {"c": case.code},
+            phrase("群众不满意，请重新办理：%(c)s", c=case.code),
             grid=case.handler_grid,
             department=case.handler_department,
         )
@@ -349,7 +362,11 @@ def request_extension(case: Case, *, by, until: datetime, comment: str) -> Case:
         case,
         A.EXTEND_REQUEST,
         by,
-        comment=f"{comment}（申请延至 {timezone.localtime(until):%Y-%m-%d %H:%M}）",
+        comment=phrase(
+            "%(c)s（申请延至 %(until)s）",
+            c=comment,
+            until=f"{timezone.localtime(until):%Y-%m-%d %H:%M}",
+        ),
     )
     return case
 
@@ -398,7 +415,7 @@ def _ask(case: Case, request: str, reason: str, action: str, by) -> Case:
     _tell_unit(
         case,
         f"case:{case.pk}:{request}:{timezone.now().timestamp()}",
-        _("待审批：%(c)s 申请%(r)s") % {"c": case.code, "r": case.get_pending_request_display()},
+        phrase("待审批：%(c)s 申请%(r)s", c=case.code, r=Case.Request(case.pending_request).label),
         grid=_top_of(case),
     )
     return case
@@ -473,7 +490,7 @@ def supervise(case: Case, *, by, comment: str = "") -> Case:
     _tell_unit(
         case,
         f"case:{case.pk}:supervise:{timezone.now().timestamp()}",
-        _("督办：%(c)s") % {"c": case.code},
+        phrase("督办：%(c)s", c=case.code),
         grid=case.handler_grid,
         department=case.handler_department,
     )
@@ -493,7 +510,9 @@ def cannot_solve(case: Case, *, by, explanation: str) -> Case:
     case.save()
     _step(case, A.UNSOLVABLE, by, comment=explanation)
     _tell_reporter(
-        case, f"case:{case.pk}:unsolvable", _("关于您反映的问题的说明：%(a)s") % {"a": explanation[:60]}
+        case,
+        f"case:{case.pk}:unsolvable",
+        phrase("关于您反映的问题的说明：%(a)s", a=explanation[:60]),
     )
     _close_repeats(case, by)
     return case
@@ -519,11 +538,11 @@ def handle_together(case: Case, *, by) -> list[Case]:
         repeat.stage_due_at = repeat.next_check_at = None
         repeat.warning = repeat.overdue = False
         repeat.save()
-        _step(repeat, A.HANDLE_TOGETHER, by, comment=_("随 %(c)s 一并办理") % {"c": case.code})
+        _step(repeat, A.HANDLE_TOGETHER, by, comment=phrase("随 %(c)s 一并办理", c=case.code))
         taken.append(repeat)
     if taken:
         listed = "、".join(r.code for r in taken)
-        _step(case, A.HANDLE_TOGETHER, by, comment=_("重复来电一并办理：%(l)s") % {"l": listed})
+        _step(case, A.HANDLE_TOGETHER, by, comment=phrase("重复来电一并办理：%(l)s", l=listed))
     return taken
 
 
@@ -539,12 +558,12 @@ def _close_repeats(case: Case, by) -> None:
             repeat,
             A.CLOSE,
             by,
-            comment=_("与重复来电的首件 %(code)s 一并办结：%(a)s") % {"code": case.code, "a": case.answer},
+            comment=phrase("与重复来电的首件 %(code)s 一并办结：%(a)s", code=case.code, a=case.answer),
         )
         _tell_reporter(
             repeat,
             f"case:{repeat.pk}:closed-with:{case.pk}",
-            _("您反映的问题已办结：%(a)s") % {"a": case.answer[:60]},
+            phrase("您反映的问题已办结：%(a)s", a=case.answer[:60]),
         )
 
 
