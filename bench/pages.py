@@ -20,21 +20,26 @@ RUNS = 5
 LINK = re.compile(r'<a[^>]+href="(/[^"#?]*)(?:\?[^"]*)?"')
 
 
-def _median_ms(client, url: str) -> tuple[float, int]:
+def median_ms(client, url: str, runs: int = RUNS) -> tuple[float, int]:
     client.get(url)  # warm-up: the first request of a page builds its caches
     times, status = [], 0
-    for _ in range(RUNS):
+    for _ in range(runs):
         t0 = time.perf_counter()
         status = client.get(url).status_code
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times), status
 
 
-def _pages_of(client) -> list[str]:
-    """The role's home, its menu's places and the first record each list links to."""
+def places_of(client) -> list[str]:
+    """The role's home and its menu's places (the 我的 page lists them all)."""
     me = client.get("/me/").content.decode()
     block = me.split('id="all-places"', 1)[1].split("</nav>", 1)[0]
-    places = ["/", *dict.fromkeys(u for u in LINK.findall(block) if not u.startswith("/api/"))]
+    return ["/", *dict.fromkeys(u for u in LINK.findall(block) if not u.startswith("/api/"))]
+
+
+def _pages_of(client) -> list[str]:
+    """The role's home, its menu's places and the first record each list links to."""
+    places = places_of(client)
     pages = list(places)
     for url in places:
         html = client.get(url).content.decode()
@@ -58,7 +63,7 @@ def run() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     demo.load()
     health = Client()
-    health_ms, _status = _median_ms(health, "/healthz")
+    health_ms, _status = median_ms(health, "/healthz")
     figures, slowest, failures = {}, [], []
     everything: list[float] = []
     for role in [login.username for login in accounts_demo.logins()]:  # every demo login
@@ -66,7 +71,7 @@ def run() -> None:
         client.force_login(User.objects.get(username=role))
         rows = []
         for url in _pages_of(client):
-            ms, status = _median_ms(client, url)
+            ms, status = median_ms(client, url)
             if status >= 400:
                 failures.append(f"{role} {url}: {status}")
             rows.append((ms, url))

@@ -72,6 +72,10 @@ def fill(rng: random.Random) -> list[str]:
                     "",
                     "",
                     "",
+                    "",  # population_type … note
+                    "",
+                    "",
+                    "",
                     "active",
                     None,
                     now,

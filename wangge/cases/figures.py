@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from wangge.cases.models import Case, CaseEvent
 
@@ -146,8 +146,9 @@ def compute(
     ]
     if only:
         figures = [f for f in figures if f.key in only]
-    for f in figures:
-        f.num, f.den = f.numerator.distinct().count(), f.denominator.distinct().count()
+    for f in figures:  # COUNT(DISTINCT id): a DISTINCT over every column sorted a million rows
+        f.num = f.numerator.aggregate(n=Count("pk", distinct=True))["n"]
+        f.den = f.denominator.aggregate(n=Count("pk", distinct=True))["n"]
     return figures
 
 

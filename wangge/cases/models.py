@@ -108,6 +108,10 @@ def _token() -> str:
     return secrets.token_urlsafe(12)
 
 
+# the states of a case not yet answered, in the order every query lists them (services.states.OPEN)
+OPEN_STATUSES = ("reported", "accepted", "dispatched", "handled", "suspended")
+
+
 class Case(TimeStamped):
     """One reported problem or work order, from intake to rating."""
 
@@ -261,6 +265,16 @@ class Case(TimeStamped):
             models.Index(fields=["grid", "status"]),
             models.Index(fields=["handler_department", "status"]),
             models.Index(fields=["status", "created"]),
+            # today's queues among a million closed cases: the open ones (the condition is the queries' own
+            # IN list, which SQLite must find word for word), the late and the supervised ones
+            models.Index(fields=["status"], name="case_open", condition=Q(status__in=OPEN_STATUSES)),
+            models.Index(fields=["status"], name="case_overdue", condition=Q(overdue=True)),
+            models.Index(fields=["status"], name="case_supervised", condition=Q(supervised=True)),
+            # the month's figures: the cases received, due, and closed within a period (and the newest
+            # first of the lists)
+            models.Index(fields=["created"]),
+            models.Index(fields=["due_at"]),
+            models.Index(fields=["closed_at"]),
             # the sweep reads only the cases whose time has come (partial: open cases with a check due)
             models.Index(
                 fields=["next_check_at"], name="case_next_check", condition=Q(next_check_at__isnull=False)

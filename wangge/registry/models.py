@@ -291,7 +291,9 @@ class Person(TimeStamped):
         # Indexes and unique constraints in Meta, not on the fields: on PostgreSQL a field's unique=True
         # or db_index=True on a CharField adds a second, pattern-ops index that exact lookups never use.
         indexes = [
-            models.Index(fields=["grid", "status"]),
+            # the person list in its order (grid, household) read straight off the index, a page at a time:
+            # ordering by the grid's path sorted a town's 1,000,000 people for each page (2.2 s, measured)
+            models.Index(fields=["grid", "status", "household"], name="person_grid_status_household"),
             models.Index(fields=["name"]),
             models.Index(fields=["phone_index"], name="person_phone_index_idx"),
         ]

@@ -124,7 +124,7 @@ def filtered_persons(user, data):
         status=d.get("status") if "status" in data else Person.Status.ACTIVE,
         on=d.get("on"),
     )
-    return form, qs.select_related("household__house").order_by("grid__path", "household__number", "pk")
+    return form, qs.select_related("household__house").order_by("grid_id", "household_id", "pk")
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wangge.cases.models import Case, CaseEvent
+from wangge.cases.models import OPEN_STATUSES, Case, CaseEvent
 
 S = Case.Status
 
@@ -10,7 +10,8 @@ S = Case.Status
 A = CaseEvent.Action
 
 
-OPEN = [S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLED, S.SUSPENDED]
+# reported, accepted, dispatched, handled, suspended: the list the partial index on open cases is written with
+OPEN = [S(status) for status in OPEN_STATUSES]
 
 
 STAGE_OF: dict[str, str] = {
