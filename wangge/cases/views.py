@@ -27,7 +27,7 @@ from wangge.cases.public_views import _photo_response, report_form
 from wangge.core.downloads import download
 from wangge.core.excel import errors_workbook, write_workbook
 from wangge.core.filters import without
-from wangge.core.pagination import paginate
+from wangge.core.pagination import count_capped, paginate, shown_count
 from wangge.grids import jurisdiction
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
@@ -44,7 +44,7 @@ def queue(request):
     everything = cases.visible_cases(request.user)
     # the tabs' counts: every filter but the tab's own
     unfiltered = CaseFilter({"mine": data.get("mine", "")}, queryset=everything, request=request).qs
-    counts = {k: unfiltered.filter(q).count() for k, _label, q in TABS if k != "all"}
+    counts = {k: shown_count(count_capped(unfiltered.filter(q))) for k, _label, q in TABS if k != "all"}
     chosen = CaseFilter(data, queryset=everything, request=request)
     qs = in_queue_order(chosen.qs, tab)
     if request.GET.get("format") == "xlsx":

@@ -236,13 +236,9 @@ def _due_q(tab: str, on: date) -> Q:
 def due_by_grid(user, tab: str, grid_list, *, on: date | None = None) -> list[dict]:
     """How many households are due (in the tab's sense) in each of these grids: a town centre's round
     is a table to drill into, not 4,609 households on one page."""
-    on = on or today()
-    qs = duties_for(user).filter(rule__active=True).filter(_due_q(tab, on))
-    return [
-        {"grid": g, "households": qs.filter(grids.subtree_q(g.path, prefix="household__grid__"))
-         .values("household").distinct().count()}
-        for g in grid_list
-    ]  # fmt: skip
+    grid_list = list(grid_list)
+    totals = maps.subtree_totals(due_by_grid_id(user, tab, on=on), grid_list)  # one GROUP BY, not one a grid
+    return [{"grid": g, "households": totals[g.code]} for g in grid_list]
 
 
 def due_by_grid_id(user, tab: str = "week", *, on: date | None = None) -> dict[int, int]:
