@@ -31,7 +31,7 @@ def fill_cases() -> None:
 
     q = connection.ops.quote_name
     table = q(Case._meta.db_table)
-    fields = [f for f in Case._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in Case._meta.concrete_fields if not f.primary_key and not f.generated]
     new_values = {  # a copy's own unique keys; the rest is its source's
         "code": "'B' || CAST(id + {offset} AS TEXT)",
         "token": "'T' || CAST(id + {offset} AS TEXT)",

@@ -7,7 +7,6 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from wangge.cases import services as cases
 from wangge.cases.models import Case
 from wangge.core.filters import matching
 
@@ -17,9 +16,9 @@ TABS = [
     ("accepted", _("待派遣"), Q(status=S.ACCEPTED, follows_first=False)),
     ("dispatched", _("办理中"), Q(status=S.DISPATCHED)),
     ("handled", _("待核查"), Q(status=S.HANDLED)),
-    ("overdue", _("已超时"), Q(status__in=cases.OPEN, overdue=True)),
+    ("overdue", _("已超时"), Q(still_open=True, overdue=True)),
     ("suspended", _("挂起"), Q(status=S.SUSPENDED)),
-    ("supervised", _("督办"), Q(status__in=cases.OPEN, supervised=True)),
+    ("supervised", _("督办"), Q(still_open=True, supervised=True)),
     ("closed", _("已办结"), Q(status__in=[S.CLOSED, S.REJECTED])),
     ("all", _("全部"), Q()),
 ]

@@ -10,7 +10,7 @@ S = Case.Status
 A = CaseEvent.Action
 
 
-# reported, accepted, dispatched, handled, suspended: the list the partial index on open cases is written with
+# reported, accepted, dispatched, handled, suspended: the list the generated column Case.still_open is made of
 OPEN = [S(status) for status in OPEN_STATUSES]
 
 

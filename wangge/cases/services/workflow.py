@@ -195,7 +195,7 @@ def visit_required_open(user) -> QuerySet[Case]:
     visited = CaseEvent.objects.filter(action=A.SITE_VISIT).values("case_id")
     return (
         visible_cases(user)
-        .filter(category__visit_required=True, status__in=OPEN)
+        .filter(category__visit_required=True, still_open=True)
         .exclude(pk__in=visited)
         .order_by("created")
     )
