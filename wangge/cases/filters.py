@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from wangge.cases import services as cases
 from wangge.cases.models import Case
 from wangge.core.filters import matching
 
@@ -16,9 +17,9 @@ TABS = [
     ("accepted", _("待派遣"), Q(status=S.ACCEPTED, follows_first=False)),
     ("dispatched", _("办理中"), Q(status=S.DISPATCHED)),
     ("handled", _("待核查"), Q(status=S.HANDLED)),
-    ("overdue", _("已超时"), Q(still_open=True, overdue=True)),
+    ("overdue", _("已超时"), cases.OPEN_NOW & Q(overdue=True)),
     ("suspended", _("挂起"), Q(status=S.SUSPENDED)),
-    ("supervised", _("督办"), Q(still_open=True, supervised=True)),
+    ("supervised", _("督办"), cases.OPEN_NOW & Q(supervised=True)),
     ("closed", _("已办结"), Q(status__in=[S.CLOSED, S.REJECTED])),
     ("all", _("全部"), Q()),
 ]

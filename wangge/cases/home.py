@@ -50,12 +50,12 @@ def work(user) -> Panel | None:
         for key, label, q in TABS
         if key in wanted
     ]
-    must = visible.filter(still_open=True, category__visit_required=True).exclude(
+    must = visible.filter(cases.OPEN_NOW, category__visit_required=True).exclude(
         events__action=cases.A.SITE_VISIT
     )
     if user.has_perm(perms.HANDLE) and not department:
         items.append(Item(_("五必到待到场"), must.count(), _queue("dispatched"), "warn"))
-    nearest = visible.filter(still_open=True, stage_due_at__isnull=False).select_related("category")
+    nearest = visible.filter(cases.OPEN_NOW, stage_due_at__isnull=False).select_related("category")
     lines = [
         Line(
             f"{c.code} {c.category.name}",
@@ -97,18 +97,18 @@ def month(user) -> Panel | None:
     rows = fig.compute(cases.visible_cases(user), period, only=("on_time", "satisfaction", "repeat"))
     url = reverse("cases:figures")
     items = [Item(f.name, None if f.value is None else round(f.value * 100), url, unit="%") for f in rows]
-    opened = cases.visible_cases(user).filter(still_open=True)
+    opened = cases.visible_cases(user).filter(cases.OPEN_NOW)
     items.insert(0, Item(_("办理中的事件"), opened.count(), _queue("all")))
     items.insert(1, Item(_("已超时"), opened.filter(overdue=True).count(), _queue("overdue"), "bad"))
     return Panel(_("本月概况"), items, more=url, wide=True)
 
 
 def _open_by_grid(user) -> dict[int, int]:
-    return maps.count_by_grid(cases.visible_cases(user).filter(still_open=True))
+    return maps.count_by_grid(cases.visible_cases(user).filter(cases.OPEN_NOW))
 
 
 def _overdue_by_grid(user) -> dict[int, int]:
-    return maps.count_by_grid(cases.visible_cases(user).filter(still_open=True, overdue=True))
+    return maps.count_by_grid(cases.visible_cases(user).filter(cases.OPEN_NOW, overdue=True))
 
 
 def register() -> None:

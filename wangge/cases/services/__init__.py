@@ -87,6 +87,7 @@ from wangge.cases.services.routing import (  # noqa: F401
 )
 from wangge.cases.services.states import (  # noqa: F401
     OPEN,
+    OPEN_NOW,
     STAGE_OF,
     A,
     S,

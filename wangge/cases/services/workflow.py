@@ -19,7 +19,7 @@ from wangge.cases.services.access import _from, _need, _require, visible_cases
 from wangge.cases.services.deadlines import _start_stage
 from wangge.cases.services.notices import _tell_reporter, _tell_unit
 from wangge.cases.services.routing import route
-from wangge.cases.services.states import OPEN, A, S
+from wangge.cases.services.states import OPEN, OPEN_NOW, A, S
 from wangge.cases.services.steps import _move, _step
 from wangge.core.errors import invalid
 from wangge.core.phrases import Phrase, phrase
@@ -195,7 +195,7 @@ def visit_required_open(user) -> QuerySet[Case]:
     visited = CaseEvent.objects.filter(action=A.SITE_VISIT).values("case_id")
     return (
         visible_cases(user)
-        .filter(category__visit_required=True, still_open=True)
+        .filter(OPEN_NOW, category__visit_required=True)
         .exclude(pk__in=visited)
         .order_by("created")
     )

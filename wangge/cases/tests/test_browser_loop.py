@@ -81,19 +81,26 @@ def test_a_report_goes_round_the_whole_loop_in_the_browser(browser, live_server)
     w = login(desk, base, "worker1")
     w.goto(f"{base}/cases/")
     w.click(f"text={case.code}")
+    # each step waits for the page's own requests (its map) to end: the test server's in-memory SQLite
+    # refuses a write that overlaps another request ("table is locked"), which a real server does not
+    w.wait_for_load_state("networkidle")
     w.click("button:has-text('受理立案')")
+    w.wait_for_load_state("networkidle")
     w.click("button:has-text('派遣')")
+    w.wait_for_load_state("networkidle")
     assert "办理中" in w.content()
 
     # 3. The housing department handles it.
     dept = login(browser.new_context(locale="zh-CN"), base, "housing1")
     dept.goto(f"{base}/cases/{case.code}/")
+    dept.wait_for_load_state("networkidle")
     dept.fill("textarea[name=comment]", "已更换两盏灯泡")
     dept.click("button:has-text('处置完成，提交核查')")
     assert "待核查" in dept.content()
 
     # 4. The worker verifies on site and closes it.
     w.goto(f"{base}/cases/{case.code}/")
+    w.wait_for_load_state("networkidle")
     w.click("button:has-text('核查通过，结案')")
     assert "已结案" in w.content()
 
