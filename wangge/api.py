@@ -18,6 +18,7 @@ from wangge.accounts import services as accounts
 from wangge.accounts.api import router as accounts_router
 from wangge.audit.api import router as audit_router
 from wangge.cases.api import router as cases_router
+from wangge.command.api import router as command_router
 from wangge.core import text
 from wangge.core.errors import codes_of
 from wangge.fieldwork.api import router as fieldwork_router
@@ -247,6 +248,7 @@ def register_routers() -> None:
     api.add_router("/", fieldwork_router)
     api.add_router("/", fieldwork_more_router)
     api.add_router("/", mediation_router)
+    api.add_router("/", command_router)
 
 
 register_routers()

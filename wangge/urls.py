@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/", include("wangge.cases.urls")),
     path("fieldwork/", include("wangge.fieldwork.urls")),
     path("mediation/", include("wangge.mediation.urls")),
+    path("command/", include("wangge.command.urls")),
     path("report/", include("wangge.cases.public_urls")),
     # the follow link as an SMS carries it: short enough for one message, tappable on any phone
     path("r/<str:token>", RedirectView.as_view(pattern_name="report:follow"), name="follow_short"),

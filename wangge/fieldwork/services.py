@@ -211,15 +211,7 @@ class RoundStop:
 
 
 def household_point(household) -> tuple[float, float] | None:
-    house = household.house
-    if house is None:
-        return None
-    if house.lon is not None and house.lat is not None:
-        return house.lon, house.lat
-    b = house.building
-    if b is not None and b.lon is not None and b.lat is not None:
-        return b.lon, b.lat
-    return None
+    return registry.house_point(household.house) if household.house is not None else None
 
 
 TABS = ("overdue", "today", "week", "done")

@@ -62,6 +62,12 @@ class LeafIndex:
             return max(found, key=lambda f: f.leaf.depth)
         return found[0] if found else None
 
+    def touching(self, area) -> list[tuple[Located, bool]]:
+        """The leaves an area (a shapely geometry) touches, each with whether the area covers it whole."""
+        hits = np.sort(self.tree.query(area, predicate="intersects"))
+        covered = shapely.covers(area, self.geoms[hits]) if len(hits) else []
+        return [(self.located[int(i)], bool(c)) for i, c in zip(hits, covered, strict=True)]
+
 
 def build_index(rows: list[dict], on: date) -> LeafIndex:
     """rows: active grids with id, path, code, name, level name, depth, boundary (GeoJSON)."""

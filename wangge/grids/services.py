@@ -263,6 +263,12 @@ def locate(lon: float, lat: float, crs: str = "wgs84", on: date | None = None) -
     return _index.get(on or today()).find(lon, lat)
 
 
+def leaves_touching(area, on: date | None = None) -> list[tuple[Located, bool]]:
+    """The leaf grids an area (a shapely geometry, WGS-84) touches, from the in-process index, each with
+    whether the area covers it whole; the caller keeps to the user's jurisdiction."""
+    return _index.get(on or today()).touching(area)
+
+
 def locate_answer(lon: float, lat: float, crs: str = "wgs84", on: date | None = None) -> LocateAnswer:
     """locate() as plain data for the API and the command line, with the Chinese 'outside' message."""
     if crs not in coords.CRS_CHOICES:
@@ -634,6 +640,24 @@ def active_assignments(grid: Grid, on: date | None = None) -> QuerySet[RoleAssig
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
         .select_related("role", "user")
     )
+
+
+def people_on_duty(grid_ids, on: date | None = None) -> dict[int, list[str]]:
+    """Who holds a role in each of these grids today ("网格员 张伟 13900000000"), in one query: the grid's
+    public board names them, so an emergency list may too."""
+    on = on or today()
+    held = (
+        RoleAssignment.objects.filter(grid_id__in=list(grid_ids), valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .select_related("role")
+        .order_by("role__order", "pk")
+    )
+    found: dict[int, list[str]] = {}
+    for a in held:
+        found.setdefault(a.grid_id, []).append(
+            " ".join(x for x in (a.role.name, a.person_name, a.duty_phone) if x)
+        )
+    return found
 
 
 @transaction.atomic

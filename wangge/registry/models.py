@@ -31,6 +31,10 @@ class SpecialGroup(SceneNamed):
     # the departments that supervise its members by law (社区矫正: 司法; 吸毒人员: 公安), by key: their staff
     # see exactly these members, area-wide, every read audited
     supervised_by = models.JSONField(_("监管部门"), default=list, blank=True)
+    # the people an emergency looks for first (独居老人, 残疾人, 失能卧床, 留守儿童, 孕产妇…): scene data
+    vulnerable = models.BooleanField(
+        _("应急优先关注"), default=False, help_text=_("台风、火灾等突发事件时首先排查转移的人群")
+    )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:

@@ -18,6 +18,7 @@ class GroupIn(SceneModel):
     )
     sensitive: bool = False
     supervised_by: list[str] = []  # department keys
+    vulnerable: bool = False  # looked for first in an emergency
 
 
 class RegistrySection(SceneModel):
@@ -41,6 +42,7 @@ def apply(section: RegistrySection) -> None:
                 standard_class=g.standard_class,
                 sensitive=g.sensitive,
                 supervised_by=g.supervised_by,
+                vulnerable=g.vulnerable,
                 order=order,
             ),
         )

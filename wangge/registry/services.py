@@ -39,6 +39,7 @@ from wangge.registry.models import (
 from wangge.registry.validators import (
     IdError,
     check_credit_code,
+    mask_address,
     mask_phone,  # noqa: F401  (modules showing a phone mask it alike)
     parse_document,
 )
@@ -113,6 +114,112 @@ def groups_for(user) -> QuerySet[SpecialGroup]:
     """Special groups the user may see: sensitive ones need a further permission."""
     qs = SpecialGroup.objects.all()
     return qs if user.has_perm(perms.VIEW_SENSITIVE_GROUPS) else qs.filter(sensitive=False)
+
+
+# --- an emergency: who and what to look for first in an area --------------------------------------
+
+
+def house_point(house: House) -> tuple[float, float] | None:
+    """Where a house is on the map: its own point, else its building's."""
+    if house.lon is not None and house.lat is not None:
+        return house.lon, house.lat
+    b = house.building
+    if b is not None and b.lon is not None and b.lat is not None:
+        return b.lon, b.lat
+    return None
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """A person to find first in an emergency, as the command module lists them: no more than it needs,
+    the phone and the ID number masked (unmasking stays on the person's page, audited)."""
+
+    person_id: int
+    name: str
+    groups: tuple[str, ...]
+    age: int | None
+    phone: str  # masked
+    household: str
+    address: str
+    grid_id: int
+    point: tuple[float, float] | None  # the house's, else its building's
+
+
+def people_at_risk(user, grid_ids) -> list[AtRisk]:
+    """The people in the register, in these grids and the user's jurisdiction, who belong now to a group
+    the scene marks vulnerable (and the user may see)."""
+    today = timezone.localdate()
+    groups = {g.pk: g.name for g in groups_for(user).filter(vulnerable=True)}
+    current = GroupMembership.objects.filter(group_id__in=list(groups), start__lte=today).filter(
+        Q(end__isnull=True) | Q(end__gte=today)
+    )
+    people = (
+        in_register(persons_for(user))
+        .filter(grid_id__in=list(grid_ids), pk__in=current.values("person_id"))
+        .select_related("household__house__building")
+        .order_by("grid_id", "household_id", "pk")
+    )
+    found = list(people)
+    held: dict[int, list[str]] = {}
+    for person_id, group_id in current.filter(person_id__in=[p.pk for p in found]).values_list(
+        "person_id", "group_id"
+    ):
+        held.setdefault(person_id, []).append(groups[group_id])
+    return [_at_risk(p, held.get(p.pk, []), today) for p in found]
+
+
+def _at_risk(p: Person, groups: list[str], today: date) -> AtRisk:
+    house = p.household.house if p.household_id and p.household else None
+    point = house_point(house) if house is not None else None
+    age = None
+    if p.birth_date:
+        age = (
+            today.year
+            - p.birth_date.year
+            - ((today.month, today.day) < (p.birth_date.month, p.birth_date.day))
+        )
+    return AtRisk(
+        person_id=p.pk,
+        name=p.name,
+        groups=tuple(groups),
+        age=age,
+        phone=mask_phone(p.phone or (p.household.phone if p.household else "")),
+        household=p.household.number if p.household else "",
+        # the house's address (a place, on its public board); a person's own address is masked
+        address=house.address if house is not None else mask_address(p.address),
+        grid_id=p.grid_id,
+        point=point,
+    )
+
+
+@dataclass(frozen=True)
+class HouseAtRisk:
+    house_id: int
+    address: str
+    hazards: tuple[str, ...]  # 危房（D级）, 消防隐患…
+    grid_id: int
+    point: tuple[float, float] | None
+
+
+DANGEROUS = Q(kind=Hazard.Kind.DANGEROUS_BUILDING, grade__in=["C", "D"]) | Q(kind=Hazard.Kind.FIRE)
+
+
+def houses_at_risk(user, grid_ids) -> list[HouseAtRisk]:
+    """Houses in these grids with an open danger to people in them: 危房 graded C or D, fire hazards."""
+    hazards = (
+        hazards_for(user)
+        .filter(DANGEROUS, state=Hazard.State.OPEN, house__grid_id__in=list(grid_ids))
+        .select_related("house__building")
+        .order_by("house__grid_id", "house_id", "pk")
+    )
+    by_house: dict[int, tuple[House, list[str]]] = {}
+    for h in hazards:
+        label = f"{h.get_kind_display()}（{h.grade}级）" if h.grade else str(h.get_kind_display())
+        by_house.setdefault(h.house_id, (h.house, []))[1].append(label)
+    result = []
+    for house, labels in by_house.values():
+        result.append(HouseAtRisk(house.pk, house.address, tuple(labels), house.grid_id, house_point(house)))
+    return result
 
 
 def supervised_groups(user) -> list[SpecialGroup]:

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommandConfig(AppConfig):
+    name = "wangge.command"
+    label = "command"
+    verbose_name = _("指挥调度")
+
+    def ready(self) -> None:
+        from wangge.command import permissions
+
+        permissions.register()
