@@ -22,8 +22,10 @@ PERSONS = 1_000_000
 SEARCHES = 1000
 
 
-def fill(rng: random.Random) -> list[str]:
-    """The demo town, then more people raw (encrypted, indexed) up to PERSONS; returns some ID numbers."""
+def fill(rng: random.Random, homes: list[tuple[int, int]] | None = None) -> list[str]:
+    """The demo town, then more people raw (encrypted, indexed) up to PERSONS; returns some ID numbers.
+    With `homes` ((grid id, household id) pairs, after the demo is loaded) each person lives in one of
+    them, in turn; without, in a random unit grid and no household."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -34,7 +36,8 @@ def fill(rng: random.Random) -> list[str]:
     from wangge.registry.models import GroupMembership, Person, SpecialGroup
     from wangge.registry.validators import id_check_char
 
-    demo.load()
+    if not homes:
+        demo.load()
     units = list(Grid.objects.filter(depth=4).values_list("pk", flat=True))
     have = Person.objects.count()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -51,10 +54,11 @@ def fill(rng: random.Random) -> list[str]:
             number = first17 + id_check_char(first17)
             if i % 997 == 0:
                 sample.append(number)
+            grid_id, household_id = homes[i % len(homes)] if homes else (rng.choice(units), None)
             rows.append(
                 (
-                    rng.choice(units),
-                    None,
+                    grid_id,
+                    household_id,
                     f"居民{i}",
                     "citizen_id",
                     crypto.encrypt(number),

@@ -157,6 +157,22 @@ def people_at_risk(user, grid_ids) -> list[AtRisk]:
         in_register(persons_for(user))
         .filter(grid_id__in=list(grid_ids), pk__in=current.values("person_id"))
         .select_related("household__house__building")
+        # what the list shows, no more: every encrypted column loaded is decrypted (2,744 people of a
+        # town's typhoon area took 0.6 s of decrypting they did not need, measured)
+        .only(
+            "name",
+            "birth_date",
+            "phone",
+            "address",
+            "grid_id",
+            "household__number",
+            "household__phone",
+            "household__house__address",
+            "household__house__lon",
+            "household__house__lat",
+            "household__house__building__lon",
+            "household__house__building__lat",
+        )
         .order_by("grid_id", "household_id", "pk")
     )
     found = list(people)
