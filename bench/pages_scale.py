@@ -15,10 +15,9 @@ from __future__ import annotations
 import random
 import time
 
-from bench.common import figure, percentile, run_per_database, setup_django
+from bench.common import run_per_database, setup_django
 
 CASES = 1_000_000
-TARGET_MS = 300.0
 RUNS = 3
 ROUND = 10_000_000  # codes of one round of copies: the source row's id plus the round times this
 
@@ -68,48 +67,9 @@ def fill_cases() -> None:
 
 
 def measure() -> dict[str, dict]:
-    from django.conf import settings
-    from django.test import Client
+    from bench.pages import places_of, time_roles
 
-    from bench.pages import median_ms, places_of
-    from wangge.accounts import demo as accounts_demo
-    from wangge.accounts.models import User
-
-    settings.ALLOWED_HOSTS = ["*"]
-    health_ms, _status = median_ms(Client(), "/healthz", RUNS)
-    figures, failures, everything = {}, [], []
-    for role in [login.username for login in accounts_demo.logins()]:
-        client = Client()
-        client.force_login(User.objects.get(username=role))
-        rows = []
-        for url in places_of(client):
-            ms, status = median_ms(client, url, RUNS)
-            if status >= 400:
-                failures.append(f"{role} {url}: {status}")
-            rows.append((ms, url))
-        times = [ms for ms, _u in rows]
-        everything += times
-        slowest = max(rows)
-        print(f"{role}: {len(rows)} pages, p95 {percentile(times, 0.95):.0f} ms; "
-              f"slowest {slowest[1]} {slowest[0]:.0f} ms", flush=True)  # fmt: skip
-        figures[f"list_pages_p95_{role}"] = figure(
-            percentile(times, 0.95),
-            "ms",
-            baseline=health_ms,
-            target=TARGET_MS,
-            lower_is_better=True,
-            note=f"{len(rows)} places of the role's menu; slowest {slowest[1]} {slowest[0]:.0f} ms",
-        )
-    figures["list_pages_p95_all"] = figure(
-        percentile(everything, 0.95),
-        "ms",
-        baseline=health_ms,
-        target=TARGET_MS,
-        lower_is_better=True,
-        note=f"{len(everything)} pages over every role; baseline: /healthz",
-    )
-    assert not failures, failures
-    return figures
+    return time_roles(places_of, runs=RUNS, name="list_pages")
 
 
 def run_one(database_url: str | None) -> dict:
