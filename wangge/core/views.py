@@ -2,13 +2,15 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from wangge.core import exports, outbox
 from wangge.core import home as home_panels
@@ -19,6 +21,17 @@ from wangge.core.pagination import paginate
 from wangge.core.permissions import MANAGE_OUTBOX
 
 log = logging.getLogger(__name__)
+
+
+@require_GET
+@never_cache
+def service_worker(request, scope: str):
+    """The offline part (`wangge/sw.js`), served from inside a module's pages (its url names the scope)
+    so that it may control them."""
+    with open(finders.find("wangge/sw.js"), encoding="utf-8") as f:
+        response = HttpResponse(f.read(), content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = scope
+    return response
 
 
 @login_required

@@ -1,12 +1,13 @@
 from django.urls import path
 
+from wangge.core.views import service_worker
 from wangge.fieldwork import views
 
 app_name = "fieldwork"
 
 urlpatterns = [
     path("", views.round_page, name="round"),
-    path("sw.js", views.service_worker, name="service_worker"),
+    path("sw.js", service_worker, {"scope": "/fieldwork/"}, name="service_worker"),
     path("households/<int:household_id>/visit/", views.visit_form, name="visit_form"),
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),

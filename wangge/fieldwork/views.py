@@ -8,16 +8,13 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from wangge.accounts import services as accounts
 from wangge.accounts.models import Department
@@ -383,19 +380,6 @@ def campaign_detail(request, pk: int):
             "share": visited / targets if targets else None,
         },
     )
-
-
-@require_GET
-@never_cache
-def service_worker(request):
-    """The offline part: served from /fieldwork/ so that it may control the round and visit pages."""
-
-    path = finders.find("fieldwork/sw.js")
-    with open(path, encoding="utf-8") as f:
-        body = f.read()
-    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = "/fieldwork/"
-    return response
 
 
 # --- joint patrols (联动巡查) --------------------------------------------------------------------

@@ -1,9 +1,11 @@
-/* Visits kept on the phone while there is no connection: an IndexedDB queue, sent when the connection
-   returns (the "online" event, page load, every 30 s). Each visit carries its client id, so a visit sent
-   twice (the answer lost on a bad line) is stored once by the server. The service worker (sw.js) keeps
-   the round and the visit pages available offline. */
+/* Forms kept on the phone while there is no connection (a visit, an emergency check): an IndexedDB queue,
+   sent when the connection returns (the "online" event, page load, every 30 s). Each carries its client
+   id, so one sent twice (the answer lost on a bad line) is stored once by the server. The service worker
+   (sw.js), registered for the scope the script tag names (data-sw, data-scope), keeps the module's pages
+   available offline. */
 window.WanggeOutbox = (function () {
   "use strict";
+  const script = document.currentScript;
   const DB = "wangge-outbox", STORE = "visits";
 
   function db() {
@@ -88,21 +90,22 @@ window.WanggeOutbox = (function () {
       box.hidden = !items.length;
       box.innerHTML = "";
       const waiting = items.filter(function (i) { return !i.refused; }).length;
-      if (waiting) box.appendChild(document.createTextNode(waiting + " 条走访保存在手机上，联网后自动发送。"
-        + (loginNeeded ? "登录已过期：请重新登录，之后自动发送。" : "")));
+      // the page says in its language what is kept: "%s 条走访保存在手机上，联网后自动发送。"
+      if (waiting) box.appendChild(document.createTextNode((box.dataset.waiting || "%s").replace("%s", waiting)
+        + (loginNeeded ? " " + (box.dataset.login || "") : "")));
       items.filter(function (i) { return i.refused; }).forEach(function (i) {
         const p = document.createElement("p"), b = document.createElement("button");
         const why = Object.values(i.refused).map(function (m) { return [].concat(m).join("；"); }).join("；");
-        p.className = "error"; p.textContent = i.title + "：未能登记（" + why + "）";
-        b.className = "btn secondary"; b.type = "button"; b.textContent = "删除";
+        p.className = "error"; p.textContent = i.title + (box.dataset.refused || "：") + why;
+        b.className = "btn secondary"; b.type = "button"; b.textContent = box.dataset.remove || "×";
         b.addEventListener("click", function () { remove(i.client_id).then(show); });
         p.appendChild(b); box.appendChild(p);
       });
     }).catch(function () {});
   }
 
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/fieldwork/sw.js", { scope: "/fieldwork/" }).catch(function () {});
+  if ("serviceWorker" in navigator && script && script.dataset.sw) {
+    navigator.serviceWorker.register(script.dataset.sw, { scope: script.dataset.scope }).catch(function () {});
   }
   window.addEventListener("online", flush);
   window.addEventListener("load", function () { show(); if (navigator.onLine) flush(); });

@@ -1,7 +1,9 @@
-/* Field work's service worker: the round and visit pages (and their scripts) from the network when there
-   is one, from the cache when there is not, so a worker can open today's round and fill in visits in a
-   basement. Posts are not touched: offline.js keeps unsent visits in IndexedDB. */
-const CACHE = "wangge-fieldwork-v1";
+/* A module's service worker (field work's round and visits, an emergency's checklist): the pages under its
+   scope (and the scripts) from the network when there is one, from the cache when there is not, so a
+   worker can open today's round or the checklist in a basement. Posts are not touched: offline.js keeps
+   unsent forms in IndexedDB. */
+const SCOPE = new URL(self.registration.scope).pathname;
+const CACHE = "wangge-offline-v1" + SCOPE;
 
 self.addEventListener("install", function (e) { self.skipWaiting(); });
 self.addEventListener("activate", function (e) { e.waitUntil(self.clients.claim()); });
@@ -11,7 +13,7 @@ self.addEventListener("fetch", function (e) {
   if (req.method !== "GET") return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
-  const page = url.pathname.startsWith("/fieldwork/") && !url.pathname.startsWith("/fieldwork/photos/");
+  const page = url.pathname.startsWith(SCOPE) && url.pathname.indexOf("/photos/") < 0;
   const asset = url.pathname.startsWith("/static/");
   if (!page && !asset) return;
   e.respondWith(
