@@ -26,3 +26,62 @@ class AreaForm(forms.Form):
         if d["mode"] == "radius":
             return {"lon": d["lon"], "lat": d["lat"], "radius_m": d["radius_m"]}
         return {"polygon": d["polygon"] or None}
+
+
+class OperationForm(forms.Form):
+    """Start an operation from the area just searched (the area comes with the search's query)."""
+
+    title = forms.CharField(
+        label=_("行动名称"),
+        max_length=100,
+        error_messages={"required": _("请填写行动名称，例如“台风贝碧嘉转移”")},
+    )
+    kind = forms.ChoiceField(label=_("类型"))
+    drill = forms.BooleanField(label=_("演练"), required=False)
+    shelters = forms.MultipleChoiceField(
+        label=_("安置点"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, kinds=(), shelters=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+        self.fields["shelters"].choices = list(shelters)
+
+
+class CheckForm(forms.Form):
+    """A worker's update of one checklist line, from the page or kept offline on the phone."""
+
+    state = forms.ChoiceField(label=_("状态"))
+    shelter = forms.IntegerField(label=_("安置点"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+    noted_at = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    client_id = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = list(states)
+
+
+class ShelterForm(forms.Form):
+    grid = forms.ChoiceField(label=_("所属网格"))
+    name = forms.CharField(label=_("名称"), max_length=100)
+    capacity = forms.IntegerField(label=_("容纳人数"), min_value=1, max_value=100_000)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    contact = forms.CharField(label=_("负责人及电话"), max_length=100, required=False)
+
+    def __init__(self, *args, grids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = list(grids)
+
+
+class NoticeForm(forms.Form):
+    text = forms.CharField(
+        label=_("通知内容"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写通知内容")},
+    )  # fmt: skip
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(
+        label=_("总结"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,9 +1,15 @@
-"""Who may search an area for the people and houses to reach first in an emergency."""
+"""Who may search an area, work an operation's checklist, and start, notify and close an operation."""
 
 from wangge.core.permissions import grant
 
 SEARCH_AREA = "command.search_area"
+WORK_OPERATION = "command.work_operation"  # see operations in one's grids and update their checklist
+MANAGE_OPERATION = "command.manage_operation"  # start, send notices, set shelters, close
+
+_ON_THE_GROUND = ["micro_grid_leader", "grid_worker", "grid_leader", "community_staff", "centre_staff"]
 
 
 def register() -> None:
     grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "leader", "admin"], SEARCH_AREA)
+    grant([*_ON_THE_GROUND, "leader", "admin"], WORK_OPERATION)
+    grant(["grid_leader", "community_staff", "centre_staff", "leader", "admin"], MANAGE_OPERATION)

@@ -1,15 +1,24 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from wangge.accounts import services as accounts
 from wangge.command import permissions as perms
 from wangge.command import services
-from wangge.command.forms import AreaForm
+from wangge.command.forms import AreaForm, CheckForm, CloseForm, NoticeForm, OperationForm, ShelterForm
+from wangge.command.models import Check, Operation
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
+from wangge.core.pagination import paginate
 from wangge.grids import services as grids
 from wangge.grids.jurisdiction import top_grids
+from wangge.grids.models import Grid
 
 
 def _grid_choices(user) -> list[tuple[str, str]]:
@@ -40,6 +49,12 @@ def emergency_area(request):
     if found is not None and request.GET.get("format") == "xlsx":
         return download(_workbook(found), "应急排查.xlsx")
     context = {"form": form, "found": found, "top": top}
+    if found is not None and request.user.has_perm(perms.MANAGE_OPERATION):
+        context["start_form"] = OperationForm(
+            initial={"kind": Operation.Kind.TYPHOON},
+            kinds=Operation.Kind.choices,
+            shelters=_shelter_choices(request.user),
+        )
     if found is not None:
         context["rows"] = {
             "people": [_row(found, p) for p in found.people],
@@ -86,3 +101,226 @@ def _workbook(found) -> bytes:
         for p in people
     ]  # fmt: skip
     return write_workbook(headers, rows, sheet=_("应急排查"))
+
+
+# --- operations (应急行动) -------------------------------------------------------------------------
+
+
+def _errors_of(exc: ValidationError) -> dict:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def _shelter_choices(user) -> list[tuple[int, str]]:
+    return [(s.pk, f"{s.name}（{s.grid.name}，{s.capacity} 人）") for s in services.shelters_for(user)]
+
+
+@login_required
+@permission_required(perms.MANAGE_OPERATION, raise_exception=True)
+@require_POST
+def operation_start(request):
+    """Start an operation over the area in the query string (the search just shown)."""
+    area_form = AreaForm(request.GET, grid_choices=_grid_choices(request.user))
+    form = OperationForm(request.POST, kinds=Operation.Kind.choices, shelters=_shelter_choices(request.user))
+    try:
+        if not area_form.is_valid():
+            raise ValidationError(area_form.errors)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        area = services.area_from(request.user, **area_form.area_arguments())
+        d = form.cleaned_data
+        operation = services.start_operation(request.user, area, title=d["title"], kind=d["kind"],
+                                             drill=d["drill"], shelter_ids=d["shelters"])  # fmt: skip
+    except ValidationError as exc:
+        for field_errors in _errors_of(exc).values():
+            messages.error(request, "；".join(str(m) for m in field_errors))
+        return redirect(f"{reverse('command:emergency_area')}?{request.GET.urlencode()}")
+    messages.success(request, _("应急行动已发起：%(n)s 人待排查") % {"n": operation.checks.count()})
+    return redirect("command:operation_detail", pk=operation.pk)
+
+
+@login_required
+@permission_required(perms.WORK_OPERATION, raise_exception=True)
+def operation_list(request):
+    operations = services.operations_for(request.user)
+    state = request.GET.get("status", "")
+    if state in Operation.Status.values:
+        operations = operations.filter(status=state)
+    if q := request.GET.get("q", "").strip():
+        operations = operations.filter(title__icontains=q)
+    if request.GET.get("format") == "xlsx":
+        rows = [[o.title, o.get_kind_display(), _("是") if o.drill else "", o.get_status_display(),
+                 o.area_described, localtime(o.started_at).strftime("%Y-%m-%d %H:%M"),
+                 localtime(o.closed_at).strftime("%Y-%m-%d %H:%M") if o.closed_at else ""]
+                for o in operations[:10_000]]  # fmt: skip
+        headers = [_("名称"), _("类型"), _("演练"), _("状态"), _("范围"), _("开始时间"), _("结束时间")]
+        return download(write_workbook(headers, rows, sheet=_("应急行动")), "应急行动.xlsx")
+    page, query = paginate(request, operations)
+    context = {"page": page, "query": query, "statuses": Operation.Status.choices, "status": state}
+    return render(request, "command/operation_list.html", context)
+
+
+@login_required
+@permission_required(perms.WORK_OPERATION, raise_exception=True)
+def operation_detail(request, pk: int):
+    """The operation on one page: the board (refreshing itself), the checklist of the user's grids with a
+    quick update on each line (kept on the phone when offline), shelters, notices and closing."""
+    operation = services.get_operation_or_404(request.user, pk)
+    board = services.board(request.user, operation)
+    if request.htmx and request.GET.get("part") == "board":
+        return render(
+            request, "command/operation_detail.html#board", {"operation": operation, "board": board}
+        )
+    grid_id = _int(request.GET.get("grid"))
+    state = request.GET.get("state", "")
+    state = state if state in Check.State.values else ""
+    lines = services.checklist(request.user, operation, grid_id=grid_id, state=state)
+    if request.GET.get("format") == "xlsx":
+        return download(_operation_workbook(operation, lines), f"{operation.title}.xlsx")
+    can_manage = request.user.has_perm(perms.MANAGE_OPERATION)
+    context = {
+        "operation": operation,
+        "board": board,
+        "lines": lines,
+        "states": Check.State.choices,
+        "state": state,
+        "grid_id": grid_id,
+        "houses": services.houses_for(request.user, operation),
+        "shelters": operation.shelters.order_by("name"),
+        "notices": operation.notices.select_related("sent_by"),
+        "can_manage": can_manage and operation.is_open,
+        "area": operation.area,
+        "summary_rows": [
+            (g["name"], g["total"], [g["counts"].get(s, 0) for s in Check.State.values])
+            for g in operation.summary.get("grids", [])
+        ],
+    }
+    if context["can_manage"]:
+        grids_mine = [(g.pk, g.name) for g in _operation_grids(request.user, operation)]
+        context |= {"shelter_form": ShelterForm(grids=grids_mine), "notice_form": NoticeForm(),
+                    "close_form": CloseForm()}  # fmt: skip
+    return render(request, "command/operation_detail.html", context)
+
+
+def _int(raw) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _operation_grids(user, operation):
+    """The grids the operation touched in the user's jurisdiction, and their parents up to the user's
+    top: a shelter may be a community's."""
+    touched = list(accounts.visible(operation.grids.all(), user, grid_field=""))
+    ids = {g.pk for g in touched}
+    for g in touched:
+        ids.update(int(p) for p in g.path.strip("/").split("/") if p.isdigit())
+    return accounts.visible(Grid.objects.filter(pk__in=ids), user, grid_field="").order_by("path")
+
+
+@login_required
+@permission_required(perms.WORK_OPERATION, raise_exception=True)
+@require_POST
+def check_update(request, pk: int, check_pk: int):
+    """One line's update. Answers JSON to the phone's script (errors keyed by field, as a visit's) and
+    redirects a plain form back to the list."""
+    operation = services.get_operation_or_404(request.user, pk)
+    check = get_object_or_404(services.checks_for(request.user, operation), pk=check_pk)
+    check.operation = operation
+    form = CheckForm(request.POST, states=Check.State.choices)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        d = form.cleaned_data
+        update = services.record_check(
+            check, state=d["state"], by=request.user, shelter_id=d["shelter"], note=d["note"],
+            noted_at=d["noted_at"], client_id=d["client_id"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        errors = _errors_of(exc)
+        if wants_json:
+            return JsonResponse({"errors": errors}, status=400)
+        for field_errors in errors.values():
+            messages.error(request, "；".join(str(m) for m in field_errors))
+        return redirect(request.POST.get("next") or reverse("command:operation_detail", args=[pk]))
+    if wants_json:
+        return JsonResponse({"id": update.pk, "check": check.pk, "state": update.state})
+    return redirect(request.POST.get("next") or reverse("command:operation_detail", args=[pk]))
+
+
+def _manage(request, pk: int):
+    return services.get_operation_or_404(request.user, pk)
+
+
+@login_required
+@permission_required(perms.MANAGE_OPERATION, raise_exception=True)
+@require_POST
+def operation_shelter(request, pk: int):
+    operation = _manage(request, pk)
+    grids_mine = [(g.pk, g.name) for g in _operation_grids(request.user, operation)]
+    form = ShelterForm(request.POST, grids=grids_mine)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        d = form.cleaned_data
+        grid = Grid.objects.get(pk=d["grid"])
+        shelter = services.add_shelter(
+            request.user, operation, grid=grid, name=d["name"], capacity=d["capacity"],
+            address=d["address"], contact=d["contact"],
+        )  # fmt: skip
+        messages.success(request, _("已添加安置点：%(s)s") % {"s": shelter.name})
+    except ValidationError as exc:
+        for field_errors in _errors_of(exc).values():
+            messages.error(request, "；".join(str(m) for m in field_errors))
+    return redirect("command:operation_detail", pk=pk)
+
+
+@login_required
+@permission_required(perms.MANAGE_OPERATION, raise_exception=True)
+@require_POST
+def operation_notice(request, pk: int):
+    operation = _manage(request, pk)
+    form = NoticeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        notice = services.send_notice(operation, text=form.cleaned_data["text"], by=request.user)
+        messages.success(request, _("通知已发送给范围内 %(n)s 户") % {"n": notice.households})
+    except ValidationError as exc:
+        for field_errors in _errors_of(exc).values():
+            messages.error(request, "；".join(str(m) for m in field_errors))
+    return redirect("command:operation_detail", pk=pk)
+
+
+@login_required
+@permission_required(perms.MANAGE_OPERATION, raise_exception=True)
+@require_POST
+def operation_close(request, pk: int):
+    operation = _manage(request, pk)
+    form = CloseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        services.close_operation(operation, by=request.user, note=form.cleaned_data["note"])
+        messages.success(request, _("应急行动已结束，总结已保存"))
+    except ValidationError as exc:
+        for field_errors in _errors_of(exc).values():
+            messages.error(request, "；".join(str(m) for m in field_errors))
+    return redirect("command:operation_detail", pk=pk)
+
+
+def _operation_workbook(operation, lines) -> bytes:
+    headers = [_("网格"), _("姓名"), _("人群"), _("年龄"), _("手机号"), _("地址"), _("状态"), _("安置点"),
+               _("说明"), _("更新时间"), _("更新人")]  # fmt: skip
+    rows = []
+    for line in lines:
+        c, p = line.check, line.person
+        rows.append([
+            c.grid.name, p.name if p else "", "、".join(p.groups) if p else "", (p.age or "") if p else "",
+            p.phone if p else "", p.address if p else "", c.get_state_display(),
+            c.shelter.name if c.shelter else "", c.note,
+            localtime(c.noted_at).strftime("%Y-%m-%d %H:%M") if c.noted_at else "",
+            c.noted_by.get_full_name() or c.noted_by.username if c.noted_by else "",
+        ])  # fmt: skip
+    return write_workbook(headers, rows, sheet=_("排查清单"))

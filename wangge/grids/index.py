@@ -63,8 +63,11 @@ class LeafIndex:
         return found[0] if found else None
 
     def touching(self, area) -> list[tuple[Located, bool]]:
-        """The leaves an area (a shapely geometry) touches, each with whether the area covers it whole."""
+        """The leaves an area (a shapely geometry) overlaps, each with whether the area covers it whole. A
+        leaf that only shares a border with the area (a neighbour of a grid chosen by hand) is not one."""
         hits = np.sort(self.tree.query(area, predicate="intersects"))
+        if len(hits):
+            hits = hits[~shapely.touches(area, self.geoms[hits])]
         covered = shapely.covers(area, self.geoms[hits]) if len(hits) else []
         return [(self.located[int(i)], bool(c)) for i, c in zip(hits, covered, strict=True)]
 

@@ -145,17 +145,21 @@ class AtRisk:
     point: tuple[float, float] | None  # the house's, else its building's
 
 
-def people_at_risk(user, grid_ids) -> list[AtRisk]:
+def people_at_risk(user, grid_ids, *, person_ids=None) -> list[AtRisk]:
     """The people in the register, in these grids and the user's jurisdiction, who belong now to a group
-    the scene marks vulnerable (and the user may see)."""
+    the scene marks vulnerable (and the user may see). With `person_ids`: those people as they are now
+    (an operation's checklist, started from an earlier search), whatever changed since."""
     today = timezone.localdate()
     groups = {g.pk: g.name for g in groups_for(user).filter(vulnerable=True)}
     current = GroupMembership.objects.filter(group_id__in=list(groups), start__lte=today).filter(
         Q(end__isnull=True) | Q(end__gte=today)
     )
+    if person_ids is None:
+        chosen = in_register(persons_for(user)).filter(pk__in=current.values("person_id"))
+    else:
+        chosen = persons_for(user).filter(pk__in=list(person_ids))
     people = (
-        in_register(persons_for(user))
-        .filter(grid_id__in=list(grid_ids), pk__in=current.values("person_id"))
+        chosen.filter(grid_id__in=list(grid_ids))
         .select_related("household__house__building")
         # what the list shows, no more: every encrypted column loaded is decrypted (2,744 people of a
         # town's typhoon area took 0.6 s of decrypting they did not need, measured)
@@ -206,6 +210,23 @@ def _at_risk(p: Person, groups: list[str], today: date) -> AtRisk:
         grid_id=p.grid_id,
         point=point,
     )
+
+
+def household_phones(user, grid_ids) -> list[tuple[int, str, tuple[float, float] | None]]:
+    """(household id, phone, the house's point) of the households in these grids and the user's
+    jurisdiction that have a phone: whom an emergency notice reaches by SMS (the phone in clear, for the
+    outbox, which keeps it encrypted; never shown)."""
+    households = (
+        households_for(user)
+        .filter(grid_id__in=list(grid_ids))
+        .select_related(None)
+        .select_related("house__building")
+        .only("phone", "house__lon", "house__lat", "house__building__lon", "house__building__lat")
+        .order_by("pk")
+    )
+    return [
+        (h.pk, h.phone, house_point(h.house) if h.house is not None else None) for h in households if h.phone
+    ]
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,22 @@ class Side:
     resident: User
     community: User  # its community's staff, who walks the monthly joint patrol
     patrol: object
+    check: object  # the first member's line in a typhoon drill over the unit
+
+    @property
+    def ids(self) -> dict:
+        return {
+            "patrol_id": self.patrol.pk,
+            "operation_id": self.check.operation_id,
+            "check_id": self.check.pk,
+        }
 
 
 def side(town, n: int, names: tuple[str, str]) -> Side:
+    from wangge.command import services as command
     from wangge.fieldwork import services as fieldwork
+    from wangge.registry import services as registry
+    from wangge.registry.models import SpecialGroup
 
     unit = town.units[n]
     hh, members = household_with_people(unit, names=names)
@@ -47,7 +59,12 @@ def side(town, n: int, names: tuple[str, str]) -> Side:
     patrol = fieldwork.plan_patrol(
         grid=second, planned_on=timezone.localdate(), members=members_, by=community
     )
-    return Side(unit, hh, members, grid_worker(unit), resident, community, patrol)
+    registry.add_membership(members[0], group=SpecialGroup.objects.get(key="elderly_alone"))
+    centre = staff("centre_staff", scope=town.root)
+    area = command.area_from(centre, grid_codes=[unit.code])
+    drill = command.start_operation(centre, area, title="台风演练", kind="typhoon", drill=True)
+    check = drill.checks.get(person=members[0])
+    return Side(unit, hh, members, grid_worker(unit), resident, community, patrol, check)
 
 
 # Each API write route that takes a client id: who sends it, and a body of theirs carrying a marker.
@@ -80,6 +97,10 @@ def _finding(s: Side, marker: str, n: int) -> dict:
     return {"area": "环境卫生", "item": "楼道杂物", "description": marker, "handling": "recorded"}
 
 
+def _check(s: Side, marker: str, n: int) -> dict:
+    return {"state": "contacted", "note": marker}
+
+
 API_ROUTES = {
     "/api/cases": ("worker", _case),
     "/api/persons": ("worker", _person),
@@ -88,6 +109,7 @@ API_ROUTES = {
     "/api/mediation/disputes": ("worker", _dispute),
     "/api/fieldwork/services": ("worker", _service),
     "/api/fieldwork/patrols/{patrol_id}/findings": ("community", _finding),
+    "/api/command/operations/{operation_id}/checks/{check_id}": ("worker", _check),
 }
 
 
@@ -122,11 +144,11 @@ def test_replaying_another_users_client_id_through_the_api_returns_nothing_of_th
     role, body = API_ROUTES[path]
     theirs, mine = side(town, 7, ("他户甲", "他户乙")), side(town, 0, ("本户甲", "本户乙"))
     client.force_login(getattr(theirs, role))
-    first = client.post(path.format(patrol_id=theirs.patrol.pk), {**body(theirs, "他人的秘密内容", 1),
+    first = client.post(path.format(**theirs.ids), {**body(theirs, "他人的秘密内容", 1),
                         "client_id": SHARED}, content_type="application/json")  # fmt: skip
     assert first.status_code == 201, first.content
     client.force_login(getattr(mine, role))
-    path = path.format(patrol_id=mine.patrol.pk)
+    path = path.format(**mine.ids)
     replay = client.post(path, {**body(mine, "我自己的内容", 2), "client_id": SHARED},
                          content_type="application/json")  # fmt: skip
     assert replay.status_code == 201, replay.content  # a new record of one's own
@@ -175,6 +197,8 @@ def _page_routes(mine: Side, theirs: Side) -> list[tuple[str, str, callable]]:
          lambda s, m, n: {"notes": m, "mode": "in_person"}),
         (reverse("fieldwork:service_new"), "worker",
          lambda s, m, n: {"person": s.members[0].pk, "kind": "其他", "mode": "help", "note": m}),
+        (reverse("command:check_update", args=[mine.check.operation_id, mine.check.pk]), "worker",
+         lambda s, m, n: {"state": "contacted", "note": m}),
         (reverse("cases:new"), "worker",
          lambda s, m, n: {"category": "garbage_dumping", "description": m, "lon": inside(s.unit)[0],
                           "lat": inside(s.unit)[1]}),
@@ -185,6 +209,7 @@ def test_replaying_another_users_client_id_through_the_pages_shows_nothing_of_th
     from django.test import Client
 
     from wangge.cases.models import Case
+    from wangge.command.models import CheckUpdate
     from wangge.fieldwork.models import ServiceRecord, Visit
     from wangge.mediation.models import Dispute
     from wangge.registry.models import Person, ProposedChange
@@ -196,7 +221,7 @@ def test_replaying_another_users_client_id_through_the_pages_shows_nothing_of_th
         other.force_login(getattr(theirs, role))
         stored = other.post(their_url, {**form(theirs, "他人的秘密内容", 3), "client_id": SHARED})
         assert stored.status_code == 302, (their_url, stored.content.decode()[-500:])
-    kinds = (Person, ProposedChange, Dispute, Visit, ServiceRecord, Case)
+    kinds = (Person, ProposedChange, Dispute, Visit, ServiceRecord, CheckUpdate, Case)
     counts = [m.objects.count() for m in kinds]
     for url, role, form in _page_routes(mine, theirs):
         client.force_login(getattr(mine, role))

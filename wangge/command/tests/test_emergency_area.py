@@ -2,76 +2,19 @@
 in the user's jurisdiction only, masked, audited; a bad area gets a Chinese message, never a 500."""
 
 import io
-import itertools
 import json
-from datetime import date, timedelta
 
 import openpyxl
 import pytest
-import shapely
 from django.urls import reverse
 
 from testkit import grid_worker, staff
 from wangge.accounts.models import Department
 from wangge.audit.models import AuditRecord
 from wangge.command import services
-from wangge.registry import services as registry
-from wangge.registry.models import SpecialGroup
-from wangge.registry.tests.factories import citizen_id
+from wangge.command.tests.places import middle, square_around
 
 pytestmark = pytest.mark.django_db
-
-
-def middle(grid) -> tuple[float, float]:
-    p = shapely.geometry.shape(grid.boundary).centroid
-    return p.x, p.y
-
-
-def square_around(lon: float, lat: float, half: float) -> dict:
-    west, east, south, north = lon - half, lon + half, lat - half, lat + half
-    ring = [[west, south], [east, south], [east, north], [west, north]]
-    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
-
-
-BIRTHDAYS = itertools.count()  # one ID number each
-
-
-def resident(grid, name: str, group: str | None, *, point=None, phone="13912345678"):
-    lon, lat = point or (None, None)
-    house = registry.create_house(grid=grid, address=f"{grid.name}幸福路{name}号", lon=lon, lat=lat)
-    household = registry.create_household(house=house, phone="13900000000")
-    person = registry.register_person(
-        registry.PersonIn(
-            name=name,
-            id_number=citizen_id(date(1940, 1, 1) + timedelta(days=next(BIRTHDAYS))),
-            phone=phone,
-            relation="head",
-        ),
-        household=household,
-    )
-    if group:
-        registry.add_membership(person, group=SpecialGroup.objects.get(key=group))
-    return person, house
-
-
-@pytest.fixture
-def scene(town):
-    """In unit 0: an old man living alone and a bedridden woman (at their houses), a family on subsistence
-    allowance (not vulnerable), an old woman whose house has no point, a D-graded dangerous house and an
-    A-graded one; in unit 7, far away, a disabled man."""
-    unit, far = town.units[0], town.units[7]
-    lon, lat = middle(unit)
-    s = {"unit": unit, "far": far, "lon": lon, "lat": lat}
-    s["alone"], _h = resident(unit, "王老伯", "elderly_alone", point=(lon, lat))
-    s["bedridden"], _h = resident(unit, "李阿婆", "bedridden", point=(lon + 0.001, lat))
-    s["poor"], _h = resident(unit, "赵家", "low_income", point=(lon, lat + 0.001))
-    s["unplaced"], _h = resident(unit, "陈奶奶", "elderly_alone")
-    s["far_person"], _h = resident(far, "周师傅", "disabled", point=middle(far))
-    _p, s["danger"] = resident(unit, "危房户", None, point=(lon - 0.001, lat))
-    registry.mark_hazard(s["danger"], kind="dangerous_building", grade="D")
-    _p, safe = resident(unit, "旧房户", None, point=(lon, lat - 0.001))
-    registry.mark_hazard(safe, kind="dangerous_building", grade="A")
-    return s
 
 
 def names(found) -> set[str]:

@@ -45,13 +45,13 @@ window.WanggeOutbox = (function () {
   }
 
   /* Keep a visit (fields as [name, value] pairs, photos as blobs) until it is sent. */
-  function keep(url, form) {
+  function keep(url, form, title) {
     const fields = [], files = [];
     new FormData(form).forEach(function (v, k) {
       if (v instanceof File) { if (v.size) files.push({ name: v.name, blob: v }); } else fields.push([k, v]);
     });
     const id = form.querySelector("[name=client_id]").value;
-    return put({ client_id: id, url: url, fields: fields, files: files, title: document.title,
+    return put({ client_id: id, url: url, fields: fields, files: files, title: title || document.title,
       kept: new Date().toISOString() });
   }
 
