@@ -8,6 +8,7 @@ class CommandConfig(AppConfig):
     verbose_name = _("指挥调度")
 
     def ready(self) -> None:
-        from wangge.command import permissions
+        from wangge.command import demo, permissions
 
         permissions.register()
+        demo.register()

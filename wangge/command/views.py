@@ -173,14 +173,18 @@ def operation_detail(request, pk: int):
     grid_id = _int(request.GET.get("grid"))
     state = request.GET.get("state", "")
     state = state if state in Check.State.values else ""
-    lines = services.checklist(request.user, operation, grid_id=grid_id, state=state)
+    checks = services.checklist_checks(request.user, operation, grid_id=grid_id, state=state)
     if request.GET.get("format") == "xlsx":
+        lines = services.lines(request.user, checks)
         return download(_operation_workbook(operation, lines), f"{operation.title}.xlsx")
+    page, query = paginate(request, checks)
     can_manage = request.user.has_perm(perms.MANAGE_OPERATION)
     context = {
         "operation": operation,
         "board": board,
-        "lines": lines,
+        "lines": services.lines(request.user, page.object_list),
+        "page": page,
+        "query": query,
         "states": Check.State.choices,
         "state": state,
         "grid_id": grid_id,
@@ -321,6 +325,6 @@ def _operation_workbook(operation, lines) -> bytes:
             p.phone if p else "", p.address if p else "", c.get_state_display(),
             c.shelter.name if c.shelter else "", c.note,
             localtime(c.noted_at).strftime("%Y-%m-%d %H:%M") if c.noted_at else "",
-            c.noted_by.get_full_name() or c.noted_by.username if c.noted_by else "",
+            str(c.noted_by) if c.noted_by else "",
         ])  # fmt: skip
     return write_workbook(headers, rows, sheet=_("排查清单"))

@@ -152,12 +152,18 @@ class Line:
     person: registry.AtRisk | None  # None: no longer visible to this user (moved to another grid)
 
 
-def checklist(user, operation: Operation, *, grid_id: int | None = None, state: str = "") -> list[Line]:
+def checklist_checks(user, operation: Operation, *, grid_id: int | None = None, state: str = "") -> QuerySet:
+    """The user's lines of the operation, filtered, in grid order (a page of them goes to `lines`)."""
     checks = checks_for(user, operation).select_related("shelter", "grid", "noted_by")
     if grid_id:
         checks = checks.filter(grid_id=grid_id)
     if state:
         checks = checks.filter(state=state)
+    return checks
+
+
+def lines(user, checks) -> list[Line]:
+    """These lines with their people as the register has them now (masked, in the user's jurisdiction)."""
     found = list(checks)
     people = {
         p.person_id: p
@@ -166,6 +172,10 @@ def checklist(user, operation: Operation, *, grid_id: int | None = None, state: 
         )
     }
     return [Line(c, people.get(c.person_id)) for c in found]
+
+
+def checklist(user, operation: Operation, *, grid_id: int | None = None, state: str = "") -> list[Line]:
+    return lines(user, checklist_checks(user, operation, grid_id=grid_id, state=state))
 
 
 def _require_open(operation: Operation) -> None:

@@ -81,3 +81,11 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     assert Case.objects.filter(
         events__action="report", events__at__lt=Case.objects.order_by("-created")[0].created
     ).exists()
+    # last month's typhoon drill, worked through by the grid workers and closed with its summary
+    from wangge.command.models import Operation
+
+    drill = Operation.objects.get(drill=True)
+    assert drill.status == "closed" and drill.summary["people"] == drill.checks.count() > 20
+    settled = drill.checks.filter(state__in=["contacted", "moved", "refused"]).count()
+    assert drill.summary["settled"] == settled
+    assert drill.notices.get().households > 100
