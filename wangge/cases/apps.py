@@ -17,6 +17,13 @@ class CasesConfig(AppConfig):
         demo.register()
         home.register()
         periodic.register("wangge.cases.tasks.sweep_deadlines", every=60)
+        periodic.register("wangge.cases.tasks.refresh_tallies", every=60)
+        from django.db.models.signals import post_save
+
+        from wangge.cases import tallies
+        from wangge.cases.models import Case
+
+        post_save.connect(tallies.mark_saved, sender=Case, dispatch_uid="cases.tallies.mark_saved")
         permissions.register()
         # a dispute's outcome in the mediation register closes the case it came in as
         mediation.dispute_closed.connect(cases.close_by_dispute, dispatch_uid="cases.close_by_dispute")

@@ -255,5 +255,12 @@ def _worker_of(grid):
     return a.user if a else None
 
 
+def tally(rng: random.Random) -> None:
+    from wangge.cases import tallies
+
+    tallies.rebuild()  # the demo backdates its cases in bulk: count every day once, at the end
+
+
 def register() -> None:
     register_step("事件（四周的上报与办理）", load, order=60)
+    register_step("事件日汇总", tally, order=95)

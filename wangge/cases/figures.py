@@ -54,98 +54,71 @@ def _has(action: str, *, within: tuple[datetime, datetime] | None = None) -> Exi
     return Exists(q)
 
 
+@dataclass(frozen=True)
+class Definition:
+    """One figure: the date a period applies to, which of the cases dated in the period count below the
+    line (den) and which of those above it (num). `compute` and the daily tallies (`cases/tallies.py`)
+    both read these, so a figure has one formula wherever it is shown."""
+
+    key: str
+    name: str
+    formula: str
+    field: str  # created, due_at, closed_at or dispatched_at
+    den: Q
+    num: Q
+
+
+def _late_accept() -> Exists:
+    return Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=A.ACCEPT, late=True))
+
+
+def definitions(*, leave_out_suspended: bool = False) -> list[Definition]:
+    due = ~Q(status=S.REJECTED)
+    if leave_out_suspended:
+        due &= ~Q(status=S.SUSPENDED)
+    closed = Q(status=S.CLOSED)
+    hotline = Q(channel=Case.Channel.HOTLINE)
+    return [
+        Definition("acceptance", "立案率", "立案数 ÷ 受理（上报）数", "created", Q(),
+                   Q(accepted_at__isnull=False)),
+        Definition("closure", "结案率", "期内应结案件中已结案数 ÷ 期内应结案数", "due_at", due, closed),
+        Definition("on_time", "按期结案率", "按期结案数 ÷ 期内应结案数", "due_at", due,
+                   Q(status=S.CLOSED, closed_at__lte=F("due_at"))),
+        Definition("rework", "返工率", "核查不通过或群众不满意而重办的已结案数 ÷ 期内结案数", "closed_at",
+                   closed, Q(reopened__gt=0)),
+        Definition("extension", "延期率", "获批延期的派遣数 ÷ 期内派遣数", "dispatched_at", Q(),
+                   Q(_has(A.EXTEND_APPROVE))),
+        Definition("returned", "回退率", "被部门退回的派遣数 ÷ 期内派遣数", "dispatched_at", Q(),
+                   Q(_has(A.RETURN))),
+        Definition("in_grid", "网格内解决率", "由所在网格办结（未升级）的结案数 ÷ 期内结案数", "closed_at",
+                   closed, Q(handler_grid=F("grid"), escalation_level=0)),
+        Definition("repeat", "重复率", "重复反映（重复件、热线重复来电）数 ÷ 受理数", "created", Q(),
+                   Q(outcome=Case.Outcome.DUPLICATE) | Q(repeat_of__isnull=False)),
+        Definition("response", "响应率（12345）", "按时受理的热线工单数 ÷ 热线工单数", "created", hotline,
+                   Q(accepted_at__isnull=False) & ~Q(_late_accept())),
+        Definition("resolution", "解决率（12345）", "已解决的热线工单数 ÷ 已办结的热线工单数", "closed_at",
+                   closed & hotline, Q(outcome__in=[Case.Outcome.SOLVED, Case.Outcome.ON_SPOT])),
+        Definition("satisfaction", "满意率（12345）", "满意与基本满意数 ÷ 参评数", "closed_at",
+                   hotline & ~Q(rating=""), Q(rating__in=[Case.Rating.SATISFIED, Case.Rating.BASIC])),
+    ]  # fmt: skip
+
+
+def dated(cases: QuerySet[Case], field: str, period: Period) -> QuerySet[Case]:
+    lo, hi = period.bounds
+    return cases.filter(**{f"{field}__gte": lo, f"{field}__lt": hi})
+
+
 def compute(
     cases: QuerySet[Case], period: Period, *, leave_out_suspended: bool = False, only: tuple[str, ...] = ()
 ) -> list[Figure]:
     """Every figure over `cases` (already limited to the unit and the user's jurisdiction), or those
     named in `only`; one definition each, wherever it is shown."""
-    lo, hi = period.bounds
-    received = cases.filter(created__gte=lo, created__lt=hi)
-    hotline = received.filter(channel=Case.Channel.HOTLINE)
-    due = cases.filter(due_at__gte=lo, due_at__lt=hi).exclude(status=S.REJECTED)
-    if leave_out_suspended:
-        due = due.exclude(status=S.SUSPENDED)
-    closed_in = cases.filter(closed_at__gte=lo, closed_at__lt=hi, status=S.CLOSED)
-    dispatched = cases.filter(dispatched_at__gte=lo, dispatched_at__lt=hi)
-    hotline_closed = closed_in.filter(channel=Case.Channel.HOTLINE)
-    rated = (
-        cases.filter(channel=Case.Channel.HOTLINE)
-        .exclude(rating="")
-        .filter(closed_at__gte=lo, closed_at__lt=hi)
-    )
-    late_accept = Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=A.ACCEPT, late=True))
-    responded = hotline.filter(accepted_at__isnull=False).exclude(late_accept)
-    figures = [
-        Figure(
-            "acceptance",
-            "立案率",
-            "立案数 ÷ 受理（上报）数",
-            received.filter(accepted_at__isnull=False),
-            received,
-        ),
-        Figure(
-            "closure", "结案率", "期内应结案件中已结案数 ÷ 期内应结案数", due.filter(status=S.CLOSED), due
-        ),
-        Figure(
-            "on_time",
-            "按期结案率",
-            "按期结案数 ÷ 期内应结案数",
-            due.filter(status=S.CLOSED, closed_at__lte=F("due_at")),
-            due,
-        ),
-        Figure(
-            "rework",
-            "返工率",
-            "核查不通过或群众不满意而重办的已结案数 ÷ 期内结案数",
-            closed_in.filter(reopened__gt=0),
-            closed_in,
-        ),
-        Figure(
-            "extension",
-            "延期率",
-            "获批延期的派遣数 ÷ 期内派遣数",
-            dispatched.filter(_has(A.EXTEND_APPROVE)),
-            dispatched,
-        ),
-        Figure(
-            "returned",
-            "回退率",
-            "被部门退回的派遣数 ÷ 期内派遣数",
-            dispatched.filter(_has(A.RETURN)),
-            dispatched,
-        ),
-        Figure(
-            "in_grid",
-            "网格内解决率",
-            "由所在网格办结（未升级）的结案数 ÷ 期内结案数",
-            closed_in.filter(handler_grid=F("grid"), escalation_level=0),
-            closed_in,
-        ),
-        Figure(
-            "repeat",
-            "重复率",
-            "重复反映（重复件、热线重复来电）数 ÷ 受理数",
-            received.filter(Q(outcome=Case.Outcome.DUPLICATE) | Q(repeat_of__isnull=False)),
-            received,
-        ),
-        Figure("response", "响应率（12345）", "按时受理的热线工单数 ÷ 热线工单数", responded, hotline),
-        Figure(
-            "resolution",
-            "解决率（12345）",
-            "已解决的热线工单数 ÷ 已办结的热线工单数",
-            hotline_closed.filter(outcome__in=[Case.Outcome.SOLVED, Case.Outcome.ON_SPOT]),
-            hotline_closed,
-        ),
-        Figure(
-            "satisfaction",
-            "满意率（12345）",
-            "满意与基本满意数 ÷ 参评数",
-            rated.filter(rating__in=[Case.Rating.SATISFIED, Case.Rating.BASIC]),
-            rated,
-        ),
-    ]
-    if only:
-        figures = [f for f in figures if f.key in only]
+    figures = []
+    for d in definitions(leave_out_suspended=leave_out_suspended):
+        if only and d.key not in only:
+            continue
+        below = dated(cases, d.field, period).filter(d.den)
+        figures.append(Figure(d.key, d.name, d.formula, below.filter(d.num), below))
     for f in figures:  # COUNT(DISTINCT id): a DISTINCT over every column sorted a million rows
         f.num = f.numerator.aggregate(n=Count("pk", distinct=True))["n"]
         f.den = f.denominator.aggregate(n=Count("pk", distinct=True))["n"]

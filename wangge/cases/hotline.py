@@ -260,7 +260,7 @@ def import_one(o: OrderIn, *, book: registry.AddressBook, by=None) -> Case:
     if first is not None:
         changes["repeat_of"] = case.repeat_of = first
     if changes:
-        Case.objects.filter(pk=case.pk).update(**changes)
+        case.save(update_fields=list(changes))  # a save: a past deadline marks its day for the tallies
     return case
 
 

@@ -112,6 +112,9 @@ def _token() -> str:
 OPEN_STATUSES = ("reported", "accepted", "dispatched", "handled", "suspended")
 
 
+TALLY_DATES = ("created", "due_at", "closed_at", "dispatched_at")  # the dates figures are counted by
+
+
 class Case(TimeStamped):
     """One reported problem or work order, from intake to rating."""
 
@@ -282,6 +285,7 @@ class Case(TimeStamped):
             models.Index(fields=["created"]),
             models.Index(fields=["due_at"]),
             models.Index(fields=["closed_at"]),
+            models.Index(fields=["dispatched_at"]),
             # the sweep reads only the cases whose time has come (partial: open cases with a check due)
             models.Index(
                 fields=["next_check_at"], name="case_next_check", condition=Q(next_check_at__isnull=False)
@@ -307,6 +311,16 @@ class Case(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.code} {self.category}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # the days a loaded case counted on, so that saving it marks them for the daily tallies too (a
+        # deadline extended from Monday to Friday changes Monday's figures): Django's documented hook
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_days = tuple(  # type: ignore[attr-defined]
+            getattr(instance, f) for f in TALLY_DATES if f in instance.__dict__
+        )
+        return instance
 
     def get_absolute_url(self) -> str:
         return links.link("cases:detail", self.code)
@@ -461,3 +475,42 @@ class CaseFollower(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.case_id}"
+
+
+class CaseTally(models.Model):
+    """One figure's count for a day, a grid and a category (日汇总): the same definitions as
+    `cases/figures.py`, summed over a period by the screens instead of counting a million cases. Kept by
+    `cases/tallies.py` from the days cases touched; rebuilt whole by `wangge manage rebuild_case_tallies`."""
+
+    day = models.DateField(_("日期"))
+    grid = models.ForeignKey("grids.Grid", models.CASCADE, related_name="+", db_index=False,
+                             verbose_name=_("网格"))  # fmt: skip
+    category = models.ForeignKey(Category, models.CASCADE, related_name="+", db_index=False,
+                                 verbose_name=_("类别"))  # fmt: skip
+    key = models.CharField(_("指标"), max_length=16)
+    num = models.PositiveIntegerField(_("分子"), default=0)
+    den = models.PositiveIntegerField(_("分母"), default=0)
+
+    class Meta:
+        verbose_name = _("日汇总")
+        verbose_name_plural = _("日汇总")
+        indexes = [models.Index(fields=["day", "key"])]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "grid", "category", "key"], name="case_tally_unique"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.grid_id} {self.category_id} {self.key} {self.num}/{self.den}"
+
+
+class TallyDay(models.Model):
+    """A day whose tallies a change made stale (marked when a case is saved; the refresh clears it)."""
+
+    day = models.DateField(_("日期"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("待汇总日期")
+        verbose_name_plural = _("待汇总日期")
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -1,0 +1,144 @@
+"""Daily tallies (日汇总) of the loop's figures per grid and category, so that a screen over a city sums a
+few thousand rows instead of counting a million cases.
+
+A tally row is one figure's numerator and denominator for the cases of one grid and one category dated
+on one day (by the figure's own date: received, due, closed, dispatched), from the definitions in
+`figures.py`. Saving a case marks the days it counts on, before and after the change (`TallyDay`); the
+periodic refresh recounts those days whole, with today and yesterday always, so the work follows the
+changes, not the size of the history. `rebuild` recounts every day from the cases and their events, and
+gives the same rows (tested)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from wangge.cases import figures as fig
+from wangge.cases.models import TALLY_DATES, Case, CaseTally, TallyDay
+
+BATCH = 5000
+
+
+def _day(value) -> date | None:
+    if value is None:
+        return None
+    return timezone.localtime(value).date() if isinstance(value, datetime) else value
+
+
+def mark_saved(sender, instance: Case, created: bool = False, **kwargs) -> None:
+    """post_save: the days the case counted on before and counts on now, past ones marked for the refresh
+    (today and yesterday are recounted anyway: a new report marks nothing)."""
+    days = {_day(getattr(instance, f)) for f in TALLY_DATES}
+    days |= {_day(v) for v in getattr(instance, "_loaded_days", ())}
+    today = timezone.localdate()
+    # today and yesterday are recounted anyway, and a day to come when it comes: a new report marks nothing
+    stale = sorted(d for d in days if d is not None and d < today - timedelta(days=1))
+    if stale:
+        TallyDay.objects.bulk_create([TallyDay(day=d) for d in stale], ignore_conflicts=True)
+    instance._loaded_days = tuple(getattr(instance, f) for f in TALLY_DATES)
+
+
+def count_day(day: date) -> list[CaseTally]:
+    """Every figure's rows for one day, from the cases (one query per date a figure is counted by)."""
+    period = fig.Period(day, day)
+    by_field: dict[str, list[fig.Definition]] = defaultdict(list)
+    for d in fig.definitions():
+        by_field[d.field].append(d)
+    rows = []
+    for field, defs in by_field.items():
+        counts = {}
+        for d in defs:
+            counts[f"{d.key}__den"] = Count("pk", filter=d.den)
+            counts[f"{d.key}__num"] = Count("pk", filter=d.den & d.num)
+        found = (
+            fig.dated(Case.objects.filter(grid__isnull=False), field, period)
+            .values("grid_id", "category_id")
+            .annotate(**counts)
+            .order_by()
+        )
+        for r in found:
+            for d in defs:
+                num, den = r[f"{d.key}__num"], r[f"{d.key}__den"]
+                if num or den:
+                    rows.append(CaseTally(day=day, grid_id=r["grid_id"], category_id=r["category_id"],
+                                          key=d.key, num=num, den=den))  # fmt: skip
+    return rows
+
+
+def refresh_days(days) -> int:
+    """Recount these days (each in its own transaction); returns the rows written."""
+    written = 0
+    for day in sorted(set(days)):
+        with transaction.atomic():
+            # the mark first: a save after this point marks the day again, for the next refresh
+            TallyDay.objects.filter(day=day).delete()
+            rows = count_day(day)
+            CaseTally.objects.filter(day=day).delete()
+            CaseTally.objects.bulk_create(rows, batch_size=BATCH)
+        written += len(rows)
+    return written
+
+
+def refresh() -> int:
+    """The periodic refresh: today, yesterday and every day marked since."""
+    today = timezone.localdate()
+    marked = list(TallyDay.objects.values_list("day", flat=True)[:400])
+    return refresh_days([today, today - timedelta(days=1), *marked])
+
+
+def rebuild() -> tuple[int, int]:
+    """Every day any case counts on, recounted from the cases; (days, rows)."""
+    bounds = Case.objects.aggregate(
+        **{f"lo_{f}": Min(f) for f in TALLY_DATES}, **{f"hi_{f}": Max(f) for f in TALLY_DATES}
+    )
+    lows = [_day(v) for k, v in bounds.items() if k.startswith("lo_") and v is not None]
+    highs = [_day(v) for k, v in bounds.items() if k.startswith("hi_") and v is not None]
+    if not lows:
+        CaseTally.objects.all().delete()
+        return 0, 0
+    first, last = min(lows), max(highs)
+    with transaction.atomic():
+        CaseTally.objects.filter(Q(day__lt=first) | Q(day__gt=last)).delete()
+        TallyDay.objects.all().delete()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return len(days), refresh_days(days)
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def in_subtree(path: str) -> Q:
+    return Q(grid__path__gte=path, grid__path__lt=path + "\uffff")
+
+
+def summed(where: Q, period: fig.Period) -> list[fig.Figure]:
+    """Every figure over a period from the tallies (as `figures.compute` over the same cases gives
+    them); the numerator and denominator querysets stay for the drill-down."""
+    totals = {
+        r["key"]: (r["num"] or 0, r["den"] or 0)
+        for r in CaseTally.objects.filter(where, day__gte=period.start, day__lte=period.end)
+        .values("key")
+        .annotate(num=Sum("num"), den=Sum("den"))
+        .order_by()
+    }
+    result = []
+    for d in fig.definitions():
+        num, den = totals.get(d.key, (0, 0))
+        result.append(
+            fig.Figure(d.key, d.name, d.formula, Case.objects.none(), Case.objects.none(), num, den)
+        )
+    return result
+
+
+def received_by_category_day(where: Q, start: date, end: date) -> QuerySet:
+    """(category id, day, cases received) rows: what hot topics are reckoned from."""
+    return (
+        CaseTally.objects.filter(where, key="acceptance", day__gte=start, day__lte=end)
+        .values("category_id", "day")
+        .annotate(n=Sum("den"))
+        .order_by()
+    )

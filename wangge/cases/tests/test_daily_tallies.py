@@ -1,0 +1,89 @@
+"""The daily tallies give the same figures as counting the cases (one definition, `figures.py`), stay right
+as cases change through the services (a past day marked and recounted, not the whole history), and a
+rebuild from the cases gives the same rows."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from wangge.cases import figures, tallies
+from wangge.cases import services as cases
+from wangge.cases.models import Case, CaseTally, TallyDay
+from wangge.cases.tests.helpers import Cast, report
+
+pytestmark = pytest.mark.django_db
+
+
+def back(case: Case, days: int) -> None:
+    """Move a case's dates back as if it had come in `days` ago (a bulk write: it marks nothing)."""
+    shift = timedelta(days=days)
+    changes = {f: getattr(case, f) - shift for f in ("created", "due_at", "dispatched_at", "closed_at")
+               if getattr(case, f) is not None}  # fmt: skip
+    Case.objects.filter(pk=case.pk).update(**changes)
+
+
+def counted(where, period) -> dict:
+    return {f.key: (f.num, f.den) for f in figures.compute(Case.objects.filter(where), period)}
+
+
+def from_tallies(where_tally, period) -> dict:
+    return {f.key: (f.num, f.den) for f in tallies.summed(where_tally, period)}
+
+
+def rows() -> list[tuple]:
+    return sorted(CaseTally.objects.values_list("day", "grid_id", "category_id", "key", "num", "den"))
+
+
+def test_the_tallies_give_the_counted_figures_and_follow_changes(town):
+    cast = Cast(town)
+    made = []
+    for n, (unit, channel) in enumerate([(0, "hotline"), (0, "resident"), (7, "hotline"), (0, "hotline")]):
+        case = report(town.units[unit], "street_lamp" if unit == 7 else "garbage_dumping", channel=channel,
+                      description=f"问题{n}")  # fmt: skip
+        cases.accept(case, by=cast.worker if unit == 0 else cast.centre)
+        cases.dispatch(case, by=cast.centre)
+        made.append(case)
+    cases.handle(made[0], by=cast.worker, comment="办了")
+    cases.verify(made[0], by=cast.worker, passed=True)
+    cases.rate(made[0], rating="satisfied")
+    for days, case in zip([20, 12, 12, 3], made, strict=True):
+        back(case, days)
+    tallies.rebuild()
+    today = timezone.localdate()
+    month = figures.Period(today - timedelta(days=30), today)
+    town_cases, town_tallies = tallies.in_subtree(town.root.path), tallies.in_subtree(town.root.path)
+    assert from_tallies(town_tallies, month) == counted(town_cases, month)
+    assert from_tallies(town_tallies, month)["acceptance"] == (4, 4)
+    second = town.seconds[1]  # unit 7's part of the town
+    assert from_tallies(tallies.in_subtree(second.path), month) == counted(
+        tallies.in_subtree(second.path), month
+    )
+
+    # changes through the services mark the past days they touch; the refresh recounts only those
+    late = Case.objects.get(pk=made[1].pk)  # came in 12 days ago, its deadline long past
+    cases.handle(late, by=cast.worker, comment="终于办了")
+    cases.verify(late, by=cast.worker, passed=True)
+    assert TallyDay.objects.filter(day=timezone.localtime(late.due_at).date()).exists()
+    first = Case.objects.get(pk=made[0].pk)
+    cases.verify(
+        first, by=cast.worker, passed=False, comment="群众不满意"
+    ) if first.status == "handled" else None
+    assert from_tallies(town_tallies, month) != counted(town_cases, month)  # stale until the refresh
+    tallies.refresh()
+    assert from_tallies(town_tallies, month) == counted(town_cases, month)
+    assert not TallyDay.objects.exists()
+
+    kept = rows()
+    call_command("rebuild_case_tallies", stdout=open("/dev/null", "w"))
+    assert rows() == kept  # recounting every day from the cases gives the same rows
+
+
+def test_a_new_report_marks_no_day_and_today_is_recounted(town):
+    report(town.units[0], description="刚刚上报")
+    assert not TallyDay.objects.exists()  # nothing on the intake path
+    tallies.refresh()
+    today = timezone.localdate()
+    got = from_tallies(tallies.in_subtree(town.root.path), figures.Period(today, today))
+    assert got["acceptance"] == (0, 1)
