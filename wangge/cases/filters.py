@@ -8,8 +8,10 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from wangge.cases import services as cases
+from wangge.cases.figures import Period
 from wangge.cases.models import Case
 from wangge.core.filters import matching
+from wangge.grids import services as grids
 
 S = Case.Status
 TABS = [
@@ -18,6 +20,7 @@ TABS = [
     ("dispatched", _("办理中"), Q(status=S.DISPATCHED)),
     ("handled", _("待核查"), Q(status=S.HANDLED)),
     ("overdue", _("已超时"), cases.OPEN_NOW & Q(overdue=True)),
+    ("escalated", _("已升级"), cases.OPEN_NOW & Q(escalation_level__gt=0)),
     ("suspended", _("挂起"), Q(status=S.SUSPENDED)),
     ("supervised", _("督办"), cases.OPEN_NOW & Q(supervised=True)),
     ("closed", _("已办结"), Q(status__in=[S.CLOSED, S.REJECTED])),
@@ -32,6 +35,8 @@ class CaseFilter(df.FilterSet):
     channel = df.ChoiceFilter(label=_("来源"), choices=Case.Channel.choices)
     status = df.ChoiceFilter(label=_("状态"), choices=Case.Status.choices)
     mine = df.BooleanFilter(label=_("只看派给本部门的"), widget=forms.CheckboxInput, method="by_department")
+    grid = df.CharFilter(label=_("网格"), method="by_grid")
+    since = df.DateFilter(label=_("上报日期起"), method="by_since")
 
     class Meta:
         model = Case
@@ -48,6 +53,13 @@ class CaseFilter(df.FilterSet):
     def by_category(self, qs: QuerySet[Case], _name: str, key: str) -> QuerySet[Case]:
         """A category or every category under a group."""
         return qs.filter(Q(category__key=key) | Q(category__parent__key=key))
+
+    def by_grid(self, qs: QuerySet[Case], _name: str, code: str) -> QuerySet[Case]:
+        """A grid's subtree, by code: the list is already the user's, so another's grid finds nothing."""
+        return qs.filter(grids.subtree_q_of_code(code, prefix="grid__"))
+
+    def by_since(self, qs: QuerySet[Case], _name: str, day) -> QuerySet[Case]:
+        return qs.filter(created__gte=Period(day, day).bounds[0])
 
     def by_department(self, qs: QuerySet[Case], _name: str, mine: bool) -> QuerySet[Case]:
         user = getattr(self.request, "user", None)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from wangge.cases import figures as fig
 from wangge.cases.models import TALLY_DATES, Case, CaseTally, TallyDay
+from wangge.grids import services as grids
 
 BATCH = 5000
 
@@ -112,7 +113,8 @@ def rebuild() -> tuple[int, int]:
 
 
 def in_subtree(path: str) -> Q:
-    return Q(grid__path__gte=path, grid__path__lt=path + "\uffff")
+    """Cases, or tally rows, of a grid's subtree."""
+    return grids.subtree_q(path, prefix="grid__")
 
 
 def summed(where: Q, period: fig.Period) -> list[fig.Figure]:

@@ -12,3 +12,6 @@ class CommandConfig(AppConfig):
 
         permissions.register()
         demo.register()
+        from wangge.core.home import register_landing
+
+        register_landing("leader", "command:screen")

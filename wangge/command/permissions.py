@@ -5,6 +5,7 @@ from wangge.core.permissions import grant
 SEARCH_AREA = "command.search_area"
 WORK_OPERATION = "command.work_operation"  # see operations in one's grids and update their checklist
 MANAGE_OPERATION = "command.manage_operation"  # start, send notices, set shelters, close
+VIEW_SCREEN = "command.view_screen"  # 一屏管全城: the screen over one's area
 
 _ON_THE_GROUND = ["micro_grid_leader", "grid_worker", "grid_leader", "community_staff", "centre_staff"]
 
@@ -13,3 +14,4 @@ def register() -> None:
     grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "leader", "admin"], SEARCH_AREA)
     grant([*_ON_THE_GROUND, "leader", "admin"], WORK_OPERATION)
     grant(["grid_leader", "community_staff", "centre_staff", "leader", "admin"], MANAGE_OPERATION)
+    grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "leader", "admin"], VIEW_SCREEN)

@@ -6,6 +6,8 @@ from wangge.core.views import service_worker
 app_name = "command"
 
 urlpatterns = [
+    path("screen/", views.screen, name="screen"),
+    path("screen/<str:code>/", views.screen, name="screen_grid"),
     path("emergency/", views.emergency_area, name="emergency_area"),
     path("operations/", views.operation_list, name="operation_list"),
     path("operations/new/", views.operation_start, name="operation_start"),

@@ -10,14 +10,16 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts import services as accounts
 from wangge.command import permissions as perms
+from wangge.command import screen as command_screen
 from wangge.command import services
 from wangge.command.forms import AreaForm, CheckForm, CloseForm, NoticeForm, OperationForm, ShelterForm
 from wangge.command.models import Check, Operation
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
+from wangge.core.forms import refusal
 from wangge.core.pagination import paginate
 from wangge.grids import services as grids
-from wangge.grids.jurisdiction import top_grids
+from wangge.grids.jurisdiction import get_visible_grid_or_404, top_grids
 from wangge.grids.models import Grid
 
 
@@ -123,9 +125,9 @@ def operation_start(request):
     form = OperationForm(request.POST, kinds=Operation.Kind.choices, shelters=_shelter_choices(request.user))
     try:
         if not area_form.is_valid():
-            raise ValidationError(area_form.errors)
+            raise refusal(area_form)
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise refusal(form)
         area = services.area_from(request.user, **area_form.area_arguments())
         d = form.cleaned_data
         operation = services.start_operation(request.user, area, title=d["title"], kind=d["kind"],
@@ -235,7 +237,7 @@ def check_update(request, pk: int, check_pk: int):
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise refusal(form)
         d = form.cleaned_data
         update = services.record_check(
             check, state=d["state"], by=request.user, shelter_id=d["shelter"], note=d["note"],
@@ -266,7 +268,7 @@ def operation_shelter(request, pk: int):
     form = ShelterForm(request.POST, grids=grids_mine)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise refusal(form)
         d = form.cleaned_data
         grid = Grid.objects.get(pk=d["grid"])
         shelter = services.add_shelter(
@@ -288,7 +290,7 @@ def operation_notice(request, pk: int):
     form = NoticeForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise refusal(form)
         notice = services.send_notice(operation, text=form.cleaned_data["text"], by=request.user)
         messages.success(request, _("通知已发送给范围内 %(n)s 户") % {"n": notice.households})
     except ValidationError as exc:
@@ -305,7 +307,7 @@ def operation_close(request, pk: int):
     form = CloseForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise refusal(form)
         services.close_operation(operation, by=request.user, note=form.cleaned_data["note"])
         messages.success(request, _("应急行动已结束，总结已保存"))
     except ValidationError as exc:
@@ -328,3 +330,50 @@ def _operation_workbook(operation, lines) -> bytes:
             str(c.noted_by) if c.noted_by else "",
         ])  # fmt: skip
     return write_workbook(headers, rows, sheet=_("排查清单"))
+
+
+# --- 一屏管全城 ----------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(perms.VIEW_SCREEN, raise_exception=True)
+def screen(request, code: str = ""):
+    """The leader's screen over the user's area (or one grid of it, by code): live counts, the month's
+    rates, hot topics, visits, disputes, people and hazards, each a link to its list; it refreshes its
+    figures every minute without reloading the page. `?wall=1`: the command-centre wall (1920×1080, dark)."""
+    if not code and request.GET.get("grid"):  # the chooser without its script
+        return redirect("command:screen_grid", code=request.GET["grid"])
+    if code:
+        grid = get_visible_grid_or_404(request.user, code)
+    else:
+        grid = top_grids(request.user).first()
+        if grid is None:
+            messages.error(request, _("您还没有辖区网格，请联系管理员。"))
+            return redirect(f"{reverse('home')}?panels")
+    data = command_screen.screen(request.user, grid)
+    figures = command_screen.map_figures(request.user)
+    colour_by = request.GET.get("by", "open_cases")
+    if colour_by not in {f.key for f in figures}:
+        colour_by = figures[0].key if figures else "level"
+    context = {
+        "grid": grid,
+        "s": data,
+        "wall": request.GET.get("wall") == "1",
+        "figures": figures,
+        "colour_by": colour_by,
+        "colour_label": next((f.label for f in figures if f.key == colour_by), ""),
+        "map_url": command_screen.map_url(grid),
+        "choices": _screen_choices(request.user),
+    }
+    if request.htmx and request.GET.get("part") == "figures":
+        return render(request, "command/screen.html#figures", context)
+    return render(request, "command/screen.html", context)
+
+
+def _screen_choices(user) -> list[tuple[str, str]]:
+    """The user's grids down to two levels below their top, to look at one of them."""
+    choices = []
+    for top in top_grids(user):
+        for g in grids.subtree(top).filter(depth__lte=top.depth + 2).order_by("path"):
+            choices.append((g.code, ("· " * (g.depth - top.depth)) + g.name))
+    return choices[:500]

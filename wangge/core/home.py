@@ -53,3 +53,16 @@ def register_panel(fn: PanelFn, *, order: int = 50) -> None:
 def panels_for(user) -> list[Panel]:
     """The panels that have something for this user, in their order."""
     return [p for _order, fn in sorted(_PANELS, key=lambda x: x[0]) if (p := fn(user)) is not None]
+
+
+# A role may land on a module's page instead of the panels (the leader on the command screen); the home
+# page with "?panels" still shows the panels.
+_LANDINGS: dict[str, str] = {}
+
+
+def register_landing(role: str, url_name: str) -> None:
+    _LANDINGS[role] = url_name
+
+
+def landing_for(user) -> str | None:
+    return _LANDINGS.get(getattr(user, "role", ""))

@@ -36,7 +36,11 @@ def service_worker(request, scope: str):
 
 @login_required
 def home(request):
-    """Each role lands on its own to-do page: the panels the modules have for the user (core/home.py)."""
+    """Each role lands on its own to-do page: the panels the modules have for the user (core/home.py), or
+    the page a module registered for the role (the leader's screen)."""
+    landing = home_panels.landing_for(request.user)
+    if landing and "panels" not in request.GET:
+        return redirect(landing)
     return render(request, "home.html", {"panels": home_panels.panels_for(request.user)})
 
 

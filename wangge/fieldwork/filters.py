@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.core.filters import matching
 from wangge.fieldwork.models import Mode, ServiceRecord, Visit
+from wangge.grids import services as grids
 
 
 class VisitFilter(df.FilterSet):
@@ -16,6 +17,7 @@ class VisitFilter(df.FilterSet):
     household = df.NumberFilter(label=_("户"), field_name="household_id")
     start = df.DateFilter(label=_("从"), field_name="visited_at", lookup_expr="date__gte")
     end = df.DateFilter(label=_("到"), field_name="visited_at", lookup_expr="date__lte")
+    grid = df.CharFilter(label=_("网格"), method="by_grid")
 
     class Meta:
         model = Visit
@@ -26,6 +28,10 @@ class VisitFilter(df.FilterSet):
         if data is not None:
             data = {({"from": "start", "to": "end"}.get(k, k)): v for k, v in data.items()}
         super().__init__(data, *args, **kwargs)
+
+    def by_grid(self, qs: QuerySet[Visit], _name: str, code: str) -> QuerySet[Visit]:
+        """A grid's subtree, by code (the list is already the user's: another's grid finds nothing)."""
+        return qs.filter(grids.subtree_q_of_code(code, prefix="grid__"))
 
     def by_text(self, qs: QuerySet[Visit], _name: str, text: str) -> QuerySet[Visit]:
         return matching(

@@ -12,7 +12,7 @@ import calendar
 from collections import defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -776,3 +777,31 @@ from wangge.fieldwork.patrols import plans_for  # noqa: E402, F401
 from wangge.fieldwork.patrols import public_outcomes as patrol_outcomes  # noqa: E402, F401
 from wangge.fieldwork.patrols import record as record_patrol_finding  # noqa: E402, F401
 from wangge.fieldwork.patrols import summary as patrol_summary  # noqa: E402, F401
+
+
+@dataclass
+class WeekProgress:
+    due: int  # households with a visit due by the end of this week (the late ones too)
+    done: int  # households visited since Monday
+    due_link: str
+    done_link: str
+
+
+def week_progress(user, grid, *, on: date | None = None) -> WeekProgress:
+    """This week's visits in a grid's subtree, for the leader's screen: due against done."""
+    on = on or today()
+    monday = on - timedelta(days=on.weekday())
+    subtree = grids.subtree_q(grid.path, prefix="household__grid__")
+    due = (
+        duties_for(user).filter(subtree, rule__active=True, due_on__lte=week_end(on))
+        .values("household").distinct().count()
+    )  # fmt: skip
+    since = timezone.make_aware(datetime.combine(monday, time.min))
+    done = (
+        visits_for(user).filter(grids.subtree_q(grid.path, prefix="grid__"), visited_at__gte=since)
+        .values("household").distinct().count()
+    )  # fmt: skip
+    return WeekProgress(
+        due, done, f"{reverse('fieldwork:coverage')}?grid={grid.pk}",
+        f"{reverse('fieldwork:visit_list')}?grid={grid.code}&from={monday.isoformat()}",
+    )  # fmt: skip

@@ -59,6 +59,13 @@ def subtree_q(path: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}path__gte": low, f"{prefix}path__lte": high})
 
 
+def subtree_q_of_code(code: str, prefix: str = "") -> Q:
+    """subtree_q of the grid with this code, or a filter that finds nothing (a list's "grid=" filter: the
+    list is already the user's, so another's grid, or an unknown code, shows nothing)."""
+    path = Grid.objects.filter(code=code).values_list("path", flat=True).first()
+    return subtree_q(path, prefix) if path else Q(pk__in=[])
+
+
 def active_q(on: date | None = None, prefix: str = "") -> Q:
     """Grids valid on a day: valid_from <= day < valid_to (valid_to is the first day closed)."""
     on = on or today()

@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -55,6 +56,32 @@ def today() -> date:
 def level_days(level: str) -> int:
     section = scene.settings()
     return (section.level_days if section else {}).get(level, 15)
+
+
+OUTSTANDING = [Dispute.Status.OPEN, Dispute.Status.MEDIATING]  # 未化解: not yet settled one way or another
+
+
+@dataclass
+class MonthOnScreen:
+    outstanding: int
+    outstanding_link: str
+    reports_missing: list[str]  # the communities under the grid that have not filed last month's report
+    reports_link: str
+
+
+def month_on_screen(user, grid) -> MonthOnScreen:
+    """Disputes not yet settled in a grid's subtree, and the monthly reports still missing there (last
+    month's, due this month), for the leader's screen."""
+    outstanding = disputes_for(user).filter(
+        grids.subtree_q(grid.path, prefix="grid__"), status__in=OUTSTANDING
+    )
+    last_month = month_start(month_start(today()) - timedelta(days=1))
+    missing = [f.grid.name for f in filings(user, last_month)
+               if f.report is None and f.grid.path.startswith(grid.path)]  # fmt: skip
+    return MonthOnScreen(
+        outstanding.count(), f"{reverse('mediation:list')}?outstanding=on&grid={grid.code}", missing,
+        f"{reverse('mediation:monthly')}?month={last_month.isoformat()[:7]}",
+    )  # fmt: skip
 
 
 def disputes_for(user) -> QuerySet[Dispute]:

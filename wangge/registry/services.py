@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -478,6 +479,29 @@ def group_counts(user, grid: Grid) -> list[tuple[SpecialGroup, int]]:
     )
     counts = {r["group"]: r["n"] for r in rows}
     return [(g, counts.get(g.pk, 0)) for g in groups_for(user)]
+
+
+@dataclass(frozen=True)
+class OnScreen:
+    label: str
+    n: int
+    link: str
+
+
+def screen_counts(user, grid: Grid) -> tuple[list[OnScreen], OnScreen]:
+    """The special groups' counts in a grid's subtree and its open hazards, for the leader's screen, each
+    with the list it counts (the person list and the hazard list, filtered the same way)."""
+    groups = [
+        OnScreen(g.label, n, f"{reverse('registry:person_list')}?grid={grid.code}&group={g.key}")
+        for g, n in group_counts(user, grid)
+        if n
+    ]
+    hazards = hazards_for(user).filter(state=Hazard.State.OPEN, house__grid__in=grids.subtree_ids(grid))
+    return groups, OnScreen(
+        str(_("未整改隐患")),
+        hazards.count(),
+        f"{reverse('registry:hazard_list')}?grid={grid.code}&state=open",
+    )
 
 
 # --- writing -------------------------------------------------------------------------------------

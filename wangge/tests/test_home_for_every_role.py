@@ -35,8 +35,9 @@ def test_staff_land_on_their_queues_counted_and_linked(client, town):
     page = client.get("/").content.decode()
     assert "派给本部门的事件" in page and figures_of(page)["办理中"] == "1" and sent.code in page
     assert waiting.code not in page and "没有可查看的网格" not in page
-    client.force_login(cast.leader)
-    assert "本月概况" in client.get("/").content.decode()
+    client.force_login(cast.leader)  # lands on the screen; the month's panel is a click away
+    assert client.get("/")["Location"] == reverse("command:screen")
+    assert "本月概况" in client.get("/", {"panels": ""}).content.decode()
 
 
 def test_a_resident_lands_on_reporting_their_reports_and_household(client, town):

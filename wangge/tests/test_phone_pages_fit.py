@@ -67,8 +67,12 @@ def test_every_page_of_the_roles_menu_fits_a_phone(browser, live_server, role):
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    assert page.locator("#home-panels section").count() >= 2  # their own to-do page
+    if role == "leader":  # the leader lands on the screen over the town
+        page.wait_for_url(f"{live_server.url}/command/screen/")
+        assert page.locator("#screen-figures .tile").count() >= 4
+    else:
+        page.wait_for_url(f"{live_server.url}/")
+        assert page.locator("#home-panels section").count() >= 2  # their own to-do page
     assert page.locator(".tabbar").is_visible() and not page.locator(".topbar .menu").is_visible()
     tabs = page.locator(".tabbar a").all_inner_texts()
     assert 3 <= len(tabs) <= 5 and "我的" in tabs[-1]
