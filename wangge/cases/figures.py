@@ -133,8 +133,9 @@ def by_grid(cases: QuerySet[Case], period: Period, grids, key: str) -> list[tupl
 def hotline_score(figures: list[Figure]) -> float | None:
     """12345's weighted score of response, resolution and satisfaction (weights: settings, 30/35/35)."""
     by_key = {f.key: f.value for f in figures}
-    parts = [by_key.get("response"), by_key.get("resolution"), by_key.get("satisfaction")]
-    if any(p is None for p in parts):
+    found = [by_key.get("response"), by_key.get("resolution"), by_key.get("satisfaction")]
+    parts = [p for p in found if p is not None]
+    if len(parts) < len(found):
         return None
-    weights = settings.HOTLINE_WEIGHTS
-    return sum(w * p for w, p in zip(weights, parts, strict=True)) / sum(weights)  # type: ignore[operator]
+    weights: list[float] = list(settings.HOTLINE_WEIGHTS)
+    return sum(w * p for w, p in zip(weights, parts, strict=True)) / sum(weights)

@@ -40,7 +40,8 @@ def mark_saved(sender, instance: Case, created: bool = False, **kwargs) -> None:
     stale = sorted(d for d in days if d is not None and d < today - timedelta(days=1))
     if stale:
         TallyDay.objects.bulk_create([TallyDay(day=d) for d in stale], ignore_conflicts=True)
-    instance._loaded_days = tuple(getattr(instance, f) for f in TALLY_DATES)
+    # as if loaded now: a second save of the same instance marks from here
+    setattr(instance, "_loaded_days", tuple(getattr(instance, f) for f in TALLY_DATES))  # noqa: B010
 
 
 def count_day(day: date) -> list[CaseTally]:
@@ -96,9 +97,9 @@ def rebuild() -> tuple[int, int]:
     bounds = Case.objects.aggregate(
         **{f"lo_{f}": Min(f) for f in TALLY_DATES}, **{f"hi_{f}": Max(f) for f in TALLY_DATES}
     )
-    lows = [_day(v) for k, v in bounds.items() if k.startswith("lo_") and v is not None]
-    highs = [_day(v) for k, v in bounds.items() if k.startswith("hi_") and v is not None]
-    if not lows:
+    lows = [d for k, v in bounds.items() if k.startswith("lo_") and (d := _day(v)) is not None]
+    highs = [d for k, v in bounds.items() if k.startswith("hi_") and (d := _day(v)) is not None]
+    if not lows or not highs:
         CaseTally.objects.all().delete()
         return 0, 0
     first, last = min(lows), max(highs)

@@ -23,8 +23,9 @@ class YesNoField(forms.TypedChoiceField):
     def __init__(self, *, yes="1", no="0", **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(
-            choices=[("1", yes), ("0", no)], coerce=lambda v: v == "1", empty_value=False, **kwargs
-        )
+            choices=[("1", yes), ("0", no)], coerce=lambda v: v == "1", empty_value=False,  # type: ignore[arg-type]
+            **kwargs,
+        )  # fmt: skip
 
 
 class ListField(forms.Field):

@@ -12,6 +12,7 @@ import calendar
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -441,7 +442,7 @@ def file_report(grid, month: date, *, by, zero: bool = False) -> MonthlyReport:
 
 @dataclass
 class Filing:
-    grid: object
+    grid: Any  # a Grid (mediation reads the grids as the platform gives them)
     report: MonthlyReport | None
     due: date
 
