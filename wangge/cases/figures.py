@@ -78,6 +78,7 @@ def definitions(*, leave_out_suspended: bool = False) -> list[Definition]:
         due &= ~Q(status=S.SUSPENDED)
     closed = Q(status=S.CLOSED)
     hotline = Q(channel=Case.Channel.HOTLINE)
+    content = Q(rating__in=[Case.Rating.SATISFIED, Case.Rating.BASIC])
     return [
         Definition("acceptance", "立案率", "立案数 ÷ 受理（上报）数", "created", Q(),
                    Q(accepted_at__isnull=False)),
@@ -99,7 +100,9 @@ def definitions(*, leave_out_suspended: bool = False) -> list[Definition]:
         Definition("resolution", "解决率（12345）", "已解决的热线工单数 ÷ 已办结的热线工单数", "closed_at",
                    closed & hotline, Q(outcome__in=[Case.Outcome.SOLVED, Case.Outcome.ON_SPOT])),
         Definition("satisfaction", "满意率（12345）", "满意与基本满意数 ÷ 参评数", "closed_at",
-                   hotline & ~Q(rating=""), Q(rating__in=[Case.Rating.SATISFIED, Case.Rating.BASIC])),
+                   hotline & ~Q(rating=""), content),
+        Definition("satisfied", "群众满意率", "评价满意与基本满意的结案数 ÷ 有评价的结案数（各渠道）",
+                   "closed_at", closed & ~Q(rating=""), content),
     ]  # fmt: skip
 
 

@@ -153,3 +153,20 @@ def _repeats(open_now) -> list[RepeatCluster]:
         for c in firsts
     ]
     return sorted(found, key=lambda g: -g.calls)
+
+
+def worker_record(worker) -> int:
+    """Cases this person handled (a handling step of theirs), ever: a line of their record, not a score."""
+    from wangge.cases.models import CaseEvent
+
+    return (
+        CaseEvent.objects.filter(actor=worker, action=CaseEvent.Action.HANDLE)
+        .values("case")
+        .distinct()
+        .count()
+    )
+
+
+def outcome_figures(grid, period: fig.Period) -> dict[str, fig.Figure]:
+    """The month's figures of a grid's subtree from the daily tallies, by key (for the assessment)."""
+    return {f.key: f for f in tallies.summed(tallies.in_subtree(grid.path), period)}

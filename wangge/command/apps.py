@@ -8,9 +8,10 @@ class CommandConfig(AppConfig):
     verbose_name = _("指挥调度")
 
     def ready(self) -> None:
-        from wangge.command import demo, permissions
+        from wangge.command import demo, permissions, scene
 
         permissions.register()
+        scene.register()
         demo.register()
         from wangge.core.home import register_landing
 

@@ -6,6 +6,7 @@ SEARCH_AREA = "command.search_area"
 WORK_OPERATION = "command.work_operation"  # see operations in one's grids and update their checklist
 MANAGE_OPERATION = "command.manage_operation"  # start, send notices, set shelters, close
 VIEW_SCREEN = "command.view_screen"  # 一屏管全城: the screen over one's area
+VIEW_ASSESSMENT = "command.view_assessment"  # 考核: the outcomes of the grids in one's area (one's own)
 
 _ON_THE_GROUND = ["micro_grid_leader", "grid_worker", "grid_leader", "community_staff", "centre_staff"]
 
@@ -15,3 +16,4 @@ def register() -> None:
     grant([*_ON_THE_GROUND, "leader", "admin"], WORK_OPERATION)
     grant(["grid_leader", "community_staff", "centre_staff", "leader", "admin"], MANAGE_OPERATION)
     grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "leader", "admin"], VIEW_SCREEN)
+    grant([*_ON_THE_GROUND, "leader", "admin"], VIEW_ASSESSMENT)

@@ -7,6 +7,7 @@ app_name = "command"
 
 urlpatterns = [
     path("screen/", views.screen, name="screen"),
+    path("assessment/", views.assessment, name="assessment"),
     path("screen/<str:code>/", views.screen, name="screen_grid"),
     path("emergency/", views.emergency_area, name="emergency_area"),
     path("operations/", views.operation_list, name="operation_list"),

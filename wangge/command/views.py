@@ -4,16 +4,20 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts import services as accounts
+from wangge.command import assessment as assess
 from wangge.command import permissions as perms
+from wangge.command import scene as command_scene
 from wangge.command import screen as command_screen
 from wangge.command import services
 from wangge.command.forms import AreaForm, CheckForm, CloseForm, NoticeForm, OperationForm, ShelterForm
 from wangge.command.models import Check, Operation
+from wangge.core import dates
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import refusal
@@ -377,3 +381,52 @@ def _screen_choices(user) -> list[tuple[str, str]]:
         for g in grids.subtree(top).filter(depth__lte=top.depth + 2).order_by("path"):
             choices.append((g.code, ("· " * (g.depth - top.depth)) + g.name))
     return choices[:500]
+
+
+# --- 考核 ------------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(perms.VIEW_ASSESSMENT, raise_exception=True)
+def assessment(request):
+    """A grid's outcomes over the period (the user's top grid, or ?grid=code of their area), each part
+    with its formula and the list behind it, and the same for each grid below it; the viewer's own record.
+    Ranked only where the scene turns ranking on."""
+    code = request.GET.get("grid", "")
+    grid = get_visible_grid_or_404(request.user, code) if code else top_grids(request.user).first()
+    if grid is None:
+        messages.error(request, _("您还没有辖区网格，请联系管理员。"))
+        return redirect(f"{reverse('home')}?panels")
+    settings = command_scene.settings()
+    month = dates.month_or_this(request.GET.get("month"))
+    today = timezone.localdate()
+    # this period up to today, or a past one whole
+    start, end = assess.whole_period(month)
+    if start <= today <= end or start > today:
+        start, end = assess.period_of(today)
+    mine = assess.assess(request.user, grid, start, end)
+    below = [assess.assess(request.user, g, start, end) for g in grids.children(grid)[:60]]
+    if settings.ranking:
+        below.sort(key=lambda a: (a.score is None, -(a.score or 0)))
+    if request.GET.get("format") == "xlsx":
+        return download(_assessment_workbook([mine, *below]), f"考核_{grid.name}_{start:%Y%m}.xlsx")
+    context = {
+        "grid": grid, "a": mine, "below": below, "ranking": settings.ranking, "period": settings.period,
+        "month": month.strftime("%Y-%m"), "start": start, "end": end,
+        "record": assess.worker_record(request.user) if request.user.role in WORKER_ROLES else None,
+        "choices": _screen_choices(request.user),
+    }  # fmt: skip
+    return render(request, "command/assessment.html", context)
+
+
+WORKER_ROLES = ("grid_worker", "micro_grid_leader", "grid_leader")
+
+
+def _assessment_workbook(rows) -> bytes:
+    headers = [_("网格"), _("得分")] + [str(assess.PARTS[k][0]) for k in assess.PARTS]
+    data = []
+    for a in rows:
+        by_key = {p.key: p for p in a.parts}
+        data.append([a.grid.name, round(a.score, 2) if a.score is not None else "—"]
+                    + [f"{by_key[k].num}/{by_key[k].den}" for k in assess.PARTS])  # fmt: skip
+    return write_workbook(headers, data, sheet=_("考核"))

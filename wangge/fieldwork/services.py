@@ -805,3 +805,21 @@ def week_progress(user, grid, *, on: date | None = None) -> WeekProgress:
         due, done, f"{reverse('fieldwork:coverage')}?grid={grid.pk}",
         f"{reverse('fieldwork:visit_list')}?grid={grid.code}&from={monday.isoformat()}",
     )  # fmt: skip
+
+
+def visits_in_time(user, grid, start: date, end: date) -> tuple[int, int, str]:
+    """Visits that fell due in [start, end] in a grid's subtree and were done by their day: (in time, fell
+    due, the coverage page) — the same reckoning as the coverage page, summed over its rows."""
+    rows = coverage(user, grid, start, end)
+    link = f"{reverse('fieldwork:coverage')}?grid={grid.pk}&month={start.isoformat()[:7]}"
+    return sum(r["in_time"] for r in rows), sum(r["due"] for r in rows), link
+
+
+def worker_record(worker) -> dict[str, int]:
+    """What this person recorded, ever: 帮办代办 done, hazards and problems their visits found."""
+    found = Finding.objects.filter(visit__worker=worker)
+    return {
+        "services_done": ServiceRecord.objects.filter(worker=worker, state=ServiceRecord.State.DONE).count(),
+        "hazards_found": found.filter(kind=Finding.Kind.HAZARD).count(),
+        "problems_found": found.filter(kind=Finding.Kind.PROBLEM).count(),
+    }

@@ -488,3 +488,33 @@ def remind(on: date | None = None) -> int:
         )
         n += 1
     return n
+
+
+def settled_in(user, grid, start: date, end: date) -> tuple[int, int, str]:
+    """Disputes of a grid's subtree closed in [start, end], and of those the ones settled (agreed, or in
+    part): (settled, closed, the list)."""
+    closed = disputes_for(user).filter(
+        grids.subtree_q(grid.path, prefix="grid__"), closed_on__gte=start, closed_on__lte=end
+    )
+    settled = closed.filter(status__in=[Dispute.Status.AGREED, Dispute.Status.PARTLY]).count()
+    return settled, closed.count(), f"{reverse('mediation:list')}?grid={grid.code}"
+
+
+def reports_on_time(user, grid, start: date, end: date) -> tuple[int, int, str]:
+    """The monthly reports of the communities in a grid's subtree that fell due in [start, end]: filed by
+    their day (filed on time, counted) of those due (reports not yet due are not counted)."""
+    on_time = due = 0
+    month = month_start(start - timedelta(days=31))
+    while month <= end:
+        if start <= due_day(month) <= min(end, today()):
+            for f in filings(user, month):
+                if f.grid.path.startswith(grid.path):
+                    due += 1
+                    on_time += f.state == "filed"
+        month = month_start(month_end(month) + timedelta(days=1))
+    return on_time, due, reverse("mediation:monthly")
+
+
+def worker_record(worker) -> int:
+    """Disputes this person took part in mediating (a session they recorded), ever."""
+    return Session.objects.filter(recorded_by=worker).values("dispute").distinct().count()

@@ -1171,3 +1171,15 @@ from wangge.registry.selfservice import (  # noqa: E402, F401
     propose,
     propose_from_visit,
 )
+
+
+def hazards_fixed(user, grid: Grid, start: date, end: date) -> tuple[int, int, str]:
+    """Hazards of a grid's subtree that stood open at some time in [start, end], and of those the ones
+    fixed within it: (fixed, open in the period, the list)."""
+    standing = (
+        hazards_for(user)
+        .filter(house__grid__in=grids.subtree_ids(grid), found_on__lte=end)
+        .filter(Q(state=Hazard.State.OPEN) | Q(fixed_on__gte=start))
+    )
+    fixed = standing.filter(state=Hazard.State.FIXED, fixed_on__gte=start, fixed_on__lte=end).count()
+    return fixed, standing.count(), f"{reverse('registry:hazard_list')}?grid={grid.code}&state="
