@@ -485,8 +485,9 @@ class CaseTally(models.Model):
     day = models.DateField(_("日期"))
     grid = models.ForeignKey("grids.Grid", models.CASCADE, related_name="+", db_index=False,
                              verbose_name=_("网格"))  # fmt: skip
-    category = models.ForeignKey(Category, models.CASCADE, related_name="+", db_index=False,
-                                 verbose_name=_("类别"))  # fmt: skip
+    # only for what is reckoned by category (tallies.BY_CATEGORY); the other figures are per grid
+    category = models.ForeignKey(Category, models.CASCADE, null=True, blank=True, related_name="+",
+                                 db_index=False, verbose_name=_("类别"))  # fmt: skip
     key = models.CharField(_("指标"), max_length=16)
     num = models.PositiveIntegerField(_("分子"), default=0)
     den = models.PositiveIntegerField(_("分母"), default=0)

@@ -168,3 +168,98 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text[:30]
+
+
+class AnalysisReport(models.Model):
+    """日报告 / 周研判 / 月分析 of a unit, generated from the data (never typed) and kept as issued: the
+    figures, tables and risk notices of the period as they stood when it was generated. Generating again
+    on demand adds a new version; the one issued stays."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", _("日报告")
+        WEEKLY = "weekly", _("周研判")
+        MONTHLY = "monthly", _("月分析")
+
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind)
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    start = models.DateField(_("起始日期"))
+    end = models.DateField(_("截止日期"))
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    title = models.CharField(_("标题"), max_length=120)
+    content = models.JSONField(_("内容"))
+    generated_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("生成人"),
+    )  # fmt: skip  (none: on schedule)
+
+    class Meta:
+        verbose_name = _("分析报告")
+        verbose_name_plural = _("分析报告")
+        ordering = ["-start", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "grid", "start", "version"], name="analysis_report_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Meeting(models.Model):
+    """周研判会: the weekly report is its agenda; who attended and what was decided."""
+
+    report = models.ForeignKey(
+        AnalysisReport, models.PROTECT, related_name="meetings", verbose_name=_("研判报告")
+    )
+    held_on = models.DateField(_("会议日期"))
+    attendees = models.CharField(_("参会人员"), max_length=500)
+    minutes = models.TextField(_("会议纪要"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                    verbose_name=_("记录人"))  # fmt: skip
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("研判会议")
+        verbose_name_plural = _("研判会议")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.held_on}"
+
+
+class Decision(models.Model):
+    """A decision of the meeting, followed to its end: a case (handled through the event loop) or a task
+    with an owner and a date."""
+
+    class Kind(models.TextChoices):
+        CASE = "case", _("转为事件")
+        TASK = "task", _("交办任务")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("落实中")
+        DONE = "done", _("已落实")
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="decisions", verbose_name=_("会议"))
+    text = models.CharField(_("决定事项"), max_length=500)
+    kind = models.CharField(_("落实方式"), max_length=8, choices=Kind)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("责任人"))  # fmt: skip
+    due_on = models.DateField(_("完成时限"), null=True, blank=True)
+    case_code = models.CharField(_("事件编号"), max_length=24, blank=True)
+    state = models.CharField(_("状态"), max_length=8, choices=State, default=State.OPEN)
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    done_note = models.CharField(_("落实情况"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("研判决定")
+        verbose_name_plural = _("研判决定")
+        ordering = ["state", "due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

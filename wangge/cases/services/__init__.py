@@ -128,6 +128,7 @@ from wangge.cases.services.workflow import (  # noqa: F401
 # isort: split
 # the leader's screen (screen.py) and the daily tallies it sums (tallies.py), imported last: they use the
 # filters, which use the states above
+from wangge.cases import analysis  # noqa: E402, F401
 from wangge.cases.figures import Period  # noqa: E402, F401
 from wangge.cases.screen import CasesOnScreen, outcome_figures, screen_figures, worker_record  # noqa: E402, F401
 from wangge.cases.tallies import rebuild as rebuild_tallies  # noqa: E402, F401

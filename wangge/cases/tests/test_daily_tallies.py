@@ -33,7 +33,8 @@ def from_tallies(where_tally, period) -> dict:
 
 
 def rows() -> list[tuple]:
-    return sorted(CaseTally.objects.values_list("day", "grid_id", "category_id", "key", "num", "den"))
+    found = CaseTally.objects.values_list("day", "grid_id", "category_id", "key", "num", "den")
+    return sorted(found, key=lambda r: (r[0], r[1], r[2] or 0, r[3]))
 
 
 def test_the_tallies_give_the_counted_figures_and_follow_changes(town):
