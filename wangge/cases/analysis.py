@@ -50,11 +50,11 @@ def received(grid, period: fig.Period) -> Received:
         if child is not None:
             by_grid[child.pk][what[r["key"]]] += r["n"]
     cats = {c.pk: c for c in Category.objects.filter(pk__in=list(by_cat)).select_related("parent")}
-    categories = sorted(
-        ({"key": cats[k].key, "group": cats[k].parent.key if cats[k].parent else "", "name": cats[k].name,
-          "received": v["received"], "hotline": v["hotline"]} for k, v in by_cat.items()),
-        key=lambda d: (-d["received"], d["name"]),
-    )  # fmt: skip
+    categories: list[dict] = []
+    for k, v in sorted(by_cat.items(), key=lambda kv: (-kv[1]["received"], cats[kv[0]].name)):
+        parent = cats[k].parent
+        categories.append({"key": cats[k].key, "group": parent.key if parent else "", "name": cats[k].name,
+                           "received": v["received"], "hotline": v["hotline"]})  # fmt: skip
     grid_rows = [{"code": c.code, "name": c.name, "received": by_grid[c.pk]["received"],
                   "hotline": by_grid[c.pk]["hotline"]} for c in children]  # fmt: skip
     return Received(categories, grid_rows)
@@ -93,6 +93,8 @@ def hot_spots(grid, period: fig.Period) -> list[dict]:
     cells: dict[tuple[str, int, int], list] = defaultdict(list)
     names: dict[str, str] = {}
     for key, name, lon, lat, address in cases:
+        if lon is None or lat is None:
+            continue
         dy = SPOT_METRES / 111_320
         dx = dy / max(math.cos(math.radians(lat)), 0.01)
         cells[(key, int(lon // dx), int(lat // dy))].append((lon, lat, address))

@@ -144,6 +144,29 @@ def load(rng: random.Random) -> None:
                     cases.rate(case, rating=r, comment="还是没弄好" if r == "unsatisfied" else "")
     cases.sweep(now)
     _showcase(now, units[0], centre, admin)
+    _gas_cluster(now, rng)
+
+
+def _gas_cluster(now: datetime, rng: random.Random) -> None:
+    """Last week, gas smelled again and again round 胜利街3号: what the weekly review's risk notice is for
+    ("燃气类事件本周比四周均值增加…，集中在胜利街3号附近")."""
+    street = Grid.objects.filter(name="胜利街社区").first()
+    unit = (
+        grids.leaf_grids().filter(path__startswith=street.path).order_by("code").first() if street else None
+    )
+    if unit is None:
+        return
+    lon, lat = shapely.geometry.shape(unit.boundary).representative_point().coords[0]
+    monday = timezone.localtime(now).date() - timedelta(days=timezone.localtime(now).weekday() + 7)
+    for n, text in enumerate(
+        ["楼道里有燃气味", "厨房燃气表附近有异味", "单元门口闻到煤气味", "燃气管道接口疑似漏气"]
+    ):
+        moment = timezone.make_aware(datetime.combine(monday + timedelta(days=n + 1), datetime.min.time()))
+        with demo_clock(moment + timedelta(hours=9 + n)):
+            cases.report(cases.ReportIn(
+                category="gas_leak", description=text, lon=lon + rng.uniform(-0.0005, 0.0005),
+                lat=lat + rng.uniform(-0.0005, 0.0005), address="胜利街3号", client_id=f"demo-gas-{n}",
+            ))  # fmt: skip
 
 
 def _showcase(now: datetime, unit: Grid, centre: User, admin: User) -> None:

@@ -16,3 +16,6 @@ class CommandConfig(AppConfig):
         from wangge.core.home import register_landing
 
         register_landing("leader", "command:screen")
+        from wangge.core import periodic
+
+        periodic.register("wangge.command.tasks.generate_reports", every=3600)

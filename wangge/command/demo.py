@@ -87,5 +87,33 @@ def _hall(n: int, place: str) -> str:
     return f"{place}{'村委会大礼堂' if place.endswith('村') else HALLS[n % len(HALLS)]}"
 
 
+def reports(rng: random.Random) -> None:
+    """The reports the schedule would have written by now (yesterday's, last week's, last month's) for the
+    town and its communities; last week's town review held, with a decision made a case, a task done and
+    a task open."""
+    from wangge.command import analysis
+    from wangge.command.models import AnalysisReport
+
+    analysis.generate_due()
+    centre = User.objects.get(username="centre")
+    town = Grid.objects.get(depth=1)
+    weekly = AnalysisReport.objects.get(kind="weekly", grid=town, version=1)
+    meeting = services.record_meeting(
+        weekly, held_on=weekly.end + timedelta(days=1), by=centre,
+        attendees="镇党委副书记、综治中心主任、应急办、住建所、派出所、各社区书记",
+        minutes="通报上周事件受理和办理情况；胜利街3号附近连续反映燃气异味，请应急办会同燃气公司上门排查；"
+                "超时事件由综治中心逐件督办。",
+    )  # fmt: skip
+    services.add_decision(meeting, text="胜利街3号及周边楼栋燃气管道入户排查", kind="case", by=centre,
+                          category="gas_leak")  # fmt: skip
+    staff = User.objects.filter(role="community_staff").first() or centre
+    done = services.add_decision(meeting, text="逐件督办超时未结事件，周五前反馈", kind="task", by=centre,
+                                 owner=centre, due_on=weekly.end + timedelta(days=5))  # fmt: skip
+    services.finish_decision(done, note="超时事件已逐件电话督办，剩余 12 件已列入下周研判", by=centre)
+    services.add_decision(meeting, text="社区对独居老人家庭燃气使用开展一次入户提醒", kind="task", by=centre,
+                          owner=staff, due_on=timezone.localdate() + timedelta(days=7))  # fmt: skip
+
+
 def register() -> None:
     register_step("应急（安置点与一次台风转移演练）", load, order=90)
+    register_step("分析报告（日报告、周研判、月分析）与研判会议", reports, order=97)

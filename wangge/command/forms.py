@@ -85,3 +85,40 @@ class CloseForm(forms.Form):
     note = forms.CharField(
         label=_("总结"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class GenerateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"))
+    grid = forms.CharField(label=_("网格"), max_length=64)  # a code: the view looks it up in the user's area
+    on = forms.DateField(label=_("截至日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                         help_text=_("生成该日期之前最近一个完整周期的报告；留空为今天"))  # fmt: skip
+
+    def __init__(self, *args, kinds=(), grids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+        self.fields["grid"].widget = forms.Select(choices=list(grids))
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("会议日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    attendees = forms.CharField(label=_("参会人员"), max_length=500)
+    minutes = forms.CharField(label=_("会议纪要"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(label=_("决定事项"), max_length=500)
+    kind = forms.ChoiceField(label=_("落实方式"))
+    category = forms.ChoiceField(label=_("事件类别（转为事件时）"), required=False)
+    owner = forms.ChoiceField(label=_("责任人（交办任务时）"), required=False)
+    due_on = forms.DateField(label=_("完成时限（交办任务时）"), required=False,
+                             widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    def __init__(self, *args, kinds=(), categories=(), owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+        self.fields["category"].choices = [("", "—"), *categories]
+        self.fields["owner"].choices = [("", "—"), *owners]
+
+
+class DoneForm(forms.Form):
+    note = forms.CharField(label=_("落实情况"), max_length=500)

@@ -67,3 +67,48 @@ def apply(section: AssessmentSection) -> None:
 
 def register() -> None:
     register_section("assessment", AssessmentSection, apply, order=95)
+    register_analysis()
+
+
+class RiskRule(SceneModel):
+    """风险提示: when cases of these categories (or groups) in a period reach `at_least` and rise by
+    `rise` (1.0 = 100%) over their average of the four periods before, the report says so in `text`
+    ({name}, {n}, {average}, {rise}, {period}, {place}: "，集中在胜利街3号附近" when they cluster)."""
+
+    name: str
+    categories: list[str]
+    rise: float = 1.0
+    at_least: int = 3
+    text: str = "{name}类事件{period}{n}件，比前四期平均（{average}件）增加{rise}%{place}，请提前排查。"
+
+    @field_validator("rise")
+    @classmethod
+    def _rise(cls, value: float) -> float:
+        if not 0 <= value <= 100:
+            raise ValueError("rise 是增幅（1.0 即 100%），应在 0 到 100 之间")
+        return value
+
+
+DEFAULT_RULES = [
+    RiskRule(name="燃气", categories=["gas_leak"], rise=0.5, at_least=2),
+    RiskRule(name="消防安全", categories=["fire_hazard"], rise=0.5, at_least=3),
+    RiskRule(name="危房", categories=["dangerous_house"], rise=0.5, at_least=2),
+    RiskRule(name="地质灾害", categories=["landslide"], rise=0.0, at_least=1),
+    RiskRule(name="矛盾纠纷", categories=["disputes"], rise=1.0, at_least=5),
+    RiskRule(name="环境卫生", categories=["environment"], rise=1.0, at_least=10),
+]
+
+
+class AnalysisSection(SceneModel):
+    """日报告/周研判/月分析: which grid levels get them on schedule, and the risk rules."""
+
+    levels: list[str] = ["town", "second"]
+    risk_rules: list[RiskRule] = DEFAULT_RULES
+
+
+def analysis_settings() -> AnalysisSection:
+    return applied_section("analysis", AnalysisSection) or AnalysisSection()
+
+
+def register_analysis() -> None:
+    register_section("analysis", AnalysisSection, apply, order=96)

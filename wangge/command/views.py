@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import localtime
@@ -10,18 +11,32 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts import services as accounts
+from wangge.accounts.models import User
+from wangge.cases import services as cases_services
+from wangge.command import analysis, services
 from wangge.command import assessment as assess
 from wangge.command import permissions as perms
 from wangge.command import scene as command_scene
 from wangge.command import screen as command_screen
-from wangge.command import services
-from wangge.command.forms import AreaForm, CheckForm, CloseForm, NoticeForm, OperationForm, ShelterForm
-from wangge.command.models import Check, Operation
+from wangge.command.forms import (
+    AreaForm,
+    CheckForm,
+    CloseForm,
+    DecisionForm,
+    DoneForm,
+    GenerateForm,
+    MeetingForm,
+    NoticeForm,
+    OperationForm,
+    ShelterForm,
+)
+from wangge.command.models import AnalysisReport, Check, Decision, Operation
 from wangge.core import dates
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import refusal
 from wangge.core.pagination import paginate
+from wangge.core.pdf import PdfUnavailable, render_pdf
 from wangge.grids import services as grids
 from wangge.grids.jurisdiction import get_visible_grid_or_404, top_grids
 from wangge.grids.models import Grid
@@ -430,3 +445,197 @@ def _assessment_workbook(rows) -> bytes:
         data.append([a.grid.name, round(a.score, 2) if a.score is not None else "—"]
                     + [f"{by_key[k].num}/{by_key[k].den}" for k in assess.PARTS])  # fmt: skip
     return write_workbook(headers, data, sheet=_("考核"))
+
+
+# --- 日报告 / 周研判 / 月分析 -------------------------------------------------------------------------
+
+
+def _unit_choices(user) -> list[tuple[str, str]]:
+    return _screen_choices(user)
+
+
+@login_required
+@permission_required(perms.VIEW_REPORTS, raise_exception=True)
+def report_list(request):
+    reports = services.reports_for(request.user)
+    kind = request.GET.get("kind", "")
+    if kind in AnalysisReport.Kind.values:
+        reports = reports.filter(kind=kind)
+    if code := request.GET.get("grid", ""):
+        reports = reports.filter(grid__code=code)
+    page, query = paginate(request, reports)
+    form = None
+    if request.user.has_perm(perms.MANAGE_REPORTS):
+        form = GenerateForm(kinds=AnalysisReport.Kind.choices, grids=_unit_choices(request.user))
+    context = {"page": page, "query": query, "kinds": AnalysisReport.Kind.choices, "kind": kind, "form": form,
+               "choices": _unit_choices(request.user)}  # fmt: skip
+    return render(request, "command/report_list.html", context)
+
+
+@login_required
+@permission_required(perms.MANAGE_REPORTS, raise_exception=True)
+@require_POST
+def report_generate(request):
+    """Generate a report now (the last whole period before the day given): a new version if it exists."""
+    form = GenerateForm(request.POST, kinds=AnalysisReport.Kind.choices, grids=_unit_choices(request.user))
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            messages.error(request, "；".join(field_errors))
+        return redirect("command:report_list")
+    grid = get_visible_grid_or_404(request.user, form.cleaned_data["grid"])
+    kind = form.cleaned_data["kind"]
+    start, end = analysis.period_for(kind, form.cleaned_data["on"] or timezone.localdate())
+    report = analysis.generate(grid, kind, start, end, by=request.user)
+    messages.success(
+        request, _("报告已生成：%(t)s（第 %(v)s 版）") % {"t": report.title, "v": report.version}
+    )
+    return redirect("command:report_detail", pk=report.pk)
+
+
+@login_required
+@permission_required(perms.VIEW_REPORTS, raise_exception=True)
+def report_detail(request, pk: int):
+    """The report as issued: a page, a PDF (?format=pdf) and an Excel workbook (?format=xlsx); for a
+    weekly review, its meetings and decisions."""
+    report = services.get_report_or_404(request.user, pk)
+    fmt = request.GET.get("format")
+    if fmt == "xlsx":
+        return download(_report_workbook(report), f"{report.title}.xlsx")
+    context = {"report": report, "c": report.content, "pdf": fmt == "pdf"}
+    if fmt == "pdf":
+        html = render_to_string("command/report_pdf.html", context, request=request)
+        try:
+            return download(render_pdf(html), f"{report.title}.pdf", "application/pdf", inline=True)
+        except PdfUnavailable as exc:
+            messages.error(request, str(exc))
+            return redirect("command:report_detail", pk=pk)
+    versions = AnalysisReport.objects.filter(kind=report.kind, grid=report.grid, start=report.start).order_by(
+        "version"
+    )
+    context |= {"versions": versions, "meetings": report.meetings.prefetch_related("decisions__owner")}
+    if report.kind == AnalysisReport.Kind.WEEKLY and request.user.has_perm(perms.MANAGE_REPORTS):
+        context |= {"meeting_form": MeetingForm(initial={"held_on": timezone.localdate()}),
+                    "decision_form": _decision_form(request.user, report)}  # fmt: skip
+    return render(request, "command/report_detail.html", context)
+
+
+def _decision_form(user, report, data=None) -> DecisionForm:
+    owners = [(u.pk, str(u)) for u in accounts_users_of(report.grid)]
+    categories = [(c.key, f"{c.parent.name} / {c.name}") for c in cases_services.categories()]
+    return DecisionForm(data, kinds=Decision.Kind.choices, categories=categories, owners=owners)
+
+
+def accounts_users_of(grid):
+    """Who may own a task of this grid: the people holding a role or a scope on it, on a grid above it, or
+    on one of its children (a community's staff, for a town's decision)."""
+    found: dict[int, User] = {}
+    for g in [*grids.chain(grid), *grids.children(grid)[:50]]:
+        for u in accounts.unit_users(grid_id=g.pk).exclude(role="resident")[:100]:
+            found[u.pk] = u
+    return sorted(found.values(), key=str)[:100]
+
+
+@login_required
+@permission_required(perms.MANAGE_REPORTS, raise_exception=True)
+@require_POST
+def meeting_record(request, pk: int):
+    report = services.get_report_or_404(request.user, pk)
+    form = MeetingForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise refusal(form)
+        d = form.cleaned_data
+        services.record_meeting(report, held_on=d["held_on"], attendees=d["attendees"], minutes=d["minutes"],
+                                by=request.user)  # fmt: skip
+        messages.success(request, _("研判会议已记录"))
+    except ValidationError as exc:
+        for field_errors in _errors_of(exc).values():
+            messages.error(request, "；".join(str(m) for m in field_errors))
+    return redirect("command:report_detail", pk=pk)
+
+
+@login_required
+@permission_required(perms.MANAGE_REPORTS, raise_exception=True)
+@require_POST
+def decision_add(request, pk: int, meeting_pk: int):
+    report = services.get_report_or_404(request.user, pk)
+    meeting = get_object_or_404(report.meetings, pk=meeting_pk)
+    form = _decision_form(request.user, report, request.POST)
+    try:
+        if not form.is_valid():
+            raise refusal(form)
+        d = form.cleaned_data
+        owner = User.objects.filter(pk=d["owner"]).first() if d["owner"] else None
+        decision = services.add_decision(
+            meeting, text=d["text"], kind=d["kind"], by=request.user, owner=owner, due_on=d["due_on"],
+            category=d["category"],
+        )  # fmt: skip
+        messages.success(request, _("决定已记录") + (f"：{decision.case_code}" if decision.case_code else ""))
+    except ValidationError as exc:
+        for field_errors in _errors_of(exc).values():
+            messages.error(request, "；".join(str(m) for m in field_errors))
+    return redirect("command:report_detail", pk=pk)
+
+
+@login_required
+@permission_required(perms.VIEW_REPORTS, raise_exception=True)
+def decision_list(request):
+    """研判决定的落实: every decision of the meetings in the user's area, open first, each task's owner and
+    date, each case's status."""
+    decisions = services.decisions_for(request.user)
+    state = request.GET.get("state", "")
+    if state in Decision.State.values:
+        decisions = decisions.filter(state=state)
+    page, query = paginate(request, decisions)
+    rows = [(d, services.case_state(request.user, d)) for d in page.object_list]
+    context = {"page": page, "query": query, "rows": rows, "states": Decision.State.choices, "state": state,
+               "done_form": DoneForm(), "today": timezone.localdate()}  # fmt: skip
+    return render(request, "command/decision_list.html", context)
+
+
+@login_required
+@permission_required(perms.VIEW_REPORTS, raise_exception=True)
+@require_POST
+def decision_done(request, pk: int):
+    decision = get_object_or_404(services.decisions_for(request.user), pk=pk)
+    if decision.owner_id != request.user.pk and not request.user.has_perm(perms.MANAGE_REPORTS):
+        raise PermissionDenied
+    form = DoneForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise refusal(form)
+        services.finish_decision(decision, note=form.cleaned_data["note"], by=request.user)
+        messages.success(request, _("已标记为落实"))
+    except ValidationError as exc:
+        for field_errors in _errors_of(exc).values():
+            messages.error(request, "；".join(str(m) for m in field_errors))
+    return redirect("command:decision_list")
+
+
+def _report_workbook(report) -> bytes:
+    c = report.content
+    headers = [_("项目"), _("名称"), _("数值"), _("上期"), _("说明")]
+    rows = [
+        [_("受理事件"), "", c["totals"]["received"], "", ""],
+        [_("12345 工单"), "", c["totals"]["hotline"], "", ""],
+    ]
+    rows += [
+        [_("类别"), r["name"], r["received"], "", _("其中 12345：%(n)s") % {"n": r["hotline"]}]
+        for r in c["by_category"]
+    ]
+    rows += [
+        [_("网格"), r["name"], r["received"], "", _("其中 12345：%(n)s") % {"n": r["hotline"]}]
+        for r in c["by_grid"]
+    ]
+    rows += [
+        [_("指标"), f["name"], _pct(f["value"]), _pct(f["before"]), f"{f['num']}/{f['den']}"]
+        for f in c["figures"]
+    ]
+    rows += [[_("热点问题"), h["name"], h["n"], h["average"], ""] for h in c["hot_topics"]]
+    rows += [[_("热点区域"), h["name"], h["n"], "", h["place"]] for h in c["hot_spots"]]
+    rows += [[_("风险提示"), "", "", "", n] for n in c["notices"]]
+    return write_workbook(headers, rows, sheet=report.get_kind_display())
+
+
+def _pct(value) -> str:
+    return f"{value * 100:.2f}%" if value is not None else "—"

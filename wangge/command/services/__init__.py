@@ -10,6 +10,15 @@ from wangge.command.services.area import (  # noqa: F401
     area_from,
     find_in_area,
 )
+from wangge.command.services.meetings import (  # noqa: F401
+    add_decision,
+    case_state,
+    decisions_for,
+    finish_decision,
+    get_report_or_404,
+    record_meeting,
+    reports_for,
+)
 from wangge.command.services.operations import (  # noqa: F401
     Board,
     Line,
