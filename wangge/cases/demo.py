@@ -26,6 +26,7 @@ from wangge.registry import services as registry
 
 CASES = 400
 SHOWCASE = 8  # the cases `_showcase` adds
+GAS_CLUSTER = ["楼道里有燃气味", "厨房燃气表附近有异味", "单元门口闻到煤气味", "燃气管道接口疑似漏气"]
 DESCRIPTIONS = {
     "garbage_dumping": ["小区门口垃圾堆放多日无人清理", "路边有人倾倒建筑垃圾", "垃圾桶满了溢出来"],
     "sewage": ["下水道堵塞污水外溢", "雨水井冒污水，气味很大"],

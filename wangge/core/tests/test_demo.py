@@ -54,8 +54,11 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
 
     handed_over = PatrolFinding.objects.exclude(case_code="").count()
     from wangge.cases import demo as cases_demo
+    from wangge.command.models import Decision as Decided
 
-    assert handed_over > 0 and Case.objects.count() == cases_demo.CASES + cases_demo.SHOWCASE + handed_over
+    decided = Decided.objects.exclude(case_code="").count()  # the weekly review's decision made a case
+    made = cases_demo.CASES + cases_demo.SHOWCASE + len(cases_demo.GAS_CLUSTER) + handed_over + decided
+    assert handed_over > 0 and Case.objects.count() == made
     # the loop's rules on real cases: hotline numbers, a repeat group handled together, a pause with its
     # clock continued, a 五必到 case waiting for someone on site, a return call
     assert not Case.objects.filter(channel="hotline", hotline_number__isnull=True).exists()
@@ -89,3 +92,11 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     settled = drill.checks.filter(state__in=["contacted", "moved", "refused"]).count()
     assert drill.summary["settled"] == settled
     assert drill.notices.get().households > 100
+    # last week's review and last month's analysis, with the gas cluster's notice; the review's meeting
+    from wangge.command.models import AnalysisReport, Decision
+
+    town_ = Grid.objects.get(depth=1)
+    review = AnalysisReport.objects.get(kind="weekly", grid=town_, version=1)
+    assert any("胜利街3号" in n for n in review.content["notices"]), review.content["notices"]
+    assert AnalysisReport.objects.filter(kind="monthly", grid=town_).exists()
+    assert review.meetings.get().decisions.count() == 3 and Decision.objects.filter(state="done").count() == 1
