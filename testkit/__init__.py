@@ -131,3 +131,16 @@ def staff(role: str, *, scope: Grid | None = None, **kwargs) -> User:
     if scope is not None:
         accounts.grant_scope(user, scope)
     return user
+
+
+def wait_for(check, timeout: float = 15.0) -> bool:
+    """For browser tests: poll `check` until it holds or `timeout` seconds pass (what the server stored
+    after a page's script sent it)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()

@@ -131,6 +131,12 @@ def _errors_of(exc: ValidationError) -> dict:
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
 
 
+def _tell(request, exc: ValidationError) -> None:
+    """A refusal said on the next page, one message per field."""
+    for field_errors in _errors_of(exc).values():
+        messages.error(request, "；".join(str(m) for m in field_errors))
+
+
 def _shelter_choices(user) -> list[tuple[int, str]]:
     return [(s.pk, f"{s.name}（{s.grid.name}，{s.capacity} 人）") for s in services.shelters_for(user)]
 
@@ -152,8 +158,7 @@ def operation_start(request):
         operation = services.start_operation(request.user, area, title=d["title"], kind=d["kind"],
                                              drill=d["drill"], shelter_ids=d["shelters"])  # fmt: skip
     except ValidationError as exc:
-        for field_errors in _errors_of(exc).values():
-            messages.error(request, "；".join(str(m) for m in field_errors))
+        _tell(request, exc)
         return redirect(f"{reverse('command:emergency_area')}?{request.GET.urlencode()}")
     messages.success(request, _("应急行动已发起：%(n)s 人待排查") % {"n": operation.checks.count()})
     return redirect("command:operation_detail", pk=operation.pk)
@@ -263,15 +268,21 @@ def check_update(request, pk: int, check_pk: int):
             noted_at=d["noted_at"], client_id=d["client_id"],
         )  # fmt: skip
     except ValidationError as exc:
-        errors = _errors_of(exc)
         if wants_json:
-            return JsonResponse({"errors": errors}, status=400)
-        for field_errors in errors.values():
-            messages.error(request, "；".join(str(m) for m in field_errors))
-        return redirect(request.POST.get("next") or reverse("command:operation_detail", args=[pk]))
+            return JsonResponse({"errors": _errors_of(exc)}, status=400)
+        _tell(request, exc)
+        return redirect(_back(request, pk))
     if wants_json:
         return JsonResponse({"id": update.pk, "check": check.pk, "state": update.state})
-    return redirect(request.POST.get("next") or reverse("command:operation_detail", args=[pk]))
+    return redirect(_back(request, pk))
+
+
+def _back(request, pk: int) -> str:
+    """Where a plain form returns: the page of the operation it came from (its filters kept), never
+    anywhere a posted `next` would send it."""
+    page = reverse("command:operation_detail", args=[pk])
+    back = request.POST.get("next", "")
+    return back if back.startswith(page) else page
 
 
 def _manage(request, pk: int):
@@ -296,8 +307,7 @@ def operation_shelter(request, pk: int):
         )  # fmt: skip
         messages.success(request, _("已添加安置点：%(s)s") % {"s": shelter.name})
     except ValidationError as exc:
-        for field_errors in _errors_of(exc).values():
-            messages.error(request, "；".join(str(m) for m in field_errors))
+        _tell(request, exc)
     return redirect("command:operation_detail", pk=pk)
 
 
@@ -313,8 +323,7 @@ def operation_notice(request, pk: int):
         notice = services.send_notice(operation, text=form.cleaned_data["text"], by=request.user)
         messages.success(request, _("通知已发送给范围内 %(n)s 户") % {"n": notice.households})
     except ValidationError as exc:
-        for field_errors in _errors_of(exc).values():
-            messages.error(request, "；".join(str(m) for m in field_errors))
+        _tell(request, exc)
     return redirect("command:operation_detail", pk=pk)
 
 
@@ -330,8 +339,7 @@ def operation_close(request, pk: int):
         services.close_operation(operation, by=request.user, note=form.cleaned_data["note"])
         messages.success(request, _("应急行动已结束，总结已保存"))
     except ValidationError as exc:
-        for field_errors in _errors_of(exc).values():
-            messages.error(request, "；".join(str(m) for m in field_errors))
+        _tell(request, exc)
     return redirect("command:operation_detail", pk=pk)
 
 
@@ -479,8 +487,7 @@ def report_generate(request):
     """Generate a report now (the last whole period before the day given): a new version if it exists."""
     form = GenerateForm(request.POST, kinds=AnalysisReport.Kind.choices, grids=_unit_choices(request.user))
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            messages.error(request, "；".join(field_errors))
+        _tell(request, refusal(form))
         return redirect("command:report_list")
     grid = get_visible_grid_or_404(request.user, form.cleaned_data["grid"])
     kind = form.cleaned_data["kind"]
@@ -549,8 +556,7 @@ def meeting_record(request, pk: int):
                                 by=request.user)  # fmt: skip
         messages.success(request, _("研判会议已记录"))
     except ValidationError as exc:
-        for field_errors in _errors_of(exc).values():
-            messages.error(request, "；".join(str(m) for m in field_errors))
+        _tell(request, exc)
     return redirect("command:report_detail", pk=pk)
 
 
@@ -572,8 +578,7 @@ def decision_add(request, pk: int, meeting_pk: int):
         )  # fmt: skip
         messages.success(request, _("决定已记录") + (f"：{decision.case_code}" if decision.case_code else ""))
     except ValidationError as exc:
-        for field_errors in _errors_of(exc).values():
-            messages.error(request, "；".join(str(m) for m in field_errors))
+        _tell(request, exc)
     return redirect("command:report_detail", pk=pk)
 
 
@@ -607,8 +612,7 @@ def decision_done(request, pk: int):
         services.finish_decision(decision, note=form.cleaned_data["note"], by=request.user)
         messages.success(request, _("已标记为落实"))
     except ValidationError as exc:
-        for field_errors in _errors_of(exc).values():
-            messages.error(request, "；".join(str(m) for m in field_errors))
+        _tell(request, exc)
     return redirect("command:decision_list")
 
 

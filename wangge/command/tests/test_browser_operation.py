@@ -2,12 +2,10 @@
 connection, records that an old man was moved to the school hall, sees the line change and the update kept
 on the phone, and sees it stored once when the connection returns; the board counts him."""
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
-from testkit import UserFactory, staff
+from testkit import UserFactory, staff, wait_for
 from wangge.accounts.models import User
 from wangge.command import services
 from wangge.command.models import CheckUpdate, Shelter
@@ -17,15 +15,6 @@ from wangge.grids.models import GridRole
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Secret-pass-2026"
-
-
-def wait_for(check, timeout: float = 15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.2)
-    return check()
 
 
 def test_a_check_recorded_offline_is_stored_once_when_back_online(browser, live_server):

@@ -196,3 +196,14 @@ def test_the_api_lists_and_updates_the_checklist_idempotently(client, scene, ope
         f"/api/command/operations/{op.pk}/checks/{far_line}", body, content_type="application/json"
     )
     assert other.status_code == 404
+
+
+def test_a_plain_form_returns_to_its_operation_and_nowhere_else(client, scene, operation):
+    op = operation["op"]
+    client.force_login(grid_worker(scene["unit"]))
+    url = reverse("command:check_update", args=[op.pk, line(op, scene["alone"]).pk])
+    page = reverse("command:operation_detail", args=[op.pk])
+    kept = client.post(url, {"state": "contacted", "client_id": "f1", "next": f"{page}?state=contacted"})
+    assert kept.url == f"{page}?state=contacted"
+    away = client.post(url, {"state": "contacted", "client_id": "f2", "next": "https://evil.example/"})
+    assert away.url == page

@@ -3,13 +3,12 @@ a visit with a photo and a problem found, and sees it sent once when the connect
 becomes a case."""
 
 import io
-import time
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from testkit import UserFactory
+from testkit import UserFactory, wait_for
 from wangge.accounts.models import User
 from wangge.cases.models import Case
 from wangge.fieldwork.models import Visit
@@ -24,15 +23,6 @@ def jpeg() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (3000, 2000), "teal").save(buf, "JPEG")
     return buf.getvalue()
-
-
-def wait_for(check, timeout: float = 15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.2)
-    return check()
 
 
 def test_a_visit_recorded_offline_is_sent_once_when_back_online(browser, live_server):
