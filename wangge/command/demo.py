@@ -4,6 +4,7 @@ page shows a whole one; the leader starts the next from the area search."""
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import timedelta
 
@@ -40,7 +41,11 @@ def load(rng: random.Random) -> None:
     ]
     first = seconds[0]  # 敖东社区
     middle = shapely.geometry.shape(first.boundary).representative_point()
-    area = services.area_from(centre, lon=middle.x, lat=middle.y, radius_m=600)
+    # an area drawn on the map round the low streets by the river: six corners, about 600 m across
+    corners = [(middle.x + 0.006 * math.cos(a), middle.y + 0.005 * math.sin(a))
+               for a in (k * math.pi / 3 + 0.3 for k in range(6))]  # fmt: skip
+    drawn = {"type": "Polygon", "coordinates": [[*corners, corners[0]]]}
+    area = services.area_from(centre, polygon=drawn)
     drill = services.start_operation(
         centre, area, title="防御台风“贝碧嘉”转移演练", kind="typhoon", drill=True,
         shelter_ids=[s.pk for s in shelters[:3]],
