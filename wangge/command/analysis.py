@@ -114,8 +114,9 @@ def notices(kind: str, counts: dict, base: dict, groups: dict, spots: list[dict]
         spot = next((s for s in spots if s["category"] in keys and s["place"]), None)
         place = f"，集中在{spot['place']}附近" if spot else ""
         rise = round((n / average - 1) * 100) if average else 100
-        said.append(rule.text.format(name=rule.name, n=n, average=round(average, 1), rise=rise,
-                                     period=PERIOD_WORDS[kind], place=place))  # fmt: skip
+        compared = f"比前四期平均（{average:.1f}件）增加{rise}%" if average else "前四期没有此类事件"
+        said.append(rule.text.format(name=rule.name, n=n, average=round(average, 1), rise=rise, place=place,
+                                     period=PERIOD_WORDS[kind], compared=compared))  # fmt: skip
     return said
 
 

@@ -73,13 +73,14 @@ def register() -> None:
 class RiskRule(SceneModel):
     """风险提示: when cases of these categories (or groups) in a period reach `at_least` and rise by
     `rise` (1.0 = 100%) over their average of the four periods before, the report says so in `text`
-    ({name}, {n}, {average}, {rise}, {period}, {place}: "，集中在胜利街3号附近" when they cluster)."""
+    ({name}, {n}, {period}; {compared}: "比前四期平均（3.5件）增加129%" or "前四期没有此类事件";
+    {average}, {rise}; {place}: "，集中在胜利街3号附近" when they cluster)."""
 
     name: str
     categories: list[str]
     rise: float = 1.0
     at_least: int = 3
-    text: str = "{name}类事件{period}{n}件，比前四期平均（{average}件）增加{rise}%{place}，请提前排查。"
+    text: str = "{name}类事件{period}{n}件，{compared}{place}，请提前排查。"
 
     @field_validator("rise")
     @classmethod
