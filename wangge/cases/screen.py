@@ -80,11 +80,11 @@ def screen_figures(user, grid, *, on: date | None = None) -> CasesOnScreen:
     looked up as theirs before: `figure_cases` 404s another's)."""
     on = on or timezone.localdate()
     cases, _unit = figure_cases(user, grid.code)
-    start_of_day, _end = fig.Period(on, on).bounds
-    screen = CasesOnScreen(
-        today=cases.filter(created__gte=start_of_day).count(),
-        today_link=_queue(grid, tab="all", since=on.isoformat()),
-    )
+    where = tallies.in_subtree(grid.path)
+    # today's reports from today's tallies (recounted every minute, as the page refreshes): counting them
+    # among a million cases, SQLite's planner walked the grid's cases instead of the day's (2.3 s)
+    received = {f.key: f for f in tallies.summed(where, fig.Period(on, on))}["acceptance"]
+    screen = CasesOnScreen(today=received.den, today_link=_queue(grid, tab="all", since=on.isoformat()))
     tabs = {k: (label, q) for k, label, q in TABS}
     by_status = dict(cases.filter(OPEN_NOW).values_list("status").annotate(n=Count("pk")).order_by())
     screen.stages = [Count_(k, str(tabs[k][0]), by_status.get(k, 0), _queue(grid, tab=k)) for k in STAGES]
@@ -101,7 +101,6 @@ def screen_figures(user, grid, *, on: date | None = None) -> CasesOnScreen:
                "warn"),
     ]  # fmt: skip
     month = fig.Period(on.replace(day=1), on)
-    where = tallies.in_subtree(grid.path)
     screen.month = tallies.summed(where, month)
     screen.hotline_score = fig.hotline_score(screen.month)
     scope = {"grid": grid.code, "from": month.start.isoformat(), "to": month.end.isoformat()}
