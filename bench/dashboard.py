@@ -62,7 +62,8 @@ def measure() -> dict[str, dict]:
         "screen_data_ms": figure(
             data_ms, "ms", baseline=bare_ms, target=TARGET_MS, lower_is_better=True,
             note=f"the town leader's whole screen as each minute's refresh reads it, median of {RUNS} (p95 "
-            f"{percentile(shown, 0.95):.0f} ms), over {cases:,} cases; baseline: a bare COUNT(*) of the open cases",
+            f"{percentile(shown, 0.95):.0f} ms), over {cases:,} cases; "
+            "baseline: a bare COUNT(*) of the open cases",
         ),
         "screen_data_cold_ms": figure(
             statistics.median(cold_ms), "ms", baseline=bare_ms, target=TARGET_MS, lower_is_better=True,
