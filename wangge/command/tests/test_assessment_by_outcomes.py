@@ -111,3 +111,13 @@ def test_ranking_only_where_the_scene_turns_it_on(client, town, month_of_work):
     SceneApplication.objects.filter(pk=application.pk).update(data=data)
     assert scene.settings().ranking
     assert "名次" in client.get(reverse("command:assessment")).content.decode()
+
+
+def test_a_worker_opens_the_cases_behind_each_part_of_their_own(client, town, month_of_work):
+    client.force_login(month_of_work.worker)
+    page = client.get(reverse("command:assessment")).content.decode()
+    part_links = re.findall(r'<td><a href="([^"]+)">', page[page.index('id="assessment-parts"') :])
+    assert len(part_links) == len(assessment.PARTS)
+    for url in part_links:
+        assert client.get(url.replace("&amp;", "&")).status_code == 200, url
+    assert client.get(reverse("cases:figures")).status_code == 403  # the figures' page stays theirs
