@@ -285,15 +285,11 @@ def _back(request, pk: int) -> str:
     return back if back.startswith(page) else page
 
 
-def _manage(request, pk: int):
-    return services.get_operation_or_404(request.user, pk)
-
-
 @login_required
 @permission_required(perms.MANAGE_OPERATION, raise_exception=True)
 @require_POST
 def operation_shelter(request, pk: int):
-    operation = _manage(request, pk)
+    operation = services.get_operation_or_404(request.user, pk)
     grids_mine = [(g.pk, g.name) for g in _operation_grids(request.user, operation)]
     form = ShelterForm(request.POST, grids=grids_mine)
     try:
@@ -315,7 +311,7 @@ def operation_shelter(request, pk: int):
 @permission_required(perms.MANAGE_OPERATION, raise_exception=True)
 @require_POST
 def operation_notice(request, pk: int):
-    operation = _manage(request, pk)
+    operation = services.get_operation_or_404(request.user, pk)
     form = NoticeForm(request.POST)
     try:
         if not form.is_valid():
@@ -331,7 +327,7 @@ def operation_notice(request, pk: int):
 @permission_required(perms.MANAGE_OPERATION, raise_exception=True)
 @require_POST
 def operation_close(request, pk: int):
-    operation = _manage(request, pk)
+    operation = services.get_operation_or_404(request.user, pk)
     form = CloseForm(request.POST)
     try:
         if not form.is_valid():
@@ -458,10 +454,6 @@ def _assessment_workbook(rows) -> bytes:
 # --- 日报告 / 周研判 / 月分析 -------------------------------------------------------------------------
 
 
-def _unit_choices(user) -> list[tuple[str, str]]:
-    return _screen_choices(user)
-
-
 @login_required
 @permission_required(perms.VIEW_REPORTS, raise_exception=True)
 def report_list(request):
@@ -474,9 +466,9 @@ def report_list(request):
     page, query = paginate(request, reports)
     form = None
     if request.user.has_perm(perms.MANAGE_REPORTS):
-        form = GenerateForm(kinds=AnalysisReport.Kind.choices, grids=_unit_choices(request.user))
+        form = GenerateForm(kinds=AnalysisReport.Kind.choices, grids=_screen_choices(request.user))
     context = {"page": page, "query": query, "kinds": AnalysisReport.Kind.choices, "kind": kind, "form": form,
-               "choices": _unit_choices(request.user)}  # fmt: skip
+               "choices": _screen_choices(request.user)}  # fmt: skip
     return render(request, "command/report_list.html", context)
 
 
@@ -485,7 +477,7 @@ def report_list(request):
 @require_POST
 def report_generate(request):
     """Generate a report now (the last whole period before the day given): a new version if it exists."""
-    form = GenerateForm(request.POST, kinds=AnalysisReport.Kind.choices, grids=_unit_choices(request.user))
+    form = GenerateForm(request.POST, kinds=AnalysisReport.Kind.choices, grids=_screen_choices(request.user))
     if not form.is_valid():
         _tell(request, refusal(form))
         return redirect("command:report_list")
