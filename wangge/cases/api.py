@@ -392,7 +392,7 @@ def case_dispute_open(request, case_code: str, body: DisputeOpenIn):
     dispute = cases.open_dispute(
         case, by=request.user, parties=body.parties, risk=body.risk, party_id_numbers=body.party_id_numbers
     )
-    return 201, {"dispute": dispute.pk, "case": case.code, "status": dispute.status}
+    return Status(201, {"dispute": dispute.pk, "case": case.code, "status": dispute.status})
 
 
 @router.post(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from wangge.command import permissions as perms
 from wangge.command import services
@@ -170,4 +170,4 @@ def update_check(request, operation_id: int, check_id: int, body: CheckIn):
         check, state=body.state, by=request.user, shelter_id=body.shelter_id, note=body.note,
         noted_at=body.noted_at, client_id=body.client_id,
     )  # fmt: skip
-    return 201, {"id": update.pk, "check_id": check.pk, "state": update.state, "note": update.note}
+    return Status(201, {"id": update.pk, "check_id": check.pk, "state": update.state, "note": update.note})
