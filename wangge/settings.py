@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "wangge.cases",
     "wangge.fieldwork",
     "wangge.mediation",
+    "wangge.engagement",
     "wangge.command",
     "wangge.open311",
 ]

@@ -1,0 +1,18 @@
+"""Check that every points balance equals its ledger (credits less debits); exit 1 when one does not."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from wangge.engagement import services
+
+
+class Command(BaseCommand):
+    help = "核对积分：每个账户的余额应等于其流水之和"
+
+    def handle(self, *args, **options):
+        wrong = services.check_balances()
+        for m in wrong:
+            kind = m.account.get_kind_display()
+            self.stdout.write(f"账户 {m.account.pk}（{kind}）：余额 {m.balance}，流水合计 {m.ledger}")
+        if wrong:
+            raise CommandError(f"{len(wrong)} 个账户的余额与流水不符")
+        self.stdout.write("积分余额与流水一致")
