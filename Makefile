@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	WANGGE_DEBUG=1 $(BIN)/mypy wangge/*/services.py wangge/cases/services wangge/command/services wangge/grids/jurisdiction.py
+	WANGGE_DEBUG=1 $(BIN)/mypy wangge/*/services.py wangge/cases/services wangge/command/services wangge/engagement/services wangge/grids/jurisdiction.py
 	WANGGE_DEBUG=1 $(BIN)/wangge manage makemigrations --check --dry-run
 
 BENCH ?=

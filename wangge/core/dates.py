@@ -46,3 +46,13 @@ def month_or_this(raw: str | None) -> date:
         return datetime.strptime(raw or "", "%Y-%m").date()
     except ValueError:
         return timezone.localdate().replace(day=1)
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after `month`."""
+    first = month.replace(day=1)
+    return (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )

@@ -6,3 +6,8 @@ class EngagementConfig(AppConfig):
     name = "wangge.engagement"
     label = "engagement"
     verbose_name = _("群众参与")
+
+    def ready(self) -> None:
+        from wangge.engagement import scene
+
+        scene.register()

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core import idempotency
+from wangge.core.models import TimeStamped
 
 
 class PointAccount(models.Model):
@@ -58,12 +59,16 @@ class PointTransfer(models.Model):
         CORRECT = "correct", _("更正")
 
     kind = models.CharField(_("类型"), max_length=16, choices=Kind)
-    debit = models.ForeignKey(PointAccount, models.PROTECT, related_name="debits", verbose_name=_("转出账户"))
-    credit = models.ForeignKey(
-        PointAccount, models.PROTECT, related_name="credits", verbose_name=_("转入账户")
-    )
+    # indexed with the time (Meta.indexes): a statement reads one account's month
+    debit = models.ForeignKey(PointAccount, models.PROTECT, related_name="debits", db_index=False,
+                              verbose_name=_("转出账户"))  # fmt: skip
+    credit = models.ForeignKey(PointAccount, models.PROTECT, related_name="credits", db_index=False,
+                               verbose_name=_("转入账户"))  # fmt: skip
     amount = models.PositiveIntegerField(_("积分"))
     reason = models.CharField(_("事由"), max_length=200)
+    # the earning rule (scene `points`) and what caused it ("case:20261205-0001"): a cause earns once
+    rule = models.CharField(_("积分规则"), max_length=32, blank=True, default="")
+    source = models.CharField(_("来源"), max_length=64, blank=True, default="")
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("经办人")
@@ -81,7 +86,159 @@ class PointTransfer(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="point_transfer_positive"),
             models.CheckConstraint(condition=~Q(debit=F("credit")), name="point_transfer_two_accounts"),
             idempotency.unique_per_sender("point_transfer_client_id_unique"),
+            models.UniqueConstraint(
+                fields=["credit", "rule", "source"],
+                condition=Q(kind="grant") & ~Q(source=""),
+                name="point_earned_once_per_cause",
+                violation_error_message=_("这件事已经发过积分"),
+            ),
         ]
+        indexes = [
+            models.Index(fields=["credit", "at"], name="point_transfer_credit_at"),
+            models.Index(fields=["debit", "at"], name="point_transfer_debit_at"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class Shop(TimeStamped):
+    """爱心积分超市: one per community, where residents spend points on donated goods."""
+
+    grid = models.OneToOneField("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("社区"))
+    name = models.CharField(_("名称"), max_length=64)
+    address = models.CharField(_("地点"), max_length=128, blank=True)
+    opening_hours = models.CharField(_("开放时间"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("积分超市")
+        verbose_name_plural = _("积分超市")
+        ordering = ["grid__path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Donor(TimeStamped):
+    """Who gave goods to a shop: a unit, an enterprise, a resident (捐赠方)."""
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", _("单位")
+        ENTERPRISE = "enterprise", _("企业")
+        PERSON = "person", _("个人")
+        OTHER = "other", _("其他")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("社区"))
+    name = models.CharField(_("名称"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind, default=Kind.UNIT)
+
+    class Meta:
+        verbose_name = _("捐赠方")
+        verbose_name_plural = _("捐赠方")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "name"], name="donor_name_unique",
+                                    violation_error_message=_("本社区已有同名捐赠方")),
+            models.CheckConstraint(condition=~Q(name=""), name="donor_name_not_blank"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Goods(TimeStamped):
+    """A kind of goods on a shop's shelf; its stock always equals the sum of its stock moves."""
+
+    shop = models.ForeignKey(Shop, models.PROTECT, related_name="goods", verbose_name=_("积分超市"))
+    name = models.CharField(_("名称"), max_length=64)
+    price = models.PositiveIntegerField(_("所需积分"))
+    unit = models.CharField(_("单位"), max_length=8, default="件")
+    stock = models.IntegerField(_("库存"), default=0)
+    on_shelf = models.BooleanField(_("上架"), default=True)
+
+    class Meta:
+        verbose_name = _("商品")
+        verbose_name_plural = _("商品")
+        ordering = ["shop", "price", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "name"], name="goods_name_unique",
+                                    violation_error_message=_("本超市已有同名商品")),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="goods_stock_not_negative",
+                                   violation_error_message=_("库存不能为负")),
+            models.CheckConstraint(condition=Q(price__gt=0), name="goods_price_positive"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Redemption(models.Model):
+    """One exchange at the counter: the receipt (兑换小票). Its points are `transfer`; its goods left the
+    shelf in a stock move."""
+
+    number = models.CharField(_("小票号"), max_length=24, unique=True)
+    shop = models.ForeignKey(Shop, models.PROTECT, related_name="redemptions", verbose_name=_("积分超市"))
+    goods = models.ForeignKey(Goods, models.PROTECT, related_name="redemptions", verbose_name=_("商品"))
+    quantity = models.PositiveIntegerField(_("数量"))
+    points = models.PositiveIntegerField(_("积分"))
+    account = models.ForeignKey(PointAccount, models.PROTECT, related_name="redemptions",
+                                verbose_name=_("积分账户"))  # fmt: skip
+    transfer = models.OneToOneField(PointTransfer, models.PROTECT, related_name="redemption",
+                                    verbose_name=_("积分记录"))  # fmt: skip
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("经办人")
+    )
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
+    client_sender = idempotency.sender_field()
+
+    class Meta:
+        verbose_name = _("兑换记录")
+        verbose_name_plural = _("兑换记录")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="redemption_quantity_positive"),
+            idempotency.unique_per_sender("redemption_client_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class StockMove(models.Model):
+    """出入库 (append-only): goods in (donated, bought), out (redeemed, written off), back (a redemption
+    undone). `quantity` is signed: in is positive."""
+
+    class Kind(models.TextChoices):
+        DONATED = "donated", _("捐赠入库")
+        BOUGHT = "bought", _("采购入库")
+        REDEEMED = "redeemed", _("兑换出库")
+        RETURNED = "returned", _("退回入库")
+        WRITTEN_OFF = "written_off", _("报损出库")
+
+    goods = models.ForeignKey(Goods, models.PROTECT, related_name="moves", verbose_name=_("商品"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind)
+    quantity = models.IntegerField(_("数量"))
+    donor = models.ForeignKey(Donor, models.PROTECT, null=True, blank=True, related_name="moves",
+                              verbose_name=_("捐赠方"))  # fmt: skip
+    redemption = models.ForeignKey(Redemption, models.PROTECT, null=True, blank=True, related_name="moves",
+                                   verbose_name=_("兑换记录"))  # fmt: skip
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("经办人")
+    )
+
+    class Meta:
+        verbose_name = _("出入库记录")
+        verbose_name_plural = _("出入库记录")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="stock_move_not_zero"),
+            models.CheckConstraint(condition=~Q(kind="donated") | Q(donor__isnull=False),
+                                   name="stock_donation_has_donor",
+                                   violation_error_message=_("捐赠入库请填写捐赠方")),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity}"

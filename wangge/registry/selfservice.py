@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
 from wangge.audit import services as audit
-from wangge.core import crypto, idempotency
+from wangge.core import idempotency
 from wangge.core.errors import invalid
 from wangge.registry import permissions as perms
 from wangge.registry import services as registry
@@ -35,10 +35,7 @@ NEW_MEMBER_FIELDS = ("name", "id_number", "relation", "phone", "occupation")
 
 def household_of_resident(user) -> Household | None:
     """The household a resident belongs to: the person whose phone is the account's phone."""
-    index = crypto.blind_index(getattr(user, "phone", "") or "")
-    if not index:
-        return None
-    person = Person.objects.select_related("household").filter(phone_index=index, status="active").first()
+    person = registry.person_of_user(user)
     return person.household if person else None
 
 

@@ -81,6 +81,15 @@ def normalise_phone(raw: str | None) -> str:
 
 
 # --- reading, always through jurisdiction ------------------------------------------------------
+def person_of_user(user) -> Person | None:
+    """The registered person an account belongs to: the active person whose phone is the account's phone
+    (a resident's own points, keys and household)."""
+    index = crypto.blind_index(getattr(user, "phone", "") or "")
+    if not index:
+        return None
+    return Person.objects.select_related("household").filter(phone_index=index, status="active").first()
+
+
 def persons_for(user) -> QuerySet[Person]:
     return accounts.visible(Person.objects.select_related("grid", "household"), user)
 

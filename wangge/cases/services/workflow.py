@@ -23,6 +23,7 @@ from wangge.cases.services.states import OPEN, OPEN_NOW, A, S
 from wangge.cases.services.steps import _move, _step
 from wangge.core.errors import invalid
 from wangge.core.phrases import Phrase, phrase
+from wangge.engagement import services as engagement
 from wangge.grids import coords
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
@@ -69,6 +70,9 @@ def accept(case: Case, *, by, comment: str | Phrase = "") -> Case:
     _start_stage(case, case.accepted_at)
     case.save()
     _step(case, A.ACCEPT, by, comment=comment)
+    if by is not None and case.reporter_id:  # a resident's report found real earns points (scene `points`)
+        engagement.earn_for_report(reporter=case.reporter, category_key=case.category.key,
+                                   case_code=case.code, by=by)  # fmt: skip
     return case
 
 

@@ -1,6 +1,6 @@
-"""The verbs of engagement. So far the points ledger (积分): grant, redeem, correct, and the check that every
-balance equals its ledger. Points are granted by a confirmation (an organiser, a worker), never by the
-earner: a resident's account cannot grant.
+"""The points ledger (积分): grant, redeem, correct, and the check that every balance equals its ledger.
+Points are granted by a confirmation (an organiser, a worker), never by the earner: a resident's account
+cannot grant.
 
 A transfer locks its two accounts (in id order, so two transfers never wait on each other crosswise:
 row locks on PostgreSQL, the write lock on SQLite), checks the debited balance, writes the entry pair and
@@ -8,6 +8,7 @@ moves both balances in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -56,8 +57,11 @@ def _amount(raw) -> int:
 
 
 def transfer(kind: str, *, debit: PointAccount, credit: PointAccount, amount, reason: str, by,
-             corrects: PointTransfer | None = None, client_id: str = "") -> PointTransfer:  # fmt: skip
-    """One entry pair. The same client id from the same sender is stored once."""
+             corrects: PointTransfer | None = None, client_id: str = "", rule: str = "", source: str = "",
+             check: Callable[[PointAccount], None] | None = None) -> PointTransfer:  # fmt: skip
+    """One entry pair. The same client id from the same sender is stored once. `check` sees the credited
+    account once both are locked (an earning rule's limit is counted there, so two grants at once cannot
+    both pass it)."""
     amount = _amount(amount)
     reason = (reason or "").strip()
     if not reason:
@@ -71,12 +75,15 @@ def transfer(kind: str, *, debit: PointAccount, credit: PointAccount, amount, re
             locked = {
                 a.pk: a for a in PointAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
             }
-            source = locked[debit.pk]
-            if source.kind in (A.PERSON, A.HOUSEHOLD) and source.balance < amount:
-                short = _("积分不足：余额 %(b)s，需要 %(n)s") % {"b": source.balance, "n": amount}
+            paying = locked[debit.pk]
+            if paying.kind in (A.PERSON, A.HOUSEHOLD) and paying.balance < amount:
+                short = _("积分不足：余额 %(b)s，需要 %(n)s") % {"b": paying.balance, "n": amount}
                 raise invalid("amount", short, "out_of_range")
+            if check is not None:
+                check(locked[credit.pk])
             made = PointTransfer.objects.create(kind=kind, debit=debit, credit=credit, amount=amount,
-                                                reason=reason[:200], by=by, corrects=corrects,
+                                                reason=reason[:200], by=by, corrects=corrects, rule=rule,
+                                                source=source[:64],
                                                 **idempotency.keyed(client_id, sender))  # fmt: skip
             PointAccount.objects.filter(pk=debit.pk).update(balance=F("balance") - amount)
             PointAccount.objects.filter(pk=credit.pk).update(balance=F("balance") + amount)
@@ -87,7 +94,9 @@ def transfer(kind: str, *, debit: PointAccount, credit: PointAccount, amount, re
         raise
 
 
-def grant(account: PointAccount, amount, *, reason: str, by, client_id: str = "") -> PointTransfer:
+def grant(account: PointAccount, amount, *, reason: str, by, client_id: str = "", rule: str = "",
+          source: str = "", check: Callable[[PointAccount], None] | None = None,
+          ) -> PointTransfer:  # fmt: skip
     """Points confirmed by an organiser or a worker, from the account's grid's issuing account."""
     if getattr(by, "role", "") == "resident":
         raise invalid("by", _("积分须由组织者或网格员确认发放，不能自己给自己加分"), "not_allowed")
@@ -95,7 +104,7 @@ def grant(account: PointAccount, amount, *, reason: str, by, client_id: str = ""
         raise invalid("account", _("只能给居民或家庭户发放积分"), "invalid")
     issuer = community_account(account.grid, A.ISSUER)
     return transfer(T.GRANT, debit=issuer, credit=account, amount=amount, reason=reason, by=by,
-                    client_id=client_id)  # fmt: skip
+                    client_id=client_id, rule=rule, source=source, check=check)  # fmt: skip
 
 
 def redeem(account: PointAccount, amount, *, shop: PointAccount, reason: str, by,

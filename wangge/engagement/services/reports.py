@@ -1,0 +1,176 @@
+"""What the ledger tells: a holder's monthly statement (对账单), every holder's statement for a month at once,
+and a community's monthly report of points granted, redeemed and outstanding and of goods in and out.
+
+A month's opening and closing balances come from the kept balance less what moved since: only the
+entries from the month's first day on are read, however long the ledger is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from wangge.core.dates import next_month
+from wangge.engagement.models import Goods, PointAccount, PointTransfer, StockMove
+from wangge.engagement.services.ledger import A, T
+from wangge.grids import services as grids
+from wangge.grids.jurisdiction import visible
+from wangge.grids.models import Grid
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    first = month.replace(day=1)
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = timezone.make_aware(datetime.combine(next_month(first), time.min))
+    return start, end
+
+
+def holders_for(user) -> QuerySet[PointAccount]:
+    """The person and household accounts in the user's jurisdiction."""
+    return visible(PointAccount.objects.filter(kind__in=[A.PERSON, A.HOUSEHOLD]), user)
+
+
+def _moved_since(account_ids, since: datetime) -> dict[int, int]:
+    """Net points each account gained from `since` on (credits less debits)."""
+    net: dict[int, int] = {}
+    entries = PointTransfer.objects.filter(at__gte=since)
+    if account_ids is not None:
+        credits = entries.filter(credit__in=account_ids)
+        debits = entries.filter(debit__in=account_ids)
+    else:
+        credits = debits = entries
+    for pk, n in credits.values_list("credit").annotate(n=Sum("amount")).order_by():
+        net[pk] = net.get(pk, 0) + n
+    for pk, n in debits.values_list("debit").annotate(n=Sum("amount")).order_by():
+        net[pk] = net.get(pk, 0) - n
+    return net
+
+
+@dataclass
+class Statement:
+    account: PointAccount
+    month: date
+    opening: int
+    earned: int
+    spent: int
+    corrected: int  # net of corrections (+ back to the holder, - taken from them)
+    closing: int
+    entries: list[PointTransfer] = field(default_factory=list)
+
+
+def statement(account: PointAccount, month: date) -> Statement:
+    """One holder's month: opening balance, every entry, closing balance."""
+    start, end = month_bounds(month)
+    since = _moved_since([account.pk], start).get(account.pk, 0)
+    after = _moved_since([account.pk], end).get(account.pk, 0)
+    entries = list(
+        PointTransfer.objects.filter(Q(credit=account) | Q(debit=account), at__gte=start, at__lt=end)
+        .select_related("by").order_by("at", "pk")
+    )  # fmt: skip
+    earned = sum(e.amount for e in entries if e.kind == T.GRANT and e.credit_id == account.pk)
+    spent = sum(e.amount for e in entries if e.kind == T.REDEEM and e.debit_id == account.pk)
+    corrected = sum(
+        (e.amount if e.credit_id == account.pk else -e.amount) for e in entries if e.kind == T.CORRECT
+    )
+    expired = sum(e.amount for e in entries if e.kind == T.EXPIRE and e.debit_id == account.pk)
+    balance = PointAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
+    closing, opening = balance - after, balance - since
+    assert opening + earned - spent + corrected - expired == closing  # noqa: S101 (the ledger's own sum)
+    return Statement(account, month.replace(day=1), opening, earned, spent, corrected, closing, entries)
+
+
+@dataclass
+class StatementLine:
+    account_id: int
+    opening: int
+    earned: int
+    spent: int
+    other: int  # corrections and expiries, net
+    closing: int
+
+
+def statements(holders: QuerySet[PointAccount], month: date) -> list[StatementLine]:
+    """Every holder's month in two passes over the entries since the month began (the monthly run)."""
+    start, end = month_bounds(month)
+    balances = dict(holders.values_list("pk", "balance"))
+    ids = holders.values("pk")
+    in_month = PointTransfer.objects.filter(at__gte=start)
+    sums: dict[int, list[int]] = {
+        pk: [0, 0, 0, 0] for pk in balances
+    }  # since start, after end, earned, spent
+    for side, sign in (("credit", 1), ("debit", -1)):
+        rows = (
+            in_month.filter(**{f"{side}__in": ids}).values_list(side)
+            .annotate(
+                since=Sum("amount"),
+                after=Sum("amount", filter=Q(at__gte=end)),
+                grant=Sum("amount", filter=Q(kind=T.GRANT, at__lt=end)),
+                redeem=Sum("amount", filter=Q(kind=T.REDEEM, at__lt=end)),
+            ).order_by()
+        )  # fmt: skip
+        for pk, since, after, granted, redeemed in rows:
+            s = sums[pk]
+            s[0] += sign * since
+            s[1] += sign * (after or 0)
+            if sign > 0:
+                s[2] += granted or 0
+            else:
+                s[3] += redeemed or 0
+    lines = []
+    for pk, balance in balances.items():
+        since, after, earned, spent = sums[pk]
+        opening, closing = balance - since, balance - after
+        lines.append(StatementLine(pk, opening, earned, spent, closing - opening - earned + spent, closing))
+    return lines
+
+
+@dataclass
+class CommunityMonth:
+    grid: Grid
+    month: date
+    granted: int
+    redeemed: int
+    corrected: int
+    outstanding: int  # what the grid's holders held at the month's end
+    holders: int
+    by_rule: list[tuple[str, int]]
+    goods: list[dict]  # per goods: name, in, out (redeemed), written off, stock at the month's end
+
+
+def community_month(grid: Grid, month: date) -> CommunityMonth:
+    """积分月报: a community's (any grid's subtree) points and goods in one month."""
+    start, end = month_bounds(month)
+    holders = PointAccount.objects.filter(kind__in=[A.PERSON, A.HOUSEHOLD], grid__in=grids.subtree_ids(grid))
+    month_entries = PointTransfer.objects.filter(at__gte=start, at__lt=end)
+    granted = month_entries.filter(kind=T.GRANT, credit__in=holders.values("pk"))
+    redeemed = month_entries.filter(kind=T.REDEEM, debit__in=holders.values("pk"))
+    corrections = month_entries.filter(kind=T.CORRECT)
+    back = corrections.filter(credit__in=holders.values("pk")).aggregate(n=Sum("amount"))["n"] or 0
+    taken = corrections.filter(debit__in=holders.values("pk")).aggregate(n=Sum("amount"))["n"] or 0
+    held = holders.aggregate(n=Sum("balance"))["n"] or 0
+    after = sum(_moved_since(holders.values("pk"), end).values())
+    by_rule = list(granted.values_list("rule").annotate(n=Sum("amount")).order_by("-n"))
+    goods = []
+    shop_goods = Goods.objects.filter(shop__grid__in=grids.subtree_ids(grid)).order_by("shop", "name")
+    moves = StockMove.objects.filter(goods__in=shop_goods)
+    later = dict(moves.filter(at__gte=end).values_list("goods").annotate(n=Sum("quantity")).order_by())
+    in_month = moves.filter(at__gte=start, at__lt=end)
+    for g in shop_goods.select_related("shop"):
+        kinds = dict(in_month.filter(goods=g).values_list("kind").annotate(n=Sum("quantity")).order_by())
+        goods.append({
+            "goods": g,
+            "in": (kinds.get(StockMove.Kind.DONATED, 0) + kinds.get(StockMove.Kind.BOUGHT, 0)
+                   + kinds.get(StockMove.Kind.RETURNED, 0)),
+            "out": -kinds.get(StockMove.Kind.REDEEMED, 0),
+            "written_off": -kinds.get(StockMove.Kind.WRITTEN_OFF, 0),
+            "stock": g.stock - later.get(g.pk, 0),
+        })  # fmt: skip
+    return CommunityMonth(
+        grid=grid, month=month.replace(day=1),
+        granted=granted.aggregate(n=Sum("amount"))["n"] or 0,
+        redeemed=redeemed.aggregate(n=Sum("amount"))["n"] or 0,
+        corrected=back - taken, outstanding=held - after, holders=holders.count(),
+        by_rule=by_rule, goods=goods,
+    )  # fmt: skip
