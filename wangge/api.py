@@ -21,6 +21,7 @@ from wangge.cases.api import router as cases_router
 from wangge.command.api import router as command_router
 from wangge.core import text
 from wangge.core.errors import codes_of
+from wangge.engagement.api import router as engagement_router
 from wangge.fieldwork.api import router as fieldwork_router
 from wangge.fieldwork.api_more import router as fieldwork_more_router
 from wangge.grids.api import router as grids_router
@@ -249,6 +250,7 @@ def register_routers() -> None:
     api.add_router("/", fieldwork_more_router)
     api.add_router("/", mediation_router)
     api.add_router("/", command_router)
+    api.add_router("/", engagement_router)
 
 
 register_routers()

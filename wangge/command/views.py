@@ -35,6 +35,7 @@ from wangge.core import dates
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import refusal
+from wangge.core.forms import tell as _tell
 from wangge.core.pagination import paginate
 from wangge.core.pdf import PdfUnavailable, render_pdf
 from wangge.grids import services as grids
@@ -125,16 +126,6 @@ def _workbook(found) -> bytes:
 
 
 # --- operations (应急行动) -------------------------------------------------------------------------
-
-
-def _errors_of(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-
-
-def _tell(request, exc: ValidationError) -> None:
-    """A refusal said on the next page, one message per field."""
-    for field_errors in _errors_of(exc).values():
-        messages.error(request, "；".join(str(m) for m in field_errors))
 
 
 def _shelter_choices(user) -> list[tuple[int, str]]:
@@ -269,7 +260,8 @@ def check_update(request, pk: int, check_pk: int):
         )  # fmt: skip
     except ValidationError as exc:
         if wants_json:
-            return JsonResponse({"errors": _errors_of(exc)}, status=400)
+            found = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            return JsonResponse({"errors": found}, status=400)
         _tell(request, exc)
         return redirect(_back(request, pk))
     if wants_json:

@@ -51,6 +51,15 @@ class IdListField(ListField):
 _CODES = {"invalid_choice": "unknown", "required": "required", "max_length": "out_of_range"}
 
 
+def tell(request, exc: ValidationError) -> None:
+    """A refusal said on the next page (after a redirect), one message per field."""
+    from django.contrib import messages
+
+    found = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    for field_errors in found.values():
+        messages.error(request, "；".join(str(m) for m in field_errors))
+
+
 def refusal(form: forms.Form) -> ValidationError:
     """A form's errors as a service would refuse them: field-keyed, each message with its code."""
     return ValidationError(

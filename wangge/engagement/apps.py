@@ -8,6 +8,7 @@ class EngagementConfig(AppConfig):
     verbose_name = _("群众参与")
 
     def ready(self) -> None:
-        from wangge.engagement import scene
+        from wangge.engagement import permissions, scene
 
         scene.register()
+        permissions.register()

@@ -185,6 +185,7 @@ class Redemption(models.Model):
                                 verbose_name=_("积分账户"))  # fmt: skip
     transfer = models.OneToOneField(PointTransfer, models.PROTECT, related_name="redemption",
                                     verbose_name=_("积分记录"))  # fmt: skip
+    note = models.CharField(_("备注"), max_length=120, blank=True)  # 代领人 and the like
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("经办人")

@@ -34,6 +34,7 @@ class Side:
     community: User  # its community's staff, who walks the monthly joint patrol
     patrol: object
     check: object  # the first member's line in a typhoon drill over the unit
+    goods: object  # rice in their community's points shop; the first member holds points
 
     @property
     def ids(self) -> dict:
@@ -64,7 +65,14 @@ def side(town, n: int, names: tuple[str, str]) -> Side:
     area = command.area_from(centre, grid_codes=[unit.code])
     drill = command.start_operation(centre, area, title="台风演练", kind="typhoon", drill=True)
     check = drill.checks.get(person=members[0])
-    return Side(unit, hh, members, grid_worker(unit), resident, community, patrol, check)
+    from wangge.engagement import services as points
+
+    shop = points.open_shop(second, name=f"{second.name}积分超市")
+    goods = points.add_goods(shop, name="大米", price=10)
+    points.stock_in(goods, 10, bought=True, by=community)
+    worker = grid_worker(unit)
+    points.grant(points.account_of(person=members[0]), 100, reason="志愿服务", by=worker)
+    return Side(unit, hh, members, worker, resident, community, patrol, check, goods)
 
 
 # Each API write route that takes a client id: who sends it, and a body of theirs carrying a marker.
@@ -101,6 +109,16 @@ def _check(s: Side, marker: str, n: int) -> dict:
     return {"state": "contacted", "note": marker}
 
 
+def _grant(s: Side, marker: str, n: int) -> dict:
+    return {"person": s.members[1].pk, "rule": "volunteer_hour", "quantity": n, "detail": marker}
+
+
+def _redemption(s: Side, marker: str, n: int) -> dict:
+    from wangge.engagement import services as points
+
+    return {"account": points.account_of(person=s.members[0]).pk, "goods": s.goods.pk, "note": marker}
+
+
 API_ROUTES = {
     "/api/cases": ("worker", _case),
     "/api/persons": ("worker", _person),
@@ -110,6 +128,8 @@ API_ROUTES = {
     "/api/fieldwork/services": ("worker", _service),
     "/api/fieldwork/patrols/{patrol_id}/findings": ("community", _finding),
     "/api/command/operations/{operation_id}/checks/{check_id}": ("worker", _check),
+    "/api/points/grants": ("worker", _grant),
+    "/api/points/redemptions": ("community", _redemption),
 }
 
 

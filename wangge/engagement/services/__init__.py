@@ -1,5 +1,23 @@
 """The verbs of engagement, as other modules, pages, the API and the command line call them."""
 
+from wangge.engagement.services.access import (  # noqa: F401
+    CARD_MINUTES,
+    account_by_card,
+    accounts_of_resident,
+    card_token,
+    get_holder_or_404,
+    get_receipt_or_404,
+    get_shop_or_404,
+    goods_in_reach,
+    goods_of_shop,
+    holder_label,
+    holders_with_names,
+    person_account_or_404,
+    receipts_for,
+    shop_goods,
+    shops_for,
+    shops_of_resident,
+)
 from wangge.engagement.services.earning import (  # noqa: F401
     earn,
     earn_for_report,

@@ -87,6 +87,9 @@ def transfer(kind: str, *, debit: PointAccount, credit: PointAccount, amount, re
                                                 **idempotency.keyed(client_id, sender))  # fmt: skip
             PointAccount.objects.filter(pk=debit.pk).update(balance=F("balance") - amount)
             PointAccount.objects.filter(pk=credit.pk).update(balance=F("balance") + amount)
+            # the callers' objects show the new balances (read under the lock, so they are current)
+            debit.balance = locked[debit.pk].balance - amount
+            credit.balance = locked[credit.pk].balance + amount
             return made
     except IntegrityError:
         if first := idempotency.sent_before(PointTransfer.objects, client_id, sender):

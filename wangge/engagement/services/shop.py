@@ -101,7 +101,8 @@ def _receipt_number(shop: Shop) -> str:
     return f"{shop.pk:04d}{today:%Y%m%d}{n:04d}"
 
 
-def redeem_goods(account: PointAccount, goods: Goods, quantity=1, *, by, client_id: str = "") -> Redemption:
+def redeem_goods(account: PointAccount, goods: Goods, quantity=1, *, by, client_id: str = "",
+                 note: str = "") -> Redemption:  # fmt: skip
     """Exchange points for goods at the counter; the receipt. A retried submission (the same client id
     from the same cashier) is stored once."""
     n = _count(quantity)
@@ -125,7 +126,7 @@ def redeem_goods(account: PointAccount, goods: Goods, quantity=1, *, by, client_
             Goods.objects.filter(pk=goods.pk).update(stock=F("stock") - n)
             made = Redemption.objects.create(number=_receipt_number(shop), shop=shop, goods=locked,
                                              quantity=n, points=points.amount, account=account,
-                                             transfer=points, by=by,
+                                             transfer=points, by=by, note=(note or "").strip()[:120],
                                              **idempotency.keyed(client_id, sender))  # fmt: skip
             StockMove.objects.create(goods=locked, kind=M.REDEEMED, quantity=-n, redemption=made, by=by)
             return made

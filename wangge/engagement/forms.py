@@ -1,0 +1,76 @@
+"""The forms of the points pages; they check shape, the services check meaning."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from wangge.engagement.models import Donor
+
+
+class EarnForm(forms.Form):
+    rule = forms.ChoiceField(label=_("积分规则"))
+    quantity = forms.DecimalField(label=_("数量"), initial=1, min_value=0, max_value=1000, decimal_places=1)
+    detail = forms.CharField(label=_("说明"), required=False, max_length=120)
+    client_id = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, rules, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [
+            (r.key, f"{r.name}（{r.points} 分/{r.unit}，{'按户' if r.holder == 'household' else '按人'}）")
+            for r in rules
+        ]
+
+
+class CorrectForm(forms.Form):
+    reason = forms.CharField(label=_("更正原因"), max_length=120)
+
+
+class ShopForm(forms.Form):
+    grid = forms.ChoiceField(label=_("社区"))
+    name = forms.CharField(label=_("名称"), max_length=64)
+    address = forms.CharField(label=_("地点"), max_length=128, required=False)
+    opening_hours = forms.CharField(label=_("开放时间"), max_length=64, required=False)
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = grids
+
+
+class GoodsForm(forms.Form):
+    name = forms.CharField(label=_("商品名称"), max_length=64)
+    price = forms.IntegerField(label=_("所需积分"), min_value=1, max_value=10_000)
+    unit = forms.CharField(label=_("单位"), max_length=8, initial="件")
+
+
+class StockInForm(forms.Form):
+    goods = forms.ChoiceField(label=_("商品"))
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=10_000)
+    bought = forms.BooleanField(label=_("采购（非捐赠）"), required=False)
+    donor = forms.CharField(label=_("捐赠方"), max_length=64, required=False)
+    donor_kind = forms.ChoiceField(label=_("捐赠方类型"), choices=Donor.Kind.choices, initial=Donor.Kind.UNIT)
+    note = forms.CharField(label=_("备注"), max_length=120, required=False)
+
+    def __init__(self, *args, goods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goods"].choices = goods
+
+
+class WriteOffForm(forms.Form):
+    goods = forms.ChoiceField(label=_("商品"))
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=10_000)
+    note = forms.CharField(label=_("报损原因"), max_length=120)
+
+    def __init__(self, *args, goods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goods"].choices = goods
+
+
+class RedeemForm(forms.Form):
+    account = forms.IntegerField(widget=forms.HiddenInput)
+    goods = forms.ChoiceField(label=_("商品"))
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=100, initial=1)
+    note = forms.CharField(label=_("备注"), max_length=120, required=False, help_text=_("如代领人"))
+    client_id = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, goods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goods"].choices = goods

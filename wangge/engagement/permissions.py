@@ -1,0 +1,14 @@
+"""Who sees points, who grants them (a confirmation, never the earner), who runs a shop's counter."""
+
+from wangge.core.permissions import grant
+
+VIEW = "engagement.view_points"
+GRANT = "engagement.grant_points"
+RUN_SHOP = "engagement.run_shop"  # goods, stock and the counter of a points shop
+
+
+def register() -> None:
+    grant(["grid_worker", "grid_leader", "micro_grid_leader", "community_staff", "centre_staff", "leader",
+           "admin"], VIEW)  # fmt: skip
+    grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "admin"], GRANT)
+    grant(["grid_leader", "community_staff", "centre_staff", "admin"], RUN_SHOP)
