@@ -22,7 +22,9 @@ PERSONS = 1_000_000
 SEARCHES = 1000
 
 
-def fill(rng: random.Random, homes: list[tuple[int, int]] | None = None) -> list[str]:
+def fill(
+    rng: random.Random, homes: list[tuple[int, int]] | None = None, *, persons: int = PERSONS
+) -> list[str]:
     """The demo town, then more people raw (encrypted, indexed) up to PERSONS; returns some ID numbers.
     With `homes` ((grid id, household id) pairs, after the demo is loaded) each person lives in one of
     them, in turn; without, in a random unit grid and no household."""
@@ -47,7 +49,7 @@ def fill(rng: random.Random, homes: list[tuple[int, int]] | None = None) -> list
     n = 0
     with transaction.atomic():
         rows = []
-        for i in range(PERSONS - have):
+        for i in range(persons - have):
             # Unique by construction: one birth date per thousand people, the serial is the rest.
             born = date(1930, 1, 1) + timedelta(days=i // 1000)
             first17 = f"350925{born:%Y%m%d}{i % 1000:03d}"

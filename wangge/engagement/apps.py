@@ -8,7 +8,8 @@ class EngagementConfig(AppConfig):
     verbose_name = _("群众参与")
 
     def ready(self) -> None:
-        from wangge.engagement import permissions, scene
+        from wangge.engagement import demo, permissions, scene
 
         scene.register()
         permissions.register()
+        demo.register()

@@ -176,7 +176,7 @@ class Redemption(models.Model):
     """One exchange at the counter: the receipt (兑换小票). Its points are `transfer`; its goods left the
     shelf in a stock move."""
 
-    number = models.CharField(_("小票号"), max_length=24, unique=True)
+    number = models.CharField(_("小票号"), max_length=32, unique=True)
     shop = models.ForeignKey(Shop, models.PROTECT, related_name="redemptions", verbose_name=_("积分超市"))
     goods = models.ForeignKey(Goods, models.PROTECT, related_name="redemptions", verbose_name=_("商品"))
     quantity = models.PositiveIntegerField(_("数量"))
@@ -201,6 +201,7 @@ class Redemption(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="redemption_quantity_positive"),
             idempotency.unique_per_sender("redemption_client_id_unique"),
         ]
+        indexes = [models.Index(fields=["shop", "at"], name="redemption_shop_at")]
 
     def __str__(self) -> str:
         return self.number

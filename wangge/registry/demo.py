@@ -462,7 +462,8 @@ def _corrections(unit) -> None:
     """A few people of the demo worker's grid corrected since they were registered (a new phone, a new
     job, moved within the town): their value history shows what the archive said before."""
     worker = User.objects.filter(grid_assignments__grid=unit, grid_assignments__valid_to__isnull=True).first()
-    people = list(Person.objects.filter(grid=unit, relation="head").order_by("pk")[:3])
+    # not the first head: the demo resident signs in with that one's phone (their household, their points)
+    people = list(Person.objects.filter(grid=unit, relation="head").order_by("pk")[1:4])
     changes = [{"phone": "13905931234"}, {"occupation": "个体工商户", "employer": "鳌阳镇农贸市场"},
                {"address": "鳌阳镇胜利街15号3栋2单元502室"}]  # fmt: skip
     for person, change in zip(people, changes, strict=False):

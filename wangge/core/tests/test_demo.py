@@ -100,3 +100,17 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     assert any("胜利街3号" in n for n in review.content["notices"]), review.content["notices"]
     assert AnalysisReport.objects.filter(kind="monthly", grid=town_).exists()
     assert review.meetings.get().decisions.count() == 3 and Decision.objects.filter(state="done").count() == 1
+    # the demo resident signs in to their own household and points: points shops with donated goods, a
+    # month of points earned and spent, every balance its ledger's sum
+    from wangge.engagement import services as points
+    from wangge.engagement.models import PointTransfer, Redemption, Shop, StockMove
+    from wangge.registry import services as registry
+
+    resident = User.objects.get(username="resident")
+    assert registry.person_of_user(resident) is not None
+    [mine, _home] = points.accounts_of_resident(resident)
+    assert mine.balance > 0 and Redemption.objects.filter(account=mine).exists()
+    assert Shop.objects.count() == 3
+    assert StockMove.objects.filter(kind="donated", donor__isnull=False).count() >= 18
+    assert PointTransfer.objects.filter(kind="grant").count() > 300 and Redemption.objects.count() > 20
+    assert points.check_balances() == [] and points.stock_mismatches() == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -81,8 +82,7 @@ def statement(account: PointAccount, month: date) -> Statement:
     return Statement(account, month.replace(day=1), opening, earned, spent, corrected, closing, entries)
 
 
-@dataclass
-class StatementLine:
+class StatementLine(NamedTuple):
     account_id: int
     opening: int
     earned: int
@@ -92,36 +92,36 @@ class StatementLine:
 
 
 def statements(holders: QuerySet[PointAccount], month: date) -> list[StatementLine]:
-    """Every holder's month in two passes over the entries since the month began (the monthly run)."""
+    """Every holder's month from two aggregates of the entries since the month began (credits, debits),
+    and each holder's kept balance; a holder nothing moved for since has one line of its balance."""
     start, end = month_bounds(month)
-    balances = dict(holders.values_list("pk", "balance"))
     ids = holders.values("pk")
-    in_month = PointTransfer.objects.filter(at__gte=start)
-    sums: dict[int, list[int]] = {
-        pk: [0, 0, 0, 0] for pk in balances
-    }  # since start, after end, earned, spent
+    since: dict[int, list[int]] = {}  # account: [net since start, net after end, earned, spent]
     for side, sign in (("credit", 1), ("debit", -1)):
         rows = (
-            in_month.filter(**{f"{side}__in": ids}).values_list(side)
+            PointTransfer.objects.filter(at__gte=start, **{f"{side}__in": ids}).values_list(side)
             .annotate(
-                since=Sum("amount"),
+                moved=Sum("amount"),
                 after=Sum("amount", filter=Q(at__gte=end)),
                 grant=Sum("amount", filter=Q(kind=T.GRANT, at__lt=end)),
                 redeem=Sum("amount", filter=Q(kind=T.REDEEM, at__lt=end)),
             ).order_by()
         )  # fmt: skip
-        for pk, since, after, granted, redeemed in rows:
-            s = sums[pk]
-            s[0] += sign * since
+        for pk, moved, after, granted, redeemed in rows:
+            s = since.setdefault(pk, [0, 0, 0, 0])
+            s[0] += sign * moved
             s[1] += sign * (after or 0)
             if sign > 0:
                 s[2] += granted or 0
             else:
                 s[3] += redeemed or 0
     lines = []
-    for pk, balance in balances.items():
-        since, after, earned, spent = sums[pk]
-        opening, closing = balance - since, balance - after
+    for pk, balance in holders.values_list("pk", "balance").order_by():
+        if pk not in since:
+            lines.append(StatementLine(pk, balance, 0, 0, 0, balance))
+            continue
+        moved, after, earned, spent = since[pk]
+        opening, closing = balance - moved, balance - after
         lines.append(StatementLine(pk, opening, earned, spent, closing - opening - earned + spent, closing))
     return lines
 

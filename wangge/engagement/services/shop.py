@@ -95,10 +95,9 @@ def write_off(goods: Goods, quantity, *, by, note: str) -> StockMove:
     return StockMove.objects.create(goods=goods, kind=M.WRITTEN_OFF, quantity=-n, note=note[:200], by=by)
 
 
-def _receipt_number(shop: Shop) -> str:
-    today = timezone.localdate()
-    n = Redemption.objects.filter(shop=shop, at__date=today).count() + 1
-    return f"{shop.pk:04d}{today:%Y%m%d}{n:04d}"
+def _receipt_number(shop: Shop, transfer_pk: int) -> str:
+    """The shop, the day and the points transfer's number: unique without counting the day's receipts."""
+    return f"{shop.pk:03d}-{timezone.localdate():%Y%m%d}-{transfer_pk}"
 
 
 def redeem_goods(account: PointAccount, goods: Goods, quantity=1, *, by, client_id: str = "",
@@ -124,7 +123,7 @@ def redeem_goods(account: PointAccount, goods: Goods, quantity=1, *, by, client_
             points = transfer(T.REDEEM, debit=account, credit=shop_account(shop), amount=locked.price * n,
                               reason=_("兑换 %(g)s × %(n)s") % {"g": locked.name, "n": n}, by=by)  # fmt: skip
             Goods.objects.filter(pk=goods.pk).update(stock=F("stock") - n)
-            made = Redemption.objects.create(number=_receipt_number(shop), shop=shop, goods=locked,
+            made = Redemption.objects.create(number=_receipt_number(shop, points.pk), shop=shop, goods=locked,
                                              quantity=n, points=points.amount, account=account,
                                              transfer=points, by=by, note=(note or "").strip()[:120],
                                              **idempotency.keyed(client_id, sender))  # fmt: skip
