@@ -12,4 +12,5 @@ class EngagementConfig(AppConfig):
 
         scene.register()
         permissions.register()
+        permissions.register_volunteers()
         demo.register()

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wangge.engagement.models import Donor
+from wangge.engagement.models import Donor, Team
 
 
 class EarnForm(forms.Form):
@@ -62,6 +62,42 @@ class WriteOffForm(forms.Form):
     def __init__(self, *args, goods, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["goods"].choices = goods
+
+
+class TeamForm(forms.Form):
+    grid = forms.ChoiceField(label=_("社区"))
+    name = forms.CharField(label=_("队名"), max_length=64)
+    kind = forms.ChoiceField(label=_("类型"), choices=Team.Kind.choices)
+    leader = forms.CharField(label=_("队长"), max_length=64, required=False)
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = grids
+
+
+class MemberForm(forms.Form):
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    party_member = forms.BooleanField(label=_("党员"), required=False)
+    unit = forms.CharField(label=_("工作单位"), max_length=64, required=False)
+
+
+class ActivityForm(forms.Form):
+    title = forms.CharField(label=_("活动名称"), max_length=100)
+    starts_at = forms.DateTimeField(
+        label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("地点"), max_length=128)
+    capacity = forms.IntegerField(label=_("人数上限"), min_value=1, max_value=10_000, initial=20)
+    needs = forms.CharField(
+        label=_("活动内容与需要"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class HoursForm(forms.Form):
+    hours = forms.DecimalField(label=_("服务时长（小时）"), min_value=0, max_value=24, decimal_places=1)
 
 
 class RedeemForm(forms.Form):

@@ -244,3 +244,119 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity}"
+
+
+class Team(TimeStamped):
+    """志愿服务队: a community's team of volunteers (Ningdu: 121 teams)."""
+
+    class Kind(models.TextChoices):
+        PARTY = "party", _("党员先锋")
+        YOUTH = "youth", _("青年志愿")
+        WOMEN = "women", _("巾帼志愿")
+        NEIGHBOURS = "neighbours", _("邻里守望")
+        SKILLS = "skills", _("专业服务")
+        OTHER = "other", _("其他")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("社区"))
+    name = models.CharField(_("队名"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind, default=Kind.NEIGHBOURS)
+    leader = models.CharField(_("队长"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("志愿服务队")
+        verbose_name_plural = _("志愿服务队")
+        ordering = ["grid__path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "name"], name="team_name_unique",
+                                    violation_error_message=_("本社区已有同名服务队")),
+            models.CheckConstraint(condition=~Q(name=""), name="team_name_not_blank"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(TimeStamped):
+    """A volunteer of a team: a resident of the register (party members and unit staff who live here are
+    residents too; their unit is noted)."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="members", verbose_name=_("服务队"))
+    person = models.ForeignKey("registry.Person", models.PROTECT, related_name="+", verbose_name=_("居民"))
+    party_member = models.BooleanField(_("党员"), default=False)
+    unit = models.CharField(_("工作单位"), max_length=64, blank=True)
+    joined_on = models.DateField(_("加入日期"))
+
+    class Meta:
+        verbose_name = _("队员")
+        verbose_name_plural = _("队员")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "person"], name="team_member_unique",
+                                    violation_error_message=_("该居民已是本队队员")),
+        ]  # fmt: skip
+
+
+class Activity(TimeStamped):
+    """志愿活动: a time, a place on the map, a capacity and what is needed; volunteers sign up from the
+    phone and check in at the place by scanning its QR code."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("报名中")
+        DONE = "done", _("已结束")
+        CANCELLED = "cancelled", _("已取消")
+
+    team = models.ForeignKey(Team, models.PROTECT, related_name="activities", verbose_name=_("服务队"))
+    title = models.CharField(_("活动名称"), max_length=100)
+    needs = models.TextField(_("活动内容与需要"), blank=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=128)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("人数上限"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.OPEN)
+    check_in_code = models.CharField(_("签到码"), max_length=32)  # in the QR code shown at the place
+    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                  verbose_name=_("组织者"))  # fmt: skip
+
+    class Meta:
+        verbose_name = _("志愿活动")
+        verbose_name_plural = _("志愿活动")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="activity_ends_after_start",
+                                   violation_error_message=_("结束时间应晚于开始时间")),
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="activity_capacity_positive"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["starts_at"], name="activity_starts")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SignUp(TimeStamped):
+    """One volunteer's place in an activity: signed up, checked in at the place, hours confirmed by the
+    organiser (which grants the points of the scene's `volunteer_hour` rule)."""
+
+    activity = models.ForeignKey(
+        Activity, models.CASCADE, related_name="sign_ups", verbose_name=_("志愿活动")
+    )
+    person = models.ForeignKey("registry.Person", models.PROTECT, related_name="+", verbose_name=_("志愿者"))
+    cancelled = models.BooleanField(_("已取消"), default=False)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    hours = models.DecimalField(_("服务时长（小时）"), max_digits=5, decimal_places=1, null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("确认人"))  # fmt: skip
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    points = models.OneToOneField(PointTransfer, models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("积分记录"))  # fmt: skip
+
+    class Meta:
+        verbose_name = _("报名")
+        verbose_name_plural = _("报名")
+        ordering = ["created"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "person"], name="sign_up_once",
+                                    violation_error_message=_("已经报过名了")),
+            models.CheckConstraint(condition=Q(hours__isnull=True) | Q(hours__gt=0, hours__lte=24),
+                                   name="sign_up_hours_in_a_day"),
+        ]  # fmt: skip

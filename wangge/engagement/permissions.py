@@ -12,3 +12,10 @@ def register() -> None:
            "admin"], VIEW)  # fmt: skip
     grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "admin"], GRANT)
     grant(["grid_leader", "community_staff", "centre_staff", "admin"], RUN_SHOP)
+
+
+ORGANISE = "engagement.organise_volunteers"  # teams, activities, confirming hours
+
+
+def register_volunteers() -> None:
+    grant(["grid_leader", "community_staff", "centre_staff", "admin"], ORGANISE)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from wangge.engagement import views
+from wangge.engagement import views_volunteers as volunteers
 
 app_name = "engagement"
 
@@ -21,4 +22,18 @@ urlpatterns = [
     path("receipts/<int:pk>/", views.receipt, name="receipt"),
     path("receipts/<int:pk>/undo/", views.receipt_undo, name="undo"),
     path("report/", views.report, name="report"),
+    path("teams/", volunteers.team_list, name="teams"),
+    path("teams/new/", volunteers.team_new, name="team_new"),
+    path("teams/<int:pk>/", volunteers.team, name="team"),
+    path("teams/<int:pk>/members/", volunteers.team_member_add, name="member_add"),
+    path("teams/<int:pk>/activities/", volunteers.activity_new, name="activity_new"),
+    path("activities/", volunteers.activity_list, name="activities"),
+    path("activities/<int:pk>/", volunteers.activity, name="activity"),
+    path("activities/<int:pk>/sign-up/", volunteers.activity_sign_up, name="sign_up"),
+    path("activities/<int:pk>/check-in/", volunteers.check_in, name="check_in"),
+    path("activities/<int:pk>/sign-ups/<int:place_pk>/hours/", volunteers.hours_confirm, name="hours"),
+    path("volunteers/<int:person_id>/", volunteers.volunteer, name="volunteer"),
+    path("volunteers/<int:person_id>/certificate.pdf", volunteers.certificate, name="certificate"),
+    path("me/volunteering/", volunteers.my_volunteering, name="my_volunteering"),
+    path("me/volunteering/certificate.pdf", volunteers.my_certificate, name="my_certificate"),
 ]

@@ -80,18 +80,36 @@ def holder(request, pk: int):
     month = _month(request)
     st = services.statement(account, month)
     if request.GET.get("format") == "xlsx":
-        rows = [[e.at.strftime("%Y-%m-%d %H:%M"), e.get_kind_display(), e.reason,
-                 e.amount if e.credit_id == account.pk else -e.amount, str(e.by)]
-                for e in st.entries]  # fmt: skip
+        rows = [
+            [
+                e.at.strftime("%Y-%m-%d %H:%M"),
+                e.get_kind_display(),
+                e.reason,
+                e.amount if e.credit_id == account.pk else -e.amount,
+                str(e.by),
+            ]
+            for e in st.entries
+        ]
         rows += [["", "", _("月初余额"), st.opening, ""], ["", "", _("月末余额"), st.closing, ""]]
-        return download(write_workbook(["时间", "类型", "事由", "积分", "经办人"], rows, sheet="积分对账单"),
-                        f"points-{account.pk}-{month:%Y-%m}.xlsx")  # fmt: skip
+        return download(
+            write_workbook(["时间", "类型", "事由", "积分", "经办人"], rows, sheet="积分对账单"),
+            f"points-{account.pk}-{month:%Y-%m}.xlsx",
+        )
     form = EarnForm(rules=scene.settings().rules, initial={"client_id": uuid.uuid4().hex})
     corrected = set(PointTransfer.objects.filter(corrects__in=st.entries).values_list("corrects", flat=True))
-    return render(request, "engagement/holder.html", {
-        "account": account, "label": services.holder_label(account), "st": st, "form": form,
-        "corrected": corrected, "month": month, "can_grant": request.user.has_perm(perms.GRANT),
-    })  # fmt: skip
+    return render(
+        request,
+        "engagement/holder.html",
+        {
+            "account": account,
+            "label": services.holder_label(account),
+            "st": st,
+            "form": form,
+            "corrected": corrected,
+            "month": month,
+            "can_grant": request.user.has_perm(perms.GRANT),
+        },
+    )
 
 
 @login_required
@@ -105,8 +123,14 @@ def holder_earn(request, pk: int):
             raise refusal(form)
         d = form.cleaned_data
         who = {"person": account.person} if account.kind == "person" else {"household": account.household}
-        given = services.earn(d["rule"], by=request.user, quantity=d["quantity"], detail=d["detail"],
-                              client_id=d["client_id"], **who)  # fmt: skip
+        given = services.earn(
+            d["rule"],
+            by=request.user,
+            quantity=d["quantity"],
+            detail=d["detail"],
+            client_id=d["client_id"],
+            **who,
+        )
         if given.credit_id != account.pk:
             messages.info(request, _("该规则按户计分，积分已发给其家庭户"))
         messages.success(request, _("已发放 %(n)s 分：%(r)s") % {"n": given.amount, "r": given.reason})
@@ -183,21 +207,38 @@ def shop(request, pk: int):
     s = services.get_shop_or_404(request.user, pk)
     moves = StockMove.objects.filter(goods__shop=s).select_related("goods", "donor", "by", "redemption")
     if request.GET.get("format") == "xlsx":
-        rows = [[m.at.strftime("%Y-%m-%d %H:%M"), m.goods.name, m.get_kind_display(), m.quantity,
-                 m.donor.name if m.donor else "", m.redemption.number if m.redemption else "", m.note,
-                 str(m.by)]
-                for m in moves[:50000]]  # fmt: skip
+        rows = [
+            [
+                m.at.strftime("%Y-%m-%d %H:%M"),
+                m.goods.name,
+                m.get_kind_display(),
+                m.quantity,
+                m.donor.name if m.donor else "",
+                m.redemption.number if m.redemption else "",
+                m.note,
+                str(m.by),
+            ]
+            for m in moves[:50000]
+        ]
         headers = ["时间", "商品", "类型", "数量", "捐赠方", "小票号", "备注", "经办人"]
         return download(write_workbook(headers, rows, sheet="出入库"), f"shop-{s.pk}-stock.xlsx")
     page, query = paginate(request, moves, per_page=30)
     goods = _goods_choices(s)
     runs = request.user.has_perm(perms.RUN_SHOP)
-    return render(request, "engagement/shop.html", {
-        "shop": s, "goods": services.shop_goods(s), "page": page, "query": query, "runs": runs,
-        "goods_form": GoodsForm() if runs else None,
-        "stock_form": StockInForm(goods=goods) if runs else None,
-        "write_off_form": WriteOffForm(goods=goods) if runs else None,
-    })  # fmt: skip
+    return render(
+        request,
+        "engagement/shop.html",
+        {
+            "shop": s,
+            "goods": services.shop_goods(s),
+            "page": page,
+            "query": query,
+            "runs": runs,
+            "goods_form": GoodsForm() if runs else None,
+            "stock_form": StockInForm(goods=goods) if runs else None,
+            "write_off_form": WriteOffForm(goods=goods) if runs else None,
+        },
+    )
 
 
 @login_required
@@ -265,11 +306,24 @@ def counter(request, pk: int):
     elif q := request.GET.get("q", "").strip():
         people = registry.search_persons(request.user, text=q)[:10]
         holders = [a for p in people for a in services.holders_of(p)]
-    lines = [(a, services.holder_label(a), RedeemForm(goods=_goods_choices(s), initial={
-        "account": a.pk, "client_id": uuid.uuid4().hex})) for a in holders]  # fmt: skip
-    return render(request, "engagement/counter.html", {"shop": s, "lines": lines, "error": error,
-                                                       "receipts": services.receipts_for(request.user).filter(
-                                                           shop=s)[:10]})  # fmt: skip
+    lines = [
+        (
+            a,
+            services.holder_label(a),
+            RedeemForm(goods=_goods_choices(s), initial={"account": a.pk, "client_id": uuid.uuid4().hex}),
+        )
+        for a in holders
+    ]
+    return render(
+        request,
+        "engagement/counter.html",
+        {
+            "shop": s,
+            "lines": lines,
+            "error": error,
+            "receipts": services.receipts_for(request.user).filter(shop=s)[:10],
+        },
+    )
 
 
 @login_required
@@ -285,9 +339,14 @@ def counter_redeem(request, pk: int):
         account = services.holders_for(request.user).filter(pk=d["account"]).first()
         if account is None:
             raise invalid("account", _("找不到该积分账户"), "not_found")
-        receipt = services.redeem_goods(account, services.goods_of_shop(s, d["goods"]), d["quantity"],
-                                        by=request.user, client_id=d["client_id"],
-                                        note=d["note"])  # fmt: skip
+        receipt = services.redeem_goods(
+            account,
+            services.goods_of_shop(s, d["goods"]),
+            d["quantity"],
+            by=request.user,
+            client_id=d["client_id"],
+            note=d["note"],
+        )
     except ValidationError as exc:
         tell(request, exc)
         return redirect("engagement:counter", pk=pk)
@@ -299,8 +358,11 @@ def receipt(request, pk: int):
     r = services.get_receipt_or_404(request.user, pk)
     undone = PointTransfer.objects.filter(corrects=r.transfer_id).exists()
     can_undo = request.user.has_perm(perms.RUN_SHOP) and not undone
-    return render(request, "engagement/receipt.html", {"r": r, "label": services.holder_label(r.account),
-                                                       "undone": undone, "can_undo": can_undo})  # fmt: skip
+    return render(
+        request,
+        "engagement/receipt.html",
+        {"r": r, "label": services.holder_label(r.account), "undone": undone, "can_undo": can_undo},
+    )
 
 
 @login_required
@@ -350,13 +412,17 @@ def report(request):
             ]
             for g in r.goods
         ]
-        return download(write_workbook(["类别", "项目", "数值"], rows, sheet="积分月报"),
-                        f"points-{grid.code}-{month:%Y-%m}.xlsx")  # fmt: skip
+        return download(
+            write_workbook(["类别", "项目", "数值"], rows, sheet="积分月报"),
+            f"points-{grid.code}-{month:%Y-%m}.xlsx",
+        )
     by_rule = [(names.get(k, k or _("其他")), n) for k, n in r.by_rule]
     children = Grid.objects.filter(path__startswith=grid.path, depth=grid.depth + 1).order_by("path")
-    return render(request, "engagement/report.html", {"r": r, "by_rule": by_rule, "grid": grid,
-                                                      "month": month,
-                                                      "tops": tops, "children": children})  # fmt: skip
+    return render(
+        request,
+        "engagement/report.html",
+        {"r": r, "by_rule": by_rule, "grid": grid, "month": month, "tops": tops, "children": children},
+    )
 
 
 # --- the resident's own points --------------------------------------------------------------------
@@ -370,9 +436,25 @@ def my_points(request):
     cards = []
     for a in accounts:
         token = services.card_token(a)
-        cards.append({"account": a, "label": services.holder_label(a), "st": services.statement(a, month),
-                      "qr": segno.make(token, error="m").svg_inline(scale=4), "token": token})  # fmt: skip
-    return render(request, "engagement/my_points.html", {"cards": cards, "month": month,
-                                                         "minutes": services.CARD_MINUTES,
-                                                         "shops": services.shops_of_resident(
-                                                             request.user)})  # fmt: skip
+        cards.append(
+            {
+                "account": a,
+                "label": services.holder_label(a),
+                "st": services.statement(a, month),
+                "qr": segno.make(token, error="m").svg_inline(scale=4),
+                "token": token,
+            }
+        )
+    person = registry.person_of_user(request.user)
+    activities = services.activities_near(person)[:10] if person is not None else []
+    return render(
+        request,
+        "engagement/my_points.html",
+        {
+            "activities": activities,
+            "cards": cards,
+            "month": month,
+            "minutes": services.CARD_MINUTES,
+            "shops": services.shops_of_resident(request.user),
+        },
+    )

@@ -61,3 +61,19 @@ from wangge.engagement.services.shop import (  # noqa: F401
     undo_redemption,
     write_off,
 )
+from wangge.engagement.services.volunteers import (  # noqa: F401
+    CHECK_IN_EARLY,
+    Record,
+    activities_for,
+    activities_near,
+    add_member,
+    cancel_sign_up,
+    check_in,
+    confirm_hours,
+    create_activity,
+    create_team,
+    hours_by_team,
+    sign_up,
+    teams_for,
+    volunteer_record,
+)
