@@ -22,6 +22,7 @@ urlpatterns = [
     path("mediation/", include("wangge.mediation.urls")),
     path("command/", include("wangge.command.urls")),
     path("points/", include("wangge.engagement.urls")),
+    path("board/", include("wangge.engagement.board_urls")),
     path("report/", include("wangge.cases.public_urls")),
     # the follow link as an SMS carries it: short enough for one message, tappable on any phone
     path("r/<str:token>", RedirectView.as_view(pattern_name="report:follow"), name="follow_short"),

@@ -38,6 +38,21 @@ def check_image(upload, *, max_bytes: int, field: str = "photos"):
     return image
 
 
+def drawn_upload(drawn: str, *, field: str = "signature"):
+    """A signature drawn on the phone's canvas (a PNG data URL, `static/wangge/sign.js`) as an upload."""
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    head, _comma, body = (drawn or "").partition(",")
+    if head != "data:image/png;base64" or not body:
+        raise invalid(field, _("手写签名的格式不对，请重新签"), "invalid")
+    try:
+        return SimpleUploadedFile("sign.png", base64.b64decode(body, validate=True), "image/png")
+    except ValueError:
+        raise invalid(field, _("手写签名的格式不对，请重新签"), "invalid") from None
+
+
 def jpeg(image, *, longest: int = 2048) -> tuple[bytes, int, int]:
     """The image upright, at most `longest` px, as JPEG bytes without metadata; and its size."""
 

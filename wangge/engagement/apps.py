@@ -13,4 +13,5 @@ class EngagementConfig(AppConfig):
         scene.register()
         permissions.register()
         permissions.register_volunteers()
+        permissions.register_keys()
         demo.register()

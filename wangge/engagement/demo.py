@@ -14,7 +14,7 @@ from django.utils import timezone
 from wangge.accounts.models import User
 from wangge.core.demo import register_step
 from wangge.engagement import services
-from wangge.engagement.models import Activity, PointTransfer, Redemption, SignUp, StockMove
+from wangge.engagement.models import Activity, PointTransfer, Redemption, SignUp, StockMove, Task
 from wangge.grids.models import Grid
 from wangge.registry import services as registry
 
@@ -62,7 +62,7 @@ def load(rng: random.Random) -> None:
     people = list(registry.persons_for(community).filter(household__isnull=False).order_by("?")[:160])
     resident = registry.person_of_user(User.objects.get(username="resident"))
     if resident is not None:
-        people.insert(0, resident)
+        people = [resident, *(p for p in people if p.pk != resident.pk)]
     granted = spent = 0
     for i, person in enumerate(people):
         for _k in range(rng.randint(1, 4)):
@@ -131,7 +131,7 @@ def volunteers(rng: random.Random) -> None:
             registry.persons_for(community).filter(grid__path__startswith=grid.path).order_by("?")[:40]
         )
         if resident is not None and resident.grid.path.startswith(grid.path):
-            people.insert(0, resident)
+            people = [resident, *(p for p in people if p.pk != resident.pk)]
         for name, kind in TEAMS[: rng.randint(2, 4)]:
             team = services.create_team(grid, name=name, kind=kind, leader=people[0].name if people else "")
             members = people[: rng.randint(8, 15)]
@@ -178,6 +178,139 @@ def volunteers(rng: random.Random) -> None:
     print(f"志愿服务：{teams} 支服务队，{activities} 次活动，{confirmed} 人次确认时长")
 
 
+PARTNERS = [
+    ("县供电公司", "enterprise"),
+    ("县农商银行", "enterprise"),
+    ("县人民医院", "institution"),
+    ("县住建局", "organ"),
+    ("惠民超市", "enterprise"),
+    ("县青年志愿者协会", "social"),
+]
+TASKS = [
+    ("homes", "修好3号楼楼道灯", "灯泡6只、梯子一架"),
+    ("environment", "清理河边垃圾死角", "10人半天"),
+    ("care", "为独居老人安装扶手", "扶手4套、安装师傅1名"),
+    ("charity", "为困难家庭孩子捐助书包", "书包20个"),
+    ("deliberation", "协调小区停车位划线", "议事会后施工"),
+    ("homes", "修补小区破损路面", "水泥、施工半天"),
+    ("environment", "绿化带补种", "苗木50株"),
+    ("care", "陪独居老人体检", "志愿者5名、车辆1台"),
+    ("charity", "为敬老院送冬被", "冬被30床"),
+    ("homes", "更换单元门禁", "门禁2套"),
+]
+
+
+def _photo(colour: str):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (320, 240), colour).save(buf, "JPEG")
+    return SimpleUploadedFile("done.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
+def partners(rng: random.Random) -> None:
+    """Units registered with the first three communities, party members registered at home (the demo
+    resident among them), two paired leaders, and ten 关键小事: most claimed, several done with a photo."""
+    community = User.objects.get(username="community")
+    seconds = list(Grid.objects.filter(depth=2).order_by("path")[:3])
+    units = [
+        services.register_partner(name, kind=kind, grids_served=rng.sample(seconds, 2))
+        for name, kind in PARTNERS
+    ]
+    contact = User.objects.get(username="resident")  # the demo resident is also the bank's contact
+    units[1].contacts.add(contact)
+    members = []
+    resident = registry.person_of_user(contact)
+    people = list(registry.persons_for(community).filter(status="active").order_by("?")[:12])
+    if resident is not None:
+        people.insert(0, resident)
+    for person in people:
+        home = next((g for g in seconds if person.grid.path.startswith(g.path)), None)
+        if home is not None and not services.member_of_person(person):
+            members.append(services.register_party_member(person, grid=home, partner=rng.choice(units)))
+    services.pair_leader(name="刘副县长", title="副县长", grid=seconds[0])
+    services.pair_leader(name="陈局长", title="县住建局局长", grid=seconds[1])
+    done = 0
+    for n, (kind, title, needs) in enumerate(TASKS):
+        task = services.publish_task(seconds[n % 3], kind=kind, title=title, needs=needs, by=community)
+        if n >= 8:
+            continue  # still open
+        if n % 3 == 0 and members:
+            member = members[n // 3 % len(members)]
+            Task.objects.filter(pk=task.pk).update(
+                status=Task.Status.CLAIMED, member=member, claimed_at=timezone.now() - timedelta(days=10 - n)
+            )
+        else:
+            partner = units[n % len(units)]
+            Task.objects.filter(pk=task.pk).update(
+                status=Task.Status.CLAIMED,
+                partner=partner,
+                claimed_at=timezone.now() - timedelta(days=10 - n),
+            )
+        task.refresh_from_db()
+        if n < 6:
+            services.finish_task(
+                task, note=f"已完成：{needs}", photos=[_photo(rng.choice(["#7a9", "#c96", "#69c"]))]
+            )
+            done += 1
+    print(
+        f"双报到与百企公益：{len(units)} 家单位，{len(members)} 名在职党员，"
+        f"{len(TASKS)} 件关键小事，{done} 件已完成"
+    )
+
+
+def spare_keys(rng: random.Random) -> None:
+    """Keys of elderly residents in the demo worker's grid: one in the cabinet, one handed out and back, one
+    out past its time (flagged), one given back to its owner."""
+    import base64
+    from io import BytesIO
+
+    from PIL import Image
+
+    from wangge.engagement.services import keys
+
+    worker = User.objects.get(username="worker")
+    buf = BytesIO()
+    Image.new("RGBA", (200, 60), (20, 20, 20, 255)).save(buf, "PNG")
+    drawn = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    old = list(
+        registry.persons_for(worker)
+        .filter(
+            status="active", birth_date__lt=timezone.localdate().replace(year=timezone.localdate().year - 70)
+        )
+        .order_by("pk")[:4]
+    )
+    made = []
+    for n, person in enumerate(old):
+        made.append(
+            keys.register_key(
+                person,
+                purpose="独居老人，突发情况时入户",
+                cabinet="社区钥匙柜A",
+                slot=f"{n + 1:02d}",
+                by=worker,
+                drawn=drawn,
+            )
+        )
+    if len(made) == 4:
+        soon = timezone.now() + timedelta(hours=2)
+        keys.hand_out(made[1], taken_by="老人的儿子", reason="老人住院，回家取衣物", due_at=soon, by=worker)
+        keys.take_back(made[1], by=worker)
+        late = keys.hand_out(
+            made[2], taken_by="物业维修工", reason="楼上漏水，入户关阀", due_at=soon, by=worker
+        )
+        type(late).objects.filter(pk=late.pk).update(
+            out_at=timezone.now() - timedelta(hours=6), due_at=timezone.now() - timedelta(hours=3)
+        )
+        keys.return_to_owner(made[3], by=worker)
+    print(f"备用钥匙：{len(made)} 把")
+
+
 def register() -> None:
     register_step("积分与爱心积分超市（一个月的发放与兑换）", load, order=75)
     register_step("志愿服务（服务队、活动、签到与时长）", volunteers, order=74)
+    register_step("双报到与百企公益（单位、党员、关键小事）", partners, order=76)
+    register_step("备用钥匙（登记、借出与归还）", spare_keys, order=77)

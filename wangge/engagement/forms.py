@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wangge.engagement.models import Donor, Team
+from wangge.engagement.models import Donor, Partner, Task, Team
 
 
 class EarnForm(forms.Form):
@@ -98,6 +98,75 @@ class ActivityForm(forms.Form):
 
 class HoursForm(forms.Form):
     hours = forms.DecimalField(label=_("服务时长（小时）"), min_value=0, max_value=24, decimal_places=1)
+
+
+class TaskForm(forms.Form):
+    grid = forms.ChoiceField(label=_("社区"))
+    kind = forms.ChoiceField(label=_("类别"), choices=Task.Kind.choices)
+    title = forms.CharField(label=_("事项"), max_length=100)
+    needs = forms.CharField(label=_("需要什么"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    due_on = forms.DateField(
+        label=_("期望完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = grids
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=_("单位名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=Partner.Kind.choices)
+    grid = forms.ChoiceField(label=_("报到社区"))
+    contact_phone = forms.CharField(
+        label=_("联络人手机号"),
+        max_length=20,
+        required=False,
+        help_text=_("该手机号注册的账号可代表单位认领关键小事"),
+    )
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = grids
+
+
+class PartyMemberForm(forms.Form):
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    partner = forms.ChoiceField(label=_("工作单位"), required=False)
+
+    def __init__(self, *args, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [("", "—"), *partners]
+
+
+class LeaderForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=32)
+    title = forms.CharField(label=_("职务"), max_length=64)
+    grid = forms.ChoiceField(label=_("挂点社区"))
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = grids
+
+
+class CompleteForm(forms.Form):
+    note = forms.CharField(label=_("完成情况"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class KeyForm(forms.Form):
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    purpose = forms.CharField(label=_("用途"), max_length=120, initial=_("独居老人，突发情况时入户"))
+    cabinet = forms.CharField(label=_("钥匙柜"), max_length=32)
+    slot = forms.CharField(label=_("格位"), max_length=16)
+    drawn = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class HandoutForm(forms.Form):
+    taken_by = forms.CharField(label=_("领取人"), max_length=64)
+    reason = forms.CharField(label=_("事由"), max_length=200)
+    due_at = forms.DateTimeField(
+        label=_("应归还时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
 
 class RedeemForm(forms.Form):

@@ -24,10 +24,17 @@ class PointAccount(models.Model):
 
     kind = models.CharField(_("类型"), max_length=16, choices=Kind)
     grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
-    person = models.OneToOneField("registry.Person", models.PROTECT, null=True, blank=True, related_name="+",
-                                  verbose_name=_("居民"))  # fmt: skip
-    household = models.OneToOneField("registry.Household", models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("家庭户"))  # fmt: skip
+    person = models.OneToOneField(
+        "registry.Person", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("居民")
+    )
+    household = models.OneToOneField(
+        "registry.Household",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("家庭户"),
+    )
     balance = models.IntegerField(_("余额"), default=0)
 
     class Meta:
@@ -40,10 +47,11 @@ class PointAccount(models.Model):
                 violation_error_message=_("积分余额不能为负"),
             ),
             models.UniqueConstraint(
-                fields=["grid", "kind"], condition=Q(kind__in=["issuer", "shop", "expired"]),
+                fields=["grid", "kind"],
+                condition=Q(kind__in=["issuer", "shop", "expired"]),
                 name="point_account_one_per_grid",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk}"
@@ -60,10 +68,12 @@ class PointTransfer(models.Model):
 
     kind = models.CharField(_("类型"), max_length=16, choices=Kind)
     # indexed with the time (Meta.indexes): a statement reads one account's month
-    debit = models.ForeignKey(PointAccount, models.PROTECT, related_name="debits", db_index=False,
-                              verbose_name=_("转出账户"))  # fmt: skip
-    credit = models.ForeignKey(PointAccount, models.PROTECT, related_name="credits", db_index=False,
-                               verbose_name=_("转入账户"))  # fmt: skip
+    debit = models.ForeignKey(
+        PointAccount, models.PROTECT, related_name="debits", db_index=False, verbose_name=_("转出账户")
+    )
+    credit = models.ForeignKey(
+        PointAccount, models.PROTECT, related_name="credits", db_index=False, verbose_name=_("转入账户")
+    )
     amount = models.PositiveIntegerField(_("积分"))
     reason = models.CharField(_("事由"), max_length=200)
     # the earning rule (scene `points`) and what caused it ("case:20261205-0001"): a cause earns once
@@ -73,8 +83,9 @@ class PointTransfer(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("经办人")
     )
-    corrects = models.OneToOneField("self", models.PROTECT, null=True, blank=True, related_name="correction",
-                                    verbose_name=_("更正的记录"))  # fmt: skip
+    corrects = models.OneToOneField(
+        "self", models.PROTECT, null=True, blank=True, related_name="correction", verbose_name=_("更正的记录")
+    )
     client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
     client_sender = idempotency.sender_field()
 
@@ -96,7 +107,7 @@ class PointTransfer(models.Model):
         indexes = [
             models.Index(fields=["credit", "at"], name="point_transfer_credit_at"),
             models.Index(fields=["debit", "at"], name="point_transfer_debit_at"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
@@ -137,10 +148,13 @@ class Donor(TimeStamped):
         verbose_name_plural = _("捐赠方")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["grid", "name"], name="donor_name_unique",
-                                    violation_error_message=_("本社区已有同名捐赠方")),
+            models.UniqueConstraint(
+                fields=["grid", "name"],
+                name="donor_name_unique",
+                violation_error_message=_("本社区已有同名捐赠方"),
+            ),
             models.CheckConstraint(condition=~Q(name=""), name="donor_name_not_blank"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -161,12 +175,18 @@ class Goods(TimeStamped):
         verbose_name_plural = _("商品")
         ordering = ["shop", "price", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["shop", "name"], name="goods_name_unique",
-                                    violation_error_message=_("本超市已有同名商品")),
-            models.CheckConstraint(condition=Q(stock__gte=0), name="goods_stock_not_negative",
-                                   violation_error_message=_("库存不能为负")),
+            models.UniqueConstraint(
+                fields=["shop", "name"],
+                name="goods_name_unique",
+                violation_error_message=_("本超市已有同名商品"),
+            ),
+            models.CheckConstraint(
+                condition=Q(stock__gte=0),
+                name="goods_stock_not_negative",
+                violation_error_message=_("库存不能为负"),
+            ),
             models.CheckConstraint(condition=Q(price__gt=0), name="goods_price_positive"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -181,10 +201,12 @@ class Redemption(models.Model):
     goods = models.ForeignKey(Goods, models.PROTECT, related_name="redemptions", verbose_name=_("商品"))
     quantity = models.PositiveIntegerField(_("数量"))
     points = models.PositiveIntegerField(_("积分"))
-    account = models.ForeignKey(PointAccount, models.PROTECT, related_name="redemptions",
-                                verbose_name=_("积分账户"))  # fmt: skip
-    transfer = models.OneToOneField(PointTransfer, models.PROTECT, related_name="redemption",
-                                    verbose_name=_("积分记录"))  # fmt: skip
+    account = models.ForeignKey(
+        PointAccount, models.PROTECT, related_name="redemptions", verbose_name=_("积分账户")
+    )
+    transfer = models.OneToOneField(
+        PointTransfer, models.PROTECT, related_name="redemption", verbose_name=_("积分记录")
+    )
     note = models.CharField(_("备注"), max_length=120, blank=True)  # 代领人 and the like
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     by = models.ForeignKey(
@@ -221,10 +243,12 @@ class StockMove(models.Model):
     goods = models.ForeignKey(Goods, models.PROTECT, related_name="moves", verbose_name=_("商品"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind)
     quantity = models.IntegerField(_("数量"))
-    donor = models.ForeignKey(Donor, models.PROTECT, null=True, blank=True, related_name="moves",
-                              verbose_name=_("捐赠方"))  # fmt: skip
-    redemption = models.ForeignKey(Redemption, models.PROTECT, null=True, blank=True, related_name="moves",
-                                   verbose_name=_("兑换记录"))  # fmt: skip
+    donor = models.ForeignKey(
+        Donor, models.PROTECT, null=True, blank=True, related_name="moves", verbose_name=_("捐赠方")
+    )
+    redemption = models.ForeignKey(
+        Redemption, models.PROTECT, null=True, blank=True, related_name="moves", verbose_name=_("兑换记录")
+    )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     by = models.ForeignKey(
@@ -237,10 +261,12 @@ class StockMove(models.Model):
         ordering = ["-at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=~Q(quantity=0), name="stock_move_not_zero"),
-            models.CheckConstraint(condition=~Q(kind="donated") | Q(donor__isnull=False),
-                                   name="stock_donation_has_donor",
-                                   violation_error_message=_("捐赠入库请填写捐赠方")),
-        ]  # fmt: skip
+            models.CheckConstraint(
+                condition=~Q(kind="donated") | Q(donor__isnull=False),
+                name="stock_donation_has_donor",
+                violation_error_message=_("捐赠入库请填写捐赠方"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity}"
@@ -267,10 +293,13 @@ class Team(TimeStamped):
         verbose_name_plural = _("志愿服务队")
         ordering = ["grid__path", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["grid", "name"], name="team_name_unique",
-                                    violation_error_message=_("本社区已有同名服务队")),
+            models.UniqueConstraint(
+                fields=["grid", "name"],
+                name="team_name_unique",
+                violation_error_message=_("本社区已有同名服务队"),
+            ),
             models.CheckConstraint(condition=~Q(name=""), name="team_name_not_blank"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -290,9 +319,12 @@ class TeamMember(TimeStamped):
         verbose_name = _("队员")
         verbose_name_plural = _("队员")
         constraints = [
-            models.UniqueConstraint(fields=["team", "person"], name="team_member_unique",
-                                    violation_error_message=_("该居民已是本队队员")),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["team", "person"],
+                name="team_member_unique",
+                violation_error_message=_("该居民已是本队队员"),
+            ),
+        ]
 
 
 class Activity(TimeStamped):
@@ -315,18 +347,22 @@ class Activity(TimeStamped):
     capacity = models.PositiveIntegerField(_("人数上限"))
     status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.OPEN)
     check_in_code = models.CharField(_("签到码"), max_length=32)  # in the QR code shown at the place
-    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                  verbose_name=_("组织者"))  # fmt: skip
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("组织者")
+    )
 
     class Meta:
         verbose_name = _("志愿活动")
         verbose_name_plural = _("志愿活动")
         ordering = ["-starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="activity_ends_after_start",
-                                   violation_error_message=_("结束时间应晚于开始时间")),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="activity_ends_after_start",
+                violation_error_message=_("结束时间应晚于开始时间"),
+            ),
             models.CheckConstraint(condition=Q(capacity__gt=0), name="activity_capacity_positive"),
-        ]  # fmt: skip
+        ]
         indexes = [models.Index(fields=["starts_at"], name="activity_starts")]
 
     def __str__(self) -> str:
@@ -344,19 +380,271 @@ class SignUp(TimeStamped):
     cancelled = models.BooleanField(_("已取消"), default=False)
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     hours = models.DecimalField(_("服务时长（小时）"), max_digits=5, decimal_places=1, null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("确认人"))  # fmt: skip
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    points = models.OneToOneField(PointTransfer, models.PROTECT, null=True, blank=True, related_name="+",
-                                  verbose_name=_("积分记录"))  # fmt: skip
+    points = models.OneToOneField(
+        PointTransfer, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("积分记录")
+    )
 
     class Meta:
         verbose_name = _("报名")
         verbose_name_plural = _("报名")
         ordering = ["created"]
         constraints = [
-            models.UniqueConstraint(fields=["activity", "person"], name="sign_up_once",
-                                    violation_error_message=_("已经报过名了")),
-            models.CheckConstraint(condition=Q(hours__isnull=True) | Q(hours__gt=0, hours__lte=24),
-                                   name="sign_up_hours_in_a_day"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["activity", "person"], name="sign_up_once", violation_error_message=_("已经报过名了")
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0, hours__lte=24), name="sign_up_hours_in_a_day"
+            ),
+        ]
+
+
+class Partner(TimeStamped):
+    """共驻共建单位: an organ, institution or enterprise paired with the communities it serves (Ningdu: 106
+    units with 21 communities); its contacts sign in to claim 关键小事 on its behalf."""
+
+    class Kind(models.TextChoices):
+        ORGAN = "organ", _("机关")
+        INSTITUTION = "institution", _("事业单位")
+        ENTERPRISE = "enterprise", _("企业")
+        SOCIAL = "social", _("社会组织")
+
+    name = models.CharField(_("单位名称"), max_length=100, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind, default=Kind.ENTERPRISE)
+    contacts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="partners", verbose_name=_("联络人账号")
+    )
+
+    class Meta:
+        verbose_name = _("共驻共建单位")
+        verbose_name_plural = _("共驻共建单位")
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="partner_name_not_blank")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerLink(TimeStamped):
+    """A unit registered with a community it serves (双报到 of the unit)."""
+
+    partner = models.ForeignKey(Partner, models.CASCADE, related_name="links", verbose_name=_("单位"))
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("社区"))
+
+    class Meta:
+        verbose_name = _("单位报到")
+        verbose_name_plural = _("单位报到")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "grid"],
+                name="partner_link_unique",
+                violation_error_message=_("该单位已在本社区报到"),
+            ),
+        ]
+
+
+class PartyMember(TimeStamped):
+    """在职党员 registered at their home community (双报到 of the member), with the unit they work for."""
+
+    person = models.OneToOneField("registry.Person", models.PROTECT, related_name="+", verbose_name=_("党员"))
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("报到社区"))
+    partner = models.ForeignKey(
+        Partner, models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("工作单位")
+    )
+    registered_on = models.DateField(_("报到日期"))
+
+    class Meta:
+        verbose_name = _("在职党员")
+        verbose_name_plural = _("在职党员")
+
+
+class PairedLeader(TimeStamped):
+    """挂点领导: a county leader paired with a community (Ningdu: 46 leaders with 21 communities)."""
+
+    name = models.CharField(_("姓名"), max_length=32)
+    title = models.CharField(_("职务"), max_length=64)
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("挂点社区"))
+
+    class Meta:
+        verbose_name = _("挂点领导")
+        verbose_name_plural = _("挂点领导")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "grid"],
+                name="paired_leader_unique",
+                violation_error_message=_("该领导已挂点本社区"),
+            ),
+        ]
+
+
+class Task(TimeStamped):
+    """关键小事 on the task board (百企公益): published by a community, claimed by a unit or an in-service
+    party member, done with photos; the public sees what was claimed and done."""
+
+    class Kind(models.TextChoices):
+        DELIBERATION = "deliberation", _("网格家事共议")
+        CHARITY = "charity", _("慈善公益聚力")
+        HOMES = "homes", _("美丽家园同建")
+        ENVIRONMENT = "environment", _("人居环境美颜")
+        CARE = "care", _("重点人群暖心")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待认领")
+        CLAIMED = "claimed", _("已认领")
+        DONE = "done", _("已完成")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("社区"))
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind)
+    title = models.CharField(_("事项"), max_length=100)
+    needs = models.TextField(_("需要什么"), blank=True)
+    due_on = models.DateField(_("期望完成日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.OPEN)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("发布人")
+    )
+    partner = models.ForeignKey(
+        Partner, models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("认领单位")
+    )
+    member = models.ForeignKey(
+        PartyMember, models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("认领党员")
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("认领人"),
+    )
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    done_note = models.TextField(_("完成情况"), blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("关键小事")
+        verbose_name_plural = _("关键小事")
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(partner__isnull=True) | Q(member__isnull=True), name="task_one_claimer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["claimed", "done"])
+                | Q(partner__isnull=False)
+                | Q(member__isnull=False),
+                name="task_claimed_has_claimer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def claimer(self) -> str:
+        if self.partner is not None:
+            return self.partner.name
+        return str(_("在职党员")) if self.member_id else ""
+
+
+def task_photo_path(instance, filename: str) -> str:
+    return f"tasks/{instance.task_id}-{filename}"
+
+
+class TaskPhoto(models.Model):
+    task = models.ForeignKey(Task, models.CASCADE, related_name="photos", verbose_name=_("关键小事"))
+    image = models.ImageField(_("照片"), upload_to=task_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("完成照片")
+        verbose_name_plural = _("完成照片")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+def key_consent_path(instance, filename: str) -> str:
+    return f"keys/{instance.person_id}-{filename}"
+
+
+class SpareKey(TimeStamped):
+    """备用钥匙: a key a resident leaves with the community (an elderly resident living alone), with their
+    written consent and where it is kept; every hand-out and return is logged, every look at the register
+    audited; the resident can take it back, which closes the record."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("保管中")
+        OUT = "out", _("借出中")
+        RETURNED = "returned", _("已退还本人")
+
+    person = models.ForeignKey("registry.Person", models.PROTECT, related_name="+", verbose_name=_("居民"))
+    purpose = models.CharField(_("用途"), max_length=120)
+    cabinet = models.CharField(_("钥匙柜"), max_length=32)
+    slot = models.CharField(_("格位"), max_length=16)
+    consent = models.ImageField(_("本人同意签名"), upload_to=key_consent_path)
+    consent_at = models.DateTimeField(_("签名时间"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.HELD)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("接收人")
+    )
+    returned_at = models.DateTimeField(_("退还本人时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("备用钥匙")
+        verbose_name_plural = _("备用钥匙")
+        ordering = ["cabinet", "slot"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=~Q(status="returned"),
+                name="one_key_per_person",
+                violation_error_message=_("该居民已有一把在保管中的备用钥匙"),
+            ),
+            models.UniqueConstraint(
+                fields=["cabinet", "slot"],
+                condition=~Q(status="returned"),
+                name="one_key_per_slot",
+                violation_error_message=_("该格位已有钥匙"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cabinet}-{self.slot}"
+
+
+class KeyHandout(models.Model):
+    """One hand-out of a spare key: who took it, why, when it is due back and when it came back."""
+
+    key = models.ForeignKey(SpareKey, models.PROTECT, related_name="handouts", verbose_name=_("备用钥匙"))
+    taken_by = models.CharField(_("领取人"), max_length=64)
+    reason = models.CharField(_("事由"), max_length=200)
+    out_at = models.DateTimeField(_("借出时间"), auto_now_add=True)
+    due_at = models.DateTimeField(_("应归还时间"))
+    back_at = models.DateTimeField(_("归还时间"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
+
+    class Meta:
+        verbose_name = _("钥匙借出记录")
+        verbose_name_plural = _("钥匙借出记录")
+        ordering = ["-out_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(back_at__isnull=True), name="one_handout_at_a_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.taken_by}"

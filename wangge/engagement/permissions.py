@@ -19,3 +19,10 @@ ORGANISE = "engagement.organise_volunteers"  # teams, activities, confirming hou
 
 def register_volunteers() -> None:
     grant(["grid_leader", "community_staff", "centre_staff", "admin"], ORGANISE)
+
+
+KEEP_KEYS = "engagement.keep_keys"  # the spare-key register: who sees it, who hands keys out
+
+
+def register_keys() -> None:
+    grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "admin"], KEEP_KEYS)

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from wangge.engagement import views
+from wangge.engagement import views_keys as keys
+from wangge.engagement import views_partners as partners
 from wangge.engagement import views_volunteers as volunteers
 
 app_name = "engagement"
@@ -22,6 +24,20 @@ urlpatterns = [
     path("receipts/<int:pk>/", views.receipt, name="receipt"),
     path("receipts/<int:pk>/undo/", views.receipt_undo, name="undo"),
     path("report/", views.report, name="report"),
+    path("tasks/", partners.task_list, name="tasks"),
+    path("tasks/new/", partners.task_new, name="task_new"),
+    path("tasks/<int:pk>/withdraw/", partners.task_withdraw, name="task_withdraw"),
+    path("partners/", partners.partner_list, name="partners"),
+    path("partners/new/", partners.partner_new, name="partner_new"),
+    path("partners/members/", partners.party_member_new, name="party_member_new"),
+    path("partners/leaders/", partners.leader_new, name="leader_new"),
+    path("me/services/", partners.my_services, name="my_services"),
+    path("keys/", keys.key_list, name="keys"),
+    path("keys/new/", keys.key_new, name="key_new"),
+    path("keys/<int:pk>/", keys.key, name="key"),
+    path("keys/<int:pk>/consent.jpg", keys.key_consent, name="key_consent"),
+    path("keys/<int:pk>/action/", keys.key_action, name="key_action"),
+    path("me/keys/", keys.my_keys, name="my_keys"),
     path("teams/", volunteers.team_list, name="teams"),
     path("teams/new/", volunteers.team_new, name="team_new"),
     path("teams/<int:pk>/", volunteers.team, name="team"),

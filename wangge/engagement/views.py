@@ -452,6 +452,7 @@ def my_points(request):
         "engagement/my_points.html",
         {
             "activities": activities,
+            "member": services.member_of(request.user),
             "cards": cards,
             "month": month,
             "minutes": services.CARD_MINUTES,

@@ -7,7 +7,6 @@ mediated; outstanding = found by the month's end and not closed by it.
 
 from __future__ import annotations
 
-import base64
 import calendar
 import io
 from dataclasses import dataclass, field
@@ -17,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -307,13 +305,7 @@ def sign(dispute: Dispute, *, by, party: str, upload=None, drawn: str = "") -> S
     if party not in names:
         raise invalid("party", _("请选择一位当事人"), "required")
     if drawn:
-        head, _comma, body = drawn.partition(",")
-        if head != "data:image/png;base64" or not body:
-            raise invalid("signature", _("手写签名的格式不对，请重新签"), "invalid")
-        try:
-            upload = SimpleUploadedFile("sign.png", base64.b64decode(body, validate=True), "image/png")
-        except ValueError:
-            raise invalid("signature", _("手写签名的格式不对，请重新签"), "invalid") from None
+        upload = photos.drawn_upload(drawn)
     if upload is None:
         raise invalid("signature", _("请手写签名或上传签字照片"), "required")
     image = photos.check_image(upload, max_bytes=settings.CASE_MAX_PHOTO_BYTES, field="signature")

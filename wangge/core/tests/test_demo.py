@@ -114,3 +114,19 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     assert StockMove.objects.filter(kind="donated", donor__isnull=False).count() >= 18
     assert PointTransfer.objects.filter(kind="grant").count() > 300 and Redemption.objects.count() > 20
     assert points.check_balances() == [] and points.stock_mismatches() == []
+    # volunteers and 双报到: teams with a month of activities and confirmed hours, the demo resident a
+    # volunteer and a party member; units, 关键小事 claimed and done with a photo
+    from wangge.engagement.models import Activity, PartyMember, SignUp, Task
+
+    assert Activity.objects.filter(status="done").exists() and Activity.objects.filter(status="open").exists()
+    assert SignUp.objects.filter(confirmed_at__isnull=False, points__isnull=False).count() > 20
+    assert points.volunteer_record(registry.person_of_user(resident)).hours > 0
+    assert PartyMember.objects.filter(person=registry.person_of_user(resident)).exists()
+    assert Task.objects.filter(status="done", photos__isnull=False).count() >= 5
+    assert Task.objects.filter(status="open").exists()
+    # spare keys in the demo worker's grid: one out past its time, one given back to its owner
+    from wangge.engagement.services import keys
+
+    worker = User.objects.get(username="worker")
+    assert keys.keys_for(worker).count() == 4 and keys.overdue(keys.keys_for(worker)).count() == 1
+    assert keys.keys_for(worker).filter(status="returned").count() == 1

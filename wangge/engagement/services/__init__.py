@@ -40,6 +40,28 @@ from wangge.engagement.services.ledger import (  # noqa: F401
     redeem,
     transfer,
 )
+from wangge.engagement.services.partners import (  # noqa: F401
+    PUBLIC,
+    board,
+    claim_task,
+    claimers,
+    complete_task,
+    counts_by_kind,
+    counts_by_partner,
+    finish_task,
+    leaders_for,
+    may_complete,
+    member_of,
+    member_of_person,
+    pair_leader,
+    partners_for,
+    party_members_for,
+    publish_task,
+    register_partner,
+    register_party_member,
+    tasks_for,
+    withdraw_task,
+)
 from wangge.engagement.services.reports import (  # noqa: F401
     CommunityMonth,
     Statement,
