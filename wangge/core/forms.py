@@ -51,13 +51,16 @@ class IdListField(ListField):
 _CODES = {"invalid_choice": "unknown", "required": "required", "max_length": "out_of_range"}
 
 
-def tell(request, exc: ValidationError) -> None:
-    """A refusal said on the next page (after a redirect), one message per field."""
+def tell(request, exc: ValidationError, form: forms.Form | None = None) -> None:
+    """A refusal said on the next page (after a redirect), one message per field, named by the form's
+    label where there is one ("内容：这个字段是必须的")."""
     from django.contrib import messages
 
     found = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for field_errors in found.values():
-        messages.error(request, "；".join(str(m) for m in field_errors))
+    for field, field_errors in found.items():
+        text = "；".join(str(m) for m in field_errors)
+        label = form.fields[field].label if form is not None and field in form.fields else None
+        messages.error(request, f"{label}：{text}" if label else text)
 
 
 def refusal(form: forms.Form) -> ValidationError:

@@ -8,10 +8,11 @@ class EngagementConfig(AppConfig):
     verbose_name = _("群众参与")
 
     def ready(self) -> None:
-        from wangge.engagement import demo, permissions, scene
+        from wangge.engagement import demo, home, permissions, scene
 
         scene.register()
         permissions.register()
         permissions.register_volunteers()
         permissions.register_keys()
         demo.register()
+        home.register()

@@ -309,8 +309,30 @@ def spare_keys(rng: random.Random) -> None:
     print(f"备用钥匙：{len(made)} 把")
 
 
+def notices(rng: random.Random) -> None:
+    """A water cut and a policy notice from 敖东社区 (the command's drill published its typhoon notice
+    through the same notices)."""
+    community = User.objects.get(username="community")
+    village = Grid.objects.filter(depth=2).order_by("path").first()
+    services.publish_notice(
+        [village],
+        title="周四停水通知",
+        by=community,
+        urgent=True,
+        body="因管网维修，本周四 8:00-18:00 社区停水，请提前储水。给您带来不便，敬请谅解。",
+    )
+    services.publish_notice(
+        [village],
+        title="城乡居民医保开始缴费",
+        by=community,
+        body="2027 年度城乡居民医保缴费已开始，可在微信或社区服务中心缴纳，截止 12 月 31 日。",
+    )
+    print("通知公告：2 条")
+
+
 def register() -> None:
     register_step("积分与爱心积分超市（一个月的发放与兑换）", load, order=75)
     register_step("志愿服务（服务队、活动、签到与时长）", volunteers, order=74)
     register_step("双报到与百企公益（单位、党员、关键小事）", partners, order=76)
     register_step("备用钥匙（登记、借出与归还）", spare_keys, order=77)
+    register_step("通知公告", notices, order=78)

@@ -169,6 +169,18 @@ class HandoutForm(forms.Form):
     )
 
 
+class NoticeForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=100)
+    body = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    grids = forms.MultipleChoiceField(label=_("发布范围"), widget=forms.CheckboxSelectMultiple)
+    urgent = forms.BooleanField(label=_("紧急（置顶）"), required=False)
+    sms = forms.BooleanField(label=_("同时发短信（300 字以内）"), required=False)
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grids"].choices = grids
+
+
 class RedeemForm(forms.Form):
     account = forms.IntegerField(widget=forms.HiddenInput)
     goods = forms.ChoiceField(label=_("商品"))

@@ -648,3 +648,46 @@ class KeyHandout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.taken_by}"
+
+
+class ResidentNotice(TimeStamped):
+    """通知公告 to residents of one or more grids (a typhoon warning, a water cut, a policy): shown on their
+    home page, optionally by SMS through the outbox; urgent ones are pinned. The command's emergency
+    notices are published through it."""
+
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("内容"))
+    urgent = models.BooleanField(_("紧急（置顶）"), default=False)
+    sms = models.BooleanField(_("同时发短信"), default=False)
+    grids = models.ManyToManyField("grids.Grid", related_name="+", verbose_name=_("发布范围"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("发布人")
+    )
+    households = models.PositiveIntegerField(_("短信户数"), default=0)
+    withdrawn = models.BooleanField(_("已撤回"), default=False)
+
+    class Meta:
+        verbose_name = _("通知公告")
+        verbose_name_plural = _("通知公告")
+        ordering = ["-urgent", "-created"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeRead(models.Model):
+    """A resident opened the notice (counted where the channel allows: the page, not an SMS)."""
+
+    notice = models.ForeignKey(ResidentNotice, models.CASCADE, related_name="reads", verbose_name=_("通知"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("居民")
+    )
+    at = models.DateTimeField(_("阅读时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("阅读记录")
+        verbose_name_plural = _("阅读记录")
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="notice_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.notice} {self.user}"

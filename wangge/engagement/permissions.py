@@ -21,8 +21,10 @@ def register_volunteers() -> None:
     grant(["grid_leader", "community_staff", "centre_staff", "admin"], ORGANISE)
 
 
+PUBLISH_NOTICES = "engagement.publish_notices"
 KEEP_KEYS = "engagement.keep_keys"  # the spare-key register: who sees it, who hands keys out
 
 
 def register_keys() -> None:
     grant(["grid_worker", "grid_leader", "community_staff", "centre_staff", "admin"], KEEP_KEYS)
+    grant(["community_staff", "centre_staff", "admin"], PUBLISH_NOTICES)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from wangge.engagement import views
 from wangge.engagement import views_keys as keys
+from wangge.engagement import views_notices as notices
 from wangge.engagement import views_partners as partners
 from wangge.engagement import views_volunteers as volunteers
 
@@ -32,6 +33,11 @@ urlpatterns = [
     path("partners/members/", partners.party_member_new, name="party_member_new"),
     path("partners/leaders/", partners.leader_new, name="leader_new"),
     path("me/services/", partners.my_services, name="my_services"),
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/new/", notices.notice_new, name="notice_new"),
+    path("notices/<int:pk>/", notices.notice, name="notice"),
+    path("notices/<int:pk>/withdraw/", notices.notice_withdraw, name="notice_withdraw"),
+    path("me/notices/", notices.my_notices, name="my_notices"),
     path("keys/", keys.key_list, name="keys"),
     path("keys/new/", keys.key_new, name="key_new"),
     path("keys/<int:pk>/", keys.key, name="key"),

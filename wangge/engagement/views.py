@@ -135,7 +135,7 @@ def holder_earn(request, pk: int):
             messages.info(request, _("该规则按户计分，积分已发给其家庭户"))
         messages.success(request, _("已发放 %(n)s 分：%(r)s") % {"n": given.amount, "r": given.reason})
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:holder", pk=pk)
 
 
@@ -154,7 +154,7 @@ def transfer_correct(request, pk: int, transfer_pk: int):
         services.correct(mistake, reason=form.cleaned_data["reason"], by=request.user)
         messages.success(request, _("已更正：退回 %(n)s 分") % {"n": mistake.amount})
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:holder", pk=pk)
 
 
@@ -189,7 +189,7 @@ def shop_new(request):
             grid, name=d["name"], address=d["address"], opening_hours=d["opening_hours"]
         )
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
         return redirect("engagement:shops")
     return redirect("engagement:shop", pk=shop.pk)
 
@@ -253,7 +253,7 @@ def shop_goods_new(request, pk: int):
         g = services.add_goods(s, **form.cleaned_data)
         messages.success(request, _("已上架：%(g)s") % {"g": g.name})
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:shop", pk=pk)
 
 
@@ -285,7 +285,7 @@ def shop_stock(request, pk: int):
                 request, _("已入库 %(n)s%(u)s %(g)s") % {"n": d["quantity"], "u": goods.unit, "g": goods.name}
             )
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:shop", pk=pk)
 
 
@@ -348,7 +348,7 @@ def counter_redeem(request, pk: int):
             note=d["note"],
         )
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
         return redirect("engagement:counter", pk=pk)
     return redirect("engagement:receipt", pk=receipt.pk)
 
@@ -377,7 +377,7 @@ def receipt_undo(request, pk: int):
         services.undo_redemption(r, reason=form.cleaned_data["reason"], by=request.user)
         messages.success(request, _("已退回：%(n)s 分和商品已返还") % {"n": r.points})
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:receipt", pk=pk)
 
 

@@ -90,7 +90,7 @@ def key_new(request):
             upload=request.FILES.get("consent"),
         )
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
         return redirect("engagement:keys")
     messages.success(request, _("已登记备用钥匙：%(k)s") % {"k": key})
     return redirect("engagement:key", pk=key.pk)

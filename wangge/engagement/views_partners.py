@@ -125,7 +125,7 @@ def board_done(request, pk: int):
         )
         messages.success(request, _("已报告完成，感谢参与"))
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("board:task", pk=pk)
 
 
@@ -181,7 +181,7 @@ def task_new(request):
         )
         messages.success(request, _("已发布：%(t)s") % {"t": task.title})
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:tasks")
 
 
@@ -257,7 +257,7 @@ def partner_new(request):
                 partner.contacts.add(user)
         messages.success(request, _("已登记单位报到：%(n)s") % {"n": partner.name})
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:partners")
 
 
@@ -279,7 +279,7 @@ def party_member_new(request):
         services.register_party_member(person, grid=home, partner=partner)
         messages.success(request, _("已登记在职党员报到：%(n)s") % {"n": person.name})
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:partners")
 
 
@@ -294,7 +294,7 @@ def leader_new(request):
         d = form.cleaned_data
         services.pair_leader(name=d["name"], title=d["title"], grid=_grid(request, d["grid"]))
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:partners")
 
 

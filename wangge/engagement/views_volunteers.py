@@ -65,7 +65,7 @@ def team_new(request):
         grid = visible(Grid.objects.all(), request.user, grid_field="").get(pk=d["grid"])
         team = services.create_team(grid, name=d["name"], kind=d["kind"], leader=d["leader"])
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
         return redirect("engagement:teams")
     return redirect("engagement:team", pk=team.pk)
 
@@ -108,7 +108,7 @@ def team_member_add(request, pk: int):
         services.add_member(t, person, party_member=d["party_member"], unit=d["unit"])
         messages.success(request, _("已加入服务队：%(p)s") % {"p": person.name})
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:team", pk=pk)
 
 
@@ -123,7 +123,7 @@ def activity_new(request, pk: int):
             raise refusal(form)
         a = services.create_activity(t, by=request.user, **form.cleaned_data)
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
         return redirect("engagement:team", pk=pk)
     return redirect("engagement:activity", pk=a.pk)
 
@@ -220,7 +220,7 @@ def hours_confirm(request, pk: int, place_pk: int):
                 % {"p": place.person.name, "h": done.hours},
             )
     except ValidationError as exc:
-        tell(request, exc)
+        tell(request, exc, form)
     return redirect("engagement:activity", pk=pk)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import shapely
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404
@@ -23,8 +22,10 @@ from wangge.accounts import services as accounts
 from wangge.audit import services as audit
 from wangge.command.models import Check, CheckUpdate, Notice, Operation, Shelter
 from wangge.command.services.area import Area, find_in_area
-from wangge.core import idempotency, outbox
+from wangge.core import idempotency
 from wangge.core.errors import invalid
+from wangge.engagement import services as engagement
+from wangge.grids.jurisdiction import can_see_grid
 from wangge.grids.models import Grid
 from wangge.registry import services as registry
 
@@ -336,26 +337,15 @@ def send_notice(operation: Operation, *, text: str, by) -> Notice:
         raise invalid("text", _("请填写通知内容"), "required")
     if len(text) > MAX_NOTICE:
         raise invalid("text", _("通知最多 %(n)s 个字") % {"n": MAX_NOTICE}, "out_of_range")
-    shape = shapely.geometry.shape(operation.area)
-    grid_ids = list(operation.grids.values_list("pk", flat=True))
-    phones = registry.household_phones(by, grid_ids)
-    reached = [(h, phone) for h, phone, point in phones
-               if point is None or shapely.contains_xy(shape, point[0], point[1])]  # fmt: skip
-    notice = Notice.objects.create(operation=operation, text=text, sent_by=by, households=len(reached))
-    outbox.queue(
-        [
-            outbox.row(
-                f"command-notice-{notice.pk}-{h}",
-                title=operation.title,
-                body=text,
-                phone=phone,
-                channel="sms",
-            )
-            for h, phone in reached
-        ]  # fmt: skip
-    )
+    # published to the residents of the operation's grids through engagement's notices: pinned on their
+    # home page, and by SMS to the households inside the area
+    mine = [g for g in operation.grids.all() if can_see_grid(by, g)]
+    published = engagement.publish_notice(mine, title=operation.title, body=text, by=by, urgent=True,
+                                          sms=True, area=operation.area)  # fmt: skip
+    sent = published.households
+    notice = Notice.objects.create(operation=operation, text=text, sent_by=by, households=sent)
     audit.record(audit.Action.UPDATE, actor=by, obj=operation,
-                 detail={"notice": notice.pk, "households": len(reached)})  # fmt: skip
+                 detail={"notice": notice.pk, "households": published.households})  # fmt: skip
     return notice
 
 

@@ -126,7 +126,7 @@ def test_a_notice_reaches_each_household_in_the_area_once(client, scene, town, o
     client.force_login(operation["centre"])
     url = reverse("command:operation_notice", args=[op.pk])
     client.post(url, {"text": "台风将于今晚登陆，请留在室内，需转移的请联系网格员。"})
-    sent = OutboxMessage.objects.filter(channel="sms", key__startswith="command-notice-")
+    sent = OutboxMessage.objects.filter(channel="sms", key__startswith="notice-")
     # every household of the two units with a phone (all set one), and nobody else
     expected = {p.household_id for p in [scene["alone"], scene["bedridden"], scene["poor"], scene["unplaced"],
                                           scene["far_person"]]}  # fmt: skip

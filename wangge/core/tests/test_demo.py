@@ -130,3 +130,14 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     worker = User.objects.get(username="worker")
     assert keys.keys_for(worker).count() == 4 and keys.overdue(keys.keys_for(worker)).count() == 1
     assert keys.keys_for(worker).filter(status="returned").count() == 1
+    # notices: the drill's typhoon notice reached the residents' page through engagement, and two more
+    from wangge.engagement.models import ResidentNotice
+
+    assert ResidentNotice.objects.filter(urgent=True, sms=True, households__gt=100).exists()
+    assert services_home_notices(resident) >= 1
+
+
+def services_home_notices(resident) -> int:
+    from wangge.engagement import services as points
+
+    return points.notices_of_resident(resident).count()

@@ -40,6 +40,13 @@ from wangge.engagement.services.ledger import (  # noqa: F401
     redeem,
     transfer,
 )
+from wangge.engagement.services.notices import (  # noqa: F401
+    mark_read,
+    notices_for,
+    notices_of_resident,
+    publish_notice,
+    withdraw_notice,
+)
 from wangge.engagement.services.partners import (  # noqa: F401
     PUBLIC,
     board,
