@@ -3,6 +3,7 @@
 from django.urls import path
 
 from wangge.engagement import views_partners as views
+from wangge.engagement import views_surveys as surveys
 
 app_name = "board"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/done/", views.board_done, name="done"),
     path("photos/<int:pk>.jpg", views.board_photo, name="photo"),
     path("units/<int:pk>/", views.board_partner, name="partner"),
+    path("survey/<str:token>/", surveys.answer_by_link, name="survey"),
 ]

@@ -181,6 +181,25 @@ class NoticeForm(forms.Form):
         self.fields["grids"].choices = grids
 
 
+class SurveyForm(forms.Form):
+    grid = forms.ChoiceField(label=_("调查范围"))
+    title = forms.CharField(label=_("调查名称"), max_length=100)
+    questions = forms.CharField(
+        label=_("题目"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("每行一题：题目|选项1/选项2/…|知晓的选项序号（从 1 起）"),
+    )
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = grids
+
+
+class RoundForm(forms.Form):
+    per_grid = forms.IntegerField(label=_("每个网格抽样户数"), min_value=1, max_value=500, initial=10)
+    seed = forms.CharField(label=_("随机种子（可留空）"), max_length=32, required=False)
+
+
 class RedeemForm(forms.Form):
     account = forms.IntegerField(widget=forms.HiddenInput)
     goods = forms.ChoiceField(label=_("商品"))

@@ -691,3 +691,110 @@ class NoticeRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice} {self.user}"
+
+
+class Survey(TimeStamped):
+    """知晓率调查: a survey of awareness (questions with one aware answer each), run in rounds over a sample
+    of households per grid; the rate per grid and question with its sample size and confidence interval."""
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("调查范围"))
+    title = models.CharField(_("调查名称"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("创建人")
+    )
+
+    class Meta:
+        verbose_name = _("知晓率调查")
+        verbose_name_plural = _("知晓率调查")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="questions", verbose_name=_("调查"))
+    number = models.PositiveSmallIntegerField(_("题号"))
+    text = models.CharField(_("题目"), max_length=200)
+    choices = models.JSONField(_("选项"))
+    aware = models.PositiveSmallIntegerField(_("知晓的选项"))  # index into choices
+
+    class Meta:
+        verbose_name = _("调查题目")
+        verbose_name_plural = _("调查题目")
+        ordering = ["survey", "number"]
+        constraints = [models.UniqueConstraint(fields=["survey", "number"], name="survey_question_number")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyRound(TimeStamped):
+    """One round: a reproducible random sample of households per unit grid (the seed is kept)."""
+
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="rounds", verbose_name=_("调查"))
+    number = models.PositiveSmallIntegerField(_("轮次"))
+    per_grid = models.PositiveIntegerField(_("每个网格抽样户数"))
+    seed = models.CharField(_("随机种子"), max_length=32)
+    closed = models.BooleanField(_("已结束"), default=False)
+
+    class Meta:
+        verbose_name = _("调查轮次")
+        verbose_name_plural = _("调查轮次")
+        ordering = ["survey", "number"]
+        constraints = [models.UniqueConstraint(fields=["survey", "number"], name="survey_round_number")]
+
+    def __str__(self) -> str:
+        return f"{self.survey} 第{self.number}轮"
+
+
+class SampledHousehold(models.Model):
+    """A household drawn for a round; answered once, in person from the worker's phone or by the resident
+    through the link its token makes."""
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("入户")
+        LINK = "link", _("居民自填")
+
+    round = models.ForeignKey(SurveyRound, models.CASCADE, related_name="sample", verbose_name=_("轮次"))
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    household = models.ForeignKey(
+        "registry.Household", models.PROTECT, related_name="+", verbose_name=_("户")
+    )
+    token = models.CharField(_("链接令牌"), max_length=32, unique=True)
+    answered_at = models.DateTimeField(_("作答时间"), null=True, blank=True)
+    mode = models.CharField(_("方式"), max_length=16, choices=Mode, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+
+    class Meta:
+        verbose_name = _("抽样户")
+        verbose_name_plural = _("抽样户")
+        constraints = [models.UniqueConstraint(fields=["round", "household"], name="sampled_once_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.household_id}"
+
+
+class SurveyAnswer(models.Model):
+    sampled = models.ForeignKey(
+        SampledHousehold, models.CASCADE, related_name="answers", verbose_name=_("抽样户")
+    )
+    question = models.ForeignKey(
+        SurveyQuestion, models.CASCADE, related_name="answers", verbose_name=_("题目")
+    )
+    choice = models.PositiveSmallIntegerField(_("所选"))
+
+    class Meta:
+        verbose_name = _("回答")
+        verbose_name_plural = _("回答")
+        constraints = [models.UniqueConstraint(fields=["sampled", "question"], name="answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.choice}"

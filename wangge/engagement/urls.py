@@ -4,6 +4,7 @@ from wangge.engagement import views
 from wangge.engagement import views_keys as keys
 from wangge.engagement import views_notices as notices
 from wangge.engagement import views_partners as partners
+from wangge.engagement import views_surveys as surveys
 from wangge.engagement import views_volunteers as volunteers
 
 app_name = "engagement"
@@ -38,6 +39,12 @@ urlpatterns = [
     path("notices/<int:pk>/", notices.notice, name="notice"),
     path("notices/<int:pk>/withdraw/", notices.notice_withdraw, name="notice_withdraw"),
     path("me/notices/", notices.my_notices, name="my_notices"),
+    path("surveys/", surveys.survey_list, name="surveys"),
+    path("surveys/new/", surveys.survey_new, name="survey_new"),
+    path("surveys/<int:pk>/", surveys.survey, name="survey"),
+    path("surveys/<int:pk>/rounds/", surveys.round_new, name="round_new"),
+    path("surveys/rounds/<int:pk>/", surveys.round_detail, name="survey_round"),
+    path("surveys/sample/<int:pk>/", surveys.sample_answer, name="sample_answer"),
     path("keys/", keys.key_list, name="keys"),
     path("keys/new/", keys.key_new, name="key_new"),
     path("keys/<int:pk>/", keys.key, name="key"),

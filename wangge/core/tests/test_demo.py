@@ -135,6 +135,11 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
 
     assert ResidentNotice.objects.filter(urgent=True, sms=True, households__gt=100).exists()
     assert services_home_notices(resident) >= 1
+    # the awareness survey's two rounds, the second higher
+    from wangge.engagement.models import Survey
+
+    [(first, r1), (second, r2)] = points.trend(Survey.objects.get())
+    assert first.closed and not second.closed and r1.rate < r2.rate and r1.answered > 50
 
 
 def services_home_notices(resident) -> int:

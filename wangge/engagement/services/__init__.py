@@ -90,6 +90,18 @@ from wangge.engagement.services.shop import (  # noqa: F401
     undo_redemption,
     write_off,
 )
+from wangge.engagement.services.surveys import (  # noqa: F401
+    Rate,
+    answer,
+    close_round,
+    create_survey,
+    parse_questions,
+    results,
+    sample_for,
+    start_round,
+    surveys_for,
+    trend,
+)
 from wangge.engagement.services.volunteers import (  # noqa: F401
     CHECK_IN_EARLY,
     Record,
