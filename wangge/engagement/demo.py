@@ -340,8 +340,9 @@ def surveys(rng: random.Random) -> None:
     kind of line a street office reports), answered in person and through the households' links."""
     community = User.objects.get(username="community")
     village = Grid.objects.filter(depth=2).order_by("path").first()
-    sv = services.create_survey(village, title="平安建设与网格服务知晓率", by=community,
-                                questions=services.parse_questions(SURVEY))
+    sv = services.create_survey(
+        village, title="平安建设与网格服务知晓率", by=community, questions=services.parse_questions(SURVEY)
+    )
     questions = list(sv.questions.all())
     for number, aware in ((1, 0.70), (2, 0.92)):
         rnd = services.start_round(sv, per_grid=4, by=community, seed=f"demo-{number}")
