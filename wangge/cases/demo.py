@@ -285,6 +285,36 @@ def tally(rng: random.Random) -> None:
     tallies.rebuild()  # the demo backdates its cases in bulk: count every day once, at the end
 
 
+def council(rng: random.Random) -> None:
+    """百姓议事会 in the demo worker's grid: a resident's topic about parking, decided by a vote, published,
+    and followed to its case (the cases module hands the matter on; engagement sits below it)."""
+    from wangge.engagement import services as engagement
+
+    resident = User.objects.get(username="resident")
+    person = registry.person_of_user(resident)
+    if person is None:
+        return
+    community = User.objects.get(username="community")
+    topic = engagement.raise_topic(title="院内乱停车、消防通道被占", by=resident,
+                                   description="晚上院子里停满车，消防通道经常被堵。")  # fmt: skip
+    engagement.record_meeting(
+        topic, held_on=timezone.localdate() - timedelta(days=3), place="党群服务中心",
+        attendees=["网格长", "楼栋长", "业主代表甲", "业主代表乙", "业主代表丙", "物业"],
+        views="多数同意划定车位、消防通道禁停；物业负责巡查。", way="vote", votes_for=5, votes_against=1,
+        decision="院内划定停车位 12 个，消防通道全天禁停，请城管协助清理长期占道车辆。", by=community,
+    )  # fmt: skip
+    where = (
+        shapely.geometry.shape(person.grid.boundary).representative_point() if person.grid.boundary else None
+    )
+    case = cases.report(cases.ReportIn(
+        category="illegal_parking", description=f"议事会决议：{topic.decision}",
+        lon=where.x if where else None, lat=where.y if where else None, client_id="demo-council",
+    ))  # fmt: skip
+    engagement.hand_to_case(topic, case_code=case.code)
+    engagement.raise_topic(title="老旧楼栋加装电梯", by=resident, description="5 楼以上老人上下楼困难。")
+
+
 def register() -> None:
+    register_step("百姓议事会（议题、表决、转办事件）", council, order=80)
     register_step("事件（四周的上报与办理）", load, order=60)
     register_step("事件日汇总", tally, order=95)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from wangge.engagement import views_councils as councils
 from wangge.engagement import views_partners as views
 from wangge.engagement import views_surveys as surveys
 
@@ -14,5 +15,6 @@ urlpatterns = [
     path("<int:pk>/done/", views.board_done, name="done"),
     path("photos/<int:pk>.jpg", views.board_photo, name="photo"),
     path("units/<int:pk>/", views.board_partner, name="partner"),
+    path("council/", councils.public_record, name="council"),
     path("survey/<str:token>/", surveys.answer_by_link, name="survey"),
 ]

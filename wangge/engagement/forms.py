@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wangge.engagement.models import Donor, Partner, Task, Team
+from wangge.engagement.models import CouncilMeeting, Donor, Partner, Task, Team
 
 
 class EarnForm(forms.Form):
@@ -198,6 +198,34 @@ class SurveyForm(forms.Form):
 class RoundForm(forms.Form):
     per_grid = forms.IntegerField(label=_("每个网格抽样户数"), min_value=1, max_value=500, initial=10)
     seed = forms.CharField(label=_("随机种子（可留空）"), max_length=32, required=False)
+
+
+class TopicForm(forms.Form):
+    grid = forms.ChoiceField(label=_("网格"), required=False)
+    title = forms.CharField(label=_("议题"), max_length=100)
+    description = forms.CharField(
+        label=_("情况说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, grids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = grids
+        if not grids:
+            del self.fields["grid"]  # a resident raises in their own grid
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("地点"), max_length=100)
+    attendees = forms.CharField(
+        label=_("参会人（用顿号或逗号分隔）"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    views = forms.CharField(label=_("各方意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    way = forms.ChoiceField(label=_("决议方式"), choices=CouncilMeeting.Way.choices)
+    votes_for = forms.IntegerField(label=_("赞成"), min_value=0, required=False, initial=0)
+    votes_against = forms.IntegerField(label=_("反对"), min_value=0, required=False, initial=0)
+    abstained = forms.IntegerField(label=_("弃权"), min_value=0, required=False, initial=0)
+    decision = forms.CharField(label=_("决议"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RedeemForm(forms.Form):

@@ -798,3 +798,73 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}: {self.choice}"
+
+
+class CouncilTopic(TimeStamped):
+    """百姓议事会 议题: a matter residents settle themselves (民事民议、民事民办、民事民管), raised
+    by a resident from the phone or by the grid; deliberated in a council meeting, decided by a vote or a
+    consensus, published on the grid's notice board and followed to its end (a case, a 关键小事, or
+    done)."""
+
+    class Status(models.TextChoices):
+        RAISED = "raised", _("待议")
+        DECIDED = "decided", _("已决议")
+        FOLLOWING = "following", _("落实中")
+        DONE = "done", _("已办结")
+        DISMISSED = "dismissed", _("不予议事")
+
+    grid = models.ForeignKey("grids.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"))
+    title = models.CharField(_("议题"), max_length=100)
+    description = models.TextField(_("情况说明"), blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("提出人")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.RAISED)
+    decision = models.TextField(_("决议"), blank=True)
+    case_code = models.CharField(_("转办事件编号"), max_length=32, blank=True)
+    task = models.ForeignKey(
+        Task, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("转为关键小事")
+    )
+    notice = models.ForeignKey(
+        ResidentNotice, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("公示")
+    )
+    done_note = models.TextField(_("办结情况"), blank=True)
+    done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("议事议题")
+        verbose_name_plural = _("议事议题")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CouncilMeeting(TimeStamped):
+    """One council meeting on a topic: who attended, the views, the vote or consensus and the decision."""
+
+    class Way(models.TextChoices):
+        VOTE = "vote", _("表决")
+        CONSENSUS = "consensus", _("协商一致")
+
+    topic = models.ForeignKey(CouncilTopic, models.PROTECT, related_name="meetings", verbose_name=_("议题"))
+    held_on = models.DateField(_("日期"))
+    place = models.CharField(_("地点"), max_length=100)
+    attendees = models.JSONField(_("参会人"))  # names, as the record lists them
+    views = models.TextField(_("各方意见"))
+    way = models.CharField(_("决议方式"), max_length=16, choices=Way)
+    votes_for = models.PositiveIntegerField(_("赞成"), default=0)
+    votes_against = models.PositiveIntegerField(_("反对"), default=0)
+    abstained = models.PositiveIntegerField(_("弃权"), default=0)
+    decision = models.TextField(_("决议"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
+
+    class Meta:
+        verbose_name = _("议事会")
+        verbose_name_plural = _("议事会")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.held_on}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from wangge.engagement import views
+from wangge.engagement import views_councils as councils
 from wangge.engagement import views_keys as keys
 from wangge.engagement import views_notices as notices
 from wangge.engagement import views_partners as partners
@@ -45,6 +46,10 @@ urlpatterns = [
     path("surveys/<int:pk>/rounds/", surveys.round_new, name="round_new"),
     path("surveys/rounds/<int:pk>/", surveys.round_detail, name="survey_round"),
     path("surveys/sample/<int:pk>/", surveys.sample_answer, name="sample_answer"),
+    path("councils/", councils.topic_list, name="topics"),
+    path("councils/new/", councils.topic_new, name="topic_new"),
+    path("councils/<int:pk>/", councils.topic, name="topic"),
+    path("councils/<int:pk>/action/", councils.topic_action, name="topic_action"),
     path("keys/", keys.key_list, name="keys"),
     path("keys/new/", keys.key_new, name="key_new"),
     path("keys/<int:pk>/", keys.key, name="key"),

@@ -57,7 +57,12 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     from wangge.command.models import Decision as Decided
 
     decided = Decided.objects.exclude(case_code="").count()  # the weekly review's decision made a case
-    made = cases_demo.CASES + cases_demo.SHOWCASE + len(cases_demo.GAS_CLUSTER) + handed_over + decided
+    from wangge.engagement.models import CouncilTopic
+
+    council = CouncilTopic.objects.exclude(case_code="").count()  # a residents' council's decision too
+    made = (
+        cases_demo.CASES + cases_demo.SHOWCASE + len(cases_demo.GAS_CLUSTER) + handed_over + decided + council
+    )
     assert handed_over > 0 and Case.objects.count() == made
     # the loop's rules on real cases: hotline numbers, a repeat group handled together, a pause with its
     # clock continued, a 五必到 case waiting for someone on site, a return call
@@ -140,6 +145,11 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
 
     [(first, r1), (second, r2)] = points.trend(Survey.objects.get())
     assert first.closed and not second.closed and r1.rate < r2.rate and r1.answered > 50
+    # a council's decided matter followed to its case, published on the grid's notice board
+    from wangge.engagement.models import CouncilTopic
+
+    decided = CouncilTopic.objects.get(status="following")
+    assert Case.objects.filter(code=decided.case_code).exists() and decided.notice is not None
 
 
 def services_home_notices(resident) -> int:

@@ -18,6 +18,17 @@ from wangge.engagement.services.access import (  # noqa: F401
     shops_for,
     shops_of_resident,
 )
+from wangge.engagement.services.councils import (  # noqa: F401
+    close_topic,
+    dismiss_topic,
+    hand_to_case,
+    public_record,
+    raise_topic,
+    record_meeting,
+    topics_for,
+    topics_of_resident,
+    turn_into_task,
+)
 from wangge.engagement.services.earning import (  # noqa: F401
     earn,
     earn_for_report,

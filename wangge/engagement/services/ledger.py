@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, Sum, When
 from django.utils.translation import gettext as _
 
 from wangge.core import idempotency
@@ -33,8 +33,9 @@ def account_of(*, person=None, household=None) -> PointAccount:
             person=person, defaults={"kind": A.PERSON, "grid_id": person.grid_id}
         )
     else:
-        found, _made = PointAccount.objects.get_or_create(household=household, defaults={
-            "kind": A.HOUSEHOLD, "grid_id": household.grid_id})  # fmt: skip
+        found, _made = PointAccount.objects.get_or_create(
+            household=household, defaults={"kind": A.HOUSEHOLD, "grid_id": household.grid_id}
+        )
     return found
 
 
@@ -56,9 +57,20 @@ def _amount(raw) -> int:
     return amount
 
 
-def transfer(kind: str, *, debit: PointAccount, credit: PointAccount, amount, reason: str, by,
-             corrects: PointTransfer | None = None, client_id: str = "", rule: str = "", source: str = "",
-             check: Callable[[PointAccount], None] | None = None) -> PointTransfer:  # fmt: skip
+def transfer(
+    kind: str,
+    *,
+    debit: PointAccount,
+    credit: PointAccount,
+    amount,
+    reason: str,
+    by,
+    corrects: PointTransfer | None = None,
+    client_id: str = "",
+    rule: str = "",
+    source: str = "",
+    check: Callable[[PointAccount], None] | None = None,
+) -> PointTransfer:
     """One entry pair. The same client id from the same sender is stored once. `check` sees the credited
     account once both are locked (an earning rule's limit is counted there, so two grants at once cannot
     both pass it)."""
@@ -75,21 +87,21 @@ def transfer(kind: str, *, debit: PointAccount, credit: PointAccount, amount, re
             locked = {
                 a.pk: a for a in PointAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
             }
-            paying = locked[debit.pk]
-            if paying.kind in (A.PERSON, A.HOUSEHOLD) and paying.balance < amount:
-                short = _("积分不足：余额 %(b)s，需要 %(n)s") % {"b": paying.balance, "n": amount}
-                raise invalid("amount", short, "out_of_range")
-            if check is not None:
-                check(locked[credit.pk])
-            made = PointTransfer.objects.create(kind=kind, debit=debit, credit=credit, amount=amount,
-                                                reason=reason[:200], by=by, corrects=corrects, rule=rule,
-                                                source=source[:64],
-                                                **idempotency.keyed(client_id, sender))  # fmt: skip
-            PointAccount.objects.filter(pk=debit.pk).update(balance=F("balance") - amount)
-            PointAccount.objects.filter(pk=credit.pk).update(balance=F("balance") + amount)
+            made = move_locked(
+                kind,
+                debit=locked[debit.pk],
+                credit=locked[credit.pk],
+                amount=amount,
+                reason=reason,
+                by=by,
+                corrects=corrects,
+                rule=rule,
+                source=source,
+                check=check,
+                **idempotency.keyed(client_id, sender),
+            )
             # the callers' objects show the new balances (read under the lock, so they are current)
-            debit.balance = locked[debit.pk].balance - amount
-            credit.balance = locked[credit.pk].balance + amount
+            debit.balance, credit.balance = locked[debit.pk].balance, locked[credit.pk].balance
             return made
     except IntegrityError:
         if first := idempotency.sent_before(PointTransfer.objects, client_id, sender):
@@ -97,26 +109,87 @@ def transfer(kind: str, *, debit: PointAccount, credit: PointAccount, amount, re
         raise
 
 
-def grant(account: PointAccount, amount, *, reason: str, by, client_id: str = "", rule: str = "",
-          source: str = "", check: Callable[[PointAccount], None] | None = None,
-          ) -> PointTransfer:  # fmt: skip
+def move_locked(
+    kind: str,
+    *,
+    debit: PointAccount,
+    credit: PointAccount,
+    amount: int,
+    reason: str,
+    by,
+    corrects: PointTransfer | None = None,
+    rule: str = "",
+    source: str = "",
+    check: Callable[[PointAccount], None] | None = None,
+    **keyed,
+) -> PointTransfer:
+    """The entry pair inside the caller's transaction, both accounts already locked (their rows as read
+    under the lock): the balance checked, the transfer written, both balances moved in one UPDATE."""
+    if debit.kind in (A.PERSON, A.HOUSEHOLD) and debit.balance < amount:
+        short = _("积分不足：余额 %(b)s，需要 %(n)s") % {"b": debit.balance, "n": amount}
+        raise invalid("amount", short, "out_of_range")
+    if check is not None:
+        check(credit)
+    made = PointTransfer.objects.create(
+        kind=kind,
+        debit=debit,
+        credit=credit,
+        amount=amount,
+        reason=reason[:200],
+        by=by,
+        corrects=corrects,
+        rule=rule,
+        source=source[:64],
+        **keyed,
+    )
+    PointAccount.objects.filter(pk__in=[debit.pk, credit.pk]).update(
+        balance=Case(When(pk=debit.pk, then=F("balance") - amount), default=F("balance") + amount)
+    )
+    debit.balance -= amount
+    credit.balance += amount
+    return made
+
+
+def grant(
+    account: PointAccount,
+    amount,
+    *,
+    reason: str,
+    by,
+    client_id: str = "",
+    rule: str = "",
+    source: str = "",
+    check: Callable[[PointAccount], None] | None = None,
+) -> PointTransfer:
     """Points confirmed by an organiser or a worker, from the account's grid's issuing account."""
     if getattr(by, "role", "") == "resident":
         raise invalid("by", _("积分须由组织者或网格员确认发放，不能自己给自己加分"), "not_allowed")
     if account.kind not in (A.PERSON, A.HOUSEHOLD):
         raise invalid("account", _("只能给居民或家庭户发放积分"), "invalid")
     issuer = community_account(account.grid, A.ISSUER)
-    return transfer(T.GRANT, debit=issuer, credit=account, amount=amount, reason=reason, by=by,
-                    client_id=client_id, rule=rule, source=source, check=check)  # fmt: skip
+    return transfer(
+        T.GRANT,
+        debit=issuer,
+        credit=account,
+        amount=amount,
+        reason=reason,
+        by=by,
+        client_id=client_id,
+        rule=rule,
+        source=source,
+        check=check,
+    )
 
 
-def redeem(account: PointAccount, amount, *, shop: PointAccount, reason: str, by,
-           client_id: str = "") -> PointTransfer:  # fmt: skip
+def redeem(
+    account: PointAccount, amount, *, shop: PointAccount, reason: str, by, client_id: str = ""
+) -> PointTransfer:
     """Points spent at a shop: never more than the balance."""
     if shop.kind != A.SHOP:
         raise invalid("shop", _("请选择积分超市"), "invalid")
-    return transfer(T.REDEEM, debit=account, credit=shop, amount=amount, reason=reason, by=by,
-                    client_id=client_id)  # fmt: skip
+    return transfer(
+        T.REDEEM, debit=account, credit=shop, amount=amount, reason=reason, by=by, client_id=client_id
+    )
 
 
 def correct(mistake: PointTransfer, *, reason: str, by) -> PointTransfer:
@@ -126,8 +199,15 @@ def correct(mistake: PointTransfer, *, reason: str, by) -> PointTransfer:
     if PointTransfer.objects.filter(corrects=mistake).exists():
         raise invalid("transfer", _("该记录已更正过"), "closed")
     try:
-        return transfer(T.CORRECT, debit=mistake.credit, credit=mistake.debit, amount=mistake.amount,
-                        reason=reason, by=by, corrects=mistake)  # fmt: skip
+        return transfer(
+            T.CORRECT,
+            debit=mistake.credit,
+            credit=mistake.debit,
+            amount=mistake.amount,
+            reason=reason,
+            by=by,
+            corrects=mistake,
+        )
     except IntegrityError:  # corrected at the same moment elsewhere (one correction per transfer)
         raise invalid("transfer", _("该记录已更正过"), "closed") from None
 

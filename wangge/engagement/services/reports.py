@@ -97,24 +97,26 @@ def statements(holders: QuerySet[PointAccount], month: date) -> list[StatementLi
     start, end = month_bounds(month)
     ids = holders.values("pk")
     since: dict[int, list[int]] = {}  # account: [net since start, net after end, earned, spent]
-    for side, sign in (("credit", 1), ("debit", -1)):
+    entries = PointTransfer.objects.filter(at__gte=start)
+    # the holders' ids in the SQL only where they are a small part of all: for most of the ledger, one
+    # scan of the month's entries and a dictionary look-up cost less than the IN over 100,000 ids (measured)
+    if holders.count() * 2 < PointAccount.objects.filter(kind__in=[A.PERSON, A.HOUSEHOLD]).count():
+        entries = entries.filter(Q(credit__in=ids) | Q(debit__in=ids))
+    # credits carry the month's grants, debits its redemptions: three sums a side
+    for side, sign, kind in (("credit", 1, T.GRANT), ("debit", -1, T.REDEEM)):
         rows = (
-            PointTransfer.objects.filter(at__gte=start, **{f"{side}__in": ids}).values_list(side)
+            entries.values_list(side)
             .annotate(
                 moved=Sum("amount"),
                 after=Sum("amount", filter=Q(at__gte=end)),
-                grant=Sum("amount", filter=Q(kind=T.GRANT, at__lt=end)),
-                redeem=Sum("amount", filter=Q(kind=T.REDEEM, at__lt=end)),
+                flow=Sum("amount", filter=Q(kind=kind, at__lt=end)),
             ).order_by()
         )  # fmt: skip
-        for pk, moved, after, granted, redeemed in rows:
+        for pk, moved, after, flow in rows:
             s = since.setdefault(pk, [0, 0, 0, 0])
             s[0] += sign * moved
             s[1] += sign * (after or 0)
-            if sign > 0:
-                s[2] += granted or 0
-            else:
-                s[3] += redeemed or 0
+            s[2 if sign > 0 else 3] += flow or 0
     lines = []
     for pk, balance in holders.values_list("pk", "balance").order_by():
         if pk not in since:

@@ -10,14 +10,14 @@ the database's write lock, as every transaction here begins IMMEDIATE)."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.core import idempotency
 from wangge.core.errors import invalid
 from wangge.engagement.models import Donor, Goods, PointAccount, Redemption, Shop, StockMove
-from wangge.engagement.services.ledger import A, T, community_account, correct, transfer
+from wangge.engagement.services.ledger import A, T, community_account, correct, move_locked
 from wangge.grids.models import Grid
 
 M = StockMove.Kind
@@ -30,7 +30,9 @@ def open_shop(grid: Grid, *, name: str, address: str = "", opening_hours: str = 
         raise invalid("name", _("请填写超市名称"), "required")
     if Shop.objects.filter(grid=grid).exists():
         raise invalid("grid", _("%(g)s 已有积分超市") % {"g": grid.name}, "taken")
-    return Shop.objects.create(grid=grid, name=name, address=address.strip(), opening_hours=opening_hours)
+    shop = Shop.objects.create(grid=grid, name=name, address=address.strip(), opening_hours=opening_hours)
+    community_account(grid, A.SHOP)  # its till exists before the first redemption locks it
+    return shop
 
 
 def shop_account(shop: Shop) -> PointAccount:
@@ -69,15 +71,22 @@ def add_goods(shop: Shop, *, name: str, price, unit: str = "件") -> Goods:
 
 
 @transaction.atomic
-def stock_in(goods: Goods, quantity, *, by, donor: Donor | None = None, bought: bool = False,
-             note: str = "") -> StockMove:  # fmt: skip
+def stock_in(
+    goods: Goods, quantity, *, by, donor: Donor | None = None, bought: bool = False, note: str = ""
+) -> StockMove:
     """Goods onto the shelf: donated (with the donor) or bought."""
     n = _count(quantity)
     if not bought and donor is None:
         raise invalid("donor", _("捐赠入库请填写捐赠方"), "required")
     Goods.objects.select_for_update().filter(pk=goods.pk).update(stock=F("stock") + n)
-    return StockMove.objects.create(goods=goods, kind=M.BOUGHT if bought else M.DONATED, quantity=n,
-                                    donor=None if bought else donor, note=note[:200], by=by)  # fmt: skip
+    return StockMove.objects.create(
+        goods=goods,
+        kind=M.BOUGHT if bought else M.DONATED,
+        quantity=n,
+        donor=None if bought else donor,
+        note=note[:200],
+        by=by,
+    )
 
 
 @transaction.atomic
@@ -100,8 +109,9 @@ def _receipt_number(shop: Shop, transfer_pk: int) -> str:
     return f"{shop.pk:03d}-{timezone.localdate():%Y%m%d}-{transfer_pk}"
 
 
-def redeem_goods(account: PointAccount, goods: Goods, quantity=1, *, by, client_id: str = "",
-                 note: str = "") -> Redemption:  # fmt: skip
+def redeem_goods(
+    account: PointAccount, goods: Goods, quantity=1, *, by, client_id: str = "", note: str = ""
+) -> Redemption:
     """Exchange points for goods at the counter; the receipt. A retried submission (the same client id
     from the same cashier) is stored once."""
     n = _count(quantity)
@@ -112,22 +122,44 @@ def redeem_goods(account: PointAccount, goods: Goods, quantity=1, *, by, client_
         return first
     try:
         with transaction.atomic():
-            locked = Goods.objects.select_for_update().select_related("shop__grid").get(pk=goods.pk)
+            # the goods' row alone (`of`: not the shop's joined with it), then both accounts in id order
+            locked = Goods.objects.select_for_update(of=("self",)).select_related("shop").get(pk=goods.pk)
             if not locked.on_shelf:
                 raise invalid("goods", _("%(g)s 已下架") % {"g": locked.name}, "closed")
             if locked.stock < n:
-                raise invalid("quantity", _("%(g)s 库存不足：现有 %(s)s%(u)s，要兑换 %(n)s%(u)s")
-                              % {"g": locked.name, "s": locked.stock, "n": n, "u": locked.unit},
-                              "out_of_range")  # fmt: skip
+                raise invalid(
+                    "quantity",
+                    _("%(g)s 库存不足：现有 %(s)s%(u)s，要兑换 %(n)s%(u)s")
+                    % {"g": locked.name, "s": locked.stock, "n": n, "u": locked.unit},
+                    "out_of_range",
+                )
             shop = locked.shop
-            points = transfer(T.REDEEM, debit=account, credit=shop_account(shop), amount=locked.price * n,
-                              reason=_("兑换 %(g)s × %(n)s") % {"g": locked.name, "n": n}, by=by)  # fmt: skip
+            both = (
+                PointAccount.objects.select_for_update()
+                .filter(Q(pk=account.pk) | Q(grid_id=shop.grid_id, kind=A.SHOP))
+                .order_by("pk")
+            )
+            holder = next(a for a in both if a.pk == account.pk)
+            till = next(a for a in both if a.kind == A.SHOP)
+            reason = _("兑换 %(g)s × %(n)s") % {"g": locked.name, "n": n}
+            points = move_locked(
+                T.REDEEM, debit=holder, credit=till, amount=locked.price * n, reason=reason, by=by
+            )
             Goods.objects.filter(pk=goods.pk).update(stock=F("stock") - n)
-            made = Redemption.objects.create(number=_receipt_number(shop, points.pk), shop=shop, goods=locked,
-                                             quantity=n, points=points.amount, account=account,
-                                             transfer=points, by=by, note=(note or "").strip()[:120],
-                                             **idempotency.keyed(client_id, sender))  # fmt: skip
+            made = Redemption.objects.create(
+                number=_receipt_number(shop, points.pk),
+                shop=shop,
+                goods=locked,
+                quantity=n,
+                points=points.amount,
+                account=account,
+                transfer=points,
+                by=by,
+                note=(note or "").strip()[:120],
+                **idempotency.keyed(client_id, sender),
+            )
             StockMove.objects.create(goods=locked, kind=M.REDEEMED, quantity=-n, redemption=made, by=by)
+            account.balance = holder.balance
             return made
     except IntegrityError:
         if first := idempotency.sent_before(Redemption.objects, client_id, sender):
@@ -143,8 +175,14 @@ def undo_redemption(redemption: Redemption, *, reason: str, by) -> Redemption:
         stock=F("stock") + redemption.quantity
     )
     correct(redemption.transfer, reason=reason or _("退回兑换"), by=by)
-    StockMove.objects.create(goods_id=redemption.goods_id, kind=M.RETURNED, quantity=redemption.quantity,
-                             redemption=redemption, note=(reason or "")[:200], by=by)  # fmt: skip
+    StockMove.objects.create(
+        goods_id=redemption.goods_id,
+        kind=M.RETURNED,
+        quantity=redemption.quantity,
+        redemption=redemption,
+        note=(reason or "")[:200],
+        by=by,
+    )
     return redemption
 
 
