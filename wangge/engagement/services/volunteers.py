@@ -16,7 +16,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.core.errors import invalid
+from wangge.core.errors import error, invalid
 from wangge.engagement import scene
 from wangge.engagement.models import Activity, PointTransfer, SignUp, Team, TeamMember
 from wangge.engagement.services.earning import earn
@@ -65,23 +65,23 @@ def create_activity(
     lon: float | None = None,
     lat: float | None = None,
 ) -> Activity:
-    errors = {}
+    errors: dict[str, ValidationError] = {}
     if not (title or "").strip():
-        errors["title"] = _("请填写活动名称")
+        errors["title"] = error(_("请填写活动名称"), "required")
     if not (place or "").strip():
-        errors["place"] = _("请填写活动地点")
+        errors["place"] = error(_("请填写活动地点"), "required")
     if starts_at and ends_at and ends_at <= starts_at:
-        errors["ends_at"] = _("结束时间应晚于开始时间")
+        errors["ends_at"] = error(_("结束时间应晚于开始时间"), "out_of_range")
     elif starts_at and ends_at and ends_at - starts_at > timedelta(hours=24):
-        errors["ends_at"] = _("一次活动不超过 24 小时，多日活动请分开发布")
+        errors["ends_at"] = error(_("一次活动不超过 24 小时，多日活动请分开发布"), "out_of_range")
     try:
         capacity = int(capacity)
         if not 1 <= capacity <= 10_000:
-            errors["capacity"] = _("人数上限应在 1 到 10000 之间")
+            errors["capacity"] = error(_("人数上限应在 1 到 10000 之间"), "out_of_range")
     except (TypeError, ValueError):
-        errors["capacity"] = _("人数上限应为正整数")
+        errors["capacity"] = error(_("人数上限应为正整数"), "invalid")
     if errors:
-        raise ValidationError({k: ValidationError(v, code="invalid") for k, v in errors.items()})
+        raise ValidationError(errors)
     return Activity.objects.create(
         team=team,
         title=title.strip()[:100],
