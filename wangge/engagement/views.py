@@ -161,8 +161,9 @@ def transfer_correct(request, pk: int, transfer_pk: int):
 # --- shops ----------------------------------------------------------------------------------------
 
 
-def _shop_grids(user) -> list[tuple[str, str]]:
-    """Grids a shop can serve: the user's top grids and the levels under them, not the unit grids."""
+def community_grids(user) -> list[tuple[str, str]]:
+    """Grids a shop, a team, a job or a notice belongs to: the user's grids down to the third level (not
+    the unit grids)."""
     below = Grid.objects.filter(depth__lte=3).order_by("path")
     return [(str(g.pk), g.name) for g in visible(below, user, grid_field="")[:300]]
 
@@ -171,7 +172,7 @@ def _shop_grids(user) -> list[tuple[str, str]]:
 @permission_required(perms.VIEW, raise_exception=True)
 def shop_list(request):
     shops = services.shops_for(request.user)
-    form = ShopForm(grids=_shop_grids(request.user)) if request.user.has_perm(perms.RUN_SHOP) else None
+    form = ShopForm(grids=community_grids(request.user)) if request.user.has_perm(perms.RUN_SHOP) else None
     return render(request, "engagement/shop_list.html", {"shops": shops, "form": form})
 
 
@@ -179,7 +180,7 @@ def shop_list(request):
 @permission_required(perms.RUN_SHOP, raise_exception=True)
 @require_POST
 def shop_new(request):
-    form = ShopForm(request.POST, grids=_shop_grids(request.user))
+    form = ShopForm(request.POST, grids=community_grids(request.user))
     try:
         if not form.is_valid():
             raise refusal(form)

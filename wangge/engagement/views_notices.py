@@ -18,7 +18,7 @@ from wangge.core.pagination import paginate
 from wangge.engagement import permissions as perms
 from wangge.engagement import services
 from wangge.engagement.forms import NoticeForm
-from wangge.engagement.views import _shop_grids
+from wangge.engagement.views import community_grids
 from wangge.grids.jurisdiction import visible
 from wangge.grids.models import Grid
 
@@ -43,7 +43,7 @@ def notice_list(request):
         return download(write_workbook(headers, rows, sheet="通知公告"), "notices.xlsx")
     page, query = paginate(request, qs)
     publishes = request.user.has_perm(perms.PUBLISH_NOTICES)
-    form = NoticeForm(grids=_shop_grids(request.user)) if publishes else None
+    form = NoticeForm(grids=community_grids(request.user)) if publishes else None
     return render(request, "engagement/notice_list.html", {"page": page, "query": query, "form": form})
 
 
@@ -51,7 +51,7 @@ def notice_list(request):
 @permission_required(perms.PUBLISH_NOTICES, raise_exception=True)
 @require_POST
 def notice_new(request):
-    form = NoticeForm(request.POST, grids=_shop_grids(request.user))
+    form = NoticeForm(request.POST, grids=community_grids(request.user))
     try:
         if not form.is_valid():
             raise refusal(form)

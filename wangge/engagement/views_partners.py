@@ -24,7 +24,7 @@ from wangge.engagement import permissions as perms
 from wangge.engagement import services
 from wangge.engagement.forms import CompleteForm, LeaderForm, PartnerForm, PartyMemberForm, TaskForm
 from wangge.engagement.models import Partner, Task, TaskPhoto
-from wangge.engagement.views import _shop_grids
+from wangge.engagement.views import community_grids
 from wangge.grids import services as grids
 from wangge.grids.jurisdiction import get_visible_or_404, visible
 from wangge.grids.models import Grid
@@ -154,7 +154,7 @@ def task_list(request):
         headers = ["发布日期", "社区", "类别", "事项", "状态", "认领方", "完成日期"]
         return download(write_workbook(headers, rows, sheet="关键小事"), "tasks.xlsx")
     page, query = paginate(request, qs)
-    form = TaskForm(grids=_shop_grids(request.user)) if request.user.has_perm(perms.ORGANISE) else None
+    form = TaskForm(grids=community_grids(request.user)) if request.user.has_perm(perms.ORGANISE) else None
     return render(
         request,
         "engagement/task_list.html",
@@ -166,7 +166,7 @@ def task_list(request):
 @permission_required(perms.ORGANISE, raise_exception=True)
 @require_POST
 def task_new(request):
-    form = TaskForm(request.POST, grids=_shop_grids(request.user))
+    form = TaskForm(request.POST, grids=community_grids(request.user))
     try:
         if not form.is_valid():
             raise refusal(form)
@@ -218,7 +218,7 @@ def partner_list(request):
         ]
         headers = ["党员", "报到社区", "工作单位", "报到日期", "完成关键小事"]
         return download(write_workbook(headers, rows, sheet="在职党员"), "party-members.xlsx")
-    grid_choices = _shop_grids(request.user)
+    grid_choices = community_grids(request.user)
     return render(
         request,
         "engagement/partner_list.html",
@@ -241,7 +241,7 @@ def partner_list(request):
 @permission_required(perms.ORGANISE, raise_exception=True)
 @require_POST
 def partner_new(request):
-    form = PartnerForm(request.POST, grids=_shop_grids(request.user))
+    form = PartnerForm(request.POST, grids=community_grids(request.user))
     try:
         if not form.is_valid():
             raise refusal(form)
@@ -287,7 +287,7 @@ def party_member_new(request):
 @permission_required(perms.ORGANISE, raise_exception=True)
 @require_POST
 def leader_new(request):
-    form = LeaderForm(request.POST, grids=_shop_grids(request.user))
+    form = LeaderForm(request.POST, grids=community_grids(request.user))
     try:
         if not form.is_valid():
             raise refusal(form)

@@ -20,7 +20,7 @@ from wangge.engagement import permissions as perms
 from wangge.engagement import services
 from wangge.engagement.forms import RoundForm, SurveyForm
 from wangge.engagement.models import SampledHousehold, SurveyRound
-from wangge.engagement.views import _shop_grids
+from wangge.engagement.views import community_grids
 from wangge.grids.jurisdiction import get_visible_or_404, visible
 from wangge.grids.models import Grid
 
@@ -33,7 +33,7 @@ def _pct(v) -> str:
 @permission_required(perms.VIEW, raise_exception=True)
 def survey_list(request):
     surveys = services.surveys_for(request.user)
-    form = SurveyForm(grids=_shop_grids(request.user)) if request.user.has_perm(perms.ORGANISE) else None
+    form = SurveyForm(grids=community_grids(request.user)) if request.user.has_perm(perms.ORGANISE) else None
     return render(request, "engagement/survey_list.html", {"surveys": surveys, "form": form})
 
 
@@ -41,7 +41,7 @@ def survey_list(request):
 @permission_required(perms.ORGANISE, raise_exception=True)
 @require_POST
 def survey_new(request):
-    form = SurveyForm(request.POST, grids=_shop_grids(request.user))
+    form = SurveyForm(request.POST, grids=community_grids(request.user))
     try:
         if not form.is_valid():
             raise refusal(form)

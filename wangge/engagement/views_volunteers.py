@@ -26,7 +26,7 @@ from wangge.engagement import permissions as perms
 from wangge.engagement import services
 from wangge.engagement.forms import ActivityForm, HoursForm, MemberForm, TeamForm
 from wangge.engagement.models import Activity, SignUp
-from wangge.engagement.views import _shop_grids
+from wangge.engagement.views import community_grids
 from wangge.grids.jurisdiction import get_visible_or_404, visible
 from wangge.grids.models import Grid
 from wangge.registry import services as registry
@@ -49,7 +49,7 @@ def team_list(request):
         data = [[t.grid.name, t.name, t.get_kind_display(), t.leader, m, a, float(h)] for t, m, a, h in rows]
         headers = ["社区", "队名", "类型", "队长", "队员", "活动", "服务时长（小时）"]
         return download(write_workbook(headers, data, sheet="志愿服务队"), "teams.xlsx")
-    form = TeamForm(grids=_shop_grids(request.user)) if request.user.has_perm(perms.ORGANISE) else None
+    form = TeamForm(grids=community_grids(request.user)) if request.user.has_perm(perms.ORGANISE) else None
     return render(request, "engagement/team_list.html", {"rows": rows, "form": form})
 
 
@@ -57,7 +57,7 @@ def team_list(request):
 @permission_required(perms.ORGANISE, raise_exception=True)
 @require_POST
 def team_new(request):
-    form = TeamForm(request.POST, grids=_shop_grids(request.user))
+    form = TeamForm(request.POST, grids=community_grids(request.user))
     try:
         if not form.is_valid():
             raise refusal(form)
