@@ -183,7 +183,7 @@ def results(rnd: SurveyRound) -> tuple[Rate, list[Rate], list[Rate]]:
         for q in rnd.survey.questions.annotate(
             a=Count("answers", filter=Q(answers__sampled__round=rnd, answers__choice=F("aware"))),
             n=Count("answers", filter=Q(answers__sampled__round=rnd)),
-        )
+        ).order_by("number")  # Meta.ordering does not apply to a grouped query
     ]
     overall = Rate(
         rnd.survey.title,
