@@ -8,6 +8,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -44,7 +45,13 @@ def _resident_person(request):
 def team_list(request):
     teams = services.teams_for(request.user)
     hours = services.hours_by_team(teams)
-    rows = [(t, t.members.count(), t.activities.count(), hours.get(t.pk, 0)) for t in teams[:500]]
+    counted = teams.annotate(
+        n_members=Count("members", distinct=True), n_activities=Count("activities", distinct=True)
+    )
+    rows = [
+        (t, t.n_members, t.n_activities, hours.get(t.pk, 0))
+        for t in counted.order_by("grid__path", "name")[:500]
+    ]
     if request.GET.get("format") == "xlsx":
         data = [[t.grid.name, t.name, t.get_kind_display(), t.leader, m, a, float(h)] for t, m, a, h in rows]
         headers = ["社区", "队名", "类型", "队长", "队员", "活动", "服务时长（小时）"]
