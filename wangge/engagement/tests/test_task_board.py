@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from testkit import UserFactory, staff
 from wangge.cases.tests.helpers import photo
+from wangge.core.excel import read_rows
 from wangge.engagement import services
 from wangge.engagement.models import Task
 from wangge.registry.tests.factories import household_with_people
@@ -65,6 +66,9 @@ def test_claim_once_complete_with_a_photo_and_the_board_shows_it_without_login(c
     assert "修好3号楼道灯" in unit and "为独居老人装扶手" in unit  # its own work and its member's
     [homes] = [row for row in services.counts_by_kind(services.board()) if row[0] == "美丽家园同建"]
     assert homes[1:] == (1, 1, 1)
+    client.force_login(board["staffer"])  # the community's register of party members, with what each did
+    _head, rows = read_rows(client.get(reverse("engagement:partners"), {"format": "xlsx"}).content)
+    assert [r[0] for r in rows] == ["蒋党员"] and rows[0][2] == "县农商银行" and rows[0][4] == 1
 
 
 def test_a_stranger_cannot_claim_or_complete_and_staff_pages_keep_to_their_grids(client, town, board):
