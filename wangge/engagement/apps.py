@@ -8,6 +8,7 @@ class EngagementConfig(AppConfig):
     verbose_name = _("群众参与")
 
     def ready(self) -> None:
+        from wangge.core import periodic
         from wangge.engagement import demo, home, permissions, scene
 
         scene.register()
@@ -16,3 +17,4 @@ class EngagementConfig(AppConfig):
         permissions.register_keys()
         demo.register()
         home.register()
+        periodic.register("wangge.engagement.tasks.close_point_months", every=3600)

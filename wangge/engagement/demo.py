@@ -100,7 +100,8 @@ def load(rng: random.Random) -> None:
         Redemption.objects.filter(pk=r.pk).update(at=when)
         StockMove.objects.filter(redemption=r).update(at=when)
         spent += 1
-    print(f"积分：{len(shops)} 个积分超市，{granted} 次发放，{spent} 次兑换")
+    closed = services.close_ended_months()  # what the worker does an hour after each month ends
+    print(f"积分：{len(shops)} 个积分超市，{granted} 次发放，{spent} 次兑换，{closed} 个月已月结")
 
 
 TEAMS = [

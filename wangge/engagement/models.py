@@ -113,6 +113,47 @@ class PointTransfer(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
+class ClosedMonth(models.Model):
+    """月结: a month whose statements are kept. Entries are dated when they are written (a correction is a
+    new entry dated now), so once a month has ended nothing moves in it again and its lines never change."""
+
+    month = models.DateField(_("月份"), unique=True)  # the month's first day
+    closed_at = models.DateTimeField(_("结账时间"), auto_now_add=True)
+    holders = models.PositiveIntegerField(_("持有人数"), default=0)
+
+    class Meta:
+        verbose_name = _("积分月结")
+        verbose_name_plural = _("积分月结")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class MonthLine(models.Model):
+    """One holder's line of a closed month (对账单): what it held at the start and the end, and why."""
+
+    closed = models.ForeignKey(ClosedMonth, models.CASCADE, related_name="lines", verbose_name=_("月结"))
+    account = models.ForeignKey(
+        PointAccount, models.PROTECT, related_name="month_lines", verbose_name=_("积分账户")
+    )
+    opening = models.IntegerField(_("月初余额"))
+    earned = models.IntegerField(_("获得"))
+    spent = models.IntegerField(_("兑换"))
+    other = models.IntegerField(_("更正与过期（净）"))
+    closing = models.IntegerField(_("月末余额"))
+
+    class Meta:
+        verbose_name = _("月结对账行")
+        verbose_name_plural = _("月结对账行")
+        constraints = [
+            models.UniqueConstraint(fields=["closed", "account"], name="month_line_once_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.closed} {self.account_id}"
+
+
 class Shop(TimeStamped):
     """爱心积分超市: one per community, where residents spend points on donated goods."""
 

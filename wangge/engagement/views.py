@@ -34,9 +34,12 @@ from wangge.engagement.forms import (
     WriteOffForm,
 )
 from wangge.engagement.models import PointTransfer, StockMove
+from wangge.grids import services as grids
 from wangge.grids.jurisdiction import get_visible_grid_or_404, top_grids, visible
 from wangge.grids.models import Grid
 from wangge.registry import services as registry
+
+EXPORT_ROWS = 50_000  # an Excel list's rows at most
 
 
 def _month(request):
@@ -54,7 +57,9 @@ def holder_list(request):
     if q := request.GET.get("q", "").strip():
         qs = qs.filter(Q(person__name__contains=q) | Q(household__number=q))
     if request.GET.get("format") == "xlsx":
-        rows = [[services.holder_label(a), a.get_kind_display(), a.grid.name, a.balance] for a in qs[:50000]]
+        rows = [
+            [services.holder_label(a), a.get_kind_display(), a.grid.name, a.balance] for a in qs[:EXPORT_ROWS]
+        ]
         return download(
             write_workbook(["持有人", "类型", "网格", "余额"], rows, sheet="积分账户"), "points.xlsx"
         )
@@ -219,7 +224,7 @@ def shop(request, pk: int):
                 m.note,
                 str(m.by),
             ]
-            for m in moves[:50000]
+            for m in moves[:EXPORT_ROWS]
         ]
         headers = ["时间", "商品", "类型", "数量", "捐赠方", "小票号", "备注", "经办人"]
         return download(write_workbook(headers, rows, sheet="出入库"), f"shop-{s.pk}-stock.xlsx")
@@ -417,13 +422,30 @@ def report(request):
             write_workbook(["类别", "项目", "数值"], rows, sheet="积分月报"),
             f"points-{grid.code}-{month:%Y-%m}.xlsx",
         )
+    if request.GET.get("format") == "statements":
+        return _statements_workbook(request.user, grid, month)
     by_rule = [(names.get(k, k or _("其他")), n) for k, n in r.by_rule]
     children = Grid.objects.filter(path__startswith=grid.path, depth=grid.depth + 1).order_by("path")
     return render(
         request,
         "engagement/report.html",
-        {"r": r, "by_rule": by_rule, "grid": grid, "month": month, "tops": tops, "children": children},
-    )
+        {
+            "r": r, "by_rule": by_rule, "grid": grid, "month": month, "tops": tops, "children": children,
+            "closed": services.closed_month(month),
+        },
+    )  # fmt: skip
+
+
+def _statements_workbook(user, grid, month):
+    """对账单: every holder's line of the month in the grid's subtree, as Excel."""
+    holders = services.holders_with_names(user).filter(grid__in=grids.subtree_ids(grid))
+    named = {a.pk: a for a in holders}
+    rows = []
+    for line in sorted(services.statements(holders, month))[:EXPORT_ROWS]:
+        if (a := named.get(line.account_id)) is not None:
+            rows.append([services.holder_label(a), a.get_kind_display(), a.grid.name, *line[1:]])
+    head = ["持有人", "类型", "网格", "月初余额", "获得", "兑换", "更正与过期（净）", "月末余额"]
+    return download(write_workbook(head, rows, sheet="对账单"), f"statements-{grid.code}-{month:%Y-%m}.xlsx")
 
 
 # --- the resident's own points --------------------------------------------------------------------

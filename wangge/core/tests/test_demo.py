@@ -119,6 +119,7 @@ def test_demo_town_has_aoyangs_size_its_grids_tile_their_parents_and_it_has_its_
     assert StockMove.objects.filter(kind="donated", donor__isnull=False).count() >= 18
     assert PointTransfer.objects.filter(kind="grant").count() > 300 and Redemption.objects.count() > 20
     assert points.check_balances() == [] and points.stock_mismatches() == []
+    assert points.closed_month_mismatches() == []  # last month closed (if it ended an hour ago) and right
     # volunteers and 双报到: teams with a month of activities and confirmed hours, the demo resident a
     # volunteer and a party member; units, 关键小事 claimed and done with a photo
     from wangge.engagement.models import Activity, PartyMember, SignUp, Task

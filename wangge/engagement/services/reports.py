@@ -2,23 +2,33 @@
 and a community's monthly report of points granted, redeemed and outstanding and of goods in and out.
 
 A month's opening and closing balances come from the kept balance less what moved since: only the
-entries from the month's first day on are read, however long the ledger is."""
+entries from the month's first day on are read, however long the ledger is. An hour after a month ends
+the worker closes it (月结, `close_ended_months`): every holder's line is kept, and the month's statements
+are read from those lines from then on, whatever came after. Entries are dated when they are written
+(a correction is a new entry dated now), so nothing moves in a closed month again."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet, Sum
+from django.db import transaction
+from django.db.models import Min, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from wangge.core.bulk import insert_rows
 from wangge.core.dates import next_month
-from wangge.engagement.models import Goods, PointAccount, PointTransfer, StockMove
+from wangge.core.errors import invalid
+from wangge.engagement.models import ClosedMonth, Goods, MonthLine, PointAccount, PointTransfer, StockMove
 from wangge.engagement.services.ledger import A, T
 from wangge.grids import services as grids
 from wangge.grids.jurisdiction import visible
 from wangge.grids.models import Grid
+
+# a month is closed this long after it ends: a transfer begun in its last second has committed by then
+CLOSE_AFTER = timedelta(hours=1)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -91,7 +101,20 @@ class StatementLine(NamedTuple):
     closing: int
 
 
+LINE_FIELDS = ("account_id", "opening", "earned", "spent", "other", "closing")
+
+
 def statements(holders: QuerySet[PointAccount], month: date) -> list[StatementLine]:
+    """Every holder's month: a closed month's kept lines (the holders that existed when it closed), or,
+    for a month not closed yet, the lines computed from the ledger."""
+    closed = closed_month(month)
+    if closed is None:
+        return _computed_lines(holders, month)
+    lines = MonthLine.objects.filter(closed=closed, account__in=holders.values("pk"))
+    return [StatementLine._make(row) for row in lines.values_list(*LINE_FIELDS).order_by()]
+
+
+def _computed_lines(holders: QuerySet[PointAccount], month: date) -> list[StatementLine]:
     """Every holder's month from two aggregates of the entries since the month began (credits, debits),
     and each holder's kept balance; a holder nothing moved for since has one line of its balance."""
     start, end = month_bounds(month)
@@ -126,6 +149,89 @@ def statements(holders: QuerySet[PointAccount], month: date) -> list[StatementLi
         opening, closing = balance - moved, balance - after
         lines.append(StatementLine(pk, opening, earned, spent, closing - opening - earned + spent, closing))
     return lines
+
+
+def all_holders() -> QuerySet[PointAccount]:
+    return PointAccount.objects.filter(kind__in=[A.PERSON, A.HOUSEHOLD])
+
+
+def closed_month(month: date) -> ClosedMonth | None:
+    """The month's close (月结), if it is closed."""
+    return ClosedMonth.objects.filter(month=month.replace(day=1)).first()
+
+
+def close_month(month: date) -> ClosedMonth:
+    """月结: keep every holder's line of a month that ended at least an hour ago (once; closing it again
+    returns the first close). The lines come from entries only, all of them committed by then, never from
+    the kept balances, which move while this runs: the opening is the month before's closing where that
+    month is closed (else the sum of every entry before the month), the rest is the month's own entries."""
+    first = month.replace(day=1)
+    start, end = month_bounds(first)
+    if timezone.now() < end + CLOSE_AFTER:
+        early = _("%(m)s 尚未结束，月末一小时后才能月结") % {"m": f"{first:%Y-%m}"}
+        raise invalid("month", early, "wrong_state")
+    with transaction.atomic():
+        closed, made = ClosedMonth.objects.get_or_create(month=first)
+        if not made:
+            return closed
+        before = ClosedMonth.objects.filter(month=(first - timedelta(days=1)).replace(day=1)).first()
+        if before is not None:
+            opening = dict(MonthLine.objects.filter(closed=before).values_list("account_id", "closing"))
+        else:
+            opening = _net(PointTransfer.objects.filter(at__lt=start))
+        month_entries = PointTransfer.objects.filter(at__gte=start, at__lt=end)
+        moved = _net(month_entries)
+        earned = _sums(month_entries.filter(kind=T.GRANT), "credit")
+        spent = _sums(month_entries.filter(kind=T.REDEEM), "debit")
+        rows = []
+        for pk in all_holders().values_list("pk", flat=True).order_by("pk"):
+            o, m, e, x = opening.get(pk, 0), moved.get(pk, 0), earned.get(pk, 0), spent.get(pk, 0)
+            rows.append((closed.pk, pk, o, e, x, m - e + x, o + m))
+        insert_rows(MonthLine, ("closed_id", *LINE_FIELDS), rows)
+        closed.holders = len(rows)
+        closed.save(update_fields=["holders"])
+    return closed
+
+
+def _sums(entries: QuerySet[PointTransfer], side: str) -> dict[int, int]:
+    return dict(entries.values_list(side).annotate(n=Sum("amount")).order_by())
+
+
+def _net(entries: QuerySet[PointTransfer]) -> dict[int, int]:
+    """Each account's credits less its debits over the entries."""
+    net = _sums(entries, "credit")
+    for pk, n in _sums(entries, "debit").items():
+        net[pk] = net.get(pk, 0) - n
+    return net
+
+
+def closed_month_mismatches() -> list[tuple[int, int, int]]:
+    """(account, closing kept, closing by the ledger) for every holder of the last closed month whose kept
+    closing differs from its balance less what moved since the month ended (none, always)."""
+    closed = ClosedMonth.objects.order_by("-month").first()
+    if closed is None:
+        return []
+    _start, end = month_bounds(closed.month)
+    kept = MonthLine.objects.filter(closed=closed).values_list("account_id", "account__balance", "closing")
+    since = _net(PointTransfer.objects.filter(at__gte=end))
+    return [(pk, closing, b - since.get(pk, 0)) for pk, b, closing in kept if closing != b - since.get(pk, 0)]
+
+
+def close_ended_months() -> int:
+    """Close every month from the ledger's first entry to the last one that ended an hour ago and is not
+    closed yet, oldest first; how many were closed. Idempotent: the worker runs it hourly."""
+    first = PointTransfer.objects.aggregate(at=Min("at"))["at"]
+    if first is None:
+        return 0
+    month = timezone.localtime(first).date().replace(day=1)
+    closed = set(ClosedMonth.objects.values_list("month", flat=True))
+    done = 0
+    while month_bounds(month)[1] + CLOSE_AFTER <= timezone.now():
+        if month not in closed:
+            close_month(month)
+            done += 1
+        month = next_month(month)
+    return done
 
 
 @dataclass
