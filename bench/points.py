@@ -41,7 +41,7 @@ def fill_ledger(rng: random.Random) -> None:
     from testkit import staff
     from wangge.core.bulk import gc_paused, insert_rows
     from wangge.engagement import services
-    from wangge.engagement.models import PointAccount, PointTransfer
+    from wangge.engagement.models import ClosedMonth, PointAccount, PointTransfer
     from wangge.grids.models import Grid
     from wangge.registry.models import Person
 
@@ -94,6 +94,8 @@ def fill_ledger(rng: random.Random) -> None:
                 moved = PointTransfer.objects.filter(**{field: acc}).aggregate(n=Sum("amount"))["n"] or 0
                 acc.balance = -moved if field == "debit" else moved
                 acc.save(update_fields=["balance"])
+    # the demo closed its months (月结) before this history was written into them: open them again
+    ClosedMonth.objects.all().delete()
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     print(f"ledger: {PointTransfer.objects.count():,} entries, {len(accounts):,} holders in "

@@ -201,6 +201,21 @@ class Message(models.Model):
         return phrases.shown(self.title, self.title_msgid, self.title_args)
 
 
+class PeriodicSlot(models.Model):
+    """When a periodic task is next due, shared by every worker: the one whose UPDATE moves it on enqueues
+    the task, so three workers run a sweep once, not three times."""
+
+    task = models.CharField(_("任务"), max_length=128, primary_key=True)
+    due_at = models.DateTimeField(_("下次时间"))
+
+    class Meta:
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+
+    def __str__(self) -> str:
+        return self.task
+
+
 class ExportJob(models.Model):
     """A long export (a town's persons list) written by a background task while the user watches its
     progress; the file holds personal data, so it is encrypted, only its owner downloads it, and it is

@@ -245,6 +245,12 @@ def _load_index(on: date):
 _index = IndexCache(_load_index, _boundary_version)
 
 
+def warm_index(on: date | None = None) -> int:
+    """Build the day's point index in this process now (a server's master does, before its workers fork
+    and share it); how many leaf grids it holds."""
+    return len(_index.get(on or today()))
+
+
 def boundaries_changed() -> None:
     """Call inside the writing transaction: every process drops its index once this commits."""
     updated = BoundaryVersion.objects.filter(pk=1).update(counter=F("counter") + 1)

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from wangge.core import periodic
 from wangge.core.models import Message, OutboxMessage
@@ -13,8 +16,9 @@ def test_the_worker_enqueues_each_registered_sweep_at_its_interval(town):
     assert {"wangge.cases.tasks.sweep_deadlines", "wangge.core.tasks.deliver_outbox"} <= paths
     user = User.objects.create(username="u1")
     OutboxMessage.objects.create(key="k", channel="site", user=user, title="你好")
-    last: dict[str, float] = {}
-    first = periodic.enqueue_due(last, 1000.0)  # the immediate backend runs them at once
+    now = timezone.now()
+    first = periodic.enqueue_due(now)  # the immediate backend runs them at once
     assert set(first) == paths and Message.objects.filter(user=user, title="你好").count() == 1
-    assert periodic.enqueue_due(last, 1010.0) == []  # nothing is due ten seconds later
-    assert periodic.enqueue_due(last, 1031.0) == ["wangge.core.tasks.deliver_outbox"]
+    assert periodic.enqueue_due(now) == []  # a second worker at the same moment: nothing left to enqueue
+    assert periodic.enqueue_due(now + timedelta(seconds=10)) == []  # nothing is due ten seconds later
+    assert periodic.enqueue_due(now + timedelta(seconds=31)) == ["wangge.core.tasks.deliver_outbox"]

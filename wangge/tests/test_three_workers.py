@@ -1,0 +1,101 @@
+"""Three `wangge worker` processes on one queue (the django-tasks database backend, with row locks on
+PostgreSQL): every task runs once, on one of them; the periodic sweeps are enqueued once, not three
+times; a worker killed in the middle of a task leaves it to another, which finishes it, each message
+delivered once. PostgreSQL only: on SQLite one process writes at a time, so a deployment there runs one
+worker."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from wangge.tests.test_nothing_lost_when_a_process_dies import QUIET, RealDatabase, running, wait_until
+
+pytestmark = pytest.mark.long
+TASKS = "django_tasks_database_dbtaskresult"
+
+
+@pytest.fixture(scope="module")
+def shared_db(tmp_path_factory):
+    db = RealDatabase(tmp_path_factory.mktemp("workers"))
+    if not db.postgres:
+        db.drop()
+        pytest.skip("several workers share a queue on PostgreSQL only (SQLite: one writer, one worker)")
+    db.python("from testkit import build_town; build_town(); print(1)")
+    yield db
+    db.drop()
+
+
+def _outbox(db: RealDatabase, prefix: str, per_unit: int) -> int:
+    """Messages to every account of 20 unit grids; how many the outbox rows make."""
+    return db.python(f"""
+from wangge.accounts import services as accounts
+from wangge.core import outbox
+from wangge.grids.models import Grid
+from testkit import grid_worker
+leaves = list(Grid.objects.filter(numchild=0).order_by("path")[:20])
+for g in leaves:
+    grid_worker(g, username=f"{prefix}-{{g.pk}}")
+rows = [outbox.row(f"{prefix}:{{i}}:{{g.pk}}", grid_id=g.pk, title="停水") for i in range({per_unit})
+        for g in leaves]
+outbox.queue(rows)
+print(sum(accounts.unit_users(g.pk).count() for g in leaves) * {per_unit})
+""")
+
+
+def test_three_workers_run_each_task_once_and_each_sweep_once(shared_db):
+    expected = _outbox(shared_db, "three", 10)
+    shared_db.python(
+        "from wangge.core.tasks import deliver_outbox\n"
+        "for _ in range(30): deliver_outbox.enqueue(limit=10)\nprint(1)"
+    )
+    started = time.monotonic()
+    with (
+        running(shared_db, "worker", *QUIET),
+        running(shared_db, "worker", *QUIET),
+        running(shared_db, "worker", *QUIET),
+    ):
+        # every worker has ticked (at its start, then every 5 s); nothing periodic is due again for 30 s
+        time.sleep(max(0.0, 7 - (time.monotonic() - started)))
+        wait_until(lambda: shared_db.value(f"SELECT COUNT(*) FROM {TASKS} WHERE status = 'READY'") == 0)
+        wait_until(lambda: shared_db.value(f"SELECT COUNT(*) FROM {TASKS} WHERE status = 'RUNNING'") == 0)
+    messages = shared_db.value("SELECT COUNT(*) FROM core_message WHERE outbox_key LIKE 'three:%'")
+    assert messages == expected  # each message once
+    ran = shared_db.rows(f"SELECT task_path, status, worker_ids FROM {TASKS}")
+    delivered = [r for r in ran if r[0].endswith("deliver_outbox")]
+    assert all(status == "SUCCESSFUL" and len(workers) == 1 for _p, status, workers in ran)
+    assert len({w for _p, _s, workers in delivered for w in workers}) >= 2  # shared out, not one took all
+    sweeps = [p for p, _s, _w in ran if p.endswith("sweep_deadlines")]
+    assert len(sweeps) == 1  # three workers started: the sweep enqueued once in its minute
+    assert shared_db.value("SELECT COUNT(*) FROM core_periodicslot") >= 5
+
+
+def test_a_worker_killed_mid_task_leaves_it_to_another(shared_db):
+    rows_before = shared_db.value("SELECT COUNT(*) FROM core_outboxmessage")
+    expected = _outbox(shared_db, "handed", 100)
+    rows = shared_db.value("SELECT COUNT(*) FROM core_outboxmessage") - rows_before
+    pending = "SELECT COUNT(*) FROM core_outboxmessage WHERE key LIKE 'handed:%' AND sent_at IS NULL"
+    messages = "SELECT COUNT(*) FROM core_message WHERE outbox_key LIKE 'handed:%'"
+    shared_db.execute(f"DELETE FROM {TASKS}")
+    shared_db.python(
+        "from wangge.core.tasks import deliver_outbox; deliver_outbox.enqueue(limit=400); print(1)"
+    )
+    with running(shared_db, "worker", "--no-periodic", *QUIET, stepped=True) as first:
+        shared_db.kill_when(
+            first,
+            lambda: 0 < shared_db.value(messages) and shared_db.value(pending) > rows // 4,
+            past=lambda: shared_db.value(pending) <= rows // 4,
+        )
+    assert 0 < rows - shared_db.value(pending) < rows  # killed mid-way, the task left running
+    assert shared_db.value(f"SELECT COUNT(*) FROM {TASKS} WHERE status = 'RUNNING'") == 1
+    shared_db.execute("DELETE FROM core_periodicslot")  # the others start as a fresh pair would
+    with running(shared_db, "worker", *QUIET), running(shared_db, "worker", *QUIET):
+        # their first tick runs requeue_abandoned: the dead worker's task is ready again, and taken
+        wait_until(lambda: shared_db.value(pending) == 0)
+    assert shared_db.value(messages) == expected  # every message, once
+    ran = shared_db.rows(
+        f"SELECT args_kwargs, status, worker_ids FROM {TASKS} WHERE task_path LIKE '%deliver_outbox'"
+    )
+    [(status, workers)] = [(s, w) for a, s, w in ran if a["kwargs"].get("limit") == 400]
+    assert status == "SUCCESSFUL" and len(workers) == 2  # taken by the killed worker, finished by another
