@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "wangge.core.middleware.RequestGuardMiddleware",
+    "wangge.core.replica.ReadYourWritesMiddleware",
     "wangge.core.middleware.PrivateResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -157,6 +158,17 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+# A streaming replica for the reads that may be a moment old (wangge.core.replica): PostgreSQL only.
+REPLICA_URL = os.environ.get("WANGGE_REPLICA_URL", "")
+REPLICA_RETRY_SECONDS = env_int("WANGGE_REPLICA_RETRY_SECONDS", 10)  # a replica that failed: asked again
+REPLICA_WAIT_SECONDS = env_int("WANGGE_REPLICA_WAIT_SECONDS", 3600)  # a writer's pin to the primary, at most
+if REPLICA_URL and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(REPLICA_URL, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0)),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

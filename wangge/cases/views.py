@@ -28,6 +28,7 @@ from wangge.core.downloads import download
 from wangge.core.excel import errors_workbook, write_workbook
 from wangge.core.filters import without
 from wangge.core.pagination import count_capped, paginate, shown_count
+from wangge.core.replica import replica_ok
 from wangge.grids import jurisdiction
 from wangge.grids import services as grids
 from wangge.grids.models import Grid
@@ -38,6 +39,7 @@ S = Case.Status
 
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
+@replica_ok
 def queue(request):
     tab = request.GET.get("tab") or "reported"
     data = {"tab": tab, **without(request.GET.dict(), "tab")}
@@ -365,6 +367,7 @@ def _figure_scope(request):
 
 @login_required
 @permission_required(perms.VIEW_FIGURES, raise_exception=True)
+@replica_ok
 def figures(request):
     qs, period, unit, leave_out = _figure_scope(request)
     rows = fig.compute(qs, period, leave_out_suspended=leave_out)
@@ -423,6 +426,7 @@ def settings_weights() -> str:
 # the cases behind a figure are cases the user may see anyway (visible_cases): a worker opens those behind
 # their own assessment; the figures' overview page stays with those who report on figures
 @permission_required(perms.VIEW, raise_exception=True)
+@replica_ok
 def figure_cases(request, key: str, part: str):
     """The cases behind one figure's numerator or denominator."""
 

@@ -38,6 +38,7 @@ from wangge.core.forms import refusal
 from wangge.core.forms import tell as _tell
 from wangge.core.pagination import paginate
 from wangge.core.pdf import PdfUnavailable, render_pdf
+from wangge.core.replica import replica_ok
 from wangge.grids import services as grids
 from wangge.grids.jurisdiction import get_visible_grid_or_404, top_grids
 from wangge.grids.models import Grid
@@ -352,6 +353,7 @@ def _operation_workbook(operation, lines) -> bytes:
 
 @login_required
 @permission_required(perms.VIEW_SCREEN, raise_exception=True)
+@replica_ok
 def screen(request, code: str = ""):
     """The leader's screen over the user's area (or one grid of it, by code): live counts, the month's
     rates, hot topics, visits, disputes, people and hazards, each a link to its list; it refreshes its
@@ -399,6 +401,7 @@ def _screen_choices(user) -> list[tuple[str, str]]:
 
 @login_required
 @permission_required(perms.VIEW_ASSESSMENT, raise_exception=True)
+@replica_ok
 def assessment(request):
     """A grid's outcomes over the period (the user's top grid, or ?grid=code of their area), each part
     with its formula and the list behind it, and the same for each grid below it; the viewer's own record.
@@ -448,6 +451,7 @@ def _assessment_workbook(rows) -> bytes:
 
 @login_required
 @permission_required(perms.VIEW_REPORTS, raise_exception=True)
+@replica_ok
 def report_list(request):
     reports = services.reports_for(request.user)
     kind = request.GET.get("kind", "")
@@ -568,6 +572,7 @@ def decision_add(request, pk: int, meeting_pk: int):
 
 @login_required
 @permission_required(perms.VIEW_REPORTS, raise_exception=True)
+@replica_ok
 def decision_list(request):
     """研判决定的落实: every decision of the meetings in the user's area, open first, each task's owner and
     date, each case's status."""

@@ -22,6 +22,7 @@ from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
 from wangge.core.forms import refusal, tell
 from wangge.core.pagination import paginate
+from wangge.core.replica import replica_ok
 from wangge.engagement import permissions as perms
 from wangge.engagement import scene, services
 from wangge.engagement.forms import (
@@ -51,6 +52,7 @@ def _month(request):
 
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
+@replica_ok
 def holder_list(request):
     """积分账户: every person and household holding points in the user's jurisdiction."""
     qs = services.holders_with_names(request.user).order_by("-balance", "pk")
@@ -392,6 +394,7 @@ def receipt_undo(request, pk: int):
 
 @login_required
 @permission_required(perms.VIEW, raise_exception=True)
+@replica_ok
 def report(request):
     tops = list(top_grids(request.user))
     code = request.GET.get("grid") or (tops[0].code if tops else "")

@@ -22,6 +22,7 @@ from wangge.core.excel import write_workbook
 from wangge.core.forms import add_service_errors
 from wangge.core.pagination import paginate
 from wangge.core.pdf import PdfUnavailable, render_pdf
+from wangge.core.replica import replica_ok
 from wangge.grids import services as grids
 from wangge.grids.jurisdiction import get_visible_grid_or_404, get_visible_or_404, top_grids
 from wangge.grids.models import Grid
@@ -129,6 +130,7 @@ def filtered_persons(user, data):
 
 @login_required
 @permission_required(perms.VIEW_ARCHIVE, raise_exception=True)
+@replica_ok
 def person_list(request):
     form, qs = _filtered_persons(request)
     if request.GET.get("format") == "xlsx":
