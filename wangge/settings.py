@@ -251,6 +251,40 @@ STORAGES = {
     },
 }
 
+# Photos and signatures in an S3-compatible object store (阿里云 OSS, 腾讯云 COS, MinIO in a private cloud)
+# instead of MEDIA_ROOT: private objects, shown only through signed URLs good for WANGGE_S3_URL_SECONDS,
+# handed out by the views that check who may see them (core.photos.served).
+
+
+def object_store(environ) -> dict | None:
+    """Django's storage settings for the S3-compatible store the environment names (None: no store)."""
+    if not environ.get("WANGGE_S3_BUCKET"):
+        return None
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": environ["WANGGE_S3_BUCKET"],
+            "endpoint_url": environ.get("WANGGE_S3_ENDPOINT_URL") or None,  # none: AWS's own
+            "access_key": environ.get("WANGGE_S3_ACCESS_KEY") or None,
+            "secret_key": environ.get("WANGGE_S3_SECRET_KEY") or None,
+            "region_name": environ.get("WANGGE_S3_REGION") or None,
+            "addressing_style": environ.get("WANGGE_S3_ADDRESSING_STYLE") or None,
+            "location": environ.get("WANGGE_S3_PREFIX", ""),
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": int(environ.get("WANGGE_S3_URL_SECONDS", 60)),
+            "file_overwrite": False,
+        },
+    }
+
+
+S3_BUCKET = os.environ.get("WANGGE_S3_BUCKET", "")
+S3_ENDPOINT_URL = os.environ.get("WANGGE_S3_ENDPOINT_URL", "")
+S3_IMAGES = [S3_ENDPOINT_URL] if S3_BUCKET and S3_ENDPOINT_URL else []  # the store's origin in img-src
+if store := object_store(os.environ):
+    STORAGES["default"] = store
+
 # A task running this long is taken to belong to a dead worker and is run again (tasks are idempotent):
 # longer than any task runs (a 100,000-row ledger commits in about a minute).
 TASK_STALE_SECONDS = env_int("WANGGE_TASK_STALE_SECONDS", 900)
@@ -335,20 +369,24 @@ CAPTCHA_TIMEOUT = 10  # minutes
 
 # Anonymous doors (the report page, its nearby hint, Open311's POST, the login form) are rate-limited per
 # address with django-ratelimit; past the limit: 429 with a Chinese message. Counts live in the
-# "ratelimit" cache: this process's memory unless WANGGE_REDIS_URL names a Redis that every process
-# shares (docs/deploy.md: with N worker processes and no Redis, an address gets up to N times the limit).
+# "ratelimit" cache, which every process shares (below).
 # Behind nginx, WANGGE_CLIENT_IP_HEADER names the header that carries the client's address.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["WANGGE_REDIS_URL"]}
-        if os.environ.get("WANGGE_REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
-    ),
-}
-if not os.environ.get("WANGGE_REDIS_URL"):
-    # django-ratelimit refuses a per-process cache; one server's processes each counting is the intent
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Shared by every process of every app server: the rate-limit counts and the WeChat access token (a new
+# token ends the old one, so processes must not each fetch their own). The database's cache table by
+# default (`wangge_cache`, made by a migration); Redis with WANGGE_REDIS_URL. Sessions and django-axes's
+# login failures are in the database already. The test suite's processes each keep their own.
+REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
+if REDIS_URL:
+    SHARED_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+elif TESTING:
+    SHARED_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+else:
+    SHARED_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "wangge_cache"}
+CACHES = {"default": SHARED_CACHE, "ratelimit": {**SHARED_CACHE, "KEY_PREFIX": "rate"}}
+# django-ratelimit knows neither Django's own Redis cache (atomic) nor forgives the database cache, whose
+# increments two requests at the same moment can make one (a count a little low, never a limit skipped
+# for long): both are what we want here
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_ENABLE = env_bool("WANGGE_RATELIMIT", True)
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "wangge.core.views.rate_limited"
@@ -388,7 +426,8 @@ GRID_INDEX_CHECK_SECONDS = float(os.environ.get("WANGGE_GRID_INDEX_CHECK_SECONDS
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:", "https:"],
+        # https: map tiles; an object store inside the network may serve the photos' signed URLs over http
+        "img-src": ["'self'", "data:", "blob:", "https:", *S3_IMAGES],
         "style-src": ["'self'", "'unsafe-inline'"],
         # our own files only: no inline script or handler can run, so a missed escape cannot (a page that
         # ever needs an inline script gives it nonce="{{ request.csp_nonce }}")

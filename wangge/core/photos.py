@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from django.http import Http404, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -63,13 +64,19 @@ def jpeg(image, *, longest: int = 2048) -> tuple[bytes, int, int]:
     return buf.getvalue(), image.width, image.height
 
 
-def served(image, *, cache_control: str):
-    """A stored JPEG as a response (404 when its file is gone). Private photos say `private`."""
+def served(image, *, cache_control: str, content_type: str = "image/jpeg"):
+    """A stored photo as a response, once the caller has checked who may see it. From the local folder:
+    its bytes (404 when its file is gone). From an object store: a redirect to a signed URL good for
+    WANGGE_S3_URL_SECONDS, so the bytes never pass through the app server and no lasting URL exists."""
 
+    if settings.S3_BUCKET:
+        response = HttpResponseRedirect(image.url)
+        response["Cache-Control"] = "private, no-store"  # the URL expires: never kept by a cache
+        return response
     try:
         data = image.read()
     except (FileNotFoundError, ValueError) as exc:
         raise Http404 from exc
-    response = HttpResponse(data, content_type="image/jpeg")
+    response = HttpResponse(data, content_type=content_type)
     response["Cache-Control"] = cache_control
     return response

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import services as accounts
 from wangge.accounts.models import Department
 from wangge.cases import services as cases
-from wangge.core import dates
+from wangge.core import dates, photos
 from wangge.core.downloads import download
 from wangge.core.excel import write_workbook
 from wangge.core.forms import refusal
@@ -253,7 +253,7 @@ def visit_detail(request, pk: int):
 def visit_photo(request, pk: int):
     photo = get_object_or_404(VisitPhoto, pk=pk)
     services.get_visit_or_404(request.user, photo.visit_id)  # 404 unless the user sees the visit
-    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    return photos.served(photo.image, cache_control="private, max-age=3600")
 
 
 @login_required

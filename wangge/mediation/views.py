@@ -11,14 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import services as accounts
-from wangge.core import dates
+from wangge.core import dates, photos
 from wangge.core.downloads import download
 from wangge.core.errors import invalid
 from wangge.core.excel import write_workbook
@@ -298,4 +298,4 @@ def signature_image(request, pk: int):
 
     sig = get_object_or_404(Signature, pk=pk)
     get_object_or_404(services.disputes_for(request.user), pk=sig.dispute_id)  # 404 unless the user sees it
-    return FileResponse(sig.image.open("rb"), content_type="image/png")
+    return photos.served(sig.image, cache_control="private, no-store", content_type="image/png")
