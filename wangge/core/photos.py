@@ -70,9 +70,9 @@ def served(image, *, cache_control: str, content_type: str = "image/jpeg"):
     WANGGE_S3_URL_SECONDS, so the bytes never pass through the app server and no lasting URL exists."""
 
     if settings.S3_BUCKET:
-        response = HttpResponseRedirect(image.url)
-        response["Cache-Control"] = "private, no-store"  # the URL expires: never kept by a cache
-        return response
+        signed = HttpResponseRedirect(image.url)
+        signed["Cache-Control"] = "private, no-store"  # the URL expires: never kept by a cache
+        return signed
     try:
         data = image.read()
     except (FileNotFoundError, ValueError) as exc:
