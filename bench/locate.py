@@ -2,7 +2,9 @@
 
 Figures: p50/p95 latency and points/s through grids.services.locate, beside a naive loop over all
 polygons of a 1,000-grid sample (ratio) and a bare shapely STRtree query (the floor); memory held by
-the index; the HTTP locate endpoint's requests/s beside /healthz on the same server (same run).
+the index; the HTTP locate endpoint's requests/s beside /healthz on the same server (same run), served by
+gunicorn with the point index built once in the master (`wangge.gunicorn_conf`) beside each worker building
+its own: cold start, requests/s and each worker's memory. Warm-up runs until every worker has answered.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from bench.common import ROOT, figure, percentile, rss_mb, setup_django, time_calls, write_results
 
@@ -108,8 +111,83 @@ def build_tree(rng: random.Random) -> tuple[int, tuple[float, float, float, floa
     return micro, (WEST, SOUTH, WEST + WIDTH, SOUTH + HEIGHT)
 
 
-def http_figures(points: list[tuple[float, float]]) -> tuple[dict, dict]:
-    """Requests/s of /api/locate beside /healthz, served by gunicorn on this machine."""
+def http_figures(points: list[tuple[float, float]]) -> dict[str, dict]:
+    """The locate endpoint served by gunicorn twice on this machine: each worker building its own index on
+    its first locate (no preload), then with the project's settings (`wangge.gunicorn_conf`: built once in
+    the master before it listens and forks). Each: time to listen and from listening to the first answer,
+    every worker warmed (until each has answered a locate, by gunicorn's access log), requests/s, and each
+    worker's own memory (unique set size, and its proportional share of what it shares)."""
+    workers = os.cpu_count() or 2
+    own = _serve(points, preload=False, workers=workers)
+    shared = _serve(points, preload=True, workers=workers)
+    client = shared["client"]
+    note = f"gunicorn gthread, {workers} workers x 4 threads; load by {client} on the same 2-core machine"
+    return {
+        "http_locate_rps": figure(
+            shared["rps"],
+            "req/s",
+            baseline=shared["health_rps"],
+            target=1000,
+            lower_is_better=False,
+            note=f"{note}; the index built in the master (preload); baseline: /healthz, no database",
+        ),
+        "http_locate_rps_own_index": figure(
+            own["rps"],
+            "req/s",
+            baseline=shared["rps"],
+            target=None,
+            lower_is_better=False,
+            note="the same with each worker building its own index (warmed first); ratio: own / preloaded",
+        ),
+        "http_healthz_rps": figure(
+            shared["health_rps"],
+            "req/s",
+            baseline=None,
+            target=None,
+            lower_is_better=False,
+            note="/healthz, no database",
+        ),
+        "first_locate_after_listening_s": figure(
+            shared["first_s"],
+            "s",
+            baseline=own["first_s"],
+            target=1.0,
+            lower_is_better=True,
+            note="from the socket listening to the first locate answered (preloaded); baseline: each worker "
+            "builds its own index on its first locate",
+        ),
+        "server_start_s": figure(
+            shared["listen_s"],
+            "s",
+            baseline=own["listen_s"],
+            target=None,
+            lower_is_better=True,
+            note="from starting gunicorn to its socket listening (preloaded: the index is built before); "
+            "baseline: without preload",
+        ),
+        "worker_unique_mb": figure(
+            shared["uss_mb"],
+            "MB",
+            baseline=own["uss_mb"],
+            target=None,
+            lower_is_better=True,
+            note="memory of each extra worker that no other process shares (USS, mean over the workers, "
+            "after warming and the load); baseline: each worker with its own index",
+        ),
+        "worker_proportional_mb": figure(
+            shared["pss_mb"],
+            "MB",
+            baseline=own["pss_mb"],
+            target=None,
+            lower_is_better=True,
+            note="each worker's proportional set size (its own pages plus its share of the shared ones)",
+        ),
+    }
+
+
+def _serve(points: list[tuple[float, float]], *, preload: bool, workers: int) -> dict:
+    import tempfile
+
     port = _free_port()
     env = {
         **os.environ,
@@ -117,50 +195,107 @@ def http_figures(points: list[tuple[float, float]]) -> tuple[dict, dict]:
         "WANGGE_SECRET_KEY": "bench-only",
         "WANGGE_ALLOWED_HOSTS": "127.0.0.1",
         "WANGGE_LOG_LEVEL": "ERROR",
+        "WANGGE_WORKERS": str(workers),
     }
-    workers = os.cpu_count() or 2
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "wangge.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
+    access = Path(tempfile.mkdtemp()) / "access.log"
+    settings = (
+        ["-c", "python:wangge.gunicorn_conf"]
+        if preload
+        else [
             "-w",
             str(workers),
             "--worker-class",
             "gthread",
             "--threads",
             "4",
-            "--log-level",
-            "error",
             "--keep-alive",
             "5",
-        ],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
+        ]
     )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        *settings,
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "error",
+        "--access-logfile",
+        str(access),
+        "--access-logformat",
+        "%(p)s %(s)s %(U)s",
+        "wangge.wsgi:application",
+    ]
+    started = time.perf_counter()
+    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     try:
         _wait_for(port)
+        listening = time.perf_counter()
         lon, lat = points[0]
         locate_url = f"http://127.0.0.1:{port}/api/locate?lon={lon:.6f}&lat={lat:.6f}"
-        health_url = f"http://127.0.0.1:{port}/healthz"
-        _load(locate_url, 2)  # warm every worker's index
+        _get(locate_url)
+        first = time.perf_counter()
+        pids = _worker_pids(server.pid, workers)
+        answered: set[str] = set()
+        for i in range(10_000):  # fresh connections until every worker has answered a locate
+            x, y = points[i % len(points)]
+            _get(f"http://127.0.0.1:{port}/api/locate?lon={x:.6f}&lat={y:.6f}")
+            answered = {line.split()[0] for line in access.read_text().splitlines() if "/api/locate" in line}
+            if pids <= answered:
+                break
+        assert pids <= answered, f"workers {pids - answered} never answered"
         client = "wrk" if shutil.which("wrk") else "python"
-        health = _load(health_url, 10)
-        locate = _load(locate_url, 10)
+        health = _load(f"http://127.0.0.1:{port}/healthz", 10) if preload else None
+        rps = _load(locate_url, 10)
+        uss, pss = zip(*(_memory(pid) for pid in pids), strict=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
-    note = f"gunicorn gthread, {workers} workers x 4 threads; load by {client} on the same 2-core machine"
-    return (
-        figure(locate, "req/s", baseline=health, target=1000, lower_is_better=False, note=note),
-        figure(
-            health, "req/s", baseline=None, target=None, lower_is_better=False, note="/healthz, no database"
-        ),
+    mode = "preloaded" if preload else "own index"
+    print(
+        f"  gunicorn ({mode}): listening after {listening - started:.1f} s, first locate "
+        f"{first - listening:.2f} s later; {rps:.0f} req/s; {sum(uss) / len(uss):.0f} MB unique a worker",
+        flush=True,
     )
+    return {
+        "listen_s": listening - started,
+        "first_s": first - listening,
+        "rps": rps,
+        "health_rps": health,
+        "uss_mb": sum(uss) / len(uss),
+        "pss_mb": sum(pss) / len(pss),
+        "client": client,
+    }
+
+
+def _get(url: str) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=120) as r:  # a worker's first locate builds its index
+        assert r.status == 200, r.status
+        r.read()
+
+
+def _worker_pids(master: int, workers: int) -> set[str]:
+    """gunicorn's worker processes: the master's children (all of them forked by now)."""
+    for _ in range(200):
+        children = set()
+        for task in Path(f"/proc/{master}/task").iterdir():
+            children.update((task / "children").read_text().split())
+        if len(children) >= workers:
+            return children
+        time.sleep(0.05)
+    raise RuntimeError("gunicorn's workers did not start")
+
+
+def _memory(pid: str) -> tuple[float, float]:
+    """(USS, PSS) of a process in MB, from the kernel's smaps_rollup."""
+    kb = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_unit = line.split()
+        kb[name.rstrip(":")] = int(value)
+    return (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024, kb["Pss"] / 1024
 
 
 def _free_port() -> int:
@@ -265,7 +400,7 @@ def main() -> None:
         f"index: {len(index):,} leaves, built in {build_s:.1f} s; {found}/2000 sample points found",
         flush=True,
     )
-    locate_http, health_http = http_figures(points)
+    served = http_figures(points)
     figures = {
         "locate_p95_us": figure(
             p95,
@@ -303,8 +438,7 @@ def main() -> None:
             note="RSS growth while building the index",
         ),
         "index_build_s": figure(build_s, "s", baseline=None, target=None, lower_is_better=True),
-        "http_locate_rps": locate_http,
-        "http_healthz_rps": health_http,
+        **served,
     }
     write_results("locate", figures, {"micro_grids": micro, "points": len(points)})
     print(json.dumps({"leaves": len(index)}))
