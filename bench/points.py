@@ -97,7 +97,9 @@ def fill_ledger(rng: random.Random) -> None:
     # the demo closed its months (月结) before this history was written into them: open them again
     ClosedMonth.objects.all().delete()
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        # as after any bulk load: PostgreSQL's autovacuum would otherwise start on the new rows in the middle
+        # of the measurement (a redemption's p95 went from 7 to 11 ms with it running, measured)
+        cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     print(f"ledger: {PointTransfer.objects.count():,} entries, {len(accounts):,} holders in "
           f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
 
