@@ -8,7 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与辖区")
 
     def ready(self) -> None:
-        from wangge.accounts import demo, scene
+        from wangge.accounts import city, demo, scene
 
         scene.register()
         demo.register()
+        city.register()

@@ -8,13 +8,14 @@ class CasesConfig(AppConfig):
     verbose_name = _("事件办理")
 
     def ready(self) -> None:
-        from wangge.cases import demo, home, permissions, scene
+        from wangge.cases import city, demo, home, permissions, scene
         from wangge.cases import services as cases
         from wangge.core import periodic
         from wangge.mediation import services as mediation
 
         scene.register()
         demo.register()
+        city.register()
         home.register()
         periodic.register("wangge.cases.tasks.sweep_deadlines", every=60)
         periodic.register("wangge.cases.tasks.refresh_tallies", every=60)

@@ -66,6 +66,49 @@ def register_step(name: str, fn: Step, *, order: int = 50) -> None:
     _STEPS.append((order, name, fn))
 
 
+@dataclass(frozen=True)
+class CitySize:
+    """`wangge demo city`: how big a city to generate. Each level below the districts splits its grid into
+    `fanout` parts (streets, communities, grids, micro-grids), so 20 districts and 200,000 micro-grids
+    give 10 a level."""
+
+    districts: int = 20
+    micro_grids: int = 200_000
+    persons: int = 2_000_000
+    days: int = 365
+    cases_per_day: int = 60_000
+    seed_cases: int = 3_000  # taken in and handled through the services; the rest copies their history
+
+    @property
+    def fanout(self) -> int:
+        return max(1, round((self.micro_grids / self.districts) ** 0.25))
+
+    @property
+    def cases(self) -> int:
+        return self.days * self.cases_per_day
+
+
+CityStep = Callable[[CitySize, random.Random], str]
+_CITY_STEPS: list[tuple[int, str, CityStep]] = []
+
+
+def register_city_step(name: str, fn: CityStep, *, order: int) -> None:
+    """A module's part of the generated city: fn(size, rng) writes it through the module's bulk paths and
+    returns a line saying what it wrote."""
+    _CITY_STEPS.append((order, name, fn))
+
+
+def load_city(size: CitySize, *, stdout=None) -> None:
+    """Every registered city step in order, each in transactions of its own (a city is written for hours
+    on a big machine: a step that fails leaves the ones before it)."""
+    rng = random.Random(SEED)
+    for _order, name, fn in sorted(_CITY_STEPS, key=lambda s: s[0]):
+        started = time.perf_counter()
+        said = fn(size, rng)
+        if stdout:
+            stdout.write(f"{name}：{said}（{time.perf_counter() - started:.1f} 秒）")
+
+
 def town_outline(rng: random.Random) -> shapely.Polygon:
     """A lumpy town boundary about 11 km across."""
     cx, cy = CENTER

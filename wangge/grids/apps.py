@@ -8,6 +8,7 @@ class GridsConfig(AppConfig):
     verbose_name = _("网格")
 
     def ready(self) -> None:
-        from wangge.grids import scene
+        from wangge.grids import city, scene
 
         scene.register()
+        city.register()

@@ -9,13 +9,14 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from wangge.core import exports, periodic
-        from wangge.registry import demo, home, permissions, scene, views
+        from wangge.registry import city, demo, home, permissions, scene, views
 
         periodic.register("wangge.registry.tasks.drop_old_ledgers", every=3600)
 
         scene.register()
         permissions.register()
         demo.register()
+        city.register()
         home.register()
         exports.register("persons", views.persons_export, sheet="人员")
         exports.register_file("roster_pdf", views.roster_pdf_export)

@@ -1,0 +1,287 @@
+"""A city, generated and measured on PostgreSQL with a streaming replica in use.
+
+A primary and its replica of the bench's own (testkit.cluster: initdb, pg_basebackup, fsync on, in a
+folder under /tmp), `wangge demo city` into the primary at the size BENCH_CITY_* gives (defaults: 20
+districts, 200,000 micro-grids, 2,000,000 persons, BENCH_CITY_DAYS days at 60,000 cases a day), its time
+taken. Then, in a process with WANGGE_REPLICA_URL set, on the server side (Django's test client: the view,
+its queries, its template), each p95 of RUNS beside its floor in the same run:
+
+- the grid worker's home page, the case queue of their grid, a case's page, the district's figures (as
+  its leader) and the command screen (as the city's leader), beside `/healthz`;
+- a person search by ID number (`registry.find_by_id_number`), beside the bare indexed read it makes;
+- the emergency area query over a district's corner, beside a bare count of the micro-grids it touches;
+- intake through `cases.report` (cases/s) beside bare inserts of the same row;
+- the deadline sweep over the open cases, beside a bare count of the cases it looks at.
+
+Targets: every page p95 under 300 ms, the figures under 500 ms. BENCH_CITY_KEEP=1 leaves the cluster's
+folder (its path printed) for a second look.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import ROOT, figure, percentile, write_results
+
+RUNS = 20
+PAGE_MS, FIGURES_MS = 300.0, 500.0
+
+
+def size_args() -> list[str]:
+    env = os.environ.get
+    return [
+        "--districts",
+        env("BENCH_CITY_DISTRICTS", "20"),
+        "--micro-grids",
+        env("BENCH_CITY_MICRO_GRIDS", "200000"),
+        "--persons",
+        env("BENCH_CITY_PERSONS", "2000000"),
+        "--days",
+        env("BENCH_CITY_DAYS", "30"),
+        "--cases-per-day",
+        env("BENCH_CITY_CASES_PER_DAY", "60000"),
+        "--seed-cases",
+        env("BENCH_CITY_SEED_CASES", "3000"),
+    ]
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        print(json.dumps(measure()))
+        return
+    from testkit.cluster import Cluster, bindir
+
+    found = bindir()
+    if found is None:
+        raise SystemExit("PostgreSQL's server binaries (pg_config, initdb) are needed")
+    cluster = Cluster(found, durable=True, settings=("shared_buffers = 1GB", "max_connections = 50"))
+    print(
+        f"cluster in {cluster.dir}: primary :{cluster.primary_port}, replica :{cluster.replica_port}",
+        flush=True,
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)},
+        "WANGGE_DATABASE_URL": cluster.url(cluster.primary_port),
+        "WANGGE_DEBUG": "1",
+        "WANGGE_VAR_DIR": str(ROOT / "var" / "bench" / "city"),
+        "DJANGO_SETTINGS_MODULE": "wangge.settings",
+    }
+    wangge = str(Path(sys.executable).parent / "wangge")
+    try:
+        subprocess.run([wangge, "manage", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
+        t0 = time.perf_counter()
+        subprocess.run([wangge, "demo", "city", *size_args()], env=env, cwd=ROOT, check=True)
+        generated_s = time.perf_counter() - t0
+        env["WANGGE_REPLICA_URL"] = cluster.url(cluster.replica_port)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.city", "--measure"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        if os.environ.get("BENCH_CITY_KEEP"):
+            print(f"kept: {cluster.dir}", flush=True)
+        else:
+            cluster.stop()
+    figures = result.pop("figures")
+    figures["generate_s"] = figure(
+        generated_s,
+        "s",
+        baseline=None,
+        target=None,
+        lower_is_better=True,
+        note="`wangge demo city` at this size, fsync on, the replica streaming",
+    )
+    write_results("city", figures, {**result, "size": " ".join(size_args())})
+
+
+def _p95(fn, runs: int = RUNS) -> float:
+    fn()  # warm
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return percentile(times, 0.95)
+
+
+def measure() -> dict:
+    import django
+
+    django.setup()
+    import shapely
+    from django.db import connection, connections
+    from django.test import Client
+    from django.utils import timezone
+
+    from wangge.accounts.models import User
+    from wangge.cases import services as cases
+    from wangge.cases.models import Case
+    from wangge.grids.models import Grid
+    from wangge.registry import services as registry
+    from wangge.registry.models import Person
+
+    assert "replica" in connections.databases, "the measurement runs with the replica in use"
+    counts = {
+        "grids": Grid.objects.count(),
+        "persons": Person.objects.count(),
+        "cases": Case.objects.count(),
+        "micro_grids": Grid.objects.filter(depth=6).count(),
+    }
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        counts["database_size"] = cur.fetchone()[0]
+
+    def client_of(username: str) -> Client:
+        c = Client()
+        c.force_login(User.objects.get(username=username))
+        return c
+
+    worker = User.objects.filter(username__startswith="worker").order_by("username").first()
+    assert worker is not None
+    mine, district_leader, leader = (
+        client_of(worker.username),
+        client_of("district1"),
+        client_of("city-leader"),
+    )
+    district = Grid.objects.filter(depth=2).order_by("path").first()
+    assert district is not None
+    some_case = Case.objects.filter(grid__path__startswith=district.path).order_by("-id").first()
+    assert some_case is not None
+    health = _p95(lambda: Client().get("/healthz"))
+
+    def page(client: Client, url: str) -> float:
+        def get() -> None:
+            status = client.get(url).status_code
+            assert status == 200, (url, status)
+
+        return _p95(get)
+
+    pages = {
+        "worker_home": page(mine, "/"),
+        "worker_queue": page(mine, "/cases/?tab=all"),
+        "case_page": page(client_of("city-centre"), f"/cases/{some_case.code}/"),
+        "command_screen": page(leader, "/command/screen/"),
+    }
+    figures = {
+        f"{name}_p95_ms": figure(
+            ms,
+            "ms",
+            baseline=health,
+            target=PAGE_MS,
+            lower_is_better=True,
+            note="server side, with the replica in use; baseline: /healthz",
+        )
+        for name, ms in pages.items()
+    }
+    figures["district_figures_p95_ms"] = figure(
+        page(district_leader, f"/cases/figures/?grid={district.code}"),
+        "ms",
+        baseline=health,
+        target=FIGURES_MS,
+        lower_is_better=True,
+        note=f"{district.name}'s figures as its leader; baseline: /healthz",
+    )
+
+    # a person by ID number, beside the bare indexed read the search makes
+    person = Person.objects.order_by("-id").first()
+    assert person is not None
+    number = person.id_number
+    centre = User.objects.get(username="city-centre")
+    found = _p95(lambda: registry.find_by_id_number(number, centre))
+    from wangge.core import crypto
+
+    index = crypto.blind_index(number)
+    bare = _p95(lambda: list(Person.objects.filter(id_index=index).values_list("pk", flat=True)))
+    figures["id_search_p95_ms"] = figure(
+        found,
+        "ms",
+        baseline=bare,
+        target=PAGE_MS,
+        lower_is_better=True,
+        note="registry.find_by_id_number as the city's centre; baseline: the bare indexed read of the index",
+    )
+
+    # the emergency area: a circle of 1.5 km in the district, its micro-grids and the people in them
+    from wangge.grids import services as grids
+
+    centre_lon, centre_lat = district.center_lon, district.center_lat
+    area = shapely.Point(centre_lon, centre_lat).buffer(0.015)
+    touched = _p95(lambda: grids.leaves_touching(area))
+    bare_touch = _p95(
+        lambda: Grid.objects.filter(
+            depth=6,
+            center_lon__range=(centre_lon - 0.015, centre_lon + 0.015),
+            center_lat__range=(centre_lat - 0.015, centre_lat + 0.015),
+        ).count()
+    )
+    figures["emergency_area_p95_ms"] = figure(
+        touched,
+        "ms",
+        baseline=bare_touch,
+        target=PAGE_MS,
+        lower_is_better=True,
+        note="the micro-grids a 1.5 km circle touches (the in-process index); baseline: a bare box count",
+    )
+
+    # intake through the service, beside bare inserts of the same rows
+    leaves = list(Grid.objects.filter(depth=6).order_by("?").values_list("center_lon", "center_lat")[:200])
+    t0 = time.perf_counter()
+    for n, (lon, lat) in enumerate(leaves):
+        cases.report(
+            cases.ReportIn(
+                category="exposed_garbage",
+                description="垃圾未清运",
+                lon=lon,
+                lat=lat,
+                channel="resident",
+                client_id=f"bench-city-{time.time()}-{n}",
+            )
+        )
+    intake = len(leaves) / (time.perf_counter() - t0)
+    model = Case.objects.order_by("-id").first()
+    assert model is not None
+    t0 = time.perf_counter()
+    for n in range(len(leaves)):
+        model.pk, model.code, model.token = None, f"BENCH{time.time_ns()}{n}", f"BT{time.time_ns()}{n}"
+        model.client_id = None
+        model.save(force_insert=True)
+    bare_rate = len(leaves) / (time.perf_counter() - t0)
+    figures["intake_cases_per_s"] = figure(
+        intake,
+        "cases/s",
+        baseline=bare_rate,
+        target=None,
+        lower_is_better=False,
+        note="cases.report one by one (locate, route, deadlines, events); baseline: bare ORM inserts",
+    )
+
+    # the deadline sweep over what is open
+    t0 = time.perf_counter()
+    cases.sweep(timezone.now())
+    swept = (time.perf_counter() - t0) * 1000
+    open_cases = Case.objects.exclude(status__in=["closed", "rejected"])
+    bare_open = _p95(lambda: open_cases.count(), runs=5)
+    figures["sweep_ms"] = figure(
+        swept,
+        "ms",
+        baseline=bare_open,
+        target=None,
+        lower_is_better=True,
+        note=f"cases.sweep over {open_cases.count():,} open cases; baseline: a bare count of them",
+    )
+    return {**counts, "figures": figures, "health_p95_ms": statistics.median([health])}
+
+
+if __name__ == "__main__":
+    main()

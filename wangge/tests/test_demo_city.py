@@ -1,0 +1,81 @@
+"""`wangge demo city` at a small size, on a database of its own: the city scene's six levels, each grid
+split in its fan-out; residents in the micro-grids through the ledger import; workers and leaders; the
+seed cases handled through the services and their history copied back day by day with their events,
+each copy in another micro-grid at its centre. PostgreSQL only (the command refuses SQLite)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from wangge.tests.test_nothing_lost_when_a_process_dies import QUIET, ROOT, WANGGE, RealDatabase
+
+pytestmark = pytest.mark.long
+
+
+@pytest.fixture(scope="module")
+def city_db(tmp_path_factory):
+    db = RealDatabase(tmp_path_factory.mktemp("city"))
+    yield db
+    db.drop()
+
+
+def test_a_small_city_is_generated_through_each_modules_bulk_path(city_db):
+    size = [
+        "--districts",
+        "2",
+        "--micro-grids",
+        "32",
+        "--persons",
+        "300",
+        "--days",
+        "4",
+        "--cases-per-day",
+        "40",
+        "--seed-cases",
+        "30",
+    ]
+    out = subprocess.run(
+        [WANGGE, "demo", "city", *size, *QUIET],
+        env=city_db.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if not city_db.postgres:
+        assert out.returncode != 0 and "需要 PostgreSQL" in out.stderr
+        return
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "城市已生成" in out.stdout
+    by_depth = city_db.rows("SELECT depth, COUNT(*) FROM grids_grid GROUP BY depth ORDER BY depth")
+    assert by_depth == [(1, 1), (2, 2), (3, 4), (4, 8), (5, 16), (6, 32)]
+    assert city_db.value("SELECT COUNT(*) FROM registry_person") == 300
+    outside = (
+        "SELECT COUNT(*) FROM registry_person p JOIN grids_grid g ON g.id = p.grid_id WHERE g.depth <> 6"
+    )
+    assert city_db.value(outside) == 0  # every resident in a micro-grid
+    assert city_db.value("SELECT COUNT(*) FROM registry_person WHERE id_number LIKE '51%'") == 0  # encrypted
+    workers = "SELECT COUNT(*) FROM accounts_user WHERE username LIKE 'worker%'"
+    assert city_db.value(workers) == 8  # one a community
+    seeded = city_db.value("SELECT COUNT(*) FROM cases_case WHERE id < 1000000")
+    copies = city_db.value("SELECT COUNT(*) FROM cases_case WHERE id >= 1000000")
+    assert seeded == 30 and copies > 0
+    finished = city_db.value(
+        "SELECT COUNT(*) FROM cases_case WHERE id < 1000000 AND status IN ('closed', 'rejected')"
+    )
+    per_day = -(-40 // finished)  # copies of the finished seed a day: at least the 40 a day
+    assert copies == 3 * per_day * finished  # the three days before the seed's
+    # every copy has its source's events, moved back whole days, and sits at its micro-grid's centre
+    copied = "FROM cases_case c JOIN cases_case s ON s.id = c.id % 1000000 WHERE c.id >= 1000000"
+    events = "(SELECT COUNT(*) FROM cases_caseevent e WHERE e.case_id = {})"
+    assert (
+        city_db.value(f"SELECT COUNT(*) {copied} AND {events.format('c.id')} <> {events.format('s.id')}") == 0
+    )
+    at_centre = "g.depth = 6 AND c.lon = g.center_lon AND c.lat = g.center_lat"
+    placed = f"SELECT COUNT(*) {copied.replace('WHERE', 'JOIN grids_grid g ON g.id = c.grid_id WHERE')}"
+    assert city_db.value(f"{placed} AND NOT ({at_centre})") == 0
+    days = "(interval '1 day', interval '2 days', interval '3 days')"
+    assert city_db.value(f"SELECT COUNT(*) {copied} AND (s.created - c.created) NOT IN {days}") == 0
+    assert city_db.value("SELECT COUNT(*) FROM cases_tallyday") > 0
