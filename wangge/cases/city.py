@@ -49,7 +49,7 @@ def load(size: CitySize, rng: random.Random) -> str:
     rebuilt = tallies.rebuild()
     return (
         f"{seeded:,} 件经服务上报办理（{took:.0f} 秒），历史复制至 {Case.objects.count():,} 件、"
-        f"{CaseEvent.objects.count():,} 条流转记录（{copied} 轮），日汇总 {rebuilt[0]:,} 行"
+        f"{CaseEvent.objects.count():,} 条流转记录（{copied} 轮），日汇总 {rebuilt[0]:,} 天 {rebuilt[1]:,} 行"
     )
 
 
@@ -123,9 +123,9 @@ def _history(size: CitySize) -> int:
     }
     for f in fields:
         if f.get_internal_type() == "DateTimeField":
-            moved[f.name] = f"c.{q(f.column)} - {{days}} * interval '1 day'"
+            moved[f.column] = f"c.{q(f.column)} - {{days}} * interval '1 day'"
     columns = ", ".join(["id", *(q(f.column) for f in fields)])  # the copy's id: its events follow it
-    values = ", ".join(["c.id + {offset}", *(moved.get(f.name, f"c.{q(f.column)}") for f in fields)])
+    values = ", ".join(["c.id + {offset}", *(moved.get(f.column, f"c.{q(f.column)}") for f in fields)])
     event_fields = [f for f in CaseEvent._meta.concrete_fields if not f.primary_key]
     event_columns = ", ".join(q(f.column) for f in event_fields)
     event_values = ", ".join(
@@ -133,7 +133,7 @@ def _history(size: CitySize) -> int:
             "case_id": "e.case_id + {offset}",
             "at": "e.at - {days} * interval '1 day'",
             "to_grid_id": "NULL",
-        }.get(f.name, f"e.{q(f.column)}")
+        }.get(f.column, f"e.{q(f.column)}")
         for f in event_fields
     )
     rounds, have = 0, Case.objects.count()
