@@ -55,6 +55,11 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         print(json.dumps(measure()))
         return
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+    os.environ.setdefault("WANGGE_DEBUG", "1")
+    django.setup()  # testkit's package imports models (this process touches no database)
     from testkit.cluster import Cluster, bindir
 
     found = bindir()
@@ -71,6 +76,7 @@ def main() -> None:
         "WANGGE_DEBUG": "1",
         "WANGGE_VAR_DIR": str(ROOT / "var" / "bench" / "city"),
         "DJANGO_SETTINGS_MODULE": "wangge.settings",
+        "WANGGE_ALLOWED_HOSTS": "testserver",
     }
     wangge = str(Path(sys.executable).parent / "wangge")
     try:
@@ -84,7 +90,7 @@ def main() -> None:
             env=env,
             cwd=ROOT,
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -253,7 +259,11 @@ def measure() -> dict:
     assert model is not None
     t0 = time.perf_counter()
     for n in range(len(leaves)):
-        model.pk, model.code, model.token = None, f"BENCH{time.time_ns()}{n}", f"BT{time.time_ns()}{n}"
+        model.pk, model.code, model.token = (
+            None,
+            f"X{time.time_ns() % 10**15}{n:03d}",
+            f"XT{time.time_ns() % 10**15}{n:03d}",
+        )
         model.client_id = None
         model.save(force_insert=True)
     bare_rate = len(leaves) / (time.perf_counter() - t0)
