@@ -241,7 +241,11 @@ def _serve(points: list[tuple[float, float]], *, preload: bool, workers: int) ->
         for i in range(10_000):  # fresh connections until every worker has answered a locate
             x, y = points[i % len(points)]
             _get(f"http://127.0.0.1:{port}/api/locate?lon={x:.6f}&lat={y:.6f}")
-            answered = {line.split()[0] for line in access.read_text().splitlines() if "/api/locate" in line}
+            answered = {
+                line.split()[0].strip("<>")
+                for line in access.read_text().splitlines()
+                if "/api/locate" in line
+            }
             if pids <= answered:
                 break
         assert pids <= answered, f"workers {pids - answered} never answered"
