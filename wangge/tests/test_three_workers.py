@@ -46,18 +46,19 @@ print(sum(accounts.unit_users(g.pk).count() for g in leaves) * {per_unit})
 
 def test_three_workers_run_each_task_once_and_each_sweep_once(shared_db):
     expected = _outbox(shared_db, "three", 10)
-    shared_db.python(
-        "from wangge.core.tasks import deliver_outbox\n"
-        "for _ in range(30): deliver_outbox.enqueue(limit=10)\nprint(1)"
-    )
     started = time.monotonic()
     with (
         running(shared_db, "worker", *QUIET),
         running(shared_db, "worker", *QUIET),
         running(shared_db, "worker", *QUIET),
     ):
-        # every worker has ticked (at its start, then every 5 s); nothing periodic is due again for 30 s
-        time.sleep(max(0.0, 7 - (time.monotonic() - started)))
+        # every worker up and ticked (at its start, then every 5 s); nothing periodic is due again for 30 s.
+        # Then the work, small tasks that the three take as they come
+        time.sleep(max(0.0, 10 - (time.monotonic() - started)))
+        shared_db.python(
+            "from wangge.core.tasks import deliver_outbox\n"
+            "for _ in range(90): deliver_outbox.enqueue(limit=3)\nprint(1)"
+        )
         wait_until(lambda: shared_db.value(f"SELECT COUNT(*) FROM {TASKS} WHERE status = 'READY'") == 0)
         wait_until(lambda: shared_db.value(f"SELECT COUNT(*) FROM {TASKS} WHERE status = 'RUNNING'") == 0)
     messages = shared_db.value("SELECT COUNT(*) FROM core_message WHERE outbox_key LIKE 'three:%'")
