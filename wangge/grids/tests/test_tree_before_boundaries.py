@@ -32,7 +32,7 @@ def grid_list(units_per_third: int = 2) -> bytes:
     return write_workbook(["名称", "编码", "上级编码"], rows)
 
 
-def test_a_grid_list_without_boundaries_comes_in_whole_in_bulk(client):
+def test_a_grid_list_without_boundaries_comes_in_whole_in_bulk(client, town):  # the scene and the town
     rows = importing.rows_from_xlsx(grid_list())
     report = importing.import_rows(rows, dry_run=False)
     assert report.committed and not report.problems and len(report.created) == 15
@@ -91,7 +91,7 @@ def test_boundaries_follow_by_code_and_locating_falls_back_to_the_deepest_drawn(
     assert grids.coverage(Grid.objects.get(code=ROOT)).undrawn == 13
 
 
-def test_a_level_with_many_children_opens_a_page_at_a_time(client):
+def test_a_level_with_many_children_opens_a_page_at_a_time(client, town):  # the scene and the town
     rows = [["大镇", ROOT, ""], ["大社区", f"{ROOT}001", ROOT]]
     rows += [[f"片{n}", f"{ROOT}001{n:03d}", f"{ROOT}001"] for n in range(1, 206)]
     assert importing.import_rows(importing.rows_from_xlsx(write_workbook(["名称", "编码", "上级编码"], rows)),
