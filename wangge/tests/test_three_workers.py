@@ -94,6 +94,9 @@ def test_a_worker_killed_mid_task_leaves_it_to_another(shared_db):
     with running(shared_db, "worker", *QUIET), running(shared_db, "worker", *QUIET):
         # their first tick runs requeue_abandoned: the dead worker's task is ready again, and taken
         wait_until(lambda: shared_db.value(pending) == 0)
+        # and its worker has marked it done (the last message sent is not yet the task finished)
+        unfinished = f"SELECT COUNT(*) FROM {TASKS} WHERE status IN ('READY', 'RUNNING')"
+        wait_until(lambda: shared_db.value(unfinished) == 0)
     assert shared_db.value(messages) == expected  # every message, once
     ran = shared_db.rows(
         f"SELECT args_kwargs, status, worker_ids FROM {TASKS} WHERE task_path LIKE '%deliver_outbox'"
