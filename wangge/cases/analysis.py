@@ -29,26 +29,26 @@ class Received:
 
 def received(grid, period: fig.Period) -> Received:
     """Cases and 12345 orders that came in, by category and by the unit's child grids."""
+    children = list(grids.children(grid)) or [grid]
     rows = (
         CaseTally.objects.filter(
-            tallies.in_subtree(grid.path),
+            grid__in={grid, *children},
             day__gte=period.start,
             day__lte=period.end,
             key__in=["acceptance", "response"],
         )  # fmt: skip
-        .values("key", "category_id", "grid__path")
+        .values("key", "category_id", "grid_id")
         .annotate(n=Sum("den"))
         .order_by()
     )
-    children = list(grids.children(grid)) or [grid]
     by_cat: dict[int, Counter] = defaultdict(Counter)
     by_grid: dict[int, Counter] = defaultdict(Counter)
     what = {"acceptance": "received", "response": "hotline"}
-    for r in rows:
-        by_cat[r["category_id"]][what[r["key"]]] += r["n"]
-        child = next((c for c in children if r["grid__path"].startswith(c.path)), None)
-        if child is not None:
-            by_grid[child.pk][what[r["key"]]] += r["n"]
+    for r in rows:  # the unit's own rows (its whole subtree) by category, its children's by grid
+        if r["grid_id"] == grid.pk:
+            by_cat[r["category_id"]][what[r["key"]]] += r["n"]
+        if r["grid_id"] != grid.pk or children == [grid]:
+            by_grid[r["grid_id"]][what[r["key"]]] += r["n"]
     cats = {c.pk: c for c in Category.objects.filter(pk__in=list(by_cat)).select_related("parent")}
     categories: list[dict] = []
     for k, v in sorted(by_cat.items(), key=lambda kv: (-kv[1]["received"], cats[kv[0]].name)):
@@ -62,8 +62,8 @@ def received(grid, period: fig.Period) -> Received:
 
 def figures_against(grid, period: fig.Period, before: fig.Period) -> list[dict]:
     """Each figure of the period beside the period before (num, den, value)."""
-    now = tallies.summed(tallies.in_subtree(grid.path), period)
-    then = {f.key: f for f in tallies.summed(tallies.in_subtree(grid.path), before)}
+    now = tallies.summed(grid, period)
+    then = {f.key: f for f in tallies.summed(grid, before)}
     return [{"key": f.key, "name": f.name, "formula": f.formula, "num": f.num, "den": f.den, "value": f.value,
              "before": then[f.key].value, "before_num": then[f.key].num, "before_den": then[f.key].den}
             for f in now]  # fmt: skip
@@ -72,9 +72,7 @@ def figures_against(grid, period: fig.Period, before: fig.Period) -> list[dict]:
 def category_counts(grid, start, end) -> dict[str, int]:
     """Cases received per category key in [start, end] (the tallies)."""
     rows = (
-        CaseTally.objects.filter(
-            tallies.in_subtree(grid.path), day__gte=start, day__lte=end, key="acceptance"
-        )
+        CaseTally.objects.filter(grid=grid, day__gte=start, day__lte=end, key="acceptance")
         .values("category__key")
         .annotate(n=Sum("den"))
         .order_by()

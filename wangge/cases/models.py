@@ -478,7 +478,7 @@ class CaseFollower(TimeStamped):
 
 
 class CaseTally(models.Model):
-    """One figure's count for a day, a grid and a category (日汇总): the same definitions as
+    """One figure's count for a day, a grid's whole subtree and a category (日汇总): the same definitions as
     `cases/figures.py`, summed over a period by the screens instead of counting a million cases. Kept by
     `cases/tallies.py` from the days cases touched; rebuilt whole by `wangge manage rebuild_case_tallies`."""
 
@@ -497,7 +497,8 @@ class CaseTally(models.Model):
         verbose_name_plural = _("日汇总")
         indexes = [models.Index(fields=["day", "key"])]
         constraints = [
-            models.UniqueConstraint(fields=["day", "grid", "category", "key"], name="case_tally_unique"),
+            # the grid first: a screen reads one grid's rows over a month
+            models.UniqueConstraint(fields=["grid", "day", "key", "category"], name="case_tally_grid_day"),
         ]  # fmt: skip
 
     def __str__(self) -> str:

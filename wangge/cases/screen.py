@@ -80,10 +80,9 @@ def screen_figures(user, grid, *, on: date | None = None) -> CasesOnScreen:
     looked up as theirs before: `figure_cases` 404s another's)."""
     on = on or timezone.localdate()
     cases, _unit = figure_cases(user, grid.code)
-    where = tallies.in_subtree(grid.path)
     # today's reports from today's tallies (recounted every minute, as the page refreshes): counting them
     # among a million cases, SQLite's planner walked the grid's cases instead of the day's (2.3 s)
-    received = {f.key: f for f in tallies.summed(where, fig.Period(on, on))}["acceptance"]
+    received = {f.key: f for f in tallies.summed(grid, fig.Period(on, on))}["acceptance"]
     screen = CasesOnScreen(today=received.den, today_link=_queue(grid, tab="all", since=on.isoformat()))
     tabs = {k: (label, q) for k, label, q in TABS}
     by_status = dict(cases.filter(OPEN_NOW).values_list("status").annotate(n=Count("pk")).order_by())
@@ -101,19 +100,19 @@ def screen_figures(user, grid, *, on: date | None = None) -> CasesOnScreen:
                "warn"),
     ]  # fmt: skip
     month = fig.Period(on.replace(day=1), on)
-    screen.month = tallies.summed(where, month)
+    screen.month = tallies.summed(grid, month)
     screen.hotline_score = fig.hotline_score(screen.month)
     scope = {"grid": grid.code, "from": month.start.isoformat(), "to": month.end.isoformat()}
     screen.month_links = {
         f.key: f"{reverse('cases:figure_cases', args=[f.key, 'den'])}?{urlencode(scope)}"
         for f in screen.month
     }
-    screen.hot_topics, screen.weekly = _hot_topics(grid, where, on)
+    screen.hot_topics, screen.weekly = _hot_topics(grid, on)
     screen.repeats = _repeats(open_now)
     return screen
 
 
-def _hot_topics(grid, where: Q, on: date) -> tuple[list[HotTopic], list[tuple[str, int]]]:
+def _hot_topics(grid, on: date) -> tuple[list[HotTopic], list[tuple[str, int]]]:
     """Categories rising this week (the last 7 days) against their weekly average of the 4 weeks before;
     and the cases received each day of those 5 weeks."""
     first = on - timedelta(days=34)
@@ -121,7 +120,7 @@ def _hot_topics(grid, where: Q, on: date) -> tuple[list[HotTopic], list[tuple[st
     this_week: dict[int, int] = defaultdict(int)
     before: dict[int, int] = defaultdict(int)
     per_day: dict[date, int] = defaultdict(int)
-    for r in tallies.received_by_category_day(where, first, on):
+    for r in tallies.received_by_category_day(grid, first, on):
         (this_week if r["day"] >= week_start else before)[r["category_id"]] += r["n"]
         per_day[r["day"]] += r["n"]
     names = dict(Category.objects.filter(pk__in=list(this_week)).values_list("pk", "name"))
@@ -168,4 +167,4 @@ def worker_record(worker) -> int:
 
 def outcome_figures(grid, period: fig.Period) -> dict[str, fig.Figure]:
     """The month's figures of a grid's subtree from the daily tallies, by key (for the assessment)."""
-    return {f.key: f for f in tallies.summed(tallies.in_subtree(grid.path), period)}
+    return {f.key: f for f in tallies.summed(grid, period)}

@@ -28,9 +28,10 @@ def department_q(user) -> Q | None:
     return None
 
 
-def visible_cases(user) -> QuerySet[Case]:
+def visible_cases(user, *, one: bool = False) -> QuerySet[Case]:
     """Every case list, search, export and API answer starts here: the user's grids (and, for the
-    centre, cases outside every grid), or what was dispatched to their department."""
+    centre, cases outside every grid), or what was dispatched to their department. `one` for a query of
+    a single case (`jurisdiction.visible`)."""
     qs = Case.objects.select_related(
         "category", "category__parent", "grid", "handler_grid", "handler_department"
     )
@@ -40,7 +41,7 @@ def visible_cases(user) -> QuerySet[Case]:
     if any(g.depth == 1 for g in jurisdiction.top_grids(user)):
         outside = Q(grid__isnull=True)
         also = outside if also is None else also | outside
-    return jurisdiction.visible(qs, user, also=also)
+    return jurisdiction.visible(qs, user, also=also, one=one)
 
 
 def public_cases() -> QuerySet[Case]:
@@ -59,7 +60,7 @@ def public_photo(pk: int) -> CasePhoto | None:
 def get_case_or_404(user, code: str) -> Case:
     """One answer for "no such case" and "not yours": 404."""
 
-    case = visible_cases(user).filter(code=code).first()
+    case = visible_cases(user, one=True).filter(code=code).first()
     if case is None:
         raise Http404
     return case
@@ -81,7 +82,7 @@ def _require(user, perm: str, case: Case | None = None, *, handler: bool = False
     if case is not None:
         if handler and not is_handler(user, case):
             raise PermissionDenied(_("该事件不在您这里办理"))
-        if not visible_cases(user).filter(pk=case.pk).exists():
+        if not visible_cases(user, one=True).filter(pk=case.pk).exists():
             raise PermissionDenied(_("该事件不在您的辖区内"))
 
 

@@ -37,7 +37,8 @@ def _may_refer(case: Case, by) -> None:
     if not case.is_open:
         raise invalid("status", _("事件已办结"), "closed")
     if not (
-        is_handler(by, case) or (by.has_perm(perms.ACCEPT) and visible_cases(by).filter(pk=case.pk).exists())
+        is_handler(by, case)
+        or (by.has_perm(perms.ACCEPT) and visible_cases(by, one=True).filter(pk=case.pk).exists())
     ):
         raise PermissionDenied(_("只有承办人或受理人可以将事件转入调解"))
 

@@ -12,6 +12,7 @@ from wangge.cases import figures, tallies
 from wangge.cases import services as cases
 from wangge.cases.models import Case, CaseTally, TallyDay
 from wangge.cases.tests.helpers import Cast, report
+from wangge.grids.models import Grid
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,8 @@ def counted(where, period) -> dict:
     return {f.key: (f.num, f.den) for f in figures.compute(Case.objects.filter(where), period)}
 
 
-def from_tallies(where_tally, period) -> dict:
-    return {f.key: (f.num, f.den) for f in tallies.summed(where_tally, period)}
+def from_tallies(grid, period) -> dict:
+    return {f.key: (f.num, f.den) for f in tallies.summed(grid, period)}
 
 
 def rows() -> list[tuple]:
@@ -54,13 +55,15 @@ def test_the_tallies_give_the_counted_figures_and_follow_changes(town):
     tallies.rebuild()
     today = timezone.localdate()
     month = figures.Period(today - timedelta(days=30), today)
-    town_cases, town_tallies = tallies.in_subtree(town.root.path), tallies.in_subtree(town.root.path)
-    assert from_tallies(town_tallies, month) == counted(town_cases, month)
-    assert from_tallies(town_tallies, month)["acceptance"] == (4, 4)
-    second = town.seconds[1]  # unit 7's part of the town
-    assert from_tallies(tallies.in_subtree(second.path), month) == counted(
-        tallies.in_subtree(second.path), month
-    )
+    town_cases = tallies.in_subtree(town.root.path)
+    assert from_tallies(town.root, month) == counted(town_cases, month)
+    assert from_tallies(town.root, month)["acceptance"] == (4, 4)
+    # every grid's rows count its whole subtree: unit 7 (a street lamp) and each grid above it
+    lineage = [*Grid.objects.get_ancestors(town.units[7]), town.units[7]]
+    assert town.seconds[1] in lineage
+    for grid in lineage:
+        assert from_tallies(grid, month) == counted(tallies.in_subtree(grid.path), month), grid
+    assert from_tallies(town.units[7], month)["acceptance"] == (1, 1)
 
     # changes through the services mark the past days they touch; the refresh recounts only those
     late = Case.objects.get(pk=made[1].pk)  # came in 12 days ago, its deadline long past
@@ -71,9 +74,9 @@ def test_the_tallies_give_the_counted_figures_and_follow_changes(town):
     cases.verify(
         first, by=cast.worker, passed=False, comment="群众不满意"
     ) if first.status == "handled" else None
-    assert from_tallies(town_tallies, month) != counted(town_cases, month)  # stale until the refresh
+    assert from_tallies(town.root, month) != counted(town_cases, month)  # stale until the refresh
     tallies.refresh()
-    assert from_tallies(town_tallies, month) == counted(town_cases, month)
+    assert from_tallies(town.root, month) == counted(town_cases, month)
     assert not TallyDay.objects.exists()
 
     kept = rows()
@@ -86,5 +89,5 @@ def test_a_new_report_marks_no_day_and_today_is_recounted(town):
     assert not TallyDay.objects.exists()  # nothing on the intake path
     tallies.refresh()
     today = timezone.localdate()
-    got = from_tallies(tallies.in_subtree(town.root.path), figures.Period(today, today))
+    got = from_tallies(town.root, figures.Period(today, today))
     assert got["acceptance"] == (0, 1)

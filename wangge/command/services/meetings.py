@@ -116,5 +116,5 @@ def case_state(user, decision: Decision) -> str:
     """The case a decision became, as the user may see it: its status, or "" when not visible."""
     if not decision.case_code:
         return ""
-    found = cases.visible_cases(user).filter(code=decision.case_code).first()
+    found = cases.visible_cases(user, one=True).filter(code=decision.case_code).first()
     return found.get_status_display() if found else ""

@@ -1,0 +1,48 @@
+"""Looking up one case (its page, a permission check before an action) gives the same answer as the
+case lists, whichever way the jurisdiction is put into SQL: a literal list of grid ids for a small one,
+a join on the case's grid for a single case of a large one."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from testkit import staff
+from wangge.accounts.models import Department
+from wangge.cases import services as cases
+from wangge.cases.tests.helpers import Cast, report
+from wangge.grids import jurisdiction
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("literal_ids", [64, 0], ids=["small jurisdiction", "large jurisdiction"])
+def test_one_case_is_in_reach_exactly_when_the_lists_show_it(town, monkeypatch, literal_ids):
+    monkeypatch.setattr(jurisdiction, "MAX_LITERAL_IDS", literal_ids)
+    cast = Cast(town)
+    made = [report(town.units[n], description=f"问题{n}") for n in (0, 7)]
+    made.append(
+        cases.report(
+            cases.ReportIn(category="garbage_dumping", description="网格外", address="城外某处"), by=None
+        )
+    )
+    cases.accept(made[1], by=cast.centre)
+    cases.dispatch(made[1], by=cast.centre, to_department=Department.objects.get(key="housing"))
+    part = staff("leader", scope=town.seconds[0])  # one part of the town, not unit 7's
+    people = [cast.worker, cast.other_worker, cast.centre, cast.housing, cast.police, part]
+    answers = []
+    for user in people:
+        listed = set(cases.visible_cases(user).values_list("pk", flat=True))
+        for case in made:
+            one = cases.visible_cases(user, one=True).filter(pk=case.pk).exists()
+            assert one == (case.pk in listed), (user, case)
+            answers.append(one)
+            if case.pk in listed:
+                assert cases.get_case_or_404(user, case.code) == case
+            else:
+                with pytest.raises(Http404):
+                    cases.get_case_or_404(user, case.code)
+                with pytest.raises(PermissionDenied):  # an action's check on the case
+                    cases.site_visit(case, by=user, comment="看看")
+    assert 6 <= answers.count(True) <= 12  # some in reach, some not: each branch above was taken
+    assert not cases.visible_cases(part, one=True).filter(pk=made[1].pk).exists()
+    assert cases.visible_cases(cast.housing, one=True).filter(pk=made[1].pk).exists()
