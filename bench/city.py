@@ -10,6 +10,8 @@ its queries, its template), each p95 of RUNS beside its floor in the same run:
   its leader) and the command screen (as the city's leader), beside `/healthz`;
 - a person search by ID number (`registry.find_by_id_number`), beside the bare indexed read it makes;
 - the emergency area query over a district's corner, beside a bare count of the micro-grids it touches;
+  and the whole search (`command.find_in_area`: every vulnerable person in a 1.5 km circle, masked,
+  audited) as the district's leader, beside a bare count of the people registered in the grids it touches;
 - intake through `cases.report` (cases/s) beside bare inserts of the same row;
 - the deadline sweep over the open cases, beside a bare count of the cases it looks at.
 
@@ -237,6 +239,33 @@ def measure() -> dict:
         target=PAGE_MS,
         lower_is_better=True,
         note="the micro-grids a 1.5 km circle touches (the in-process index); baseline: a bare box count",
+    )
+
+    # every vulnerable person in the circle, as the district's leader finds them, beside a bare count of
+    # the people registered in the micro-grids it touches
+    from wangge.command import services as command
+
+    district_user = User.objects.get(username="district1")
+    circle = command.area_from(district_user, lon=centre_lon, lat=centre_lat, radius_m=1500)
+    searched: dict = {}
+
+    def search() -> None:
+        searched["found"] = command.find_in_area(district_user, circle)
+
+    in_area = _p95(search, runs=5)
+    leaf_ids = [located.leaf.id for located, _whole in grids.leaves_touching(circle.shape)]
+    registered = Person.objects.filter(grid_id__in=leaf_ids)
+    bare_people = _p95(lambda: registered.count(), runs=5)
+    found = searched["found"]
+    figures["emergency_people_p95_ms"] = figure(
+        in_area,
+        "ms",
+        baseline=bare_people,
+        target=PAGE_MS,
+        lower_is_better=True,
+        note=f"command.find_in_area, 1.5 km circle as the district's leader: {len(found.people):,} "
+        f"vulnerable people found (+{len(found.unplaced):,} to check) among {registered.count():,} "
+        f"registered in {len(leaf_ids):,} micro-grids; baseline: a bare count of those registered",
     )
 
     # intake through the service, beside bare inserts of the same rows

@@ -159,6 +159,22 @@ def summed(grid: Grid, period: fig.Period) -> list[fig.Figure]:
     return result
 
 
+def summed_by_grid(grids_: list[Grid], period: fig.Period, key: str) -> list[tuple[Grid, fig.Figure]]:
+    """One figure for each of these grids (its subtree) from the tallies, as `figures.by_grid` counts it."""
+    totals = {
+        r["grid_id"]: (r["num"] or 0, r["den"] or 0)
+        for r in CaseTally.objects.filter(
+            grid__in=grids_, key=key, day__gte=period.start, day__lte=period.end
+        )
+        .values("grid_id")
+        .annotate(num=Sum("num"), den=Sum("den"))
+        .order_by()
+    }
+    d = next(d for d in fig.definitions() if d.key == key)
+    none = Case.objects.none()
+    return [(g, fig.Figure(d.key, d.name, d.formula, none, none, *totals.get(g.pk, (0, 0)))) for g in grids_]
+
+
 def received_by_category_day(grid: Grid, start: date, end: date) -> QuerySet:
     """(category id, day, cases received) rows of a grid's subtree: what hot topics are reckoned from."""
     return (

@@ -132,3 +132,5 @@ from wangge.cases import analysis  # noqa: E402, F401
 from wangge.cases.figures import Period  # noqa: E402, F401
 from wangge.cases.screen import CasesOnScreen, outcome_figures, screen_figures, worker_record  # noqa: E402, F401
 from wangge.cases.tallies import rebuild as rebuild_tallies  # noqa: E402, F401
+from wangge.cases.tallies import summed as tallied_figures  # noqa: E402, F401
+from wangge.cases.tallies import summed_by_grid as tallied_by_grid  # noqa: E402, F401

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from wangge.cases import figures, tallies
 from wangge.cases import services as cases
 from wangge.cases.models import Case, CaseTally, TallyDay
 from wangge.cases.tests.helpers import Cast, report
+from wangge.core.excel import read_rows
 from wangge.grids.models import Grid
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +93,31 @@ def test_a_new_report_marks_no_day_and_today_is_recounted(town):
     today = timezone.localdate()
     got = from_tallies(town.root, figures.Period(today, today))
     assert got["acceptance"] == (0, 1)
+
+
+def test_a_grids_figures_page_reads_its_tallies(client, town):
+    cast = Cast(town)
+    first = report(town.units[0], description="第一件")
+    cases.accept(first, by=cast.worker)
+    tallies.refresh()
+    client.force_login(cast.centre)
+    today = timezone.localdate().isoformat()
+    scope = {"grid": town.seconds[0].code, "from": today, "to": today, "format": "xlsx"}
+
+    def acceptance() -> list:
+        _header, rows = read_rows(client.get(reverse("cases:figures"), scope).content)
+        return rows[0][:4]
+
+    assert acceptance() == ["立案率", "立案数 ÷ 受理（上报）数", 1, 1]
+    report(town.units[0], description="第二件")
+    assert acceptance()[2:] == [1, 1]  # as the screens: until the refresh (every minute)
+    tallies.refresh()
+    assert acceptance()[2:] == [1, 2]
+    counted_now = counted(
+        tallies.in_subtree(town.seconds[0].path), figures.Period(timezone.localdate(), timezone.localdate())
+    )
+    assert counted_now["acceptance"] == (1, 2)
+    # the whole reach (no grid chosen) is counted from the cases at once
+    scope.pop("grid")
+    report(town.units[0], description="第三件")
+    assert acceptance()[2:] == [1, 3]
