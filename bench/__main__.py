@@ -3,7 +3,7 @@ import sys
 
 BENCHES = [
     "locate", "scoped_list", "import_persons", "registry", "intake", "sweep", "due_visits", "address_match",
-    "tree_import", "pages", "exports", "pages_scale", "emergency", "dashboard", "points", "city",
+    "tree_import", "pages", "exports", "pages_scale", "emergency", "dashboard", "points", "city", "workers",
 ]  # fmt: skip
 
 

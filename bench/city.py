@@ -15,8 +15,13 @@ its queries, its template), each p95 of RUNS beside its floor in the same run:
 - intake through `cases.report` (cases/s) beside bare inserts of the same row;
 - the deadline sweep over the open cases, beside a bare count of the cases it looks at.
 
-Targets: every page p95 under 300 ms, the figures under 500 ms. BENCH_CITY_KEEP=1 leaves the cluster's
-folder (its path printed) for a second look.
+Targets: every page p95 under 300 ms, the figures under 500 ms.
+
+Last, the backup is tried as docs/deploy.md says to take it: `pg_basebackup` of the running primary
+(compressed tar, its WAL with it) beside a bare compressed read of the same data folder; then restored into
+a new folder and started on a port of its own, timed until it answers with the primary's counts, beside
+unpacking the archive alone. BENCH_CITY_KEEP=1 leaves the cluster's folder (its path printed) for a
+second look; `python -m bench.city --restore FOLDER PORT` tries the backup again on a kept one.
 """
 
 from __future__ import annotations
@@ -55,6 +60,18 @@ def size_args() -> list[str]:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         print(json.dumps(measure()))
+        return
+    if len(sys.argv) > 3 and sys.argv[1] == "--restore":
+        from testkit.cluster import bindir
+
+        found = bindir()
+        assert found is not None
+        tried = try_restore(found, Path(sys.argv[2]), int(sys.argv[3]))
+        kept = json.loads((ROOT / "bench" / "results" / "city.json").read_text())
+        figures = {**kept.pop("figures"), **tried}
+        write_results(
+            "city", figures, {k: v for k, v in kept.items() if k not in ("benchmark", "python", "when")}
+        )
         return
     import django
 
@@ -95,6 +112,7 @@ def main() -> None:
             text=True,
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
+        result["figures"].update(try_restore(found, cluster.dir, cluster.primary_port))
     finally:
         if os.environ.get("BENCH_CITY_KEEP"):
             print(f"kept: {cluster.dir}", flush=True)
@@ -110,6 +128,92 @@ def main() -> None:
         note="`wangge demo city` at this size, fsync on, the replica streaming",
     )
     write_results("city", figures, {**result, "size": " ".join(size_args())})
+
+
+def try_restore(bin_dir: Path, folder: Path, port: int) -> dict:
+    """Back the running primary up (pg_basebackup: compressed tar with its WAL) and restore it into a new
+    folder on a port of its own; figures for both, the restored server checked against the primary."""
+    import shutil
+
+    import psycopg
+
+    from testkit.cluster import as_postgres, free_port
+
+    def run(*command: str) -> None:
+        subprocess.run(as_postgres(list(command)), check=True, capture_output=True)
+
+    def counts(p: int) -> tuple:
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{p}/wangge") as conn:
+            return tuple(
+                conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+                for table in ("cases_case", "cases_caseevent", "registry_person", "grids_grid")
+            )
+
+    backup, restored = folder / "backup", folder / "restored"
+    for d in (backup, restored):
+        shutil.rmtree(d, ignore_errors=True)
+    expected = counts(port)
+    t0 = time.perf_counter()
+    run(
+        str(bin_dir / "pg_basebackup"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-U",
+        "postgres",
+        "-D",
+        str(backup),
+        "-Ft",
+        "--compress=zstd",
+        "-X",
+        "fetch",
+        "-c",
+        "fast",
+    )
+    backup_s = time.perf_counter() - t0
+    size = sum(f.stat().st_size for f in backup.iterdir())
+    t0 = time.perf_counter()  # the floor: the same data folder read and compressed, nothing else
+    subprocess.run(f"tar -cf - -C {folder} primary | zstd -q -c > /dev/null", shell=True, check=True)
+    bare_backup_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    run("mkdir", "-m", "700", str(restored))
+    run("tar", "--zstd", "-xf", str(backup / "base.tar.zst"), "-C", str(restored))
+    unpacked_s = time.perf_counter() - t0
+    restored_port = free_port()
+    with open(restored / "postgresql.conf", "a") as conf:
+        conf.write(f"port = {restored_port}\nunix_socket_directories = '{folder}'\n")
+    run(str(bin_dir / "pg_ctl"), "-D", str(restored), "-l", str(folder / "restored.log"), "-w", "start")
+    try:
+        got = counts(restored_port)
+        restore_s = time.perf_counter() - t0
+    finally:
+        run(str(bin_dir / "pg_ctl"), "-D", str(restored), "-m", "fast", "stop")
+        shutil.rmtree(restored, ignore_errors=True)
+        shutil.rmtree(backup, ignore_errors=True)
+    assert got == expected, (got, expected)
+    what = f"cases, events, persons, grids {', '.join(f'{n:,}' for n in got)}"
+    return {
+        "backup_s": figure(
+            backup_s,
+            "s",
+            baseline=bare_backup_s,
+            target=None,
+            lower_is_better=True,
+            note=f"pg_basebackup of the running primary, zstd tar with its WAL: {size / 2**30:.2f} GiB; "
+            "baseline: the data folder read and compressed by tar | zstd",
+        ),
+        "restore_s": figure(
+            restore_s,
+            "s",
+            baseline=unpacked_s,
+            target=None,
+            lower_is_better=True,
+            note=f"the backup unpacked into a new folder, started, and answering with the primary's counts "
+            f"({what}); baseline: unpacking alone",
+        ),
+    }
 
 
 def _p95(fn, runs: int = RUNS) -> float:

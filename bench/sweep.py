@@ -5,7 +5,6 @@ passed — beside reading one row. Showing the sweep reads the cases whose time 
 
 from __future__ import annotations
 
-import random
 import time
 from datetime import timedelta
 
@@ -17,101 +16,18 @@ DUE_SHARE = 0.01
 
 def run_one(database_url: str | None) -> dict:
     setup_django("sweep", database_url=database_url)
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
     from testkit import build_town
+    from testkit.cases import write_open_cases
     from wangge.cases import services as cases
-    from wangge.cases.models import Case, Category
-    from wangge.core.bulk import insert_rows, reserve_ids
+    from wangge.cases.models import Case
 
     town = build_town()
-    category = Category.objects.get(key="garbage_dumping")
     now = timezone.now()
-    rng = random.Random(3)
-    due_ids: list[int] = []
-    adapt = connection.ops.adapt_datetimefield_value
-    cols = (
-        "id",
-        "created",
-        "last_updated",
-        "code",
-        "token",
-        "channel",
-        "category_id",
-        "catalogue_version_id",
-        "description",
-        "address",
-        "attributes",
-        "grid_id",
-        "handler_grid_id",
-        "status",
-        "suspended_from",
-        "outcome",
-        "answer",
-        "stage_due_at",
-        "due_at",
-        "next_check_at",
-        "warning",
-        "overdue",
-        "escalation_level",
-        "supervised",
-        "reopened",
-        "rating",
-        "rating_comment",
-        "reporter_name",
-        "reporter_phone",
-        "reporter_phone_index",
-    )
     t0 = time.perf_counter()
-    batch = 100_000
-    for start in range(0, OPEN_CASES, batch):
-        with transaction.atomic():
-            ids = reserve_ids(Case, batch)
-            rows = []
-            for k, pk in enumerate(ids):
-                n = start + k
-                unit = town.units[n % len(town.units)]
-                late = n % int(1 / DUE_SHARE) == 0
-                check = now - timedelta(minutes=5) if late else now + timedelta(hours=rng.uniform(1, 200))
-                due = now - timedelta(minutes=1) if late else check + timedelta(hours=2)
-                if late:
-                    due_ids.append(pk)
-                rows.append(
-                    (
-                        pk,
-                        adapt(now),
-                        adapt(now),
-                        f"B{n:09d}",
-                        f"t{n:011d}",
-                        "resident",
-                        category.pk,
-                        category.version_id,
-                        "bench",
-                        "",
-                        "{}",
-                        unit.pk,
-                        unit.pk,
-                        "dispatched",
-                        "",
-                        "",
-                        "",
-                        adapt(due),
-                        adapt(due),
-                        adapt(check),
-                        False,
-                        False,
-                        0,
-                        False,
-                        0,
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                    )
-                )
-            insert_rows(Case, cols, rows)
+    due_ids = write_open_cases(town, OPEN_CASES, due_every=int(1 / DUE_SHARE))
     load = time.perf_counter() - t0
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:

@@ -103,3 +103,34 @@ def test_a_worker_killed_mid_task_leaves_it_to_another(shared_db):
     )
     [(status, workers)] = [(s, w) for a, s, w in ran if a["kwargs"].get("limit") == 400]
     assert status == "SUCCESSFUL" and len(workers) == 2  # taken by the killed worker, finished by another
+
+
+def test_a_large_sweep_is_shared_among_the_workers(shared_db):
+    """More due than one batch: the sweep asks the other workers to help, and each case is escalated once,
+    by whichever worker held its batch."""
+    shared_db.execute(f"DELETE FROM {TASKS}")
+    due = shared_db.python(
+        "from testkit import the_town\nfrom testkit.cases import write_open_cases\n"
+        "print(len(write_open_cases(the_town(), 8000, due_every=1, prefix='S')))"
+    )
+    still_due = "SELECT COUNT(*) FROM cases_case WHERE next_check_at <= now()"
+    assert shared_db.value(still_due) == due
+    with (
+        running(shared_db, "worker", "--no-periodic", *QUIET),
+        running(shared_db, "worker", "--no-periodic", *QUIET),
+        running(shared_db, "worker", "--no-periodic", *QUIET),
+    ):
+        time.sleep(6)  # every worker up and looking at the queue
+        shared_db.python(
+            "from wangge.cases.tasks import sweep_deadlines; sweep_deadlines.enqueue(); print(1)"
+        )
+        wait_until(lambda: shared_db.value(still_due) == 0)
+        unfinished = f"SELECT COUNT(*) FROM {TASKS} WHERE status IN ('READY', 'RUNNING')"
+        wait_until(lambda: shared_db.value(unfinished) == 0)
+    ran = shared_db.rows(
+        f"SELECT task_path, return_value, worker_ids FROM {TASKS} WHERE task_path LIKE 'wangge.cases.tasks.%'"
+    )
+    assert sorted(p.rsplit(".", 1)[1] for p, _v, _w in ran) == ["help_sweep"] * 4 + ["sweep_deadlines"]
+    assert sum(value["escalated"] for _p, value, _w in ran) == due  # each case once
+    sweepers = {w for _p, value, workers in ran if value["escalated"] for w in workers}
+    assert len(sweepers) >= 2  # shared out

@@ -97,6 +97,7 @@ from wangge.cases.services.steps import (  # noqa: F401
     save_photo,
 )
 from wangge.cases.services.sweep import (  # noqa: F401
+    more_due_than_a_batch,
     sweep,
 )
 from wangge.cases.services.workflow import (  # noqa: F401

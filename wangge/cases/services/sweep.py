@@ -23,7 +23,15 @@ from wangge.grids.models import Grid
 log = logging.getLogger(__name__)
 
 
-def sweep(now: datetime | None = None, *, batch: int = 500) -> dict:
+BATCH = 500
+
+
+def more_due_than_a_batch(now: datetime | None = None) -> bool:
+    """Whether one sweep's first batch leaves cases due (enough work to share among workers)."""
+    return Case.objects.filter(next_check_at__lte=now or timezone.now())[BATCH : BATCH + 1].exists()
+
+
+def sweep(now: datetime | None = None, *, batch: int = BATCH) -> dict:
     """Yellow, red and escalation for the cases whose time has come (next_check_at <= now): reads only
     those, through a partial index, so its cost follows the cases that change, not the open ones.
     Each batch is one transaction of three bulk statements (cases, events, notifications); rows another
