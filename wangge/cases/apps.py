@@ -23,8 +23,10 @@ class CasesConfig(AppConfig):
 
         from wangge.cases import tallies
         from wangge.cases.models import Case
+        from wangge.grids.signals import grids_moved
 
         post_save.connect(tallies.mark_saved, sender=Case, dispatch_uid="cases.tallies.mark_saved")
+        grids_moved.connect(tallies.mark_moved, dispatch_uid="cases.tallies.mark_moved")
         permissions.register()
         # a dispute's outcome in the mediation register closes the case it came in as
         mediation.dispute_closed.connect(cases.close_by_dispute, dispatch_uid="cases.close_by_dispute")

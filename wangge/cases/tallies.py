@@ -4,8 +4,9 @@ few thousand rows instead of counting a million cases.
 A tally row is one figure's numerator and denominator for the cases of one grid's whole subtree and one
 category dated on one day (by the figure's own date: received, due, closed, dispatched), from the
 definitions in `figures.py`. Every grid above a case's grid has its row too, so that a district's month is
-the district's own 30 rows and not the sum of its 10,000 micro-grids' (1.4 s at city size, measured); a
-grid's path never changes (a re-zoned grid is a new grid), so the rows above stay right.
+the district's own 30 rows and not the sum of its 10,000 micro-grids' (1.4 s at city size, measured). A
+split or a merge that moves grids under a new parent marks every day their cases count on (`grids_moved`),
+and the refresh recounts those days under the new tree.
 
 Saving a case marks the days it counts on, before and after the change (`TallyDay`); the periodic refresh
 recounts those days whole, with today and yesterday always, so the work follows the changes, not the size
@@ -46,6 +47,21 @@ def mark_saved(sender, instance: Case, created: bool = False, **kwargs) -> None:
         TallyDay.objects.bulk_create([TallyDay(day=d) for d in stale], ignore_conflicts=True)
     # as if loaded now: a second save of the same instance marks from here
     setattr(instance, "_loaded_days", tuple(getattr(instance, f) for f in TALLY_DATES))  # noqa: B010
+
+
+def mark_moved(sender, paths, **kwargs) -> None:
+    """grids_moved: every day the cases under the moved grids count on, for the refresh (their rows now
+    belong under other grids above them)."""
+    if not paths:
+        return
+    under = Q(pk__in=[])
+    for path in paths:
+        under |= in_subtree(path)
+    days: set[date] = set()
+    for f in TALLY_DATES:
+        found = Case.objects.filter(under, **{f"{f}__isnull": False}).datetimes(f, "day")
+        days |= {d.date() for d in found}  # already in the local time zone
+    TallyDay.objects.bulk_create([TallyDay(day=d) for d in sorted(days)], ignore_conflicts=True)
 
 
 # what is reckoned by category (what came in: hot topics, reports by category); the other figures by grid

@@ -30,6 +30,7 @@ from wangge.grids.models import (
     GridRole,
     RoleAssignment,
 )
+from wangge.grids.signals import grids_moved
 
 # Tolerances for import checks, as shares of the child's area.
 OUTSIDE_PARENT_TOLERANCE = 0.01
@@ -546,6 +547,7 @@ def _move_children(old: Grid, new_grids: Sequence[Grid], on: date) -> None:
     if not kids:
         return
     shapes = [(g, s) for g in new_grids if (s := to_shape(g.boundary)) is not None] or [(new_grids[0], None)]
+    moved = []
     for kid in kids:
         target = new_grids[0]
         kid_shape = to_shape(kid.boundary)
@@ -561,6 +563,10 @@ def _move_children(old: Grid, new_grids: Sequence[Grid], on: date) -> None:
             history.filter(valid_to__isnull=True).update(valid_to=on)
         GridParentHistory.objects.create(grid=kid, parent_id=target.pk, valid_from=on)
         Grid.objects.move(kid, Grid.objects.get(pk=target.pk), "sorted-child")
+        moved.append(kid.pk)
+    # their new paths (treebeard rewrote them and their subtrees' in the database)
+    paths = list(Grid.objects.filter(pk__in=moved).values_list("path", flat=True))
+    grids_moved.send(sender="grids", paths=paths)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ rebuild from the cases gives the same rows."""
 from datetime import timedelta
 
 import pytest
+import shapely
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,8 @@ from wangge.cases import services as cases
 from wangge.cases.models import Case, CaseTally, TallyDay
 from wangge.cases.tests.helpers import Cast, report
 from wangge.core.excel import read_rows
+from wangge.grids import services as grids
+from wangge.grids.geometry import to_geojson
 from wangge.grids.models import Grid
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +124,36 @@ def test_a_grids_figures_page_reads_its_tallies(client, town):
     scope.pop("grid")
     report(town.units[0], description="第三件")
     assert acceptance()[2:] == [1, 3]
+
+
+def test_grids_moved_by_a_split_take_their_cases_figures_along(town):
+    cast = Cast(town)
+    third = town.thirds[0]
+    made = [
+        report(u, description=f"问题{n}") for n, u in enumerate(town.units) if u.path.startswith(third.path)
+    ]
+    assert made
+    for case in made:
+        cases.accept(case, by=cast.centre)
+        back(case, 12)
+    tallies.rebuild()
+    month = figures.Period(timezone.localdate() - timedelta(days=30), timezone.localdate())
+    assert from_tallies(third, month)["acceptance"] == (len(made), len(made))
+    minx, miny, maxx, maxy = shapely.geometry.shape(third.boundary).bounds
+    mid = (minx + maxx) / 2
+    pieces = [
+        {"name": "西片", "boundary": to_geojson(shapely.box(minx, miny, mid, maxy))},
+        {"name": "东片", "boundary": to_geojson(shapely.box(mid, miny, maxx, maxy))},
+    ]
+    new = grids.split_grid(third, pieces=pieces)
+    assert TallyDay.objects.exists()  # the moved units' past days, marked
+    tallies.refresh()
+    moved = 0
+    for piece in new:
+        piece.refresh_from_db()
+        assert from_tallies(piece, month) == counted(tallies.in_subtree(piece.path), month)
+        moved += from_tallies(piece, month)["acceptance"][1]
+    assert moved == len(made)  # every case now counts under the piece its unit moved to
+    third.refresh_from_db()
+    assert from_tallies(third, month)["acceptance"] == (0, 0)
+    assert from_tallies(town.root, month) == counted(tallies.in_subtree(town.root.path), month)
