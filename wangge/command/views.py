@@ -391,7 +391,8 @@ def _screen_choices(user) -> list[tuple[str, str]]:
     """The user's grids down to two levels below their top, to look at one of them."""
     choices = []
     for top in top_grids(user):
-        for g in grids.subtree(top).filter(depth__lte=top.depth + 2).order_by("path"):
+        shown = grids.subtree(top).filter(depth__lte=top.depth + 2).only("code", "name", "depth")
+        for g in shown.order_by("path"):
             choices.append((g.code, ("· " * (g.depth - top.depth)) + g.name))
     return choices[:500]
 

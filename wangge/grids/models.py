@@ -72,6 +72,9 @@ class Grid(MP_Node, TimeStamped):
                 violation_error_message=_("停用日期不能早于启用日期"),
             ),
         ]
+        # the top levels of a subtree (a unit chooser: a city's 222 grids above its communities, where the
+        # path alone scanned all 222,221 rows: 49 ms, measured)
+        indexes = [models.Index(fields=["depth", "path"], name="grid_depth_path")]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"

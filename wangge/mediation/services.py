@@ -64,8 +64,12 @@ OUTSTANDING = [Dispute.Status.OPEN, Dispute.Status.MEDIATING]  # 未化解: not 
 class MonthOnScreen:
     outstanding: int
     outstanding_link: str
-    reports_missing: list[str]  # the communities under the grid that have not filed last month's report
+    reports_missing: list[str]  # the first MISSING_NAMED communities under the grid that have not filed
     reports_link: str
+    reports_missing_count: int = 0  # all of them
+
+
+MISSING_NAMED = 20
 
 
 def month_on_screen(user, grid) -> MonthOnScreen:
@@ -75,11 +79,17 @@ def month_on_screen(user, grid) -> MonthOnScreen:
         grids.subtree_q(grid.path, prefix="grid__"), status__in=OUTSTANDING
     )
     last_month = month_start(month_start(today()) - timedelta(days=1))
-    missing = [f.grid.name for f in filings(user, last_month)
-               if f.report is None and f.grid.path.startswith(grid.path)]  # fmt: skip
+    # by name only: a city's 2,000 communities read whole (their boundaries) took 96 ms, measured
+    unfiled = (
+        communities_for(user)
+        .filter(grids.subtree_q(grid.path))
+        .exclude(pk__in=MonthlyReport.objects.filter(month=last_month).values("grid_id"))
+    )
+    named = list(unfiled.values_list("name", flat=True)[:MISSING_NAMED])
     return MonthOnScreen(
-        outstanding.count(), f"{reverse('mediation:list')}?outstanding=on&grid={grid.code}", missing,
+        outstanding.count(), f"{reverse('mediation:list')}?outstanding=on&grid={grid.code}", named,
         f"{reverse('mediation:monthly')}?month={last_month.isoformat()[:7]}",
+        unfiled.count() if len(named) == MISSING_NAMED else len(named),
     )  # fmt: skip
 
 

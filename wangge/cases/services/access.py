@@ -28,15 +28,21 @@ def department_q(user) -> Q | None:
     return None
 
 
-def visible_cases(user, *, one: bool = False) -> QuerySet[Case]:
+def visible_cases(user, *, one: bool = False, within: Grid | None = None) -> QuerySet[Case]:
     """Every case list, search, export and API answer starts here: the user's grids (and, for the
     centre, cases outside every grid), or what was dispatched to their department. `one` for a query of
-    a single case (`jurisdiction.visible`)."""
+    a single case (`jurisdiction.visible`); `within` for the cases of one grid's subtree."""
     qs = Case.objects.select_related(
         "category", "category__parent", "grid", "handler_grid", "handler_department"
     )
     if not getattr(user, "is_authenticated", False) or not user.has_perm(perms.VIEW):
         return qs.none()
+    if within is not None:
+        # a grid of the user's brings its whole subtree: its cases are the subtree's, where the
+        # jurisdiction's filter besides would gather every grid of it first (130 ms for a city's, measured)
+        if not jurisdiction.can_see_grid(user, within):
+            return qs.none()
+        return qs.filter(grids.subtree_q(within.path, prefix="grid__"))
     also = department_q(user)
     if any(g.depth == 1 for g in jurisdiction.top_grids(user)):
         outside = Q(grid__isnull=True)
@@ -109,7 +115,7 @@ def figure_cases(user, grid_code: str = "") -> tuple[QuerySet[Case], Grid | None
     unit = None
     if grid_code:
         unit = jurisdiction.get_visible_grid_or_404(user, grid_code)
-        qs = qs.filter(grids.subtree_q(unit.path, prefix="grid__"))
+        qs = visible_cases(user, within=unit)
     elif user.department_id and not jurisdiction.top_grids(user).exists():
         qs = qs.filter(department_q(user))
     return qs, unit

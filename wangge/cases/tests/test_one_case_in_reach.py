@@ -9,6 +9,7 @@ from django.http import Http404
 from testkit import staff
 from wangge.accounts.models import Department
 from wangge.cases import services as cases
+from wangge.cases.models import Case
 from wangge.cases.tests.helpers import Cast, report
 from wangge.grids import jurisdiction
 
@@ -46,3 +47,23 @@ def test_one_case_is_in_reach_exactly_when_the_lists_show_it(town, monkeypatch, 
     assert 6 <= answers.count(True) <= 12  # some in reach, some not: each branch above was taken
     assert not cases.visible_cases(part, one=True).filter(pk=made[1].pk).exists()
     assert cases.visible_cases(cast.housing, one=True).filter(pk=made[1].pk).exists()
+
+
+@pytest.mark.parametrize("literal_ids", [64, 0], ids=["small jurisdiction", "large jurisdiction"])
+def test_the_cases_within_a_grid_are_the_lists_cases_of_its_subtree(town, monkeypatch, literal_ids):
+    monkeypatch.setattr(jurisdiction, "MAX_LITERAL_IDS", literal_ids)
+    cast = Cast(town)
+    for n in (0, 3, 7):
+        report(town.units[n], description=f"问题{n}")
+    part = staff("leader", scope=town.seconds[0])
+    for user in (cast.centre, part, cast.worker, cast.housing):
+        listed = set(cases.visible_cases(user).values_list("pk", flat=True))
+        for grid in (town.root, *town.seconds, town.units[0], town.units[7]):
+            subtree = set(Case.objects.filter(grid__path__startswith=grid.path).values_list("pk", flat=True))
+            within = set(cases.visible_cases(user, within=grid).values_list("pk", flat=True))
+            if jurisdiction.can_see_grid(user, grid):
+                assert within == subtree and within <= listed, (user, grid)
+            else:
+                assert within == set(), (user, grid)  # another's grid: nothing, not its cases
+    assert cases.visible_cases(cast.worker, within=town.units[0]).exists()
+    assert not cases.visible_cases(cast.worker, within=town.units[7]).exists()

@@ -110,6 +110,21 @@ def test_zero_reports_late_reports_and_who_has_not_filed(town):
     assert {f.state for f in services.filings(centre, month)} == {"late"}
 
 
+def test_the_screen_counts_and_names_the_communities_yet_to_file(town, monkeypatch):
+    centre = staff("centre_staff", scope=town.root)
+    community = staff("community_staff", scope=town.seconds[0])
+    month = last_month()
+    got = services.month_on_screen(centre, town.root)
+    assert (got.reports_missing, got.reports_missing_count) == ([g.name for g in town.seconds], 2)
+    monkeypatch.setattr(services, "MISSING_NAMED", 1)  # a city's 2,000: the first named, all counted
+    got = services.month_on_screen(centre, town.root)
+    assert (got.reports_missing, got.reports_missing_count) == ([town.seconds[0].name], 2)
+    services.file_report(town.seconds[0], month, by=community, zero=True)
+    got = services.month_on_screen(centre, town.root)
+    assert (got.reports_missing, got.reports_missing_count) == ([town.seconds[1].name], 1)
+    assert services.month_on_screen(centre, town.seconds[0]).reports_missing_count == 0  # the subtree only
+
+
 def test_the_day_is_the_25th_and_short_months_keep_their_last_day(settings):
     assert services.due_day(date(2026, 11, 1)) == date(2026, 11, 25)
     settings.MEDIATION_REPORT_DAY = 31
