@@ -21,7 +21,8 @@ Last, the backup is tried as docs/deploy.md says to take it: `pg_basebackup` of 
 (compressed tar, its WAL with it) beside a bare compressed read of the same data folder; then restored into
 a new folder and started on a port of its own, timed until it answers with the primary's counts, beside
 unpacking the archive alone. BENCH_CITY_KEEP=1 leaves the cluster's folder (its path printed) for a
-second look; `python -m bench.city --restore FOLDER PORT` tries the backup again on a kept one.
+second look: `python -m bench.city --again FOLDER PRIMARY_PORT REPLICA_PORT` migrates it and measures again
+(the generation's time kept from the run before); `--restore FOLDER PORT` tries the backup alone.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         print(json.dumps(measure()))
         return
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+    os.environ.setdefault("WANGGE_DEBUG", "1")
+    django.setup()  # testkit's package imports models (this process touches no database)
+    if len(sys.argv) > 4 and sys.argv[1] == "--again":
+        again(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+        return
     if len(sys.argv) > 3 and sys.argv[1] == "--restore":
         from testkit.cluster import bindir
 
@@ -73,11 +82,6 @@ def main() -> None:
             "city", figures, {k: v for k, v in kept.items() if k not in ("benchmark", "python", "when")}
         )
         return
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
-    os.environ.setdefault("WANGGE_DEBUG", "1")
-    django.setup()  # testkit's package imports models (this process touches no database)
     from testkit.cluster import Cluster, bindir
 
     found = bindir()
@@ -128,6 +132,40 @@ def main() -> None:
         note="`wangge demo city` at this size, fsync on, the replica streaming",
     )
     write_results("city", figures, {**result, "size": " ".join(size_args())})
+
+
+def again(folder: Path, primary_port: int, replica_port: int) -> None:
+    """Measure a kept city again (after a change): migrate it, measure, try the backup; the generation's
+    time is the last run's."""
+    from testkit.cluster import bindir
+
+    found = bindir()
+    assert found is not None
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)},
+        "WANGGE_DATABASE_URL": f"postgres://postgres@127.0.0.1:{primary_port}/wangge",
+        "WANGGE_DEBUG": "1",
+        "WANGGE_VAR_DIR": str(ROOT / "var" / "bench" / "city"),
+        "DJANGO_SETTINGS_MODULE": "wangge.settings",
+        "WANGGE_ALLOWED_HOSTS": "testserver",
+    }
+    wangge = str(Path(sys.executable).parent / "wangge")
+    subprocess.run([wangge, "manage", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
+    env["WANGGE_REPLICA_URL"] = f"postgres://postgres@127.0.0.1:{replica_port}/wangge"
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.city", "--measure"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    figures = result.pop("figures")
+    figures.update(try_restore(found, folder, primary_port))
+    kept = json.loads((ROOT / "bench" / "results" / "city.json").read_text())
+    figures["generate_s"] = kept["figures"]["generate_s"]
+    write_results("city", figures, {**result, "size": kept.get("size", "")})
 
 
 def try_restore(bin_dir: Path, folder: Path, port: int) -> dict:

@@ -9,11 +9,11 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
 from wangge.cases import figures as fig
 from wangge.cases import tallies
-from wangge.cases.models import Case, CaseTally, Category
+from wangge.cases.models import Case, Category
 from wangge.cases.services.states import OPEN_NOW
 from wangge.grids import services as grids
 
@@ -30,17 +30,7 @@ class Received:
 def received(grid, period: fig.Period) -> Received:
     """Cases and 12345 orders that came in, by category and by the unit's child grids."""
     children = list(grids.children(grid)) or [grid]
-    rows = (
-        CaseTally.objects.filter(
-            grid__in={grid, *children},
-            day__gte=period.start,
-            day__lte=period.end,
-            key__in=["acceptance", "response"],
-        )  # fmt: skip
-        .values("key", "category_id", "grid_id")
-        .annotate(n=Sum("den"))
-        .order_by()
-    )
+    rows = tallies.den_by_category(list({grid, *children}), period, ["acceptance", "response"])
     by_cat: dict[int, Counter] = defaultdict(Counter)
     by_grid: dict[int, Counter] = defaultdict(Counter)
     what = {"acceptance": "received", "response": "hotline"}
@@ -71,13 +61,12 @@ def figures_against(grid, period: fig.Period, before: fig.Period) -> list[dict]:
 
 def category_counts(grid, start, end) -> dict[str, int]:
     """Cases received per category key in [start, end] (the tallies)."""
-    rows = (
-        CaseTally.objects.filter(grid=grid, day__gte=start, day__lte=end, key="acceptance")
-        .values("category__key")
-        .annotate(n=Sum("den"))
-        .order_by()
-    )
-    return {r["category__key"]: r["n"] for r in rows}
+    rows = tallies.den_by_category([grid], fig.Period(start, end), ["acceptance"])
+    keys = dict(Category.objects.filter(pk__in={r["category_id"] for r in rows}).values_list("pk", "key"))
+    counts: Counter = Counter()
+    for r in rows:
+        counts[keys[r["category_id"]]] += r["n"]
+    return dict(counts)
 
 
 def hot_spots(grid, period: fig.Period) -> list[dict]:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from wangge.cases.models import Case, CaseEvent
+from wangge.grids.models import Grid
 
 A = CaseEvent.Action
 S = Case.Status
@@ -128,7 +129,7 @@ def compute(
     return figures
 
 
-def by_grid(cases: QuerySet[Case], period: Period, grids, key: str) -> list[tuple[object, Figure]]:
+def by_grid(cases: QuerySet[Case], period: Period, grids: list[Grid], key: str) -> list[tuple[Grid, Figure]]:
     """One figure for each of these grids (the cases in its subtree): 重复率 per grid, and the like."""
     return [(g, compute(cases.filter(grid__path__startswith=g.path), period, only=(key,))[0]) for g in grids]
 

@@ -157,3 +157,37 @@ def test_grids_moved_by_a_split_take_their_cases_figures_along(town):
     third.refresh_from_db()
     assert from_tallies(third, month)["acceptance"] == (0, 0)
     assert from_tallies(town.root, month) == counted(tallies.in_subtree(town.root.path), month)
+
+
+def test_grids_below_the_kept_levels_are_counted_from_their_cases(town, monkeypatch):
+    from wangge.cases import analysis
+
+    assert tallies.kept_depth() in (None, 4)  # the town's unit grids are held with jurisdiction: all kept
+    cast = Cast(town)
+    for n, unit in enumerate(town.units[:6]):
+        for k in range(n % 3 + 1):
+            case = report(unit, "street_lamp" if k else "garbage_dumping", description=f"问题{n}-{k}")
+            cases.accept(case, by=cast.centre)
+            back(case, 3 + k)
+    monkeypatch.setattr(tallies, "kept_depth", lambda: 3)  # as a city's micro-grids: no one holds them
+    tallies.rebuild()
+    assert set(CaseTally.objects.values_list("grid__depth", flat=True)) == {1, 2, 3}
+    month = figures.Period(timezone.localdate() - timedelta(days=30), timezone.localdate())
+    for grid in (town.root, town.thirds[0], *town.units[:6]):
+        assert from_tallies(grid, month) == counted(tallies.in_subtree(grid.path), month), grid
+    by_grid = dict(tallies.summed_by_grid([town.thirds[0], *town.units[:6]], month, "acceptance"))
+    for grid, f in by_grid.items():
+        assert (f.num, f.den) == counted(tallies.in_subtree(grid.path), month)["acceptance"], grid
+    third = Grid.objects.get_parent(town.units[0])
+    got = {r["code"]: r["received"] for r in analysis.received(third, month).by_grid}
+    expected = {
+        u.code: Case.objects.filter(grid=u).count() for u in town.units if u.path.startswith(third.path)
+    }
+    assert got == expected and sum(got.values()) > 0
+    unit = town.units[2]  # three cases: a garbage report and two street lamps
+    assert analysis.category_counts(unit, month.start, month.end) == {"garbage_dumping": 1, "street_lamp": 2}
+    days = {
+        (r["category_id"], r["day"]): r["n"]
+        for r in tallies.received_by_category_day(unit, month.start, month.end)
+    }
+    assert sum(days.values()) == 3 and len(days) == 3  # each on the day it came in
