@@ -5,6 +5,11 @@ polygons of a 1,000-grid sample (ratio) and a bare shapely STRtree query (the fl
 the index; the HTTP locate endpoint's requests/s beside /healthz on the same server (same run), served by
 gunicorn with the point index built once in the master (`wangge.gunicorn_conf`) beside each worker building
 its own: cold start, requests/s and each worker's memory. Warm-up runs until every worker has answered.
+
+Where DATABASE_URL names a PostgreSQL server with PostGIS installed, the same tree is built in a database
+of the bench's own and 2,000 points are located in the database (`grids/postgis.py`: a GiST index on the
+boundaries) beside the in-process index in the same process, each answer compared. `python -m bench.locate
+--postgis` runs that part alone and adds its figures to bench/results/locate.json.
 """
 
 from __future__ import annotations
@@ -361,7 +366,75 @@ def _python_load(url: str, seconds: int) -> float:
     return sum(counts) / seconds
 
 
+def postgis_figures() -> dict[str, dict]:
+    """The database's locate beside the in-process index's, in a process of its own on PostgreSQL."""
+    from bench.common import bench_postgres_url
+
+    url = bench_postgres_url()
+    if url is None:
+        print("PostGIS locate: no DATABASE_URL (PostgreSQL), not measured", flush=True)
+        return {}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.locate", "--postgis-in", url],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def postgis_in(url: str) -> dict[str, dict]:
+    setup_django("locate", database_url=url)
+    from wangge.grids import postgis
+    from wangge.grids import services as grids
+
+    if not postgis.available():
+        print("PostGIS locate: the extension is not installed on this server, not measured", flush=True)
+        return {}
+    rng = random.Random(7)
+    micro, (w, s, e, n) = build_tree(rng)
+    postgis.install()
+    points = [(rng.uniform(w, e), rng.uniform(s, n)) for _ in range(2000)]
+    grids.locate(*points[0])  # the in-process index built
+    for lon, lat in points[:200]:  # the same answers
+        hit, found = grids.locate(lon, lat), postgis.locate(lon, lat)
+        assert (found.pk if found else None) == (hit.leaf.id if hit else None), (lon, lat)
+    in_db = time_calls(postgis.locate, points)
+    in_process = time_calls(grids.locate, points)
+    note = f"{len(points):,} points among {micro:,} micro-grids"
+    return {
+        "postgis_locate_p95_us": figure(
+            percentile(in_db, 0.95),
+            "us",
+            baseline=percentile(in_process, 0.95),
+            target=None,
+            lower_is_better=True,
+            note=f"grids.postgis.locate (a query on the boundaries' GiST index), {note}; baseline: the "
+            "in-process index's p95 in the same process",
+        ),
+        "postgis_locate_p50_us": figure(
+            percentile(in_db, 0.5),
+            "us",
+            baseline=percentile(in_process, 0.5),
+            target=None,
+            lower_is_better=True,
+            note="the same, medians",
+        ),
+    }
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--postgis-in":
+        print(json.dumps(postgis_in(sys.argv[2])))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--postgis":
+        kept = json.loads((ROOT / "bench" / "results" / "locate.json").read_text())
+        figures = {**kept.pop("figures"), **postgis_figures()}
+        write_results(
+            "locate", figures, {k: v for k, v in kept.items() if k not in ("benchmark", "python", "when")}
+        )
+        return
     setup_django("locate")
     import shapely
 
@@ -443,6 +516,7 @@ def main() -> None:
         ),
         "index_build_s": figure(build_s, "s", baseline=None, target=None, lower_is_better=True),
         **served,
+        **postgis_figures(),
     }
     write_results("locate", figures, {"micro_grids": micro, "points": len(points)})
     print(json.dumps({"leaves": len(index)}))
