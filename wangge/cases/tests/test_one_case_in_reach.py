@@ -67,3 +67,27 @@ def test_the_cases_within_a_grid_are_the_lists_cases_of_its_subtree(town, monkey
                 assert within == set(), (user, grid)  # another's grid: nothing, not its cases
     assert cases.visible_cases(cast.worker, within=town.units[0]).exists()
     assert not cases.visible_cases(cast.worker, within=town.units[7]).exists()
+
+
+def test_a_root_beside_another_root_holds_only_its_own_cases(town):
+    from testkit import ORIGIN, START, square
+    from wangge.grids import services as grids
+    from wangge.grids.models import GridLevel
+
+    cast = Cast(town)
+    mine = report(town.units[0], description="本镇")
+    only = set(cases.visible_cases(cast.centre, within=town.root).values_list("pk", flat=True))
+    assert mine.pk in only  # the only root: every case placed in a grid
+    next_town = grids.create_grid(
+        name="邻镇",
+        level=GridLevel.objects.get(depth=1),
+        code="990000009",
+        boundary=square(ORIGIN[0] + 0.1, ORIGIN[1], 0.04),
+        valid_from=START,
+    )
+    theirs = report(town.units[1], description="邻镇")
+    Case.objects.filter(pk=theirs.pk).update(grid=next_town)  # as if it had come in there
+    admin = staff("admin")
+    within = set(cases.visible_cases(admin, within=town.root).values_list("pk", flat=True))
+    assert mine.pk in within and theirs.pk not in within
+    assert theirs.pk in set(cases.visible_cases(admin, within=next_town).values_list("pk", flat=True))
