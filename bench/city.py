@@ -318,6 +318,7 @@ def measure() -> dict:
         "persons": Person.objects.count(),
         "cases": Case.objects.count(),
         "micro_grids": Grid.objects.filter(depth=6).count(),
+        "open_cases": Case.objects.filter(still_open=True).count(),
     }
     with connection.cursor() as cur:
         cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
