@@ -9,11 +9,12 @@ class FieldworkConfig(AppConfig):
 
     def ready(self) -> None:
         from wangge.core import periodic
-        from wangge.fieldwork import demo, home, permissions, scene, services
+        from wangge.fieldwork import city, demo, home, permissions, scene, services
         from wangge.registry import signals
 
         scene.register()
         demo.register()
+        city.register()
         home.register()
         permissions.register()
         signals.households_changed.connect(services.on_households_changed, dispatch_uid="fieldwork-duties")

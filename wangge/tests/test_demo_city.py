@@ -79,3 +79,27 @@ def test_a_small_city_is_generated_through_each_modules_bulk_path(city_db):
     days = "(interval '1 day', interval '2 days', interval '3 days')"
     assert city_db.value(f"SELECT COUNT(*) {copied} AND (s.created - c.created) NOT IN {days}") == 0
     assert city_db.value("SELECT COUNT(DISTINCT day) FROM cases_casetally") >= 4  # the daily tallies rebuilt
+    # the workers' rounds: working days only, in their own grid, each visit meeting its household's duties
+    visits = city_db.value("SELECT COUNT(*) FROM fieldwork_visit")
+    assert visits > 0
+    held = (
+        "SELECT COUNT(*) FROM fieldwork_visit v JOIN grids_grid g ON g.id = v.grid_id WHERE NOT EXISTS "
+        "(SELECT 1 FROM grids_roleassignment r JOIN grids_grid h ON h.id = r.grid_id "
+        "WHERE r.user_id = v.worker_id AND g.path LIKE h.path || '%')"
+    )
+    assert city_db.value(held) == 0
+    weekend = (
+        "SELECT COUNT(*) FROM fieldwork_visit "
+        "WHERE EXTRACT(ISODOW FROM visited_at AT TIME ZONE 'Asia/Shanghai') > 5"
+    )
+    assert city_db.value(weekend) == 0
+    unmet = (
+        "SELECT COUNT(*) FROM fieldwork_visit v "
+        "WHERE NOT EXISTS (SELECT 1 FROM fieldwork_fulfilment f WHERE f.visit_id = v.id)"
+    )
+    assert city_db.value(unmet) == 0
+    behind = (
+        "SELECT COUNT(*) FROM fieldwork_fulfilment f JOIN fieldwork_duty d ON d.rule_id = f.rule_id "
+        "AND d.household_id = f.household_id WHERE d.last_done < f.done_on OR d.due_on <= f.done_on"
+    )
+    assert city_db.value(behind) == 0  # each duty met moved on past its visit
