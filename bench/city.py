@@ -25,8 +25,9 @@ Last, the backup is tried as docs/deploy.md says to take it: `pg_basebackup` of 
 (compressed tar, its WAL with it) beside a bare compressed read of the same data folder; then restored into
 a new folder and started on a port of its own, timed until it answers with the primary's counts, beside
 unpacking the archive alone. BENCH_CITY_KEEP=1 leaves the cluster's folder (its path printed) for a
-second look: `python -m bench.city --again FOLDER PRIMARY_PORT REPLICA_PORT` migrates it and measures again
-(the generation's time kept from the run before); `--restore FOLDER PORT` tries the backup alone.
+second look: `python -m bench.city --again FOLDER PRIMARY_PORT REPLICA_PORT [GENERATED_S]` migrates it and
+measures again (the generation's time as given, or kept from the results before; the same BENCH_CITY_*);
+`--restore FOLDER PORT` tries the backup alone.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def main() -> None:
     os.environ.setdefault("WANGGE_DEBUG", "1")
     django.setup()  # testkit's package imports models (this process touches no database)
     if len(sys.argv) > 4 and sys.argv[1] == "--again":
-        again(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+        generated = float(sys.argv[5]) if len(sys.argv) > 5 else None
+        again(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), generated)
         return
     if len(sys.argv) > 3 and sys.argv[1] == "--restore":
         from testkit.cluster import bindir
@@ -139,9 +141,9 @@ def main() -> None:
     write_results("city", figures, {**result, "size": " ".join(size_args())})
 
 
-def again(folder: Path, primary_port: int, replica_port: int) -> None:
+def again(folder: Path, primary_port: int, replica_port: int, generated_s: float | None = None) -> None:
     """Measure a kept city again (after a change): migrate it, measure, try the backup; the generation's
-    time is the last run's."""
+    time is the one given (as its run printed it), or the last results' (the size: BENCH_CITY_*)."""
     from testkit.cluster import bindir
 
     found = bindir()
@@ -168,9 +170,19 @@ def again(folder: Path, primary_port: int, replica_port: int) -> None:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     figures = result.pop("figures")
     figures.update(try_restore(found, folder, primary_port))
-    kept = json.loads((ROOT / "bench" / "results" / "city.json").read_text())
-    figures["generate_s"] = kept["figures"]["generate_s"]
-    write_results("city", figures, {**result, "size": kept.get("size", "")})
+    if generated_s is None:
+        kept = json.loads((ROOT / "bench" / "results" / "city.json").read_text())
+        figures["generate_s"] = kept["figures"]["generate_s"]
+    else:
+        figures["generate_s"] = figure(
+            generated_s,
+            "s",
+            baseline=None,
+            target=None,
+            lower_is_better=True,
+            note="`wangge demo city` at this size, fsync on, the replica streaming",
+        )
+    write_results("city", figures, {**result, "size": " ".join(size_args())})
 
 
 def try_restore(bin_dir: Path, folder: Path, port: int) -> dict:

@@ -65,7 +65,8 @@ class Cluster:
             "-c",
             "fast",
         )
-        self.configure(self.replica, self.replica_port, "hot_standby = on")
+        # as docs/deploy.md says: the primary keeps the rows the replica's reads still need
+        self.configure(self.replica, self.replica_port, "hot_standby = on", "hot_standby_feedback = on")
         self.run("pg_ctl", "-D", str(self.replica), "-l", str(self.dir / "replica.log"), "-w", "start")
         self.run("createdb", "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "wangge")
 

@@ -7,7 +7,9 @@ write and every read inside a transaction goes to the primary.
 A user who has just written reads their own writes: the response to any write request carries the
 primary's WAL position in a signed cookie, and until the replica has replayed past it (asked once per
 request, with the same query that tells the replica is up) that user's marked pages read the primary. A
-replica that does not answer is left alone for REPLICA_RETRY_SECONDS, the pages read the primary meanwhile.
+replica that does not answer is left alone for REPLICA_RETRY_SECONDS, the pages read the primary meanwhile;
+a page whose read the replica gives up half-way is served again from the primary. Run the replica with
+`hot_standby_feedback = on` (docs/deploy.md), or the primary's vacuum cancels its longer reads.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, OperationalError, connections
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,18 @@ def replica_ok(view):
     def wrapped(request, *args, **kwargs):
         if not configured() or request.method not in _SAFE:
             return view(request, *args, **kwargs)
-        token = _reading_replica.set(_may_read_replica(request))
+        reading = _may_read_replica(request)
+        token = _reading_replica.set(reading)
         try:
+            return view(request, *args, **kwargs)
+        except OperationalError:
+            if not reading:
+                raise
+            # a read the replica gave up mid-page (cancelled by a conflict with recovery, seen in bench/city
+            # while the primary vacuumed; or the replica went away): the page again on the primary (a
+            # GET writes nothing)
+            log.warning("a read on the replica failed: %s again on the primary", request.path, exc_info=True)
+            _reading_replica.set(False)
             return view(request, *args, **kwargs)
         finally:
             _reading_replica.reset(token)
