@@ -99,30 +99,13 @@ def main() -> None:
         f"cluster in {cluster.dir}: primary :{cluster.primary_port}, replica :{cluster.replica_port}",
         flush=True,
     )
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)},
-        "WANGGE_DATABASE_URL": cluster.url(cluster.primary_port),
-        "WANGGE_DEBUG": "1",
-        "WANGGE_VAR_DIR": str(ROOT / "var" / "bench" / "city"),
-        "DJANGO_SETTINGS_MODULE": "wangge.settings",
-        "WANGGE_ALLOWED_HOSTS": "testserver",
-    }
-    wangge = str(Path(sys.executable).parent / "wangge")
+    env = _env(cluster.url(cluster.primary_port))
     try:
-        subprocess.run([wangge, "manage", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
+        subprocess.run([WANGGE, "manage", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
         t0 = time.perf_counter()
-        subprocess.run([wangge, "demo", "city", *size_args()], env=env, cwd=ROOT, check=True)
+        subprocess.run([WANGGE, "demo", "city", *size_args()], env=env, cwd=ROOT, check=True)
         generated_s = time.perf_counter() - t0
-        env["WANGGE_REPLICA_URL"] = cluster.url(cluster.replica_port)
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.city", "--measure"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result = _measured(env, cluster.url(cluster.replica_port))
         result["figures"].update(try_restore(found, cluster.dir, cluster.primary_port))
     finally:
         if os.environ.get("BENCH_CITY_KEEP"):
@@ -141,6 +124,34 @@ def main() -> None:
     write_results("city", figures, {**result, "size": " ".join(size_args())})
 
 
+WANGGE = str(Path(sys.executable).parent / "wangge")
+
+
+def _env(primary_url: str) -> dict:
+    """The environment of the city's commands: its primary, debug settings, the test client's host."""
+    return {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)},
+        "WANGGE_DATABASE_URL": primary_url,
+        "WANGGE_DEBUG": "1",
+        "WANGGE_VAR_DIR": str(ROOT / "var" / "bench" / "city"),
+        "DJANGO_SETTINGS_MODULE": "wangge.settings",
+        "WANGGE_ALLOWED_HOSTS": "testserver",
+    }
+
+
+def _measured(env: dict, replica_url: str) -> dict:
+    """`measure()` in a process of its own, with the replica in use."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.city", "--measure"],
+        env={**env, "WANGGE_REPLICA_URL": replica_url},
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def again(folder: Path, primary_port: int, replica_port: int, generated_s: float | None = None) -> None:
     """Measure a kept city again (after a change): migrate it, measure, try the backup; the generation's
     time is the one given (as its run printed it), or the last results' (the size: BENCH_CITY_*)."""
@@ -148,26 +159,9 @@ def again(folder: Path, primary_port: int, replica_port: int, generated_s: float
 
     found = bindir()
     assert found is not None
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)},
-        "WANGGE_DATABASE_URL": f"postgres://postgres@127.0.0.1:{primary_port}/wangge",
-        "WANGGE_DEBUG": "1",
-        "WANGGE_VAR_DIR": str(ROOT / "var" / "bench" / "city"),
-        "DJANGO_SETTINGS_MODULE": "wangge.settings",
-        "WANGGE_ALLOWED_HOSTS": "testserver",
-    }
-    wangge = str(Path(sys.executable).parent / "wangge")
-    subprocess.run([wangge, "manage", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
-    env["WANGGE_REPLICA_URL"] = f"postgres://postgres@127.0.0.1:{replica_port}/wangge"
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.city", "--measure"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    env = _env(f"postgres://postgres@127.0.0.1:{primary_port}/wangge")
+    subprocess.run([WANGGE, "manage", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
+    result = _measured(env, f"postgres://postgres@127.0.0.1:{replica_port}/wangge")
     figures = result.pop("figures")
     figures.update(try_restore(found, folder, primary_port))
     if generated_s is None:

@@ -60,13 +60,15 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(browser, live_se
     phone.set_offline(True)
     page.click(f"a[href='{visit_url}']")
     expect(page.locator("h1")).to_have_text(hh.house.address)
+    page.wait_for_load_state()  # the form's scripts listen for the photo before it is chosen
     page.set_input_files("#photos", files=[{"name": "visit.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
     page.click("details summary")
     page.check("input[name='answer:住房与用电用气安全'][value=problem]")
     page.fill("#notes", "楼道堆放杂物")
     page.select_option("#problem_category", "fire_hazard")
     page.fill("textarea[name=problem_description]", "楼道堆满纸箱，堵塞通道")
-    expect(page.locator("#photos[data-ready]")).to_have_count(1)  # the photo is shrunk on the phone
+    # the photo is shrunk on the phone (a loaded machine's canvas may take more than the default 5 s)
+    expect(page.locator("#photos[data-ready]")).to_have_count(1, timeout=15_000)
     page.click("#visit-submit")
     expect(page.locator("#visit-status")).to_contain_text("已保存在手机上")
     expect(page.locator("#outbox-status")).to_contain_text(
