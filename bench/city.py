@@ -113,18 +113,22 @@ def main() -> None:
         else:
             cluster.stop()
     figures = result.pop("figures")
-    figures["generate_s"] = figure(
-        generated_s,
+    figures["generate_s"] = _generated(generated_s)
+    write_results("city", figures, {**result, "size": " ".join(size_args())})
+
+
+WANGGE = str(Path(sys.executable).parent / "wangge")
+
+
+def _generated(seconds: float) -> dict:
+    return figure(
+        seconds,
         "s",
         baseline=None,
         target=None,
         lower_is_better=True,
         note="`wangge demo city` at this size, fsync on, the replica streaming",
     )
-    write_results("city", figures, {**result, "size": " ".join(size_args())})
-
-
-WANGGE = str(Path(sys.executable).parent / "wangge")
 
 
 def _env(primary_url: str) -> dict:
@@ -168,14 +172,7 @@ def again(folder: Path, primary_port: int, replica_port: int, generated_s: float
         kept = json.loads((ROOT / "bench" / "results" / "city.json").read_text())
         figures["generate_s"] = kept["figures"]["generate_s"]
     else:
-        figures["generate_s"] = figure(
-            generated_s,
-            "s",
-            baseline=None,
-            target=None,
-            lower_is_better=True,
-            note="`wangge demo city` at this size, fsync on, the replica streaming",
-        )
+        figures["generate_s"] = _generated(generated_s)
     write_results("city", figures, {**result, "size": " ".join(size_args())})
 
 
