@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import User
 from wangge.core.demo import CitySize, register_city_step
+from wangge.fieldwork import due as household_due
 from wangge.fieldwork import services
 from wangge.fieldwork.models import Duty, Fulfilment, Mode, Visit
 from wangge.grids import services as grids
@@ -34,6 +35,7 @@ def load(size: CitySize, rng: random.Random) -> str:
         if paths:
             with transaction.atomic():
                 visits += _walk(worker, paths, first, today)
+    household_due.rebuild()
     return f"{Duty.objects.count():,} 项走访任务，{visits:,} 次入户走访"
 
 

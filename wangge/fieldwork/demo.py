@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import User
 from wangge.core.demo import register_step
+from wangge.fieldwork import due as household_due
 from wangge.fieldwork import patrols, services
 from wangge.fieldwork.models import Duty, Fulfilment, Mode, Visit
 from wangge.grids import services as grids
@@ -85,6 +86,7 @@ def load(rng: random.Random) -> None:
     for d in duties:
         d.pk = None
     Duty.objects.bulk_create(duties, batch_size=2000)
+    household_due.rebuild()
     town = Grid.objects.get(depth=1)
     leader = User.objects.filter(username="centre").first()
     if leader is not None:

@@ -103,3 +103,12 @@ def test_a_small_city_is_generated_through_each_modules_bulk_path(city_db):
         "AND d.household_id = f.household_id WHERE d.last_done < f.done_on OR d.due_on <= f.done_on"
     )
     assert city_db.value(behind) == 0  # each duty met moved on past its visit
+    # each household's next visit kept beside its duties, as the duties give it
+    first_due = (
+        "SELECT d.household_id, MIN(d.due_on) FROM fieldwork_duty d JOIN fieldwork_visitrule r "
+        "ON r.id = d.rule_id WHERE r.active GROUP BY d.household_id"
+    )
+    kept = "SELECT household_id, first_due FROM fieldwork_householddue"
+    assert city_db.value("SELECT COUNT(*) FROM fieldwork_householddue") > 0
+    assert city_db.value(f"SELECT COUNT(*) FROM (({first_due}) EXCEPT ({kept})) AS missing") == 0
+    assert city_db.value(f"SELECT COUNT(*) FROM (({kept}) EXCEPT ({first_due})) AS extra") == 0
