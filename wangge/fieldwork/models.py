@@ -167,6 +167,7 @@ class Visit(AppendOnlyModel):
         indexes = [
             models.Index(fields=["household", "visited_at"]),
             models.Index(fields=["grid", "visited_at"]),
+            models.Index(fields=["visited_at"]),  # a week's visits over a city: not a scan of its year
         ]
         constraints = [idempotency.unique_per_sender("visit_client_id_unique")]
 
