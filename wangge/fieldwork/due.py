@@ -36,6 +36,8 @@ def refresh(household_ids) -> None:
     """These households' rows again from their duties (a household without a duty under an active rule
     has none)."""
     ids = sorted(set(household_ids))
+    if not ids:  # most archive writes change no duty: no savepoint for them
+        return
     if len(ids) > REBUILD_ABOVE:
         rebuild()
         return
